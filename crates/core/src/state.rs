@@ -1,0 +1,1057 @@
+//! A case's state: a pure fold over its entries. Every item remembers the
+//! entry it came from, so views can cite `#seq` and amendments can mark it.
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::entry::Entry;
+use crate::event::*;
+use crate::money::{Money, totals};
+
+/// What makes an entry impossible in the state it would join.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("a case journal must begin with the case being opened")]
+    NotOpened,
+    #[error("this case is already open; a journal has one opening")]
+    AlreadyOpened,
+    #[error("{0} is empty; give it some text")]
+    Empty(&'static str),
+    #[error("{what} is {len} bytes, over the limit of {limit} bytes; attach it as a file instead")]
+    TooLong {
+        what: &'static str,
+        len: usize,
+        limit: usize,
+    },
+    #[error("{what} contains control characters; remove them")]
+    ControlChars { what: &'static str },
+    #[error("there is no {what} {id} in this case")]
+    Missing { what: &'static str, id: Uuid },
+    #[error("contact #{0} has already ended")]
+    ContactEnded(u64),
+    #[error("contact #{0} is already on hold")]
+    AlreadyOnHold(u64),
+    #[error("contact #{0} is not on hold")]
+    NotOnHold(u64),
+    #[error("the {what} #{seq} was already answered")]
+    AlreadyAnswered { what: &'static str, seq: u64 },
+    #[error("a rating is from 1 to 5, not {0}")]
+    Rating(u8),
+    #[error("this event belongs to a {0:?} journal, not this one")]
+    WrongStream(StreamKind),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Longest text one entry may carry; above it, attach a file.
+pub const MAX_TEXT: usize = 64 * 1024;
+
+pub(crate) fn check_text(what: &'static str, s: &str, required: bool) -> Result<(), DomainError> {
+    if required && s.trim().is_empty() {
+        return Err(DomainError::Empty(what));
+    }
+    if s.len() > MAX_TEXT {
+        return Err(DomainError::TooLong {
+            what,
+            len: s.len(),
+            limit: MAX_TEXT,
+        });
+    }
+    // Newlines and tabs are text; other C0/C1 controls are terminal escapes or noise.
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(DomainError::ControlChars { what });
+    }
+    Ok(())
+}
+
+fn check_opt(what: &'static str, s: &Option<String>) -> Result<(), DomainError> {
+    match s {
+        Some(s) => check_text(what, s, true),
+        None => Ok(()),
+    }
+}
+
+/// Where an item came from in the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub entry: Uuid,
+    pub seq: u64,
+    pub at: Timestamp,
+    /// Set when a later amendment retracted it: it no longer counts.
+    pub retracted: bool,
+    /// Seqs of amendments made to it.
+    pub amended_by: Vec<u64>,
+}
+
+impl Origin {
+    fn of(e: &Entry) -> Origin {
+        Origin {
+            entry: e.id,
+            seq: e.seq,
+            at: e.at,
+            retracted: false,
+            amended_by: vec![],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoalVersion {
+    pub origin: Origin,
+    pub goal: Goal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactItem {
+    pub origin: Origin,
+    pub fact: Fact,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepVisit {
+    pub origin: Origin,
+    pub rep: Rep,
+    /// The rep before this one in the same contact, when this join was a transfer.
+    pub transferred_from: Option<String>,
+}
+
+impl RepVisit {
+    pub fn is_transfer(&self) -> bool {
+        self.transferred_from.is_some()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub start: Timestamp,
+    pub end: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub origin: Origin,
+    pub channel: Channel,
+    pub direction: Direction,
+    pub via: Option<String>,
+    pub reps: Vec<RepVisit>,
+    pub holds: Vec<Hold>,
+    pub ended: Option<Timestamp>,
+    pub outcome: Option<String>,
+    pub rating: Option<u8>,
+}
+
+impl Contact {
+    pub fn started(&self) -> Timestamp {
+        self.origin.at
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.ended.is_none()
+    }
+
+    /// Length of the contact; an open one is measured up to `now`.
+    pub fn duration(&self, now: Timestamp) -> SignedDuration {
+        let end = self.ended.unwrap_or(now);
+        end.duration_since(self.origin.at).max(SignedDuration::ZERO)
+    }
+
+    pub fn hold_time(&self, now: Timestamp) -> SignedDuration {
+        let end_of_contact = self.ended.unwrap_or(now);
+        self.holds
+            .iter()
+            .map(|h| {
+                h.end
+                    .unwrap_or(end_of_contact)
+                    .duration_since(h.start)
+                    .max(SignedDuration::ZERO)
+            })
+            .sum()
+    }
+
+    pub fn on_hold(&self) -> bool {
+        self.holds.last().is_some_and(|h| h.end.is_none())
+    }
+
+    pub fn live_reps(&self) -> impl Iterator<Item = &RepVisit> {
+        self.reps.iter().filter(|r| !r.origin.retracted)
+    }
+
+    pub fn transfers(&self) -> usize {
+        self.live_reps().filter(|r| r.is_transfer()).count()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    pub origin: Origin,
+    pub contact: Option<Uuid>,
+    pub kind: RefKind,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteItem {
+    pub origin: Origin,
+    pub contact: Option<Uuid>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromiseState {
+    Open,
+    Kept,
+    Broken,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Promise {
+    pub origin: Origin,
+    pub contact: Option<Uuid>,
+    pub by: Option<String>,
+    pub what: String,
+    pub due: Option<Timestamp>,
+    pub state: PromiseState,
+    pub settled_at: Option<Timestamp>,
+    pub note: Option<String>,
+}
+
+impl Promise {
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        self.state == PromiseState::Open && self.due.is_some_and(|d| d < now)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub origin: Origin,
+    pub contact: Option<Uuid>,
+    pub by: Option<String>,
+    pub what: String,
+    pub value: Option<Money>,
+    pub answer: Option<OfferAnswer>,
+    pub answered_at: Option<Timestamp>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub origin: Origin,
+    pub contact: Option<Uuid>,
+    pub to: Option<String>,
+    pub reason: Option<String>,
+    pub outcome: Option<EscalationOutcome>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExpenseItem {
+    pub origin: Origin,
+    pub what: String,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeItem {
+    pub origin: Origin,
+    pub minutes: u32,
+    pub what: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUp {
+    pub origin: Origin,
+    pub what: String,
+    pub due: Timestamp,
+    pub done_at: Option<Timestamp>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Letter {
+    pub origin: Origin,
+    pub to: String,
+    pub kind: String,
+    pub via: Option<String>,
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub origin: Origin,
+    pub name: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub origin: Origin,
+    pub status: Status,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lesson {
+    pub origin: Origin,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AmendmentItem {
+    pub origin: Origin,
+    pub target: Uuid,
+    pub target_seq: u64,
+    pub reason: String,
+    pub correction: Option<String>,
+    pub retracts: bool,
+}
+
+/// Everything known about a case, folded from its journal.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CaseState {
+    pub id: Uuid,
+    pub title: String,
+    pub company: Option<Uuid>,
+    pub opened: Option<Timestamp>,
+    pub goals: Vec<GoalVersion>,
+    pub facts: Vec<FactItem>,
+    pub contacts: Vec<Contact>,
+    pub references: Vec<Reference>,
+    pub notes: Vec<NoteItem>,
+    pub promises: Vec<Promise>,
+    pub offers: Vec<Offer>,
+    pub escalations: Vec<Escalation>,
+    pub expenses: Vec<ExpenseItem>,
+    pub time_spent: Vec<TimeItem>,
+    pub follow_ups: Vec<FollowUp>,
+    pub letters: Vec<Letter>,
+    pub attachments: Vec<Attachment>,
+    pub statuses: Vec<StatusChange>,
+    pub lessons: Vec<Lesson>,
+    pub amendments: Vec<AmendmentItem>,
+    /// Entry ids in order: `entries[seq - 1]`.
+    pub entries: Vec<Uuid>,
+    /// The latest `at` seen.
+    pub last_at: Option<Timestamp>,
+}
+
+impl CaseState {
+    /// Folds a whole journal. Fails on the first entry that cannot apply.
+    pub fn fold(entries: &[Entry]) -> Result<CaseState, (u64, DomainError)> {
+        let mut s = CaseState::default();
+        for e in entries {
+            s.apply(e).map_err(|err| (e.seq, err))?;
+        }
+        Ok(s)
+    }
+
+    pub fn seq(&self) -> u64 {
+        self.entries.len() as u64
+    }
+
+    /// Applies one entry, refusing it if it cannot belong here.
+    /// On error the state is unchanged.
+    pub fn apply(&mut self, e: &Entry) -> Result<(), DomainError> {
+        self.check(e)?;
+        let o = Origin::of(e);
+        match &e.event {
+            Event::CaseOpened { title, company } => {
+                self.id = e.stream;
+                self.title = title.clone();
+                self.company = *company;
+                self.opened = Some(e.at);
+            }
+            Event::GoalSet(goal) => self.goals.push(GoalVersion {
+                origin: o,
+                goal: goal.clone(),
+            }),
+            Event::FactRecorded(fact) => self.facts.push(FactItem {
+                origin: o,
+                fact: fact.clone(),
+            }),
+            Event::ContactStarted {
+                channel,
+                direction,
+                via,
+            } => self.contacts.push(Contact {
+                origin: o,
+                channel: *channel,
+                direction: *direction,
+                via: via.clone(),
+                reps: vec![],
+                holds: vec![],
+                ended: None,
+                outcome: None,
+                rating: None,
+            }),
+            Event::RepJoined { contact, rep } => {
+                let c = self.contact_mut(*contact)?;
+                let transferred_from = c.live_reps().last().map(|r| r.rep.name.clone());
+                c.reps.push(RepVisit {
+                    origin: o,
+                    rep: rep.clone(),
+                    transferred_from,
+                });
+            }
+            Event::ReferenceRecorded {
+                contact,
+                kind,
+                value,
+            } => self.references.push(Reference {
+                origin: o,
+                contact: *contact,
+                kind: *kind,
+                value: value.clone(),
+            }),
+            Event::NoteAdded { contact, text } => self.notes.push(NoteItem {
+                origin: o,
+                contact: *contact,
+                text: text.clone(),
+            }),
+            Event::HoldStarted { contact } => self.contact_mut(*contact)?.holds.push(Hold {
+                start: e.at,
+                end: None,
+            }),
+            Event::HoldEnded { contact } => {
+                if let Some(h) = self.contact_mut(*contact)?.holds.last_mut() {
+                    h.end = Some(e.at);
+                }
+            }
+            Event::PromiseMade {
+                contact,
+                by,
+                what,
+                due,
+            } => self.promises.push(Promise {
+                origin: o,
+                contact: *contact,
+                by: by.clone(),
+                what: what.clone(),
+                due: *due,
+                state: PromiseState::Open,
+                settled_at: None,
+                note: None,
+            }),
+            Event::PromiseKept { promise, note } | Event::PromiseBroken { promise, note } => {
+                let kept = matches!(e.event, Event::PromiseKept { .. });
+                let p = self
+                    .promises
+                    .iter_mut()
+                    .find(|p| p.origin.entry == *promise)
+                    .ok_or(DomainError::Missing {
+                        what: "promise",
+                        id: *promise,
+                    })?;
+                p.state = if kept {
+                    PromiseState::Kept
+                } else {
+                    PromiseState::Broken
+                };
+                p.settled_at = Some(e.at);
+                p.note = note.clone();
+            }
+            Event::OfferMade {
+                contact,
+                by,
+                what,
+                value,
+            } => self.offers.push(Offer {
+                origin: o,
+                contact: *contact,
+                by: by.clone(),
+                what: what.clone(),
+                value: value.clone(),
+                answer: None,
+                answered_at: None,
+                note: None,
+            }),
+            Event::OfferAnswered {
+                offer,
+                answer,
+                note,
+            } => {
+                let x = self
+                    .offers
+                    .iter_mut()
+                    .find(|x| x.origin.entry == *offer)
+                    .ok_or(DomainError::Missing {
+                        what: "offer",
+                        id: *offer,
+                    })?;
+                x.answer = Some(*answer);
+                x.answered_at = Some(e.at);
+                x.note = note.clone();
+            }
+            Event::EscalationRequested {
+                contact,
+                to,
+                reason,
+            } => self.escalations.push(Escalation {
+                origin: o,
+                contact: *contact,
+                to: to.clone(),
+                reason: reason.clone(),
+                outcome: None,
+                note: None,
+            }),
+            Event::EscalationAnswered {
+                escalation,
+                outcome,
+                note,
+            } => {
+                let x = self
+                    .escalations
+                    .iter_mut()
+                    .find(|x| x.origin.entry == *escalation)
+                    .ok_or(DomainError::Missing {
+                        what: "escalation",
+                        id: *escalation,
+                    })?;
+                x.outcome = Some(*outcome);
+                x.note = note.clone();
+            }
+            Event::ContactEnded {
+                contact,
+                outcome,
+                rating,
+            } => {
+                let at = e.at;
+                let c = self.contact_mut(*contact)?;
+                c.ended = Some(at);
+                if let Some(h) = c.holds.last_mut() {
+                    h.end.get_or_insert(at);
+                }
+                c.outcome = outcome.clone();
+                c.rating = *rating;
+            }
+            Event::ExpenseIncurred { what, amount } => self.expenses.push(ExpenseItem {
+                origin: o,
+                what: what.clone(),
+                amount: amount.clone(),
+            }),
+            Event::TimeSpent { minutes, what } => self.time_spent.push(TimeItem {
+                origin: o,
+                minutes: *minutes,
+                what: what.clone(),
+            }),
+            Event::FollowUpPlanned { what, due } => self.follow_ups.push(FollowUp {
+                origin: o,
+                what: what.clone(),
+                due: *due,
+                done_at: None,
+                note: None,
+            }),
+            Event::FollowUpDone { follow_up, note } => {
+                let f = self
+                    .follow_ups
+                    .iter_mut()
+                    .find(|f| f.origin.entry == *follow_up)
+                    .ok_or(DomainError::Missing {
+                        what: "follow-up",
+                        id: *follow_up,
+                    })?;
+                f.done_at = Some(e.at);
+                f.note = note.clone();
+            }
+            Event::LetterSent {
+                to,
+                kind,
+                via,
+                summary,
+            } => self.letters.push(Letter {
+                origin: o,
+                to: to.clone(),
+                kind: kind.clone(),
+                via: via.clone(),
+                summary: summary.clone(),
+            }),
+            Event::AttachmentAdded {
+                name,
+                sha256,
+                bytes,
+            } => self.attachments.push(Attachment {
+                origin: o,
+                name: name.clone(),
+                sha256: sha256.clone(),
+                bytes: *bytes,
+            }),
+            Event::StatusChanged { status, note } => self.statuses.push(StatusChange {
+                origin: o,
+                status: *status,
+                note: note.clone(),
+            }),
+            Event::LessonLearned { text } => self.lessons.push(Lesson {
+                origin: o,
+                text: text.clone(),
+            }),
+            Event::Amended {
+                target,
+                reason,
+                correction,
+                retracts,
+            } => {
+                let target_seq = self.seq_of(*target).ok_or(DomainError::Missing {
+                    what: "entry",
+                    id: *target,
+                })?;
+                self.mark_amended(*target, e.seq, *retracts);
+                self.amendments.push(AmendmentItem {
+                    origin: o,
+                    target: *target,
+                    target_seq,
+                    reason: reason.clone(),
+                    correction: correction.clone(),
+                    retracts: *retracts,
+                });
+            }
+            Event::CompanyCreated { .. }
+            | Event::CompanyAliasAdded { .. }
+            | Event::CompanyChannelAdded { .. } => {
+                unreachable!("check() refuses company events in a case")
+            }
+        }
+        self.entries.push(e.id);
+        self.last_at = Some(self.last_at.map_or(e.at, |l| l.max(e.at)));
+        Ok(())
+    }
+
+    /// Everything that could make `apply` refuse the entry, checked before any change.
+    fn check(&self, e: &Entry) -> Result<(), DomainError> {
+        if e.seq != self.seq() + 1 {
+            return Err(DomainError::Invalid(format!(
+                "entry {} cannot follow entry {}",
+                e.seq,
+                self.seq()
+            )));
+        }
+        let opened = !self.entries.is_empty();
+        match (&e.event, opened) {
+            (Event::CaseOpened { .. }, true) => return Err(DomainError::AlreadyOpened),
+            (Event::CaseOpened { .. }, false) => {}
+            (_, false) => return Err(DomainError::NotOpened),
+            _ => {}
+        }
+        if e.event.stream_kind() != StreamKind::Case {
+            return Err(DomainError::WrongStream(StreamKind::Company));
+        }
+        match &e.event {
+            Event::CaseOpened { title, .. } => check_text("the title", title, true)?,
+            Event::GoalSet(g) => {
+                check_text("the problem", &g.problem, true)?;
+                check_text("the resolution", &g.resolution, true)?;
+                for a in &g.alternatives {
+                    check_text("an alternative", a, true)?;
+                }
+                check_opt("the fairness note", &g.fairness_note)?;
+                check_opt("the reason", &g.reason)?;
+            }
+            Event::FactRecorded(f) => {
+                check_text("the fact", &f.value, true)?;
+                check_opt("the label", &f.label)?;
+            }
+            Event::ContactStarted { via, .. } => check_opt("the number or address", via)?,
+            Event::RepJoined { contact, rep } => {
+                check_text("the representative's name", &rep.name, true)?;
+                for (w, f) in [
+                    ("the extension", &rep.ext),
+                    ("the email", &rep.email),
+                    ("the department", &rep.department),
+                    ("the role", &rep.role),
+                    ("the supervisor", &rep.reports_to),
+                ] {
+                    check_opt(w, f)?;
+                }
+                self.open_contact(*contact)?;
+            }
+            Event::ReferenceRecorded { contact, value, .. } => {
+                check_text("the reference", value, true)?;
+                self.optional_contact(*contact)?;
+            }
+            Event::NoteAdded { contact, text } => {
+                check_text("the note", text, true)?;
+                self.optional_contact(*contact)?;
+            }
+            Event::HoldStarted { contact } => {
+                let c = self.open_contact(*contact)?;
+                if c.on_hold() {
+                    return Err(DomainError::AlreadyOnHold(c.origin.seq));
+                }
+            }
+            Event::HoldEnded { contact } => {
+                let c = self.open_contact(*contact)?;
+                if !c.on_hold() {
+                    return Err(DomainError::NotOnHold(c.origin.seq));
+                }
+            }
+            Event::PromiseMade {
+                contact, by, what, ..
+            }
+            | Event::OfferMade {
+                contact, by, what, ..
+            } => {
+                check_text("what was promised or offered", what, true)?;
+                check_opt("who made it", by)?;
+                self.optional_contact(*contact)?;
+            }
+            Event::PromiseKept { promise, note } | Event::PromiseBroken { promise, note } => {
+                check_opt("the note", note)?;
+                let p = self
+                    .promises
+                    .iter()
+                    .find(|p| p.origin.entry == *promise)
+                    .ok_or(DomainError::Missing {
+                        what: "promise",
+                        id: *promise,
+                    })?;
+                if p.state != PromiseState::Open {
+                    return Err(DomainError::AlreadyAnswered {
+                        what: "promise",
+                        seq: p.origin.seq,
+                    });
+                }
+            }
+            Event::OfferAnswered { offer, note, .. } => {
+                check_opt("the note", note)?;
+                let x = self
+                    .offers
+                    .iter()
+                    .find(|x| x.origin.entry == *offer)
+                    .ok_or(DomainError::Missing {
+                        what: "offer",
+                        id: *offer,
+                    })?;
+                if x.answer.is_some() {
+                    return Err(DomainError::AlreadyAnswered {
+                        what: "offer",
+                        seq: x.origin.seq,
+                    });
+                }
+            }
+            Event::EscalationRequested {
+                contact,
+                to,
+                reason,
+            } => {
+                check_opt("whom it was asked for", to)?;
+                check_opt("the reason", reason)?;
+                self.optional_contact(*contact)?;
+            }
+            Event::EscalationAnswered {
+                escalation, note, ..
+            } => {
+                check_opt("the note", note)?;
+                let x = self
+                    .escalations
+                    .iter()
+                    .find(|x| x.origin.entry == *escalation)
+                    .ok_or(DomainError::Missing {
+                        what: "escalation",
+                        id: *escalation,
+                    })?;
+                if x.outcome.is_some() {
+                    return Err(DomainError::AlreadyAnswered {
+                        what: "escalation",
+                        seq: x.origin.seq,
+                    });
+                }
+            }
+            Event::ContactEnded {
+                contact,
+                outcome,
+                rating,
+            } => {
+                check_opt("the outcome", outcome)?;
+                if let Some(r) = rating
+                    && !(1..=5).contains(r)
+                {
+                    return Err(DomainError::Rating(*r));
+                }
+                self.open_contact(*contact)?;
+            }
+            Event::ExpenseIncurred { what, .. } => {
+                check_text("what the expense was for", what, true)?
+            }
+            Event::TimeSpent { minutes, what } => {
+                check_text("what the time was spent on", what, true)?;
+                if *minutes == 0 {
+                    return Err(DomainError::Invalid(
+                        "time spent must be at least one minute".into(),
+                    ));
+                }
+            }
+            Event::FollowUpPlanned { what, .. } => check_text("the follow-up", what, true)?,
+            Event::FollowUpDone { follow_up, note } => {
+                check_opt("the note", note)?;
+                let f = self
+                    .follow_ups
+                    .iter()
+                    .find(|f| f.origin.entry == *follow_up)
+                    .ok_or(DomainError::Missing {
+                        what: "follow-up",
+                        id: *follow_up,
+                    })?;
+                if f.done_at.is_some() {
+                    return Err(DomainError::AlreadyAnswered {
+                        what: "follow-up",
+                        seq: f.origin.seq,
+                    });
+                }
+            }
+            Event::LetterSent {
+                to,
+                kind,
+                via,
+                summary,
+            } => {
+                check_text("the recipient", to, true)?;
+                check_text("the kind of letter", kind, true)?;
+                check_opt("how it was sent", via)?;
+                check_opt("the summary", summary)?;
+            }
+            Event::AttachmentAdded { name, sha256, .. } => {
+                check_text("the file name", name, true)?;
+                if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+                    return Err(DomainError::Invalid(
+                        "an attachment's hash must be 64 hex digits of SHA-256".into(),
+                    ));
+                }
+            }
+            Event::StatusChanged { note, .. } => check_opt("the note", note)?,
+            Event::LessonLearned { text } => check_text("the lesson", text, true)?,
+            Event::Amended {
+                target,
+                reason,
+                correction,
+                ..
+            } => {
+                check_text("the reason for the amendment", reason, true)?;
+                check_opt("the correction", correction)?;
+                let seq = self.seq_of(*target).ok_or(DomainError::Missing {
+                    what: "entry",
+                    id: *target,
+                })?;
+                if seq == 1 {
+                    return Err(DomainError::Invalid("the opening of a case cannot be amended; change the title with a note or open a new case".into()));
+                }
+            }
+            Event::CompanyCreated { .. }
+            | Event::CompanyAliasAdded { .. }
+            | Event::CompanyChannelAdded { .. } => {
+                return Err(DomainError::WrongStream(StreamKind::Company));
+            }
+        }
+        Ok(())
+    }
+
+    fn contact_mut(&mut self, id: Uuid) -> Result<&mut Contact, DomainError> {
+        self.contacts
+            .iter_mut()
+            .find(|c| c.origin.entry == id)
+            .ok_or(DomainError::Missing {
+                what: "contact",
+                id,
+            })
+    }
+
+    pub fn contact(&self, id: Uuid) -> Option<&Contact> {
+        self.contacts.iter().find(|c| c.origin.entry == id)
+    }
+
+    fn open_contact(&self, id: Uuid) -> Result<&Contact, DomainError> {
+        let c = self.contact(id).ok_or(DomainError::Missing {
+            what: "contact",
+            id,
+        })?;
+        if !c.is_open() {
+            return Err(DomainError::ContactEnded(c.origin.seq));
+        }
+        Ok(c)
+    }
+
+    fn optional_contact(&self, id: Option<Uuid>) -> Result<(), DomainError> {
+        match id {
+            Some(id) => self.contact(id).map(|_| ()).ok_or(DomainError::Missing {
+                what: "contact",
+                id,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    pub fn seq_of(&self, id: Uuid) -> Option<u64> {
+        self.entries
+            .iter()
+            .position(|x| *x == id)
+            .map(|i| i as u64 + 1)
+    }
+
+    pub fn id_of(&self, seq: u64) -> Option<Uuid> {
+        seq.checked_sub(1)
+            .and_then(|i| self.entries.get(i as usize))
+            .copied()
+    }
+
+    fn mark_amended(&mut self, target: Uuid, by: u64, retracts: bool) {
+        let mark = |o: &mut Origin| {
+            if o.entry == target {
+                o.amended_by.push(by);
+                o.retracted |= retracts;
+            }
+        };
+        self.goals.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.facts.iter_mut().for_each(|x| mark(&mut x.origin));
+        for c in &mut self.contacts {
+            mark(&mut c.origin);
+            c.reps.iter_mut().for_each(|x| mark(&mut x.origin));
+        }
+        self.references.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.notes.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.promises.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.offers.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.escalations
+            .iter_mut()
+            .for_each(|x| mark(&mut x.origin));
+        self.expenses.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.time_spent.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.follow_ups.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.letters.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.attachments
+            .iter_mut()
+            .for_each(|x| mark(&mut x.origin));
+        self.statuses.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.lessons.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.amendments.iter_mut().for_each(|x| mark(&mut x.origin));
+    }
+
+    // --- derived views (retracted items never count) ---
+
+    pub fn goal(&self) -> Option<&GoalVersion> {
+        self.goals.iter().rev().find(|g| !g.origin.retracted)
+    }
+
+    pub fn status(&self) -> Status {
+        self.statuses
+            .iter()
+            .rev()
+            .find(|s| !s.origin.retracted)
+            .map_or(Status::Open, |s| s.status)
+    }
+
+    pub fn live_facts(&self) -> impl Iterator<Item = &FactItem> {
+        self.facts.iter().filter(|f| !f.origin.retracted)
+    }
+
+    pub fn live_contacts(&self) -> impl DoubleEndedIterator<Item = &Contact> {
+        self.contacts.iter().filter(|c| !c.origin.retracted)
+    }
+
+    pub fn open_contact_now(&self) -> Option<&Contact> {
+        self.live_contacts().rev().find(|c| c.is_open())
+    }
+
+    pub fn live_promises(&self) -> impl Iterator<Item = &Promise> {
+        self.promises.iter().filter(|p| !p.origin.retracted)
+    }
+
+    pub fn live_offers(&self) -> impl Iterator<Item = &Offer> {
+        self.offers.iter().filter(|p| !p.origin.retracted)
+    }
+
+    pub fn live_references(&self) -> impl Iterator<Item = &Reference> {
+        self.references.iter().filter(|p| !p.origin.retracted)
+    }
+
+    /// Open promises with a due time and follow-ups not yet done, soonest first.
+    pub fn due_items(&self) -> Vec<DueItem> {
+        let mut out: Vec<DueItem> = self
+            .live_promises()
+            .filter(|p| p.state == PromiseState::Open)
+            .filter_map(|p| {
+                p.due.map(|due| DueItem {
+                    item: p.origin.entry,
+                    seq: p.origin.seq,
+                    kind: DueKind::Promise,
+                    what: match &p.by {
+                        Some(by) => format!("{by}: {}", p.what),
+                        None => p.what.clone(),
+                    },
+                    due,
+                })
+            })
+            .chain(
+                self.follow_ups
+                    .iter()
+                    .filter(|f| !f.origin.retracted && f.done_at.is_none())
+                    .map(|f| DueItem {
+                        item: f.origin.entry,
+                        seq: f.origin.seq,
+                        kind: DueKind::FollowUp,
+                        what: f.what.clone(),
+                        due: f.due,
+                    }),
+            )
+            .collect();
+        out.sort_by_key(|d| (d.due, d.seq));
+        out
+    }
+
+    pub fn next_due(&self) -> Option<Timestamp> {
+        self.due_items().first().map(|d| d.due)
+    }
+
+    /// Time, money and effort the dispute has taken so far.
+    pub fn costs(&self, now: Timestamp) -> Costs {
+        let contacts: Vec<&Contact> = self.live_contacts().collect();
+        Costs {
+            contacts: contacts.len(),
+            contact_time: contacts.iter().map(|c| c.duration(now)).sum(),
+            hold_time: contacts.iter().map(|c| c.hold_time(now)).sum(),
+            off_contact_time: SignedDuration::from_mins(
+                self.time_spent
+                    .iter()
+                    .filter(|t| !t.origin.retracted)
+                    .map(|t| i64::from(t.minutes))
+                    .sum(),
+            ),
+            expenses: totals(
+                self.expenses
+                    .iter()
+                    .filter(|x| !x.origin.retracted)
+                    .map(|x| &x.amount),
+            ),
+            reps: contacts.iter().map(|c| c.live_reps().count()).sum(),
+            transfers: contacts.iter().map(|c| c.transfers()).sum(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueKind {
+    Promise,
+    FollowUp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueItem {
+    pub item: Uuid,
+    pub seq: u64,
+    pub kind: DueKind,
+    pub what: String,
+    pub due: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Costs {
+    pub contacts: usize,
+    pub contact_time: SignedDuration,
+    pub hold_time: SignedDuration,
+    pub off_contact_time: SignedDuration,
+    pub expenses: Vec<Money>,
+    pub reps: usize,
+    pub transfers: usize,
+}

@@ -1,0 +1,445 @@
+//! Wording shown to people about the journal, kept in one place so it can be
+//! reviewed and tested as a whole.
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::entry::Entry;
+use crate::event::*;
+use crate::mask::mask;
+use crate::state::CaseState;
+
+/// `2026-11-03 14:05` in the given zone.
+pub fn when(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// `14:05` in the given zone.
+pub fn clock(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone()).strftime("%H:%M").to_string()
+}
+
+/// `1h 05m`, `47m`, `0m`.
+pub fn duration(d: SignedDuration) -> String {
+    let mins = d.as_secs().max(0) / 60;
+    if mins >= 60 {
+        format!("{}h {:02}m", mins / 60, mins % 60)
+    } else {
+        format!("{mins}m")
+    }
+}
+
+pub fn channel(c: Channel) -> &'static str {
+    match c {
+        Channel::Phone => "phone",
+        Channel::Chat => "chat",
+        Channel::Email => "email",
+        Channel::Letter => "letter",
+        Channel::InPerson => "in person",
+        Channel::Social => "social media",
+        Channel::Web => "web form",
+        Channel::Other => "other",
+    }
+}
+
+pub fn contact_noun(c: Channel) -> &'static str {
+    match c {
+        Channel::Phone => "Call",
+        Channel::Chat => "Chat",
+        Channel::Email => "Email",
+        Channel::Letter => "Letter",
+        Channel::InPerson => "Visit",
+        Channel::Social => "Social media contact",
+        Channel::Web => "Web form",
+        Channel::Other => "Contact",
+    }
+}
+
+pub fn fact_kind(k: FactKind) -> &'static str {
+    match k {
+        FactKind::Acquired => "acquired",
+        FactKind::ProblemBegan => "problem began",
+        FactKind::Identifier => "identifier",
+        FactKind::CurrentStatus => "status now",
+        FactKind::Change => "since it began",
+        FactKind::Expected => "expected",
+        FactKind::Tried => "already tried",
+        FactKind::Other => "other",
+    }
+}
+
+pub fn ref_kind(k: RefKind) -> &'static str {
+    match k {
+        RefKind::Case => "case number",
+        RefKind::Ticket => "ticket",
+        RefKind::Complaint => "complaint number",
+        RefKind::Order => "order number",
+        RefKind::Other => "reference",
+    }
+}
+
+pub fn offer_answer(a: OfferAnswer) -> &'static str {
+    match a {
+        OfferAnswer::Declined => "declined",
+        OfferAnswer::AcceptedNotFull => "accepted, not as full resolution",
+        OfferAnswer::AcceptedFull => "accepted as full resolution",
+    }
+}
+
+pub fn escalation_outcome(o: EscalationOutcome) -> &'static str {
+    match o {
+        EscalationOutcome::Granted => "put through",
+        EscalationOutcome::CallbackPromised => "a callback was promised",
+        EscalationOutcome::Refused => "refused",
+    }
+}
+
+pub fn fairness(f: Option<Fairness>) -> &'static str {
+    match f {
+        Some(Fairness::Yes) => "yes",
+        Some(Fairness::No) => "no",
+        Some(Fairness::Unsure) => "not sure",
+        None => "not answered",
+    }
+}
+
+/// `Dana Reyes (ext 4471, Billing, supervisor)`.
+pub fn rep(r: &Rep) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(x) = &r.ext {
+        parts.push(format!("ext {x}"));
+    }
+    for x in [&r.department, &r.role].into_iter().flatten() {
+        parts.push(x.clone());
+    }
+    if let Some(x) = &r.email {
+        parts.push(x.clone());
+    }
+    if let Some(x) = &r.reports_to {
+        parts.push(format!("reports to {x}"));
+    }
+    if parts.is_empty() {
+        r.name.clone()
+    } else {
+        format!("{} ({})", r.name, parts.join(", "))
+    }
+}
+
+/// A fact's value as it may be shown.
+pub fn fact_value(f: &Fact, reveal: bool) -> String {
+    if f.sensitive && !reveal {
+        mask(&f.value)
+    } else {
+        f.value.clone()
+    }
+}
+
+fn with_note(s: String, note: &Option<String>) -> String {
+    match note {
+        Some(n) => format!("{s}: {n}"),
+        None => s,
+    }
+}
+
+fn seq_of(state: &CaseState, id: uuid::Uuid) -> String {
+    state
+        .seq_of(id)
+        .map_or_else(|| "?".to_string(), |s| format!("#{s}"))
+}
+
+/// One line describing what an entry records.
+pub fn describe(e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) -> String {
+    match &e.event {
+        Event::CaseOpened { title, .. } => format!("Case opened: {title}"),
+        Event::GoalSet(g) => {
+            let verb = if state.goals.first().is_some_and(|f| f.origin.entry == e.id) {
+                "Goal set"
+            } else {
+                "Goal revised"
+            };
+            let mut s = format!("{verb}: {} → wants: {}", g.problem, g.resolution);
+            if let Some(r) = &g.reason {
+                s.push_str(&format!(" (why: {r})"));
+            }
+            s
+        }
+        Event::FactRecorded(f) => match &f.label {
+            Some(l) => format!(
+                "Fact, {}: {l}: {}",
+                fact_kind(f.kind),
+                fact_value(f, reveal)
+            ),
+            None => format!("Fact, {}: {}", fact_kind(f.kind), fact_value(f, reveal)),
+        },
+        Event::ContactStarted {
+            channel: ch,
+            direction,
+            via,
+        } => {
+            let dir = match direction {
+                Direction::Outbound => "to the company",
+                Direction::Inbound => "from the company",
+            };
+            match via {
+                Some(v) => format!(
+                    "{} {dir} started ({}, {v})",
+                    contact_noun(*ch),
+                    channel(*ch)
+                ),
+                None => format!("{} {dir} started ({})", contact_noun(*ch), channel(*ch)),
+            }
+        }
+        Event::RepJoined { contact, rep: r } => {
+            let visit = state
+                .contact(*contact)
+                .and_then(|c| c.reps.iter().find(|v| v.origin.entry == e.id));
+            match visit.and_then(|v| v.transferred_from.as_ref()) {
+                Some(from) => format!("Transferred from {from} to {}", rep(r)),
+                None => format!("Speaking with {}", rep(r)),
+            }
+        }
+        Event::ReferenceRecorded { kind, value, .. } => format!("Got {}: {value}", ref_kind(*kind)),
+        Event::NoteAdded { text, .. } => format!("Note: {text}"),
+        Event::HoldStarted { .. } => "Put on hold".to_string(),
+        Event::HoldEnded { .. } => "Back from hold".to_string(),
+        Event::PromiseMade { by, what, due, .. } => {
+            let who = by.as_deref().unwrap_or("They");
+            match due {
+                Some(d) => format!("Promise: {who} will {what}, by {}", when(*d, tz)),
+                None => format!("Promise: {who} will {what}"),
+            }
+        }
+        Event::PromiseKept { promise, note } => {
+            with_note(format!("Promise {} kept", seq_of(state, *promise)), note)
+        }
+        Event::PromiseBroken { promise, note } => {
+            with_note(format!("Promise {} broken", seq_of(state, *promise)), note)
+        }
+        Event::OfferMade {
+            by, what, value, ..
+        } => {
+            let who = by.as_deref().unwrap_or("They");
+            match value {
+                Some(v) => format!("Offer from {who}: {what} ({v})"),
+                None => format!("Offer from {who}: {what}"),
+            }
+        }
+        Event::OfferAnswered {
+            offer,
+            answer,
+            note,
+        } => with_note(
+            format!("Offer {} {}", seq_of(state, *offer), offer_answer(*answer)),
+            note,
+        ),
+        Event::EscalationRequested { to, reason, .. } => {
+            let s = match to {
+                Some(t) => format!("Asked to escalate to {t}"),
+                None => "Asked to escalate".to_string(),
+            };
+            match reason {
+                Some(r) => format!("{s}, because {r}"),
+                None => s,
+            }
+        }
+        Event::EscalationAnswered {
+            escalation,
+            outcome,
+            note,
+        } => with_note(
+            format!(
+                "Escalation {}: {}",
+                seq_of(state, *escalation),
+                escalation_outcome(*outcome)
+            ),
+            note,
+        ),
+        Event::ContactEnded {
+            contact,
+            outcome,
+            rating,
+        } => {
+            let mut s = "Contact ended".to_string();
+            if let Some(c) = state.contact(*contact) {
+                s = format!(
+                    "{} ended after {}",
+                    contact_noun(c.channel),
+                    duration(c.duration(e.at))
+                );
+                let hold = c.hold_time(e.at);
+                if hold > SignedDuration::ZERO {
+                    s.push_str(&format!(", {} on hold", duration(hold)));
+                }
+            }
+            if let Some(o) = outcome {
+                s.push_str(&format!(": {o}"));
+            }
+            if let Some(r) = rating {
+                s.push_str(&format!(" (rated {r}/5)"));
+            }
+            s
+        }
+        Event::ExpenseIncurred { what, amount } => format!("Expense: {amount} for {what}"),
+        Event::TimeSpent { minutes, what } => {
+            format!(
+                "Time spent: {} on {what}",
+                duration(SignedDuration::from_mins(i64::from(*minutes)))
+            )
+        }
+        Event::FollowUpPlanned { what, due } => {
+            format!("Follow-up planned for {}: {what}", when(*due, tz))
+        }
+        Event::FollowUpDone { follow_up, note } => with_note(
+            format!("Follow-up {} done", seq_of(state, *follow_up)),
+            note,
+        ),
+        Event::LetterSent { to, kind, via, .. } => match via {
+            Some(v) => format!("Letter ({kind}) sent to {to} by {v}"),
+            None => format!("Letter ({kind}) sent to {to}"),
+        },
+        Event::AttachmentAdded {
+            name,
+            sha256,
+            bytes,
+        } => {
+            format!(
+                "Attached {name} ({bytes} bytes, sha256 {})",
+                &sha256[..12.min(sha256.len())]
+            )
+        }
+        Event::StatusChanged { status, note } => {
+            with_note(format!("Status: {}", status.as_str()), note)
+        }
+        Event::LessonLearned { text } => format!("Lesson: {text}"),
+        Event::Amended {
+            target,
+            reason,
+            correction,
+            retracts,
+        } => {
+            let target_is_sensitive = state
+                .facts
+                .iter()
+                .any(|f| f.origin.entry == *target && f.fact.sensitive);
+            let mut s = if *retracts {
+                format!(
+                    "Amends {}: withdrawn, because {reason}",
+                    seq_of(state, *target)
+                )
+            } else {
+                format!("Amends {}, because {reason}", seq_of(state, *target))
+            };
+            if let Some(c) = correction {
+                let c = if target_is_sensitive && !reveal {
+                    mask(c)
+                } else {
+                    c.clone()
+                };
+                s.push_str(&format!(". Correction: {c}"));
+            }
+            s
+        }
+        Event::CompanyCreated { name } => format!("Company recorded: {name}"),
+        Event::CompanyAliasAdded { alias } => format!("Also known as {alias}"),
+        Event::CompanyChannelAdded { channel } => format!("Channel: {}", channel.value),
+    }
+}
+
+/// One row of a case's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineRow {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub recorded: Timestamp,
+    pub kind: String,
+    pub text: String,
+    /// The contact this entry belongs to, by its seq.
+    pub contact: Option<u64>,
+    pub amended_by: Vec<u64>,
+    pub retracted: bool,
+}
+
+/// The case in the order things happened (by `at`, then by position).
+pub fn timeline(
+    entries: &[Entry],
+    state: &CaseState,
+    tz: &TimeZone,
+    reveal: bool,
+) -> Vec<TimelineRow> {
+    let mut rows: Vec<TimelineRow> = entries
+        .iter()
+        .map(|e| {
+            let contact = contact_of(&e.event)
+                .and_then(|c| state.seq_of(c))
+                .or_else(|| match e.event {
+                    Event::ContactStarted { .. } => Some(e.seq),
+                    _ => None,
+                });
+            let amended_by: Vec<u64> = state
+                .amendments
+                .iter()
+                .filter(|a| a.target == e.id)
+                .map(|a| a.origin.seq)
+                .collect();
+            let retracted = state
+                .amendments
+                .iter()
+                .any(|a| a.target == e.id && a.retracts);
+            TimelineRow {
+                seq: e.seq,
+                at: e.at,
+                recorded: e.recorded,
+                kind: e.event.kind().to_string(),
+                text: describe(e, state, tz, reveal),
+                contact,
+                amended_by,
+                retracted,
+            }
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.at, r.seq));
+    rows
+}
+
+/// The contact an event happened in, if it names one.
+pub fn contact_of(ev: &Event) -> Option<uuid::Uuid> {
+    match ev {
+        Event::RepJoined { contact, .. }
+        | Event::HoldStarted { contact }
+        | Event::HoldEnded { contact }
+        | Event::ContactEnded { contact, .. } => Some(*contact),
+        Event::ReferenceRecorded { contact, .. }
+        | Event::NoteAdded { contact, .. }
+        | Event::PromiseMade { contact, .. }
+        | Event::OfferMade { contact, .. }
+        | Event::EscalationRequested { contact, .. } => *contact,
+        _ => None,
+    }
+}
+
+/// A copy of the entry fit to show or export: sensitive values masked unless revealed.
+pub fn masked_entry(e: &Entry, state: &CaseState, reveal: bool) -> Entry {
+    if reveal {
+        return e.clone();
+    }
+    let mut out = e.clone();
+    match &mut out.event {
+        Event::FactRecorded(f) if f.sensitive => f.value = mask(&f.value),
+        Event::Amended {
+            target,
+            correction: Some(c),
+            ..
+        } if state
+            .facts
+            .iter()
+            .any(|f| f.origin.entry == *target && f.fact.sensitive) =>
+        {
+            *c = mask(c)
+        }
+        _ => {}
+    }
+    out
+}
