@@ -1,1 +1,167 @@
+//! Storage for casefile: domain-level verbs behind the [`Store`] trait, the
+//! SQLite engine, and one conformance suite every engine must pass.
 
+pub mod conformance;
+mod sqlite;
+
+pub use sqlite::{LATEST_SCHEMA, SqliteStore};
+
+use casefile_core::{
+    CaseState, ChainBreak, CompanyState, DomainError, Draft, DueItem, Entry, Status, StreamKind,
+};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A case as the store holds it: its local handle and its folded state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRecord {
+    /// The short number people type (`casefile show 3`). Local to this store.
+    pub handle: u64,
+    pub state: CaseState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyRecord {
+    pub handle: u64,
+    pub state: CompanyState,
+}
+
+/// One line of the case list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRow {
+    pub id: Uuid,
+    pub handle: u64,
+    pub title: String,
+    pub company: Option<Uuid>,
+    pub company_name: Option<String>,
+    pub status: Status,
+    pub opened: Option<Timestamp>,
+    pub last_at: Option<Timestamp>,
+    pub next_due: Option<Timestamp>,
+    pub entries: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub status: Option<Status>,
+    pub company: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub case: Uuid,
+    pub handle: u64,
+    pub title: String,
+    pub entry: Entry,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueRow {
+    pub case: Uuid,
+    pub handle: u64,
+    pub title: String,
+    pub item: DueItem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamInfo {
+    pub id: Uuid,
+    pub kind: StreamKind,
+    pub handle: u64,
+    pub head_seq: u64,
+}
+
+/// Something `verify` found wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: StreamKind,
+    pub handle: u64,
+    #[serde(flatten)]
+    pub chain: ChainBreak,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    pub streams_added: usize,
+    pub entries_added: usize,
+    pub entries_already_present: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no {kind} with id {id}")]
+    NoSuchStream { kind: &'static str, id: Uuid },
+    #[error("the case changed while you were writing (expected entry {expected}, found {actual})")]
+    Conflict { expected: u64, actual: u64 },
+    #[error("entry {seq} was refused: {err}")]
+    Domain { seq: u64, err: DomainError },
+    #[error("the database is busy: another casefile process held it for more than {waited_ms} ms")]
+    Busy { waited_ms: u64 },
+    #[error(
+        "this database was written by a newer casefile (schema {found}; this one knows up to {known})"
+    )]
+    NewerSchema { found: i64, known: i64 },
+    #[error("{0} is not a casefile database")]
+    NotCasefile(String),
+    #[error("{0}")]
+    Import(String),
+    #[error("the database is damaged: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Engine(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The domain-level verbs every storage engine provides. Writes are atomic:
+/// each call either lands whole, with its projections, or not at all.
+pub trait Store {
+    /// Appends drafts to a stream whose last entry is `expected_head` (0 for a
+    /// new stream, whose first draft must open a case or create a company).
+    fn append(
+        &mut self,
+        stream: Uuid,
+        expected_head: u64,
+        author: &str,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Entry>>;
+
+    /// Every entry of a stream, in order.
+    fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>>;
+
+    /// All streams, oldest first (by id, which is time-ordered).
+    fn streams(&self) -> Result<Vec<StreamInfo>>;
+
+    fn case(&self, id: Uuid) -> Result<CaseRecord>;
+
+    fn case_by_handle(&self, handle: u64) -> Result<Option<Uuid>>;
+
+    fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>>;
+
+    /// Entries whose text matches every word of `query`, best first.
+    fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>>;
+
+    /// Open promises and follow-ups due at or before `until`, in open cases.
+    fn due(&self, until: Timestamp) -> Result<Vec<DueRow>>;
+
+    fn company(&self, id: Uuid) -> Result<CompanyRecord>;
+
+    /// The company whose name or alias matches, forgivingly (case, punctuation, Inc./LLC).
+    fn company_by_name(&self, name: &str) -> Result<Option<Uuid>>;
+
+    fn companies(&self) -> Result<Vec<CompanyRecord>>;
+
+    fn cases_of_company(&self, id: Uuid) -> Result<Vec<CaseRecord>>;
+
+    /// Checks every chain and every projection; an empty list means all is well.
+    fn verify(&self) -> Result<Vec<Finding>>;
+
+    /// Drops every projection and folds them again from the journal.
+    fn rebuild(&mut self) -> Result<()>;
+
+    /// Adds entries exported elsewhere, verbatim (ids, times and hashes kept).
+    /// Entries already present are skipped; a stream that diverges is refused.
+    /// All or nothing.
+    fn import(&mut self, entries: Vec<Entry>) -> Result<ImportSummary>;
+}

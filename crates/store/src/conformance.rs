@@ -1,0 +1,474 @@
+//! The conformance suite: what every storage engine must do, written against
+//! the [`Store`] trait only. An engine's crate stamps it out with
+//! [`conformance_tests!`](crate::conformance_tests), giving a function that
+//! makes a fresh, empty store (and keeps alive whatever it needs, such as a
+//! temporary directory).
+
+use std::any::Any;
+
+use casefile_core::*;
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use crate::{CaseFilter, Store, StoreError};
+
+/// A fresh store and whatever must live as long as it.
+pub type Made<S> = (S, Box<dyn Any>);
+
+fn t(s: &str) -> Timestamp {
+    format!("2026-11-{s}:00Z").parse().expect("test time")
+}
+
+fn opened(title: &str, company: Option<Uuid>) -> Draft {
+    Draft::new(
+        t("01T09:00"),
+        Event::CaseOpened {
+            title: title.into(),
+            company,
+        },
+    )
+}
+
+fn note(text: &str) -> Draft {
+    Draft::new(
+        t("02T10:00"),
+        Event::NoteAdded {
+            contact: None,
+            text: text.into(),
+        },
+    )
+}
+
+fn new_company<S: Store>(s: &mut S, name: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    s.append(
+        id,
+        0,
+        "owner",
+        vec![Draft::new(
+            t("01T08:00"),
+            Event::CompanyCreated { name: name.into() },
+        )],
+    )
+    .expect("company");
+    id
+}
+
+/// A case with a call, two reps, a promise due on the 5th and a follow-up on the 7th.
+fn seeded_case<S: Store>(s: &mut S, title: &str, company: Option<Uuid>) -> Uuid {
+    let id = Uuid::now_v7();
+    let call = Draft::new(
+        t("03T14:05"),
+        Event::ContactStarted {
+            channel: Channel::Phone,
+            direction: Direction::Outbound,
+            via: None,
+        },
+    );
+    let cid = call.id;
+    s.append(
+        id,
+        0,
+        "owner",
+        vec![
+            opened(title, company),
+            call,
+            Draft::new(
+                t("03T14:06"),
+                Event::RepJoined {
+                    contact: cid,
+                    rep: Rep {
+                        name: "Dana".into(),
+                        department: Some("Billing".into()),
+                        ..Rep::default()
+                    },
+                },
+            ),
+            Draft::new(
+                t("03T14:20"),
+                Event::RepJoined {
+                    contact: cid,
+                    rep: Rep {
+                        name: "Marcus".into(),
+                        role: Some("supervisor".into()),
+                        ..Rep::default()
+                    },
+                },
+            ),
+            Draft::new(
+                t("03T14:30"),
+                Event::PromiseMade {
+                    contact: Some(cid),
+                    by: Some("Marcus".into()),
+                    what: "call back about the refund".into(),
+                    due: Some(t("05T14:30")),
+                },
+            ),
+            Draft::new(
+                t("03T14:40"),
+                Event::ContactEnded {
+                    contact: cid,
+                    outcome: None,
+                    rating: Some(2),
+                },
+            ),
+            Draft::new(
+                t("03T15:00"),
+                Event::FollowUpPlanned {
+                    what: "chase the refund".into(),
+                    due: t("07T09:00"),
+                },
+            ),
+        ],
+    )
+    .expect("seeded case");
+    id
+}
+
+pub fn append_then_read_back<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = Uuid::now_v7();
+    let written = s
+        .append(
+            id,
+            0,
+            "owner",
+            vec![opened("Router", None), note("first"), note("second")],
+        )
+        .unwrap();
+    assert_eq!(written.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(written[0].prev, GENESIS);
+    assert_eq!(written[1].prev, written[0].hash);
+    assert_eq!(s.read_stream(id).unwrap(), written);
+    let rec = s.case(id).unwrap();
+    assert_eq!(
+        (rec.handle, rec.state.title.as_str(), rec.state.notes.len()),
+        (1, "Router", 2)
+    );
+    assert_eq!(s.case_by_handle(1).unwrap(), Some(id));
+    assert_eq!(s.case_by_handle(2).unwrap(), None);
+    assert!(s.verify().unwrap().is_empty());
+    // The store sets `recorded`; `at` is what the caller said.
+    assert_eq!(written[1].at, t("02T10:00"));
+    assert!(written[1].recorded > t("02T10:00"));
+}
+
+pub fn a_stale_head_is_a_conflict_and_writes_nothing<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = Uuid::now_v7();
+    s.append(id, 0, "owner", vec![opened("Router", None)])
+        .unwrap();
+    let err = s.append(id, 0, "owner", vec![note("late")]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                expected: 0,
+                actual: 1
+            }
+        ),
+        "{err:?}"
+    );
+    let err = s
+        .append(Uuid::now_v7(), 3, "owner", vec![opened("New", None)])
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    assert_eq!(s.read_stream(id).unwrap().len(), 1);
+    assert_eq!(s.list_cases(&CaseFilter::default()).unwrap().len(), 1);
+}
+
+pub fn a_refused_entry_leaves_the_whole_batch_unwritten<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = Uuid::now_v7();
+    s.append(id, 0, "owner", vec![opened("Router", None)])
+        .unwrap();
+    let bad = Draft::new(
+        t("02T10:00"),
+        Event::Amended {
+            target: Uuid::now_v7(),
+            reason: "typo".into(),
+            correction: None,
+            retracts: false,
+        },
+    );
+    let err = s
+        .append(id, 1, "owner", vec![note("fine"), bad])
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Domain {
+                seq: 3,
+                err: DomainError::Missing { .. }
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(s.read_stream(id).unwrap().len(), 1);
+    assert_eq!(s.case(id).unwrap().state.seq(), 1);
+    assert!(s.search("fine", 10).unwrap().is_empty());
+    // A journal must start with an opening.
+    assert!(matches!(
+        s.append(Uuid::now_v7(), 0, "owner", vec![note("orphan")]),
+        Err(StoreError::Domain { seq: 1, .. })
+    ));
+    assert_eq!(s.streams().unwrap().len(), 1);
+}
+
+pub fn lists_filter_by_status_and_company<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let acme = new_company(&mut s, "Acme Broadband, Inc.");
+    let a = seeded_case(&mut s, "Router refund", Some(acme));
+    let b = seeded_case(&mut s, "Phone bill", None);
+    s.append(
+        b,
+        7,
+        "owner",
+        vec![Draft::new(
+            t("09T10:00"),
+            Event::StatusChanged {
+                status: Status::Resolved,
+                note: None,
+            },
+        )],
+    )
+    .unwrap();
+    let all = s.list_cases(&CaseFilter::default()).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].id, b, "most recent activity first");
+    let of_acme = s
+        .list_cases(&CaseFilter {
+            company: Some(acme),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(of_acme.iter().map(|r| r.id).collect::<Vec<_>>(), [a]);
+    assert_eq!(
+        of_acme[0].company_name.as_deref(),
+        Some("Acme Broadband, Inc.")
+    );
+    let resolved = s
+        .list_cases(&CaseFilter {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(resolved.iter().map(|r| r.id).collect::<Vec<_>>(), [b]);
+    assert_eq!(all[1].next_due, Some(t("05T14:30")));
+}
+
+pub fn due_spans_cases_and_skips_closed_ones<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let a = seeded_case(&mut s, "A", None);
+    let b = seeded_case(&mut s, "B", None);
+    let due = s.due(t("06T00:00")).unwrap();
+    assert_eq!(due.len(), 2, "both promises, neither follow-up");
+    assert!(due.iter().all(|d| d.item.kind == DueKind::Promise));
+    assert_eq!(s.due(t("30T00:00")).unwrap().len(), 4);
+    s.append(
+        b,
+        7,
+        "owner",
+        vec![Draft::new(
+            t("09T10:00"),
+            Event::StatusChanged {
+                status: Status::Abandoned,
+                note: None,
+            },
+        )],
+    )
+    .unwrap();
+    let promise = s.case(a).unwrap().state.promises[0].origin.entry;
+    s.append(
+        a,
+        7,
+        "owner",
+        vec![Draft::new(
+            t("06T10:00"),
+            Event::PromiseBroken {
+                promise,
+                note: None,
+            },
+        )],
+    )
+    .unwrap();
+    let due = s.due(t("30T00:00")).unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].case, due[0].item.kind), (a, DueKind::FollowUp));
+}
+
+pub fn search_finds_words_in_any_script<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = Uuid::now_v7();
+    s.append(
+        id,
+        0,
+        "owner",
+        vec![
+            opened("Router", None),
+            note("They said the modem firmware is at fault"),
+            note("Le technicien viendra à Montréal"),
+            note("\"quotes\" AND OR NEAR( * syntax"),
+        ],
+    )
+    .unwrap();
+    let hits = s.search("firmware modem", 10).unwrap();
+    assert_eq!(hits.iter().map(|h| h.entry.seq).collect::<Vec<_>>(), [2]);
+    assert_eq!(
+        s.search("montreal", 10).unwrap().len(),
+        1,
+        "diacritics folded"
+    );
+    assert_eq!(s.search("NEAR( \"quotes", 10).unwrap().len(), 1);
+    assert!(s.search("absent", 10).unwrap().is_empty());
+    assert!(s.search("*", 10).unwrap().is_empty());
+}
+
+pub fn companies_match_forgivingly_and_gather_cases<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let acme = new_company(&mut s, "Acme Broadband, Inc.");
+    s.append(
+        acme,
+        1,
+        "owner",
+        vec![Draft::new(
+            t("01T08:01"),
+            Event::CompanyAliasAdded {
+                alias: "AcmeNet".into(),
+            },
+        )],
+    )
+    .unwrap();
+    assert_eq!(s.company_by_name("acme broadband").unwrap(), Some(acme));
+    assert_eq!(s.company_by_name("ACME BROADBAND LLC").unwrap(), Some(acme));
+    assert_eq!(s.company_by_name("acmenet").unwrap(), Some(acme));
+    assert_eq!(s.company_by_name("Globex").unwrap(), None);
+    let a = seeded_case(&mut s, "Router", Some(acme));
+    seeded_case(&mut s, "Other", None);
+    let cases = s.cases_of_company(acme).unwrap();
+    assert_eq!(cases.iter().map(|c| c.state.id).collect::<Vec<_>>(), [a]);
+    let map = org_map(cases.iter().map(|c| &c.state));
+    assert_eq!(map.people.len(), 2);
+    assert_eq!(map.transfers.len(), 1);
+    assert_eq!(s.companies().unwrap().len(), 1);
+    assert_eq!(s.company(acme).unwrap().state.aliases, ["AcmeNet"]);
+}
+
+/// Everything a reader can see, for comparing a store with itself or another.
+fn observable<S: Store>(s: &S) -> String {
+    let mut out = String::new();
+    let rows = s.list_cases(&CaseFilter::default()).unwrap();
+    out.push_str(&format!("{rows:?}\n"));
+    for r in &rows {
+        out.push_str(&format!("{:?}\n", s.case(r.id).unwrap()));
+    }
+    out.push_str(&format!("{:?}\n", s.due(t("30T00:00")).unwrap()));
+    out.push_str(&format!("{:?}\n", s.companies().unwrap()));
+    out.push_str(&format!("{:?}\n", s.search("refund", 50).unwrap()));
+    out
+}
+
+pub fn rebuild_equals_incremental<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let acme = new_company(&mut s, "Acme");
+    let a = seeded_case(&mut s, "Router refund", Some(acme));
+    seeded_case(&mut s, "Bill", None);
+    let promise = s.case(a).unwrap().state.promises[0].origin.entry;
+    s.append(
+        a,
+        7,
+        "owner",
+        vec![Draft::new(
+            t("04T10:00"),
+            Event::Amended {
+                target: promise,
+                reason: "misheard".into(),
+                correction: None,
+                retracts: true,
+            },
+        )],
+    )
+    .unwrap();
+    let before = observable(&s);
+    s.rebuild().unwrap();
+    assert_eq!(observable(&s), before);
+    assert!(s.verify().unwrap().is_empty());
+}
+
+pub fn import_is_verbatim_idempotent_and_refuses_divergence<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut src, _k1) = make();
+    let acme = new_company(&mut src, "Acme");
+    let a = seeded_case(&mut src, "Router refund", Some(acme));
+    let all: Vec<Entry> = src
+        .streams()
+        .unwrap()
+        .iter()
+        .flat_map(|i| src.read_stream(i.id).unwrap())
+        .collect();
+
+    let (mut dst, _k2) = make();
+    let sum = dst.import(all.clone()).unwrap();
+    assert_eq!(
+        (
+            sum.streams_added,
+            sum.entries_added,
+            sum.entries_already_present
+        ),
+        (2, all.len(), 0)
+    );
+    assert_eq!(observable(&dst), observable(&src));
+    assert_eq!(dst.read_stream(a).unwrap(), src.read_stream(a).unwrap());
+    let again = dst.import(all.clone()).unwrap();
+    assert_eq!(
+        (again.entries_added, again.entries_already_present),
+        (0, all.len())
+    );
+
+    // Grows: the source gains an entry; importing the longer stream adds just that.
+    src.append(a, 7, "owner", vec![note("later")]).unwrap();
+    let longer = src.read_stream(a).unwrap();
+    assert_eq!(dst.import(longer).unwrap().entries_added, 1);
+
+    // Diverges: a different entry 9 here than there.
+    dst.append(a, 8, "owner", vec![note("only here")]).unwrap();
+    src.append(a, 8, "owner", vec![note("only there")]).unwrap();
+    let before = observable(&dst);
+    assert!(matches!(
+        dst.import(src.read_stream(a).unwrap()),
+        Err(StoreError::Import(_))
+    ));
+    assert_eq!(observable(&dst), before, "nothing written");
+
+    // A broken chain is refused whole.
+    let mut broken = all.clone();
+    broken[3].author = "mallory".into();
+    let (mut fresh, _k3) = make();
+    assert!(matches!(fresh.import(broken), Err(StoreError::Import(_))));
+    assert!(fresh.streams().unwrap().is_empty());
+}
+
+/// Stamps out the suite as `#[test]` functions for one engine.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            append_then_read_back,
+            a_stale_head_is_a_conflict_and_writes_nothing,
+            a_refused_entry_leaves_the_whole_batch_unwritten,
+            lists_filter_by_status_and_company,
+            due_spans_cases_and_skips_closed_ones,
+            search_finds_words_in_any_script,
+            companies_match_forgivingly_and_gather_cases,
+            rebuild_equals_incremental,
+            import_is_verbatim_idempotent_and_refuses_divergence,
+        );
+    };
+    (@each $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::conformance::$name(&$make);
+            }
+        )*
+    };
+}

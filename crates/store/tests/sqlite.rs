@@ -1,0 +1,235 @@
+//! The SQLite engine: the shared conformance suite on real files, and what is
+//! particular to SQLite (migrations, locking, tampering with the file).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use casefile_core::*;
+use casefile_store::conformance::Made;
+use casefile_store::*;
+use uuid::Uuid;
+
+fn fresh() -> Made<SqliteStore> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("casefile.db")).unwrap();
+    (store, Box::new(dir))
+}
+
+casefile_store::conformance_tests!(fresh);
+
+fn t(s: &str) -> jiff::Timestamp {
+    format!("2026-11-{s}:00Z").parse().unwrap()
+}
+
+fn db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("casefile.db");
+    (dir, path)
+}
+
+fn open_case(s: &mut SqliteStore, title: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    s.append(
+        id,
+        0,
+        "owner",
+        vec![
+            Draft::new(
+                t("01T09:00"),
+                Event::CaseOpened {
+                    title: title.into(),
+                    company: None,
+                },
+            ),
+            Draft::new(
+                t("01T09:05"),
+                Event::NoteAdded {
+                    contact: None,
+                    text: "refund asked".into(),
+                },
+            ),
+        ],
+    )
+    .unwrap();
+    id
+}
+
+#[test]
+fn uses_wal_and_full_sync() {
+    let (_d, path) = db();
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), LATEST_SCHEMA);
+    drop(s);
+    let conn = rusqlite_free_check(&path);
+    assert!(conn.contains("wal"), "{conn}");
+}
+
+/// Reads the journal mode with the sqlite3 shell, as an outsider would.
+fn rusqlite_free_check(path: &std::path::Path) -> String {
+    let out = std::process::Command::new("sqlite3")
+        .arg(path)
+        .arg("PRAGMA journal_mode;")
+        .output()
+        .expect("the sqlite3 shell (Debian package sqlite3) is needed by this test");
+    String::from_utf8_lossy(&out.stdout).to_lowercase()
+}
+
+#[test]
+fn an_older_file_upgrades_in_place_and_gains_its_projections() {
+    let (_d, path) = db();
+    // Write a journal with today's engine, then take the file back to schema 1.
+    let id = {
+        let mut s = SqliteStore::open(&path).unwrap();
+        open_case(&mut s, "Old router")
+    };
+    {
+        let s = SqliteStore::open(&path).unwrap();
+        s.execute_for_tests("DROP TABLE due_items; DROP TABLE company_names; DROP TABLE companies; DROP TABLE cases; DROP TABLE entry_text; PRAGMA user_version = 1;").unwrap();
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), LATEST_SCHEMA);
+    assert_eq!(s.case(id).unwrap().state.title, "Old router");
+    assert_eq!(s.search("refund", 5).unwrap().len(), 1);
+    assert!(s.verify().unwrap().is_empty());
+}
+
+#[test]
+fn a_schema_1_file_made_from_scratch_opens() {
+    let (_d, path) = db();
+    SqliteStore::create_at_version(&path, 1).unwrap();
+    let mut s = SqliteStore::open(&path).unwrap();
+    open_case(&mut s, "New");
+    assert_eq!(s.list_cases(&CaseFilter::default()).unwrap().len(), 1);
+}
+
+#[test]
+fn a_newer_file_is_refused_and_left_alone() {
+    let (_d, path) = db();
+    {
+        let s = SqliteStore::open(&path).unwrap();
+        s.execute_for_tests(&format!("PRAGMA user_version = {};", LATEST_SCHEMA + 1))
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    match SqliteStore::open(&path) {
+        Err(StoreError::NewerSchema { found, known }) => {
+            assert_eq!((found, known), (LATEST_SCHEMA + 1, LATEST_SCHEMA))
+        }
+        other => panic!("expected NewerSchema, got {:?}", other.err()),
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn files_that_are_not_casefile_databases_are_refused() {
+    let (_d, path) = db();
+    std::fs::write(
+        &path,
+        "this is a text file, not a database, and it is long enough to have a header",
+    )
+    .unwrap();
+    assert!(matches!(
+        SqliteStore::open(&path),
+        Err(StoreError::NotCasefile(_))
+    ));
+    let (_d2, other) = db();
+    let made = std::process::Command::new("sqlite3")
+        .arg(&other)
+        .arg("CREATE TABLE x (y);")
+        .status()
+        .expect("the sqlite3 shell is needed by this test");
+    assert!(made.success());
+    assert!(matches!(
+        SqliteStore::open(&other),
+        Err(StoreError::NotCasefile(_))
+    ));
+}
+
+#[test]
+fn a_held_write_lock_is_reported_as_busy_after_the_wait() {
+    let (_d, path) = db();
+    let mut a = SqliteStore::open(&path).unwrap();
+    let id = open_case(&mut a, "Router");
+    a.execute_for_tests("BEGIN IMMEDIATE;").unwrap();
+    let mut b = SqliteStore::open_with_timeout(&path, Duration::from_millis(200)).unwrap();
+    let err = b
+        .append(
+            id,
+            2,
+            "owner",
+            vec![Draft::new(
+                t("02T00:00"),
+                Event::NoteAdded {
+                    contact: None,
+                    text: "x".into(),
+                },
+            )],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Busy { waited_ms: 200 }),
+        "{err:?}"
+    );
+    a.execute_for_tests("ROLLBACK;").unwrap();
+    b.append(
+        id,
+        2,
+        "owner",
+        vec![Draft::new(
+            t("02T00:00"),
+            Event::NoteAdded {
+                contact: None,
+                text: "x".into(),
+            },
+        )],
+    )
+    .unwrap();
+}
+
+#[test]
+fn verify_names_edits_deletions_and_stale_projections() {
+    let (_d, path) = db();
+    let mut s = SqliteStore::open(&path).unwrap();
+    let a = open_case(&mut s, "A");
+    let b = open_case(&mut s, "B");
+    s.append(
+        b,
+        2,
+        "owner",
+        vec![Draft::new(
+            t("02T00:00"),
+            Event::NoteAdded {
+                contact: None,
+                text: "third".into(),
+            },
+        )],
+    )
+    .unwrap();
+    assert!(s.verify().unwrap().is_empty());
+
+    s.execute_for_tests(&format!("UPDATE entries SET event = replace(event, 'refund asked', 'nothing asked') WHERE stream = '{a}' AND seq = 2")).unwrap();
+    s.execute_for_tests(&format!(
+        "DELETE FROM entries WHERE stream = '{b}' AND seq = 3"
+    ))
+    .unwrap();
+    let f = s.verify().unwrap();
+    assert_eq!(f.len(), 2, "{f:?}");
+    let fa = f.iter().find(|x| x.chain.stream == a).unwrap();
+    assert_eq!((fa.handle, fa.chain.seq), (1, 2));
+    assert!(fa.chain.problem.contains("altered"));
+    let fb = f.iter().find(|x| x.chain.stream == b).unwrap();
+    assert_eq!(fb.chain.seq, 3);
+
+    let (_d2, path2) = db();
+    let mut s2 = SqliteStore::open(&path2).unwrap();
+    let c = open_case(&mut s2, "C");
+    s2.execute_for_tests(&format!(
+        "UPDATE cases SET state = replace(state, '\"C\"', '\"Z\"') WHERE id = '{c}'"
+    ))
+    .unwrap();
+    let f = s2.verify().unwrap();
+    assert!(f[0].chain.problem.contains("rebuild"), "{f:?}");
+    s2.rebuild().unwrap();
+    assert!(s2.verify().unwrap().is_empty());
+    assert_eq!(s2.case(c).unwrap().state.title, "C");
+}
