@@ -443,3 +443,30 @@ pub fn masked_entry(e: &Entry, state: &CaseState, reveal: bool) -> Entry {
     }
     out
 }
+
+/// A copy of the state fit to show: sensitive facts (and corrections to them) masked.
+pub fn masked_state(s: &CaseState, reveal: bool) -> CaseState {
+    if reveal {
+        return s.clone();
+    }
+    let mut out = s.clone();
+    let sensitive: Vec<uuid::Uuid> = s
+        .facts
+        .iter()
+        .filter(|f| f.fact.sensitive)
+        .map(|f| f.origin.entry)
+        .collect();
+    for f in out.facts.iter_mut().filter(|f| f.fact.sensitive) {
+        f.fact.value = mask(&f.fact.value);
+    }
+    for a in out
+        .amendments
+        .iter_mut()
+        .filter(|a| sensitive.contains(&a.target))
+    {
+        if let Some(c) = &mut a.correction {
+            *c = mask(c);
+        }
+    }
+    out
+}

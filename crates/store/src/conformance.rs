@@ -343,6 +343,13 @@ pub fn companies_match_forgivingly_and_gather_cases<S: Store>(make: &dyn Fn() ->
     assert_eq!(s.company_by_name("ACME BROADBAND LLC").unwrap(), Some(acme));
     assert_eq!(s.company_by_name("acmenet").unwrap(), Some(acme));
     assert_eq!(s.company_by_name("Globex").unwrap(), None);
+    assert_eq!(
+        s.company_by_name("acme").unwrap(),
+        Some(acme),
+        "the first word alone, when it is unique"
+    );
+    assert_eq!(s.company_by_name("acm").unwrap(), None, "whole words only");
+    assert_eq!(s.company_by_name("%").unwrap(), None);
     let a = seeded_case(&mut s, "Router", Some(acme));
     seeded_case(&mut s, "Other", None);
     let cases = s.cases_of_company(acme).unwrap();
@@ -352,6 +359,12 @@ pub fn companies_match_forgivingly_and_gather_cases<S: Store>(make: &dyn Fn() ->
     assert_eq!(map.transfers.len(), 1);
     assert_eq!(s.companies().unwrap().len(), 1);
     assert_eq!(s.company(acme).unwrap().state.aliases, ["AcmeNet"]);
+    new_company(&mut s, "Acme Rockets");
+    assert_eq!(
+        s.company_by_name("acme").unwrap(),
+        None,
+        "ambiguous: two companies begin with it"
+    );
 }
 
 /// Everything a reader can see, for comparing a store with itself or another.

@@ -147,7 +147,8 @@ pub trait Store {
 
     fn company(&self, id: Uuid) -> Result<CompanyRecord>;
 
-    /// The company whose name or alias matches, forgivingly (case, punctuation, Inc./LLC).
+    /// The company whose name or alias matches, forgivingly (case, punctuation, Inc./LLC),
+    /// or failing that the one company whose name begins with those words.
     fn company_by_name(&self, name: &str) -> Result<Option<Uuid>>;
 
     fn companies(&self) -> Result<Vec<CompanyRecord>>;

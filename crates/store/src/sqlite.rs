@@ -818,16 +818,41 @@ impl Store for SqliteStore {
 
     fn company_by_name(&self, name: &str) -> Result<Option<Uuid>> {
         let key = normalize_company_name(name);
+        if key.is_empty() {
+            return Ok(None);
+        }
         let id: Option<String> = self
             .conn
             .query_row(
                 "SELECT company FROM company_names WHERE norm = ?1 ORDER BY company LIMIT 1",
-                [key],
+                [&key],
                 |r| r.get(0),
             )
             .optional()
             .map_err(engine)?;
-        id.map(|s| uuid(&s)).transpose()
+        if let Some(id) = id {
+            return Ok(Some(uuid(&id)?));
+        }
+        // "acme" finds "Acme Broadband" when no other company starts with that word.
+        let escaped = key
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT company FROM company_names WHERE norm LIKE ?1 ESCAPE '\\' LIMIT 2",
+            )
+            .map_err(engine)?;
+        let found: Vec<String> = st
+            .query_map([format!("{escaped} %")], |r| r.get(0))
+            .map_err(engine)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(engine)?;
+        match found.as_slice() {
+            [one] => Ok(Some(uuid(one)?)),
+            _ => Ok(None),
+        }
     }
 
     fn companies(&self) -> Result<Vec<CompanyRecord>> {

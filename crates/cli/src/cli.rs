@@ -1,0 +1,685 @@
+//! The command line: every step of the method as a verb.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const MAIN_AFTER: &str = "\
+Examples:
+  casefile open                                  # a wizard asks for the problem, the resolution and the facts
+  casefile open \"Router refund\" --company \"Acme Broadband\" \\
+      --problem \"router dead on arrival\" --resolution \"a full refund of $129 to my card\" --fair yes
+  casefile log 1 --start \"yesterday 14:05\" --end \"yesterday 14:52\" \\
+      --rep \"Dana Reyes, ext=4471, dept=Billing\" --rep \"Marcus Lee, role=supervisor, at=14:20\" \\
+      --ref CAS-88120 --promise \"call me back, by=Marcus, due=in 48h\"
+  casefile show 1          casefile timeline 1          casefile due
+  casefile search modem    casefile company show \"Acme\"    casefile verify
+
+Cases are named by their number (1, 2, ...); entries within a case by #number,
+as `show` and `timeline` print them.
+
+Dates: `2026-11-03 14:05`, `14:05`, `yesterday 9am`, `friday 5pm`, `in 48h`, `3 days ago`,
+in your time zone (TZ).
+
+Where things are kept: one SQLite file, by default in your data directory
+(e.g. ~/.local/share/casefile/casefile.db); --db or CASEFILE_DB points elsewhere.
+Nothing is ever sent anywhere.
+
+Exit codes: 0 ok, 2 bad command line, 3 not found, 4 input refused,
+5 database busy (try again), 6 verify found a problem, 7 database unusable, 1 other.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "casefile",
+    version,
+    about = "The case file for a dispute with a company's customer service",
+    long_about = "casefile keeps the case file for a dispute with a company: the goal and the fair \
+resolution you want, the facts to have ready, a tamper-evident log of every contact, \
+the promises and offers made, and what it is costing you.",
+    after_help = MAIN_AFTER,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// The database file [default: casefile.db in your data directory]
+    #[arg(long, global = true, env = "CASEFILE_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Print machine-readable JSON instead of text (read commands and writes)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Show sensitive identifiers (account numbers, ...) instead of masking them
+    #[arg(long, global = true)]
+    pub reveal: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open a new case: the problem, the exact resolution, the fairness check, the facts
+    #[command(
+        after_help = "Examples:\n  casefile open\n  casefile open \"Router refund\" --company Acme --problem \"router dead on arrival\" \\\n      --resolution \"full refund of $129\" --fair yes --fact acquired=2026-10-28 --sensitive-id \"Account=8812 4471 09\""
+    )]
+    Open(OpenArgs),
+    /// Set or revise the goal: the problem and the exact resolution you want
+    #[command(
+        after_help = "Example:\n  casefile goal 1 --resolution \"replacement router shipped this week\" --reason \"refunds are not possible after 30 days\""
+    )]
+    Goal(GoalArgs),
+    /// Record a fact to have ready: dates, identifiers, what happened, what you tried
+    #[command(
+        after_help = "Examples:\n  casefile fact 1 acquired 2026-10-28\n  casefile fact 1 identifier 8812447109 --label \"Account number\" --sensitive\n  casefile fact 1 tried \"factory reset twice, other cable, other socket\""
+    )]
+    Fact(FactArgs),
+    /// Log a whole contact after the fact, in one command
+    #[command(
+        after_help = "Each --rep, --promise, --offer, --ref, --note, --hold and --escalate takes the main text
+first, then `, key=value` fields:
+  --rep \"Dana Reyes, ext=4471, dept=Billing, role=agent, email=..., reports-to=..., at=14:06\"
+  --promise \"call me back about the refund, by=Marcus, due=in 48h\"
+  --offer \"a $25 credit, by=Priya, value=25, answer=not-full\"     (answer: declined, not-full, full)
+  --ref \"CAS-88120, kind=case\"                                     (kind: case, ticket, complaint, order, other)
+  --escalate \"a supervisor, outcome=granted, at=14:19\"             (outcome: granted, callback, refused)
+  --hold \"14:22-14:32\"      --note \"said the router is a known bad batch, at=14:30\"
+Times without a date take the contact's day. The second and later reps are transfers.
+
+Example:
+  casefile log 1 --start \"2026-11-03 14:05\" --end \"14:52\" --via \"800 555 0100\" \\
+      --rep \"Dana Reyes, ext=4471, dept=Billing\" --rep \"Marcus Lee, dept=Retention, role=supervisor, at=14:20\" \\
+      --ref CAS-88120 --promise \"call me back, by=Marcus, due=in 48h\" --outcome \"supervisor to call back\" --rating 2"
+    )]
+    Log(LogArgs),
+    /// Record a contact live, step by step: start, rep, hold, resume, end
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// Add a note (from the argument, standard input with -, or $EDITOR)
+    Note(NoteArgs),
+    /// Record a case, ticket or complaint number the company gave you
+    Ref(RefArgs),
+    /// Record a promise the company made (a callback, a refund by a date)
+    Promise(PromiseArgs),
+    /// Mark a promise as kept
+    Kept(SettleArgs),
+    /// Mark a promise as broken
+    Broken(SettleArgs),
+    /// Record an offer the company made
+    Offer(OfferArgs),
+    /// Answer an offer: declined, not-full (accepted, not as full resolution), or full
+    Answer(AnswerArgs),
+    /// Record that you asked to escalate
+    Escalate(EscalateArgs),
+    /// Record how an escalation request was answered
+    Escalation(EscalationArgs),
+    /// Record money the dispute cost you (postage, a technician, a day off)
+    Expense(ExpenseArgs),
+    /// Record time spent on the dispute away from contacts (writing, searching, waiting in)
+    Time(TimeArgs),
+    /// Plan a follow-up for a date
+    Followup(FollowupArgs),
+    /// Mark a follow-up as done
+    Done(SettleArgs),
+    /// Record a letter or formal complaint you sent
+    Sent(SentArgs),
+    /// Attach a file (a receipt, a photo): its name, size and SHA-256 go in the journal
+    Attach(AttachArgs),
+    /// Change the case's status
+    Status(StatusArgs),
+    /// Record a lesson for next time
+    Lesson(LessonArgs),
+    /// Amend an earlier entry: a new entry that corrects or withdraws it, with a reason
+    #[command(
+        after_help = "Examples:\n  casefile amend 1 7 --reason \"misheard the name\" --correction \"the rep was Dana Ruiz\"\n  casefile amend 1 9 --reason \"no promise was actually made\" --retract"
+    )]
+    Amend(AmendArgs),
+
+    /// List cases, most recently active first
+    List(ListArgs),
+    /// Show a case's current state: goal, facts, contacts, promises, offers, costs
+    Show(CaseArg),
+    /// The case's entries in the order things happened
+    Timeline(CaseArg),
+    /// Search the text of every case
+    Search(SearchArgs),
+    /// Promises and follow-ups that are due or overdue, across all cases
+    Due(DueArgs),
+    /// Companies: names, aliases, channels, the people met and how they transfer
+    #[command(subcommand)]
+    Company(CompanyCommand),
+
+    /// Check every entry's hash chain and every stored view
+    Verify,
+    /// Rebuild every stored view from the journal
+    Rebuild,
+    /// Write every entry as JSON Lines (sensitive values masked unless --reveal)
+    Export(ExportArgs),
+    /// Read entries from a `casefile export --reveal` file (all or nothing)
+    Import(ImportArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CaseArg {
+    /// The case number (as `casefile list` shows it)
+    pub case: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FairArg {
+    Yes,
+    No,
+    Unsure,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// A short title, e.g. "Router refund"
+    pub title: Option<String>,
+    /// The company (created if new)
+    #[arg(long)]
+    pub company: Option<String>,
+    /// What is wrong, in one sentence
+    #[arg(long)]
+    pub problem: Option<String>,
+    /// The exact outcome you want: what, how much, by when
+    #[arg(long)]
+    pub resolution: Option<String>,
+    /// An outcome you would also accept (repeatable)
+    #[arg(long = "alternative", value_name = "TEXT")]
+    pub alternatives: Vec<String>,
+    /// Would the company survive if every customer asked for this?
+    #[arg(long, value_enum)]
+    pub fair: Option<FairArg>,
+    /// Why you answered the fairness question as you did
+    #[arg(long)]
+    pub fairness_note: Option<String>,
+    /// A fact as KIND=VALUE (acquired, began, status, change, expected, tried, other)
+    #[arg(long = "fact", value_name = "KIND=VALUE")]
+    pub facts: Vec<String>,
+    /// An identifier as LABEL=VALUE, e.g. "Order=A-1001"
+    #[arg(long = "id", value_name = "LABEL=VALUE")]
+    pub ids: Vec<String>,
+    /// A sensitive identifier as LABEL=VALUE; masked in output unless --reveal
+    #[arg(long = "sensitive-id", value_name = "LABEL=VALUE")]
+    pub sensitive_ids: Vec<String>,
+    /// When the case began [default: now]
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Ask for missing answers even when standard input is not a terminal
+    #[arg(long, conflicts_with = "no_wizard")]
+    pub wizard: bool,
+    /// Never ask; fail if the title is missing
+    #[arg(long)]
+    pub no_wizard: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GoalArgs {
+    pub case: String,
+    #[arg(long)]
+    pub problem: Option<String>,
+    #[arg(long)]
+    pub resolution: Option<String>,
+    /// An outcome you would also accept (repeatable; replaces the previous list)
+    #[arg(long = "alternative", value_name = "TEXT")]
+    pub alternatives: Vec<String>,
+    #[arg(long, value_enum)]
+    pub fair: Option<FairArg>,
+    #[arg(long)]
+    pub fairness_note: Option<String>,
+    /// Why the goal changed (required when revising)
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FactKindArg {
+    /// When you got the product or service
+    Acquired,
+    /// When the problem began
+    Began,
+    /// An account, order, serial or model number
+    #[value(alias = "id")]
+    Identifier,
+    /// What is happening now
+    Status,
+    /// How things changed since it began
+    Change,
+    /// What you expected
+    Expected,
+    /// What you already tried
+    Tried,
+    Other,
+}
+
+#[derive(Debug, Args)]
+pub struct FactArgs {
+    pub case: String,
+    #[arg(value_enum)]
+    pub kind: FactKindArg,
+    pub value: String,
+    /// What the value is, e.g. "Account number"
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Mask this value in output and exports unless --reveal
+    #[arg(long)]
+    pub sensitive: bool,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChannelArg {
+    Phone,
+    Chat,
+    Email,
+    Letter,
+    InPerson,
+    Social,
+    Web,
+    Other,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    pub case: String,
+    /// When the contact started
+    #[arg(long)]
+    pub start: String,
+    /// When it ended (a time alone takes the start's day)
+    #[arg(long, conflicts_with = "minutes")]
+    pub end: Option<String>,
+    /// Or: how long it lasted, e.g. 45m
+    #[arg(long)]
+    pub minutes: Option<String>,
+    #[arg(long, value_enum, default_value = "phone")]
+    pub channel: ChannelArg,
+    /// The company contacted you (default: you contacted them)
+    #[arg(long)]
+    pub inbound: bool,
+    /// The number, address or handle used
+    #[arg(long)]
+    pub via: Option<String>,
+    /// A representative, in order; later ones are transfers (repeatable)
+    #[arg(long = "rep", value_name = "SPEC")]
+    pub reps: Vec<String>,
+    /// A reference number given (repeatable)
+    #[arg(long = "ref", value_name = "SPEC")]
+    pub refs: Vec<String>,
+    /// A note (repeatable)
+    #[arg(long = "note", value_name = "SPEC")]
+    pub notes: Vec<String>,
+    /// A time on hold as START-END (repeatable)
+    #[arg(long = "hold", value_name = "START-END")]
+    pub holds: Vec<String>,
+    /// A promise they made (repeatable)
+    #[arg(long = "promise", value_name = "SPEC")]
+    pub promises: Vec<String>,
+    /// An offer they made (repeatable)
+    #[arg(long = "offer", value_name = "SPEC")]
+    pub offers: Vec<String>,
+    /// An escalation you asked for (repeatable)
+    #[arg(long = "escalate", value_name = "SPEC")]
+    pub escalations: Vec<String>,
+    /// How it ended, in a few words
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// How helpful it was, 1 (not at all) to 5 (fully)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub rating: Option<u8>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Start a contact now (or --at)
+    Start {
+        case: String,
+        #[arg(long, value_enum, default_value = "phone")]
+        channel: ChannelArg,
+        #[arg(long)]
+        inbound: bool,
+        #[arg(long)]
+        via: Option<String>,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// A representative joins the open contact (the second and later are transfers)
+    Rep {
+        case: String,
+        /// "Name, ext=..., dept=..., role=..., email=..., reports-to=..."
+        spec: String,
+    },
+    /// Put the open contact on hold
+    Hold {
+        case: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Back from hold
+    Resume {
+        case: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// End the open contact
+    End {
+        case: String,
+        #[arg(long)]
+        outcome: Option<String>,
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+        rating: Option<u8>,
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    pub case: String,
+    /// The note; `-` reads standard input; none opens $EDITOR
+    pub text: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RefKindArg {
+    Case,
+    Ticket,
+    Complaint,
+    Order,
+    Other,
+}
+
+#[derive(Debug, Args)]
+pub struct RefArgs {
+    pub case: String,
+    pub value: String,
+    #[arg(long, value_enum, default_value = "case")]
+    pub kind: RefKindArg,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PromiseArgs {
+    pub case: String,
+    /// What they will do, e.g. "call me back about the refund"
+    pub what: String,
+    /// Who promised it
+    #[arg(long)]
+    pub by: Option<String>,
+    /// By when, e.g. "in 48h" or "friday 5pm"
+    #[arg(long)]
+    pub due: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SettleArgs {
+    pub case: String,
+    /// The entry's #number, as `show` prints it
+    pub entry: String,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OfferArgs {
+    pub case: String,
+    pub what: String,
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Its value, e.g. 25 or "25 EUR"
+    #[arg(long)]
+    pub value: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AnswerArg {
+    Declined,
+    /// Accepted, not as full resolution of the matter
+    NotFull,
+    /// Accepted as full resolution
+    Full,
+}
+
+#[derive(Debug, Args)]
+pub struct AnswerArgs {
+    pub case: String,
+    /// The offer's #number
+    pub entry: String,
+    #[arg(value_enum)]
+    pub answer: AnswerArg,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EscalateArgs {
+    pub case: String,
+    /// Whom you asked for: "a supervisor", "the retention team"
+    #[arg(long)]
+    pub to: Option<String>,
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutcomeArg {
+    Granted,
+    Callback,
+    Refused,
+}
+
+#[derive(Debug, Args)]
+pub struct EscalationArgs {
+    pub case: String,
+    /// The escalation's #number
+    pub entry: String,
+    #[arg(value_enum)]
+    pub outcome: OutcomeArg,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpenseArgs {
+    pub case: String,
+    /// e.g. 12.50 or "12.50 EUR" (currency from CASEFILE_CURRENCY, default USD)
+    pub amount: String,
+    pub what: String,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TimeArgs {
+    pub case: String,
+    /// e.g. 45m or "1h 30m"
+    pub duration: String,
+    pub what: String,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FollowupArgs {
+    pub case: String,
+    pub what: String,
+    /// When, e.g. "friday 10am" or "in 3 days"
+    #[arg(long)]
+    pub due: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SentArgs {
+    pub case: String,
+    /// To whom
+    #[arg(long)]
+    pub to: String,
+    /// What kind: executive escalation, regulator complaint, final response request, ...
+    #[arg(long)]
+    pub kind: String,
+    /// How: email, recorded post, web form
+    #[arg(long)]
+    pub via: Option<String>,
+    #[arg(long)]
+    pub summary: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    pub case: String,
+    pub file: PathBuf,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StatusArg {
+    Open,
+    /// Waiting on the company
+    Waiting,
+    Escalated,
+    Resolved,
+    Abandoned,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    pub case: String,
+    #[arg(value_enum)]
+    pub status: StatusArg,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LessonArgs {
+    pub case: String,
+    pub text: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AmendArgs {
+    pub case: String,
+    /// The entry's #number
+    pub entry: String,
+    /// Why it is being amended
+    #[arg(long)]
+    pub reason: String,
+    /// The corrected information
+    #[arg(long)]
+    pub correction: Option<String>,
+    /// The entry no longer counts (it was wrong or never happened)
+    #[arg(long)]
+    pub retract: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[arg(long, value_enum)]
+    pub status: Option<StatusArg>,
+    #[arg(long)]
+    pub company: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words to find (all must appear)
+    #[arg(required = true)]
+    pub words: Vec<String>,
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DueArgs {
+    /// Include what falls due within this long from now
+    #[arg(long, default_value = "7 days")]
+    pub within: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CompanyCommand {
+    /// Record a company
+    Add {
+        name: String,
+        #[arg(long = "alias")]
+        aliases: Vec<String>,
+    },
+    /// Add another name the company goes by
+    Alias { company: String, alias: String },
+    /// Add a way to reach the company
+    #[command(
+        after_help = "Example:\n  casefile company channel Acme phone \"800 555 0100\" --label \"Billing\" --hours \"Mon-Fri 8-20 ET\""
+    )]
+    Channel {
+        company: String,
+        #[arg(value_enum)]
+        kind: ChannelKindArg,
+        value: String,
+        #[arg(long)]
+        label: Option<String>,
+        #[arg(long)]
+        hours: Option<String>,
+    },
+    /// What is known: channels, people met, departments, transfers, cases
+    Show { company: String },
+    /// All companies
+    List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChannelKindArg {
+    Phone,
+    Chat,
+    Email,
+    Postal,
+    Executive,
+    Web,
+    Social,
+    Regulator,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The export file; `-` reads standard input
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

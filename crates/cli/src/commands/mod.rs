@@ -1,0 +1,78 @@
+//! One function per verb; `run` routes the parsed command line to it.
+
+mod admin;
+mod capture;
+mod company;
+mod views;
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, Command};
+use crate::ctx::Ctx;
+use crate::error::Result;
+
+pub fn run(cli: Cli) -> Result<()> {
+    // Commands that need no database.
+    match &cli.command {
+        Command::Completions(a) => {
+            clap_complete::generate(
+                a.shell,
+                &mut Cli::command(),
+                "casefile",
+                &mut std::io::stdout(),
+            );
+            return Ok(());
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            return Ok(());
+        }
+        _ => {}
+    }
+    let mut ctx = Ctx::open(cli.db, cli.json, cli.reveal)?;
+    let ctx = &mut ctx;
+    use capture::Target;
+    use casefile_core::Event;
+    match cli.command {
+        Command::Open(a) => capture::open(ctx, a),
+        Command::Goal(a) => capture::goal(ctx, a),
+        Command::Fact(a) => capture::fact(ctx, a),
+        Command::Log(a) => capture::log(ctx, a),
+        Command::Contact(c) => capture::contact(ctx, c),
+        Command::Note(a) => capture::note(ctx, a),
+        Command::Ref(a) => capture::reference(ctx, a),
+        Command::Promise(a) => capture::promise(ctx, a),
+        Command::Kept(a) => capture::settle(ctx, a, Target::Promise, |promise, note| {
+            Event::PromiseKept { promise, note }
+        }),
+        Command::Broken(a) => capture::settle(ctx, a, Target::Promise, |promise, note| {
+            Event::PromiseBroken { promise, note }
+        }),
+        Command::Offer(a) => capture::offer(ctx, a),
+        Command::Answer(a) => capture::answer(ctx, a),
+        Command::Escalate(a) => capture::escalate(ctx, a),
+        Command::Escalation(a) => capture::escalation(ctx, a),
+        Command::Expense(a) => capture::expense(ctx, a),
+        Command::Time(a) => capture::time(ctx, a),
+        Command::Followup(a) => capture::followup(ctx, a),
+        Command::Done(a) => capture::settle(ctx, a, Target::FollowUp, |follow_up, note| {
+            Event::FollowUpDone { follow_up, note }
+        }),
+        Command::Sent(a) => capture::sent(ctx, a),
+        Command::Attach(a) => capture::attach(ctx, a),
+        Command::Status(a) => capture::set_status(ctx, a),
+        Command::Lesson(a) => capture::lesson(ctx, a),
+        Command::Amend(a) => capture::amend(ctx, a),
+        Command::List(a) => views::list(ctx, a),
+        Command::Show(a) => views::show(ctx, a),
+        Command::Timeline(a) => views::timeline(ctx, a),
+        Command::Search(a) => views::search(ctx, a),
+        Command::Due(a) => views::due(ctx, a),
+        Command::Company(c) => company::run(ctx, c),
+        Command::Verify => admin::verify(ctx),
+        Command::Rebuild => admin::rebuild(ctx),
+        Command::Export(a) => admin::export(ctx, a),
+        Command::Import(a) => admin::import(ctx, a),
+        Command::Completions(_) | Command::Man => Ok(()),
+    }
+}

@@ -1,0 +1,177 @@
+//! What every command that touches the journal needs: the store, the clock,
+//! the user's time zone and output preferences.
+
+use std::path::PathBuf;
+
+use casefile_core::{CaseState, Draft, Entry};
+use casefile_store::{CaseRecord, SqliteStore, Store, StoreError};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use uuid::Uuid;
+
+use crate::dates::{Tense, parse_when};
+use crate::error::{CliError, Exit, Result};
+
+pub struct Ctx {
+    pub store: SqliteStore,
+    pub tz: TimeZone,
+    pub now: Timestamp,
+    pub json: bool,
+    pub reveal: bool,
+    pub author: String,
+    pub currency: String,
+}
+
+/// Where the database lives unless told otherwise.
+pub fn default_db_path() -> Result<PathBuf> {
+    let base = dirs::data_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join(".local/share")))
+        .ok_or_else(|| {
+            CliError::new(Exit::Database, "cannot tell where your data directory is")
+                .hint("give the database's path with --db PATH or CASEFILE_DB")
+        })?;
+    Ok(base.join("casefile").join("casefile.db"))
+}
+
+impl Ctx {
+    pub fn open(db: Option<PathBuf>, json: bool, reveal: bool) -> Result<Ctx> {
+        let path = match db {
+            Some(p) => p,
+            None => default_db_path()?,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                CliError::new(
+                    Exit::Database,
+                    format!("cannot create the folder {}: {e}", parent.display()),
+                )
+                .hint("choose another place with --db PATH")
+            })?;
+        }
+        let store = SqliteStore::open(&path).map_err(|e| match e {
+            StoreError::Engine(m) => CliError::new(
+                Exit::Database,
+                format!("cannot open {}: {m}", path.display()),
+            )
+            .hint("check the path and its permissions, or choose another with --db PATH"),
+            other => CliError::from(other),
+        })?;
+        let tz = TimeZone::try_system().unwrap_or(TimeZone::UTC);
+        // CASEFILE_NOW fixes the clock that relative dates are read against
+        // (for reproducible scripts and tests); `recorded` is always the real time.
+        let now = match std::env::var("CASEFILE_NOW") {
+            Ok(s) if !s.is_empty() => s.parse::<Timestamp>().map_err(|e| {
+                CliError::invalid(format!("CASEFILE_NOW={s} is not a timestamp: {e}"))
+                    .hint("use RFC 3339, e.g. 2026-11-22T15:00:00Z")
+            })?,
+            _ => Timestamp::now(),
+        };
+        Ok(Ctx {
+            store,
+            tz,
+            now,
+            json,
+            reveal,
+            author: std::env::var("CASEFILE_USER")
+                .ok()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "owner".into()),
+            currency: std::env::var("CASEFILE_CURRENCY")
+                .ok()
+                .filter(|s| s.len() == 3)
+                .unwrap_or_else(|| "USD".into()),
+        })
+    }
+
+    pub fn past(&self, at: Option<&str>) -> Result<Timestamp> {
+        match at {
+            Some(s) => parse_when(s, self.now, &self.tz, Tense::Past),
+            None => Ok(self.now),
+        }
+    }
+
+    pub fn future(&self, s: &str) -> Result<Timestamp> {
+        parse_when(s, self.now, &self.tz, Tense::Future)
+    }
+
+    /// Finds a case by its number (`3` or `#3`) or its full id.
+    pub fn case(&self, arg: &str) -> Result<CaseRecord> {
+        let a = arg.trim().trim_start_matches('#');
+        let id = if let Ok(n) = a.parse::<u64>() {
+            self.store.case_by_handle(n)?
+        } else {
+            Uuid::parse_str(a).ok()
+        };
+        let missing = || {
+            CliError::not_found(format!("there is no case {arg}"))
+                .hint("`casefile list` shows your cases and their numbers")
+        };
+        let id = id.ok_or_else(missing)?;
+        self.store.case(id).map_err(|e| match e {
+            StoreError::NoSuchStream { .. } => missing(),
+            other => other.into(),
+        })
+    }
+
+    /// Appends what `build` makes from the case's current state; if another
+    /// process wrote first, reads the state again and retries.
+    pub fn append_case(
+        &mut self,
+        case: &CaseRecord,
+        build: impl Fn(&Ctx, &CaseState) -> Result<Vec<Draft>>,
+    ) -> Result<Vec<Entry>> {
+        let id = case.state.id;
+        let mut state = case.state.clone();
+        for _ in 0..5 {
+            let drafts = build(self, &state)?;
+            match self.store.append(id, state.seq(), &self.author, drafts) {
+                Err(StoreError::Conflict { .. }) => state = self.store.case(id)?.state,
+                other => return Ok(other?),
+            }
+        }
+        Err(CliError::new(
+            Exit::Busy,
+            "the case kept changing while this command tried to write",
+        )
+        .hint("run the command again"))
+    }
+
+    /// Resolves `#12`/`12` to the entry id within a case.
+    pub fn entry_seq(arg: &str) -> Result<u64> {
+        arg.trim()
+            .trim_start_matches('#')
+            .parse::<u64>()
+            .map_err(|_| {
+                CliError::invalid(format!("'{arg}' is not an entry number")).hint(
+                    "entries are numbered #1, #2, ... in `casefile show` and `casefile timeline`",
+                )
+            })
+    }
+
+    /// Prints what a write recorded.
+    pub fn report(&self, handle: u64, entries: &[Entry]) {
+        if self.json {
+            let list: Vec<_> = entries
+                .iter()
+                .map(|e| serde_json::json!({"seq": e.seq, "id": e.id, "kind": e.event.kind()}))
+                .collect();
+            println!("{}", serde_json::json!({"case": handle, "entries": list}));
+        } else {
+            let nums: Vec<String> = entries.iter().map(|e| format!("#{}", e.seq)).collect();
+            let what = entries
+                .first()
+                .map(|e| e.event.kind().replace('_', " "))
+                .unwrap_or_default();
+            if entries.len() == 1 {
+                println!("Case {handle}: recorded {} ({what}).", nums.join(""));
+            } else {
+                println!(
+                    "Case {handle}: recorded {} entries, {}–{}.",
+                    entries.len(),
+                    nums[0],
+                    nums[nums.len() - 1]
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,488 @@
+//! Text output for people: tables, the case view, the timeline.
+
+use casefile_core::text::{self, when};
+use casefile_core::*;
+use casefile_store::{CaseRow, DueRow};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use unicode_width::UnicodeWidthStr;
+
+/// A table with a header row.
+pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut all: Vec<Vec<String>> = vec![headers.iter().map(|h| h.to_string()).collect()];
+    all.extend(rows.iter().cloned());
+    align(&all)
+}
+
+/// Left-aligned columns, padded by display width (CJK and emoji count double).
+pub fn align(rows: &[Vec<String>]) -> String {
+    let mut width: Vec<usize> = Vec::new();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if width.len() <= i {
+                width.push(0);
+            }
+            width[i] = width[i].max(c.width());
+        }
+    }
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (i, c) in r.iter().enumerate() {
+            line.push_str(c);
+            if i + 1 < r.len() {
+                line.push_str(&" ".repeat(width[i] - c.width() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Replaces line breaks so one item stays on one line.
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn case_list(rows: &[CaseRow], tz: &TimeZone, now: Timestamp) -> String {
+    if rows.is_empty() {
+        return "No cases yet. Open one with `casefile open`.\n".into();
+    }
+    let data: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.handle.to_string(),
+                r.status.as_str().to_string(),
+                r.company_name.clone().unwrap_or_else(|| "-".into()),
+                one_line(&r.title),
+                r.last_at.map(|t| when(t, tz)).unwrap_or_default(),
+                match r.next_due {
+                    Some(d) if d < now => format!("{} OVERDUE", when(d, tz)),
+                    Some(d) => when(d, tz),
+                    None => "-".into(),
+                },
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "#",
+            "STATUS",
+            "COMPANY",
+            "TITLE",
+            "LAST ACTIVITY",
+            "NEXT DUE",
+        ],
+        &data,
+    )
+}
+
+pub fn due_list(rows: &[DueRow], tz: &TimeZone, now: Timestamp) -> String {
+    if rows.is_empty() {
+        return "Nothing is due.\n".into();
+    }
+    let data: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                when(r.item.due, tz),
+                if r.item.due < now {
+                    "overdue".into()
+                } else {
+                    "due".into()
+                },
+                format!("{} #{}", r.handle, r.item.seq),
+                match r.item.kind {
+                    DueKind::Promise => "promise".into(),
+                    DueKind::FollowUp => "follow-up".into(),
+                },
+                one_line(&r.item.what),
+                one_line(&r.title),
+            ]
+        })
+        .collect();
+    table(&["WHEN", "STATE", "CASE", "KIND", "WHAT", "TITLE"], &data)
+}
+
+fn section(out: &mut String, title: &str) {
+    out.push('\n');
+    out.push_str(title);
+    out.push('\n');
+}
+
+fn tags(o: &state::Origin) -> String {
+    let mut t = String::new();
+    if o.retracted {
+        t.push_str(" [withdrawn]");
+    }
+    if !o.amended_by.is_empty() {
+        let by: Vec<String> = o.amended_by.iter().map(|s| format!("#{s}")).collect();
+        t.push_str(&format!(" [amended by {}]", by.join(", ")));
+    }
+    t
+}
+
+/// The case's current state, for `casefile show`.
+pub fn case_view(
+    handle: u64,
+    s: &CaseState,
+    company: Option<&str>,
+    tz: &TimeZone,
+    now: Timestamp,
+    reveal: bool,
+) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Case {handle} · {} · {}",
+        one_line(&s.title),
+        s.status().as_str()
+    ));
+    if let Some(c) = company {
+        out.push_str(&format!(" · {c}"));
+    }
+    out.push('\n');
+    if let Some(o) = s.opened {
+        out.push_str(&format!("Opened {} · {} entries\n", when(o, tz), s.seq()));
+    }
+
+    section(&mut out, "Goal");
+    match s.goal() {
+        Some(g) => {
+            out.push_str(&format!("  Problem:      {}\n", one_line(&g.goal.problem)));
+            out.push_str(&format!(
+                "  Resolution:   {}\n",
+                one_line(&g.goal.resolution)
+            ));
+            for a in &g.goal.alternatives {
+                out.push_str(&format!("  Would accept: {}\n", one_line(a)));
+            }
+            out.push_str(&format!("  Fair to ask:  {}", text::fairness(g.goal.fair)));
+            if let Some(n) = &g.goal.fairness_note {
+                out.push_str(&format!(" ({})", one_line(n)));
+            }
+            out.push('\n');
+            if s.goals.iter().filter(|g| !g.origin.retracted).count() > 1 {
+                out.push_str(&format!(
+                    "  Revised {} times; `casefile timeline {handle}` shows why.\n",
+                    s.goals.len() - 1
+                ));
+            }
+        }
+        None => out.push_str(&format!(
+            "  Not set. Set it with `casefile goal {handle} --problem ... --resolution ...`\n"
+        )),
+    }
+
+    if !s.facts.is_empty() {
+        section(&mut out, "Facts");
+        let rows: Vec<Vec<String>> = s
+            .facts
+            .iter()
+            .map(|f| {
+                let label = match &f.fact.label {
+                    Some(l) => format!("{}: {l}", text::fact_kind(f.fact.kind)),
+                    None => text::fact_kind(f.fact.kind).to_string(),
+                };
+                vec![
+                    format!("  #{}", f.origin.seq),
+                    label,
+                    one_line(&text::fact_value(&f.fact, reveal)) + &tags(&f.origin),
+                ]
+            })
+            .collect();
+        out.push_str(&align(&rows));
+    }
+
+    if !s.contacts.is_empty() {
+        section(
+            &mut out,
+            &format!("Contacts ({})", s.live_contacts().count()),
+        );
+        for c in &s.contacts {
+            let end = match c.ended {
+                Some(e) => text::clock(e, tz),
+                None => "still open".into(),
+            };
+            let hold = c.hold_time(now);
+            let who = match (c.direction, c.channel) {
+                (Direction::Outbound, Channel::Phone) => "you called",
+                (Direction::Outbound, _) => "you wrote",
+                (Direction::Inbound, _) => "they reached you",
+            };
+            out.push_str(&format!(
+                "  #{} {} {}–{} ({}{}), {who}{}{}\n",
+                c.origin.seq,
+                text::contact_noun(c.channel),
+                when(c.started(), tz),
+                end,
+                text::duration(c.duration(now)),
+                if hold > jiff::SignedDuration::ZERO {
+                    format!(", {} on hold", text::duration(hold))
+                } else {
+                    String::new()
+                },
+                c.via
+                    .as_ref()
+                    .map(|v| format!(" via {v}"))
+                    .unwrap_or_default(),
+                tags(&c.origin)
+            ));
+            for r in &c.reps {
+                let arrow = if r.is_transfer() {
+                    format!("→ {} (transfer)", text::clock(r.origin.at, tz))
+                } else {
+                    "·".to_string()
+                };
+                out.push_str(&format!(
+                    "      {arrow} {}{}\n",
+                    text::rep(&r.rep),
+                    tags(&r.origin)
+                ));
+            }
+            for r in s
+                .references
+                .iter()
+                .filter(|r| r.contact == Some(c.origin.entry))
+            {
+                out.push_str(&format!(
+                    "      {}: {}{}\n",
+                    text::ref_kind(r.kind),
+                    r.value,
+                    tags(&r.origin)
+                ));
+            }
+            if let Some(o) = &c.outcome {
+                out.push_str(&format!("      outcome: {}\n", one_line(o)));
+            }
+            if let Some(r) = c.rating {
+                out.push_str(&format!("      rated {r}/5\n"));
+            }
+        }
+    }
+    let loose_refs: Vec<_> = s
+        .references
+        .iter()
+        .filter(|r| r.contact.is_none())
+        .collect();
+    if !loose_refs.is_empty() {
+        section(&mut out, "References");
+        for r in loose_refs {
+            out.push_str(&format!(
+                "  #{} {}: {}{}\n",
+                r.origin.seq,
+                text::ref_kind(r.kind),
+                r.value,
+                tags(&r.origin)
+            ));
+        }
+    }
+
+    if !s.promises.is_empty() {
+        section(&mut out, "Promises");
+        for p in &s.promises {
+            let state = match p.state {
+                PromiseState::Open if p.is_overdue(now) => "OVERDUE".to_string(),
+                PromiseState::Open => "open".into(),
+                PromiseState::Kept => "kept".into(),
+                PromiseState::Broken => "BROKEN".into(),
+            };
+            let due = p
+                .due
+                .map(|d| format!(", due {}", when(d, tz)))
+                .unwrap_or_default();
+            let by = p.by.as_deref().unwrap_or("they");
+            out.push_str(&format!(
+                "  #{} {state:<8} {by}: {}{due}{}\n",
+                p.origin.seq,
+                one_line(&p.what),
+                tags(&p.origin)
+            ));
+        }
+    }
+    if !s.offers.is_empty() {
+        section(&mut out, "Offers");
+        for o in &s.offers {
+            let value = o
+                .value
+                .as_ref()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default();
+            let answer = o
+                .answer
+                .map(text::offer_answer)
+                .unwrap_or("not answered yet");
+            let by = o.by.as_deref().unwrap_or("they");
+            out.push_str(&format!(
+                "  #{} {by}: {}{value}: {answer}{}\n",
+                o.origin.seq,
+                one_line(&o.what),
+                tags(&o.origin)
+            ));
+        }
+    }
+    if !s.escalations.is_empty() {
+        section(&mut out, "Escalations");
+        for e in &s.escalations {
+            let to = e.to.as_deref().unwrap_or("someone with more authority");
+            let outcome = e
+                .outcome
+                .map(text::escalation_outcome)
+                .unwrap_or("no answer yet");
+            out.push_str(&format!(
+                "  #{} {} asked for {}: {outcome}{}\n",
+                e.origin.seq,
+                when(e.origin.at, tz),
+                one_line(to),
+                tags(&e.origin)
+            ));
+        }
+    }
+    if !s.follow_ups.is_empty() {
+        section(&mut out, "Follow-ups");
+        for f in &s.follow_ups {
+            let state = match f.done_at {
+                Some(d) => format!("done {}", when(d, tz)),
+                None if f.due < now => "OVERDUE".into(),
+                None => "planned".into(),
+            };
+            out.push_str(&format!(
+                "  #{} {} {}: {}{}\n",
+                f.origin.seq,
+                when(f.due, tz),
+                state,
+                one_line(&f.what),
+                tags(&f.origin)
+            ));
+        }
+    }
+    if !s.letters.is_empty() || !s.attachments.is_empty() {
+        section(&mut out, "Letters and files");
+        for l in &s.letters {
+            out.push_str(&format!(
+                "  #{} {} {} to {}{}\n",
+                l.origin.seq,
+                when(l.origin.at, tz),
+                l.kind,
+                l.to,
+                tags(&l.origin)
+            ));
+        }
+        for a in &s.attachments {
+            out.push_str(&format!(
+                "  #{} {} ({} bytes, sha256 {}){}\n",
+                a.origin.seq,
+                a.name,
+                a.bytes,
+                &a.sha256[..16],
+                tags(&a.origin)
+            ));
+        }
+    }
+
+    let c = s.costs(now);
+    section(&mut out, "Cost so far");
+    out.push_str(&format!(
+        "  {} contact(s), {} in all, {} on hold; {} representative(s), {} transfer(s)\n",
+        c.contacts,
+        text::duration(c.contact_time),
+        text::duration(c.hold_time),
+        c.reps,
+        c.transfers
+    ));
+    out.push_str(&format!(
+        "  Time away from contacts: {}\n",
+        text::duration(c.off_contact_time)
+    ));
+    let spent: Vec<String> = c.expenses.iter().map(|m| m.to_string()).collect();
+    out.push_str(&format!(
+        "  Expenses: {}\n",
+        if spent.is_empty() {
+            "none".to_string()
+        } else {
+            spent.join(" + ")
+        }
+    ));
+
+    if !s.notes.is_empty() {
+        section(&mut out, &format!("Notes ({})", s.notes.len()));
+        for n in s.notes.iter().rev().take(5).rev() {
+            out.push_str(&format!(
+                "  #{} {} {}{}\n",
+                n.origin.seq,
+                when(n.origin.at, tz),
+                truncate(&one_line(&n.text), 100),
+                tags(&n.origin)
+            ));
+        }
+        if s.notes.len() > 5 {
+            out.push_str(&format!(
+                "  (older notes in `casefile timeline {handle}`)\n"
+            ));
+        }
+    }
+    if !s.lessons.is_empty() {
+        section(&mut out, "Lessons");
+        for l in &s.lessons {
+            out.push_str(&format!("  #{} {}\n", l.origin.seq, one_line(&l.text)));
+        }
+    }
+    if !s.amendments.is_empty() {
+        section(&mut out, "Amendments");
+        for a in &s.amendments {
+            let what = if a.retracts { "withdraws" } else { "corrects" };
+            let corr = a
+                .correction
+                .as_ref()
+                .map(|c| format!(": {}", one_line(c)))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "  #{} {what} #{} because {}{corr}\n",
+                a.origin.seq,
+                a.target_seq,
+                one_line(&a.reason)
+            ));
+        }
+    }
+    out
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{cut}…")
+}
+
+pub fn timeline(handle: u64, title: &str, rows: &[text::TimelineRow], tz: &TimeZone) -> String {
+    let mut out = format!(
+        "Case {handle} · {} · timeline (times in {})\n\n",
+        one_line(title),
+        tz.iana_name().unwrap_or("local time")
+    );
+    for r in rows {
+        let indent = if r.contact.is_some() && r.kind != "contact_started" {
+            "    "
+        } else {
+            ""
+        };
+        let mut line = format!(
+            "{}  #{:<4} {indent}{}",
+            when(r.at, tz),
+            r.seq,
+            one_line(&r.text)
+        );
+        if r.retracted {
+            line.push_str(" [withdrawn]");
+        }
+        if !r.amended_by.is_empty() {
+            let by: Vec<String> = r.amended_by.iter().map(|s| format!("#{s}")).collect();
+            line.push_str(&format!(" [amended by {}]", by.join(", ")));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
