@@ -48,14 +48,25 @@ impl Ctx {
                 .hint("choose another place with --db PATH")
             })?;
         }
-        let store = SqliteStore::open(&path).map_err(|e| match e {
-            StoreError::Engine(m) => CliError::new(
-                Exit::Database,
-                format!("cannot open {}: {m}", path.display()),
-            )
-            .hint("check the path and its permissions, or choose another with --db PATH"),
-            other => CliError::from(other),
-        })?;
+        // How long to wait for another process's write before saying the database is busy.
+        let wait_ms: u64 = match std::env::var("CASEFILE_BUSY_TIMEOUT_MS") {
+            Ok(v) => v.trim().parse().map_err(|_| {
+                CliError::invalid(format!(
+                    "CASEFILE_BUSY_TIMEOUT_MS={v} is not a number of milliseconds"
+                ))
+            })?,
+            Err(_) => 5000,
+        };
+        let store =
+            SqliteStore::open_with_timeout(&path, std::time::Duration::from_millis(wait_ms))
+                .map_err(|e| match e {
+                    StoreError::Engine(m) => CliError::new(
+                        Exit::Database,
+                        format!("cannot open {}: {m}", path.display()),
+                    )
+                    .hint("check the path and its permissions, or choose another with --db PATH"),
+                    other => CliError::from(other),
+                })?;
         let tz = TimeZone::try_system().unwrap_or(TimeZone::UTC);
         // CASEFILE_NOW fixes the clock that relative dates are read against
         // (for reproducible scripts and tests); `recorded` is always the real time.

@@ -68,12 +68,20 @@ fn add_span(now: &Zoned, text: &str, back: bool) -> Option<Timestamp> {
     now.checked_add(span).ok().map(|z| z.timestamp())
 }
 
-/// Parses a duration like `45m`, `1h 30m`, `2 hours` into whole minutes.
+/// Parses a duration like `45m`, `1h 30m`, `2 hours` or `20` (minutes) into whole minutes.
 pub fn parse_minutes(input: &str) -> Result<u32> {
     let bad = || {
         CliError::invalid(format!("'{input}' is not a length of time"))
             .hint("write it like `45m`, `1h 30m` or `2 hours`")
     };
+    // A bare number is minutes, as in `--minutes 20`.
+    if let Ok(m) = input.trim().parse::<u32>() {
+        return if (1..=60 * 24 * 365).contains(&m) {
+            Ok(m)
+        } else {
+            Err(bad())
+        };
+    }
     let span: Span = input.trim().parse().map_err(|_| bad())?;
     let secs = span.total(jiff::Unit::Second).map_err(|_| bad())?;
     if secs < 60.0 || secs > 60.0 * 24.0 * 365.0 * 60.0 {
@@ -134,6 +142,8 @@ mod tests {
         assert_eq!(parse_minutes("45m").unwrap(), 45);
         assert_eq!(parse_minutes("1h 30m").unwrap(), 90);
         assert_eq!(parse_minutes("2 hours").unwrap(), 120);
+        assert_eq!(parse_minutes("20").unwrap(), 20);
+        assert!(parse_minutes("0").is_err());
         assert!(parse_minutes("soon").is_err());
         assert!(parse_minutes("10s").is_err());
         assert_eq!(

@@ -2,6 +2,7 @@
 //! SQLite engine, and one conformance suite every engine must pass.
 
 pub mod conformance;
+pub mod jsonl;
 mod sqlite;
 
 pub use sqlite::{LATEST_SCHEMA, SqliteStore};

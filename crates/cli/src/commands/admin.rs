@@ -1,10 +1,9 @@
 //! Keeping the journal safe: verify, rebuild, export and import.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 
-use casefile_core::{Entry, StreamKind, text};
-use casefile_store::Store;
-use serde::{Deserialize, Serialize};
+use casefile_core::StreamKind;
+use casefile_store::{Store, jsonl};
 use serde_json::json;
 
 use crate::cli::{ExportArgs, ImportArgs};
@@ -12,18 +11,6 @@ use crate::ctx::Ctx;
 use crate::error::{CliError, Exit, Result};
 
 use super::views::print_json;
-
-/// The first line of every export.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
-struct Header {
-    format: String,
-    version: u32,
-    masked: bool,
-    entries: u64,
-}
-
-const FORMAT: &str = "casefile-journal";
-const VERSION: u32 = 1;
 
 pub fn verify(ctx: &Ctx) -> Result<()> {
     let streams = ctx.store.streams()?;
@@ -73,51 +60,33 @@ pub fn rebuild(ctx: &mut Ctx) -> Result<()> {
 }
 
 pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
-    let streams = ctx.store.streams()?;
-    let header = Header {
-        format: FORMAT.into(),
-        version: VERSION,
-        masked: !ctx.reveal,
-        entries: streams.iter().map(|s| s.head_seq).sum(),
-    };
-    let mut buf: Vec<u8> = Vec::new();
-    push_line(&mut buf, &header);
-    for s in &streams {
-        let entries = ctx.store.read_stream(s.id)?;
-        let state = match s.kind {
-            StreamKind::Case => Some(ctx.store.case(s.id)?.state),
-            StreamKind::Company => None,
-        };
-        for e in &entries {
-            let e = match &state {
-                Some(st) => text::masked_entry(e, st, ctx.reveal),
-                None => e.clone(),
-            };
-            push_line(&mut buf, &e);
-        }
-    }
-    match &a.output {
+    let header = match &a.output {
         Some(path) => {
             // Written beside the target and renamed, so a crash never leaves half a backup.
             let tmp = path.with_extension("partial");
-            std::fs::write(&tmp, &buf).map_err(|e| {
-                CliError::new(
-                    Exit::Invalid,
-                    format!("cannot write {}: {e}", tmp.display()),
-                )
-            })?;
-            std::fs::rename(&tmp, path).map_err(|e| {
-                CliError::new(
-                    Exit::Invalid,
-                    format!("cannot write {}: {e}", path.display()),
-                )
-            })?;
+            let cannot = |e: std::io::Error| {
+                CliError::invalid(format!("cannot write {}: {e}", tmp.display()))
+                    .hint("choose another place with --output")
+            };
+            let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(cannot)?);
+            let header = jsonl::export(&ctx.store, ctx.reveal, &mut f)?;
+            f.into_inner()
+                .map_err(|e| cannot(e.into_error()))?
+                .sync_all()
+                .map_err(cannot)?;
+            std::fs::rename(&tmp, path).map_err(cannot)?;
             if !ctx.json {
                 eprintln!("Exported {} entries to {}.", header.entries, path.display());
             }
+            header
         }
-        None => std::io::stdout().write_all(&buf)?,
-    }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let header = jsonl::export(&ctx.store, ctx.reveal, &mut out)?;
+            out.flush()?;
+            header
+        }
+    };
     if header.masked {
         eprintln!(
             "Sensitive values are masked, so this file cannot restore them. For a backup, export with --reveal and keep the file safe."
@@ -126,90 +95,17 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
     Ok(())
 }
 
-/// One JSON value on one line. Entries and the header are plain data, so this cannot fail.
-fn push_line<T: Serialize>(buf: &mut Vec<u8>, v: &T) {
-    if serde_json::to_writer(&mut *buf, v).is_ok() {
-        buf.push(b'\n');
-    }
-}
-
 pub fn import(ctx: &mut Ctx, a: ImportArgs) -> Result<()> {
     let name = a.file.display().to_string();
-    let reader: Box<dyn BufRead> = if name == "-" {
+    let reader: Box<dyn std::io::BufRead> = if name == "-" {
         Box::new(BufReader::new(std::io::stdin()))
     } else {
         let f = std::fs::File::open(&a.file)
             .map_err(|e| CliError::not_found(format!("cannot read {name}: {e}")))?;
         Box::new(BufReader::new(f))
     };
-    let bad = |line: usize, why: String| {
-        CliError::invalid(format!("{name}, line {line}: {why}")).hint(
-            "nothing was imported; the file must be a whole, unedited `casefile export --reveal`",
-        )
-    };
-    let mut header: Option<Header> = None;
-    let mut entries: Vec<Entry> = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let n = i + 1;
-        let line = line.map_err(|e| bad(n, format!("cannot be read as UTF-8 text ({e})")))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match &header {
-            None => {
-                let h: Header = serde_json::from_str(&line).map_err(|_| {
-                    bad(
-                        n,
-                        "this is not a casefile export (its first line is not the export header)"
-                            .into(),
-                    )
-                })?;
-                if h.format != FORMAT {
-                    return Err(bad(
-                        n,
-                        format!("the format is '{}', not '{FORMAT}'", h.format),
-                    ));
-                }
-                if h.version > VERSION {
-                    return Err(bad(
-                        n,
-                        format!(
-                            "the export is version {}, newer than this casefile reads ({VERSION})",
-                            h.version
-                        ),
-                    )
-                    .hint("install a newer casefile to read it"));
-                }
-                if h.masked {
-                    return Err(bad(n, "its sensitive values were masked, so it cannot restore them".into()).hint("export again with `casefile export --reveal` to make a file that can be imported"));
-                }
-                header = Some(h);
-            }
-            Some(_) => {
-                let e: Entry = serde_json::from_str(&line).map_err(|e| {
-                    bad(
-                        n,
-                        format!(
-                            "is not a complete entry ({e}); the file may be cut short or edited"
-                        ),
-                    )
-                })?;
-                entries.push(e);
-            }
-        }
-    }
-    let Some(h) = header else {
-        return Err(CliError::invalid(format!("{name} is empty"))
-            .hint("give the file written by `casefile export --reveal`"));
-    };
-    if entries.len() as u64 != h.entries {
-        return Err(CliError::invalid(format!(
-            "{name} holds {} of the {} entries its header announces: it is cut short or edited",
-            entries.len(),
-            h.entries
-        ))
-        .hint("nothing was imported; export again and copy the whole file"));
-    }
+    let (_, entries) =
+        jsonl::read(reader).map_err(|e| CliError::invalid(format!("{name}: {e}")).hint(e.hint))?;
     let sum = ctx.store.import(entries)?;
     if ctx.json {
         return print_json(&sum);

@@ -825,30 +825,34 @@ pub enum Target {
 }
 
 fn find_target(s: &CaseState, handle: u64, seq: u64, t: Target) -> Result<Uuid> {
-    let (name, found) = match t {
+    let (name, plural, found) = match t {
         Target::Promise => (
-            "promise",
+            "a promise",
+            "promises",
             s.promises
                 .iter()
                 .find(|x| x.origin.seq == seq)
                 .map(|x| x.origin.entry),
         ),
         Target::Offer => (
-            "offer",
+            "an offer",
+            "offers",
             s.offers
                 .iter()
                 .find(|x| x.origin.seq == seq)
                 .map(|x| x.origin.entry),
         ),
         Target::Escalation => (
-            "escalation request",
+            "an escalation request",
+            "escalations",
             s.escalations
                 .iter()
                 .find(|x| x.origin.seq == seq)
                 .map(|x| x.origin.entry),
         ),
         Target::FollowUp => (
-            "follow-up",
+            "a follow-up",
+            "follow-ups",
             s.follow_ups
                 .iter()
                 .find(|x| x.origin.seq == seq)
@@ -856,8 +860,8 @@ fn find_target(s: &CaseState, handle: u64, seq: u64, t: Target) -> Result<Uuid> 
         ),
     };
     found.ok_or_else(|| {
-        CliError::not_found(format!("entry #{seq} of case {handle} is not a {name}")).hint(format!(
-            "`casefile show {handle}` lists each {name} with its #number"
+        CliError::not_found(format!("entry #{seq} of case {handle} is not {name}")).hint(format!(
+            "`casefile show {handle}` lists the {plural} with their #numbers"
         ))
     })
 }

@@ -1,0 +1,133 @@
+//! Runs the real `casefile` binary against a real SQLite file in a temporary
+//! directory, with a fixed clock and time zone so output is reproducible.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+pub const NOW: &str = "2026-11-10T17:00:00Z";
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("data").join("casefile.db");
+        Env { dir, db }
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::cargo_bin("casefile").unwrap();
+        c.args(args)
+            .env("CASEFILE_DB", &self.db)
+            .env("TZ", "America/New_York")
+            .env("CASEFILE_NOW", NOW)
+            .env("NO_COLOR", "1")
+            .env_remove("CASEFILE_USER")
+            .env_remove("CASEFILE_CURRENCY")
+            .env_remove("EDITOR")
+            .env_remove("VISUAL")
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        out
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "casefile {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs a command that must fail; returns (exit code, stderr).
+    pub fn fails(&self, args: &[&str]) -> (i32, String) {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "casefile {args:?} should have failed but printed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&a)).unwrap()
+    }
+
+    /// The whole journal as exported, for checking that nothing was written.
+    pub fn journal(&self) -> String {
+        if !self.db.exists() {
+            return String::new();
+        }
+        self.ok(&["export", "--reveal"])
+    }
+
+    /// The standard case of the tests: opened on Nov 1 with a goal and facts.
+    pub fn open_router_case(&self) {
+        self.ok(&[
+            "open",
+            "Router refund",
+            "--company",
+            "Acme Broadband, Inc.",
+            "--problem",
+            "The X200 router I bought on Oct 28 stopped connecting on Oct 31",
+            "--resolution",
+            "A full refund of $129 to my card within 10 days",
+            "--alternative",
+            "A new X200 shipped overnight",
+            "--fair",
+            "yes",
+            "--fairness-note",
+            "a dead-on-arrival unit is the maker's cost",
+            "--fact",
+            "acquired=2026-10-28",
+            "--fact",
+            "began=2026-10-31",
+            "--fact",
+            "tried=factory reset twice; another cable; another socket",
+            "--id",
+            "Order=A-1001",
+            "--sensitive-id",
+            "Account=8812 4471 09",
+            "--at",
+            "2026-11-01 09:00",
+        ]);
+    }
+}
