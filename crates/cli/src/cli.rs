@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const MAIN_AFTER: &str = "\
 Examples:
-  casefile open                                  # a wizard asks for the problem, the resolution and the facts
+  casefile open              # a wizard asks for the problem, the resolution and the facts
   casefile open \"Router refund\" --company \"Acme Broadband\" \\
       --problem \"router dead on arrival\" --resolution \"a full refund of $129 to my card\" --fair yes
   casefile log 1 --start \"yesterday 14:05\" --end \"yesterday 14:52\" \\
@@ -42,7 +42,13 @@ the promises and offers made, and what it is costing you.",
 )]
 pub struct Cli {
     /// The database file [default: casefile.db in your data directory]
-    #[arg(long, global = true, env = "CASEFILE_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "CASEFILE_DB",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
     pub db: Option<PathBuf>,
 
     /// Print machine-readable JSON instead of text (read commands and writes)
@@ -220,6 +226,7 @@ pub struct OpenArgs {
 
 #[derive(Debug, Args)]
 pub struct GoalArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     #[arg(long)]
     pub problem: Option<String>,
@@ -261,6 +268,7 @@ pub enum FactKindArg {
 
 #[derive(Debug, Args)]
 pub struct FactArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     #[arg(value_enum)]
     pub kind: FactKindArg,
@@ -289,6 +297,7 @@ pub enum ChannelArg {
 
 #[derive(Debug, Args)]
 pub struct LogArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// When the contact started
     #[arg(long)]
@@ -340,6 +349,7 @@ pub struct LogArgs {
 pub enum ContactCommand {
     /// Start a contact now (or --at)
     Start {
+        /// The case number, as `casefile list` shows it
         case: String,
         #[arg(long, value_enum, default_value = "phone")]
         channel: ChannelArg,
@@ -352,24 +362,28 @@ pub enum ContactCommand {
     },
     /// A representative joins the open contact (the second and later are transfers)
     Rep {
+        /// The case number, as `casefile list` shows it
         case: String,
         /// "Name, ext=..., dept=..., role=..., email=..., reports-to=..."
         spec: String,
     },
     /// Put the open contact on hold
     Hold {
+        /// The case number, as `casefile list` shows it
         case: String,
         #[arg(long)]
         at: Option<String>,
     },
     /// Back from hold
     Resume {
+        /// The case number, as `casefile list` shows it
         case: String,
         #[arg(long)]
         at: Option<String>,
     },
     /// End the open contact
     End {
+        /// The case number, as `casefile list` shows it
         case: String,
         #[arg(long)]
         outcome: Option<String>,
@@ -382,6 +396,7 @@ pub enum ContactCommand {
 
 #[derive(Debug, Args)]
 pub struct NoteArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// The note; `-` reads standard input; none opens $EDITOR
     pub text: Option<String>,
@@ -400,6 +415,7 @@ pub enum RefKindArg {
 
 #[derive(Debug, Args)]
 pub struct RefArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     pub value: String,
     #[arg(long, value_enum, default_value = "case")]
@@ -410,6 +426,7 @@ pub struct RefArgs {
 
 #[derive(Debug, Args)]
 pub struct PromiseArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// What they will do, e.g. "call me back about the refund"
     pub what: String,
@@ -425,6 +442,7 @@ pub struct PromiseArgs {
 
 #[derive(Debug, Args)]
 pub struct SettleArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// The entry's #number, as `show` prints it
     pub entry: String,
@@ -436,6 +454,7 @@ pub struct SettleArgs {
 
 #[derive(Debug, Args)]
 pub struct OfferArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     pub what: String,
     #[arg(long)]
@@ -458,6 +477,7 @@ pub enum AnswerArg {
 
 #[derive(Debug, Args)]
 pub struct AnswerArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// The offer's #number
     pub entry: String,
@@ -471,6 +491,7 @@ pub struct AnswerArgs {
 
 #[derive(Debug, Args)]
 pub struct EscalateArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// Whom you asked for: "a supervisor", "the retention team"
     #[arg(long)]
@@ -490,6 +511,7 @@ pub enum OutcomeArg {
 
 #[derive(Debug, Args)]
 pub struct EscalationArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// The escalation's #number
     pub entry: String,
@@ -503,6 +525,7 @@ pub struct EscalationArgs {
 
 #[derive(Debug, Args)]
 pub struct ExpenseArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// e.g. 12.50 or "12.50 EUR" (currency from CASEFILE_CURRENCY, default USD)
     pub amount: String,
@@ -513,6 +536,7 @@ pub struct ExpenseArgs {
 
 #[derive(Debug, Args)]
 pub struct TimeArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// e.g. 45m or "1h 30m"
     pub duration: String,
@@ -523,6 +547,7 @@ pub struct TimeArgs {
 
 #[derive(Debug, Args)]
 pub struct FollowupArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     pub what: String,
     /// When, e.g. "friday 10am" or "in 3 days"
@@ -532,6 +557,7 @@ pub struct FollowupArgs {
 
 #[derive(Debug, Args)]
 pub struct SentArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// To whom
     #[arg(long)]
@@ -550,6 +576,7 @@ pub struct SentArgs {
 
 #[derive(Debug, Args)]
 pub struct AttachArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     pub file: PathBuf,
     #[arg(long)]
@@ -568,6 +595,7 @@ pub enum StatusArg {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     #[arg(value_enum)]
     pub status: StatusArg,
@@ -579,12 +607,14 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct LessonArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     pub text: String,
 }
 
 #[derive(Debug, Args)]
 pub struct AmendArgs {
+    /// The case number, as `casefile list` shows it
     pub case: String,
     /// The entry's #number
     pub entry: String,

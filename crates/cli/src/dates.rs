@@ -84,7 +84,7 @@ pub fn parse_minutes(input: &str) -> Result<u32> {
     }
     let span: Span = input.trim().parse().map_err(|_| bad())?;
     let secs = span.total(jiff::Unit::Second).map_err(|_| bad())?;
-    if secs < 60.0 || secs > 60.0 * 24.0 * 365.0 * 60.0 {
+    if !(60.0..=60.0 * 60.0 * 24.0 * 365.0).contains(&secs) {
         return Err(bad());
     }
     Ok((secs / 60.0).round() as u32)

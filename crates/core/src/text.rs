@@ -374,7 +374,7 @@ pub fn timeline(
         .map(|e| {
             let contact = contact_of(&e.event)
                 .and_then(|c| state.seq_of(c))
-                .or_else(|| match e.event {
+                .or(match e.event {
                     Event::ContactStarted { .. } => Some(e.seq),
                     _ => None,
                 });

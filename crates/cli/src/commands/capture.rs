@@ -630,11 +630,11 @@ fn open_contact_of(s: &CaseState, handle: u64) -> Result<Uuid> {
     })
 }
 
+/// Makes a live-contact step's drafts from the context, the case and its number.
+type Builder = Box<dyn Fn(&Ctx, &CaseState, u64) -> Result<Vec<Draft>>>;
+
 pub fn contact(ctx: &mut Ctx, cmd: ContactCommand) -> Result<()> {
-    let (case_arg, build): (
-        String,
-        Box<dyn Fn(&Ctx, &CaseState, u64) -> Result<Vec<Draft>>>,
-    ) = match cmd {
+    let (case_arg, build): (String, Builder) = match cmd {
         ContactCommand::Start {
             case,
             channel: ch,

@@ -93,8 +93,8 @@ pub fn search(ctx: &Ctx, a: SearchArgs) -> Result<()> {
     let mut states = HashMap::new();
     let mut out = Vec::new();
     for h in &hits {
-        if !states.contains_key(&h.case) {
-            states.insert(h.case, ctx.store.case(h.case)?.state);
+        if let std::collections::hash_map::Entry::Vacant(v) = states.entry(h.case) {
+            v.insert(ctx.store.case(h.case)?.state);
         }
         let s = &states[&h.case];
         out.push(json!({

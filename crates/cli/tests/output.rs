@@ -1,0 +1,323 @@
+//! What people read, snapshot-tested, and the ways text gets in: the wizard,
+//! $EDITOR, stdin. Also --json on every read command.
+
+mod common;
+
+use common::Env;
+
+/// A case with one logged call, a second contact still open, a follow-up and an amendment.
+fn sample() -> Env {
+    let env = Env::new();
+    env.open_router_case();
+    env.ok(&[
+        "company",
+        "channel",
+        "acme",
+        "phone",
+        "800 555 0100",
+        "--label",
+        "Billing",
+        "--hours",
+        "Mon-Fri 8-20 ET",
+    ]);
+    env.ok(&[
+        "company",
+        "channel",
+        "acme",
+        "executive",
+        "Office of the President, 1 Acme Way, Springfield",
+    ]);
+    env.ok(&[
+        "log",
+        "1",
+        "--start",
+        "2026-11-03 14:05",
+        "--end",
+        "14:52",
+        "--via",
+        "800 555 0100",
+        "--rep",
+        "Dana Reyes, ext=4471, dept=Billing",
+        "--rep",
+        "Marcus Lee, ext=212, dept=Retention, role=supervisor, at=14:20",
+        "--rep",
+        "Priya N, dept=Returns, at=14:35",
+        "--hold",
+        "14:22-14:32",
+        "--ref",
+        "CAS-88120",
+        "--promise",
+        "call me back about the refund, by=Marcus Lee, due=in 48h",
+        "--offer",
+        "a $25 credit, by=Priya N, value=25, answer=not-full",
+        "--outcome",
+        "credit only",
+        "--rating",
+        "2",
+    ]);
+    env.ok(&[
+        "followup",
+        "1",
+        "call again if no refund",
+        "--due",
+        "2026-11-12 10:00",
+    ]);
+    env.ok(&[
+        "amend",
+        "1",
+        "11",
+        "--reason",
+        "misheard the surname",
+        "--correction",
+        "the supervisor is Marcus Leigh",
+    ]);
+    env.ok(&[
+        "open",
+        "Phone bill overcharge",
+        "--company",
+        "Globex Mobile",
+        "--no-wizard",
+        "--at",
+        "2026-11-08 10:00",
+    ]);
+    env
+}
+
+/// Output with the parts that change run to run (ids) replaced.
+fn stable(s: &str) -> String {
+    let re_uuid = |t: &str| {
+        let mut out = String::new();
+        let chars: Vec<char> = t.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let rest: String = chars[i..chars.len().min(i + 36)].iter().collect();
+            if rest.len() == 36 && uuid_like(&rest) {
+                out.push_str("[uuid]");
+                i += 36;
+            } else {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+        out
+    };
+    re_uuid(s)
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.char_indices().all(|(i, c)| {
+        if [8, 13, 18, 23].contains(&i) {
+            c == '-'
+        } else {
+            c.is_ascii_hexdigit()
+        }
+    })
+}
+
+#[test]
+fn show_timeline_list_due_and_company_read_well() {
+    let env = sample();
+    insta::assert_snapshot!("show", env.ok(&["show", "1"]));
+    insta::assert_snapshot!("show_revealed", env.ok(&["show", "1", "--reveal"]));
+    insta::assert_snapshot!("timeline", env.ok(&["timeline", "1"]));
+    insta::assert_snapshot!("list", env.ok(&["list"]));
+    insta::assert_snapshot!("due", env.ok(&["due"]));
+    insta::assert_snapshot!("company", env.ok(&["company", "show", "acme"]));
+    insta::assert_snapshot!("companies", env.ok(&["company", "list"]));
+    insta::assert_snapshot!("search", env.ok(&["search", "refund"]));
+}
+
+#[test]
+fn help_reads_well() {
+    let env = Env::new();
+    insta::assert_snapshot!("help", env.ok(&["--help"]));
+    insta::assert_snapshot!("help_log", env.ok(&["log", "--help"]));
+    insta::assert_snapshot!("help_open", env.ok(&["open", "--help"]));
+}
+
+#[test]
+fn every_read_command_offers_json() {
+    let env = sample();
+    let show = env.json(&["show", "1"]);
+    assert_eq!(show["handle"], 1);
+    assert_eq!(show["costs"]["transfers"], 2);
+    assert_eq!(
+        show["goal"]["resolution"],
+        "A full refund of $129 to my card within 10 days"
+    );
+    let facts = show["state"]["facts"].to_string();
+    assert!(
+        facts.contains("••••7109") && !facts.contains("8812 4471 09"),
+        "{facts}"
+    );
+    assert!(
+        env.json(&["--reveal", "show", "1"])["state"]["facts"]
+            .to_string()
+            .contains("8812 4471 09")
+    );
+
+    let timeline = env.json(&["timeline", "1"]);
+    assert!(timeline.as_array().unwrap().iter().any(|r| r["text"]
+        == "Transferred from Dana Reyes to Marcus Lee (ext 212, Retention, supervisor)"));
+    assert_eq!(env.json(&["list"]).as_array().unwrap().len(), 2);
+    assert_eq!(
+        env.json(&["list", "--company", "globex"])[0]["title"],
+        "Phone bill overcharge"
+    );
+    let due = env.json(&["due", "--within", "30 days"]);
+    assert_eq!(due.as_array().unwrap().len(), 2);
+    assert_eq!(due[0]["overdue"], true);
+    assert_eq!(env.json(&["search", "credit"])[0]["case"], 1);
+    let company = env.json(&["company", "show", "Acme Broadband"]);
+    assert_eq!(company["org"]["people"].as_array().unwrap().len(), 3);
+    assert_eq!(company["org"]["transfers"][0]["from"], "Dana Reyes");
+    assert_eq!(env.json(&["company", "list"]).as_array().unwrap().len(), 2);
+    assert_eq!(env.json(&["verify"])["ok"], true);
+    let write = env.json(&["note", "1", "scripted"]);
+    assert_eq!(write["case"], 1);
+    assert_eq!(write["entries"][0]["kind"], "note_added");
+    insta::assert_snapshot!(
+        "show_json",
+        stable(&serde_json::to_string_pretty(&show["state"]["contacts"]).unwrap())
+    );
+}
+
+#[test]
+fn the_wizard_asks_for_what_is_missing() {
+    let env = Env::new();
+    let answers = "Washer repair\nSpinwell Appliances\nThe washer leaks from the door seal on every wash\nA free repair under the 2-year warranty within 14 days\nA replacement washer\n\ny\n2025-06-01\n2026-11-02\nleaks on every cycle\nno leaks for the warranty's term\ncleaned the seal\nSerial=SW-99-12345\nn\nAccount=4455667788\ny\n\n";
+    let out = env.run_with_stdin(&["open", "--wizard"], answers.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prompts = String::from_utf8_lossy(&out.stderr);
+    assert!(prompts.contains("What exactly do you want?"), "{prompts}");
+    assert!(
+        prompts.contains("could the company still stay in business"),
+        "{prompts}"
+    );
+    let show = env.ok(&["show", "1"]);
+    for expected in [
+        "Case 1 · Washer repair · open · Spinwell Appliances",
+        "Problem:      The washer leaks from the door seal on every wash",
+        "Would accept: A replacement washer",
+        "Fair to ask:  yes",
+        "acquired             2025-06-01",
+        "identifier: Serial   SW-99-12345",
+        "identifier: Account  ••••7788",
+        "already tried        cleaned the seal",
+    ] {
+        assert!(show.contains(expected), "missing {expected:?}:\n{show}");
+    }
+    // Without answers it stops, records nothing and says why.
+    let empty = Env::new();
+    let out = empty.run_with_stdin(&["open", "--wizard"], b"");
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no answer was given"));
+    assert_eq!(empty.json(&["list"]).as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn long_text_comes_from_stdin_or_the_editor() {
+    let env = Env::new();
+    env.open_router_case();
+    let letter = "Dear Acme,\n\nOn 3 November I spoke with Marcus Lee...\n\nRegards";
+    let out = env.run_with_stdin(&["note", "1", "-"], letter.as_bytes());
+    assert!(out.status.success());
+    assert!(env.json(&["show", "1"])["state"]["notes"][0]["text"] == letter);
+
+    // A scripted "editor" that writes the note into the file it is given.
+    let editor = env.dir.path().join("fake-editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'Written in the editor\\n# a comment line\\n' > \"$1\"\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&editor)
+        .status()
+        .unwrap();
+    // The editor opens only on a terminal; piped, an empty stdin is an empty note.
+    let out = env
+        .cmd(&["note", "1"])
+        .env("EDITOR", &editor)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the note is empty"));
+}
+
+#[test]
+fn completions_man_page_and_version() {
+    let env = Env::new();
+    let bash = env.ok(&["completions", "bash"]);
+    assert!(bash.contains("casefile") && bash.contains("timeline"));
+    assert!(
+        env.ok(&["completions", "zsh"])
+            .contains("#compdef casefile")
+    );
+    let man = env.ok(&["man"]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH casefile"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    assert!(man.contains("dispute"));
+    assert!(env.ok(&["--version"]).starts_with("casefile "));
+    assert!(!env.db.exists(), "completions and man touch no database");
+}
+
+#[test]
+fn export_then_import_through_the_binary_is_lossless() {
+    let env = sample();
+    let first = env.ok(&["export", "--reveal"]);
+    let file = env.dir.path().join("backup.jsonl");
+    std::fs::write(&file, &first).unwrap();
+    let other = Env::new();
+    let out = other.ok(&["import", file.to_str().unwrap()]);
+    assert!(out.contains("Imported"), "{out}");
+    assert_eq!(other.ok(&["export", "--reveal"]), first);
+    assert_eq!(other.ok(&["show", "1"]), env.ok(&["show", "1"]));
+    // Importing again adds nothing.
+    assert!(
+        other
+            .ok(&["import", file.to_str().unwrap()])
+            .contains("Imported 0 entries")
+    );
+    // --output writes the same bytes to a file.
+    let out_file = other.dir.path().join("again.jsonl");
+    other.ok(&["export", "--reveal", "--output", out_file.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(out_file).unwrap(), first);
+    // Masked by default, with a warning.
+    let masked = env.run(&["export"]);
+    assert!(!String::from_utf8_lossy(&masked.stdout).contains("8812 4471 09"));
+    assert!(String::from_utf8_lossy(&masked.stderr).contains("--reveal"));
+}
+
+#[test]
+fn rebuild_leaves_every_view_as_it_was() {
+    let env = sample();
+    let views = |e: &Env| {
+        [
+            e.ok(&["show", "1"]),
+            e.ok(&["list"]),
+            e.ok(&["due", "--within", "60 days"]),
+            e.ok(&["company", "show", "acme"]),
+            e.ok(&["search", "credit"]),
+        ]
+    };
+    let before = views(&env);
+    assert!(
+        env.ok(&["rebuild"])
+            .contains("Rebuilt the views of 2 case(s)")
+    );
+    assert_eq!(views(&env), before);
+}
