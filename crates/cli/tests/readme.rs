@@ -1,0 +1,208 @@
+//! The README must stay true: its walkthrough runs as written, and its first
+//! command (the wizard) works on a real terminal.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin;
+
+fn readme() -> String {
+    std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+        .unwrap()
+}
+
+/// The `casefile ...` commands in the walkthrough's code blocks, continuation lines joined.
+fn walkthrough_commands() -> Vec<String> {
+    let text = readme();
+    let start = text
+        .find("## A dispute in five minutes")
+        .expect("walkthrough section");
+    let end = text[start..]
+        .find("## How it is built")
+        .map_or(text.len(), |e| start + e);
+    let mut commands = Vec::new();
+    let mut in_block = false;
+    let mut current = String::new();
+    for line in text[start..end].lines() {
+        if line.starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        // Drop a trailing comment: two or more spaces, then `#`.
+        let line = match line.find("  #") {
+            Some(i) if !line[..i].trim().is_empty() => line[..i].trim_end(),
+            _ => line.trim_end(),
+        };
+        let (body, more) = match line.strip_suffix('\\') {
+            Some(b) => (b, true),
+            None => (line, false),
+        };
+        current.push_str(body.trim_start());
+        current.push(' ');
+        if !more {
+            let cmd = current.trim().to_string();
+            if cmd.starts_with("casefile ") {
+                commands.push(cmd);
+            }
+            current.clear();
+        }
+    }
+    commands
+}
+
+#[test]
+fn the_walkthrough_runs_as_written() {
+    let commands = walkthrough_commands();
+    assert!(commands.len() >= 12, "{commands:#?}");
+    let dir = tempfile::tempdir().unwrap();
+    let bin_dir = cargo_bin("casefile").parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    for cmd in &commands {
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(cmd)
+            .env("PATH", &path)
+            .env("CASEFILE_DB", dir.path().join("readme.db"))
+            .env("TZ", "America/New_York")
+            .env_remove("CASEFILE_NOW")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "README command failed: {cmd}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // And it tells the story the README says it does.
+    let show = Command::new(cargo_bin("casefile"))
+        .args(["show", "1"])
+        .env("CASEFILE_DB", dir.path().join("readme.db"))
+        .output()
+        .unwrap();
+    let show = String::from_utf8(show.stdout).unwrap();
+    assert!(
+        show.contains("resolved")
+            && show.contains("BROKEN")
+            && show.contains("(transfer) Marcus Lee"),
+        "{show}"
+    );
+    assert!(show.contains("[amended by #"), "{show}");
+}
+
+fn tmux(args: &[&str]) -> std::process::Output {
+    Command::new("tmux").args(args).output().expect("tmux")
+}
+
+#[test]
+fn the_wizard_works_on_a_real_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "tmux is required in CI (.ci/run installs it)"
+        );
+        eprintln!("skipping: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tty.db");
+    let session = format!("casefile-wizard-{}", std::process::id());
+    let socket = dir.path().join("tmux.sock");
+    let sock = socket.to_str().unwrap();
+    let command = format!(
+        "CASEFILE_DB={} TZ=UTC {} open; echo EXIT=$?; sleep 30",
+        db.display(),
+        cargo_bin("casefile").display()
+    );
+    let started = tmux(&[
+        "-S",
+        sock,
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+    assert!(
+        started.status.success(),
+        "{}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    let screen = || {
+        String::from_utf8_lossy(&tmux(&["-S", sock, "capture-pane", "-p", "-t", &session]).stdout)
+            .into_owned()
+    };
+    let wait_for = |needle: &str| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {needle:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let answer = |prompt: &str, text: &str| {
+        wait_for(prompt);
+        let mut keys = vec!["-S", sock, "send-keys", "-t", session.as_str()];
+        if !text.is_empty() {
+            keys.push("-l");
+            keys.push(text);
+        }
+        assert!(tmux(&keys).status.success());
+        assert!(
+            tmux(&["-S", sock, "send-keys", "-t", &session, "Enter"])
+                .status
+                .success()
+        );
+    };
+    answer("Short title", "Washer repair");
+    answer("Company:", "Spinwell");
+    answer("What is wrong", "The washer leaks from the door seal");
+    answer(
+        "What exactly do you want",
+        "A free repair under warranty within 14 days",
+    );
+    answer("Another outcome", "");
+    answer("stay in business", "yes");
+    for prompt in [
+        "When did you get it",
+        "When did the problem begin",
+        "What is happening now",
+        "What did you expect",
+        "What have you already tried",
+    ] {
+        answer(prompt, "");
+    }
+    answer("An identifier", "");
+    let done = wait_for("EXIT=");
+    tmux(&["-S", sock, "kill-server"]);
+    assert!(
+        done.contains("Opened case 1: Washer repair") && done.contains("EXIT=0"),
+        "{done}"
+    );
+    let show = Command::new(cargo_bin("casefile"))
+        .args(["show", "1"])
+        .env("CASEFILE_DB", &db)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&show.stdout)
+            .contains("A free repair under warranty within 14 days")
+    );
+}
