@@ -1,6 +1,7 @@
 //! casefile's domain: the append-only journal of a case, the fold that turns
 //! it into state, and the wording shown about it. No I/O, no SQL, no terminal.
 
+pub mod coach;
 pub mod company;
 pub mod entry;
 pub mod event;

@@ -941,7 +941,7 @@ impl CaseState {
             .map_or(Status::Open, |s| s.status)
     }
 
-    pub fn live_facts(&self) -> impl Iterator<Item = &FactItem> {
+    pub fn live_facts(&self) -> impl DoubleEndedIterator<Item = &FactItem> {
         self.facts.iter().filter(|f| !f.origin.retracted)
     }
 
@@ -953,15 +953,15 @@ impl CaseState {
         self.live_contacts().rev().find(|c| c.is_open())
     }
 
-    pub fn live_promises(&self) -> impl Iterator<Item = &Promise> {
+    pub fn live_promises(&self) -> impl DoubleEndedIterator<Item = &Promise> {
         self.promises.iter().filter(|p| !p.origin.retracted)
     }
 
-    pub fn live_offers(&self) -> impl Iterator<Item = &Offer> {
+    pub fn live_offers(&self) -> impl DoubleEndedIterator<Item = &Offer> {
         self.offers.iter().filter(|p| !p.origin.retracted)
     }
 
-    pub fn live_references(&self) -> impl Iterator<Item = &Reference> {
+    pub fn live_references(&self) -> impl DoubleEndedIterator<Item = &Reference> {
         self.references.iter().filter(|p| !p.origin.retracted)
     }
 

@@ -1,0 +1,447 @@
+//! Rules that read the case and name the next step, and why.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::coach::goal::{amount_in, check_goal};
+use crate::company::CompanyState;
+use crate::event::{Channel, ChannelKind, EscalationOutcome, OfferAnswer, Status};
+use crate::state::{CaseState, PromiseState};
+use crate::text;
+
+/// The rungs of escalation, lowest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rung {
+    FrontLine,
+    Supervisor,
+    OtherDepartment,
+    ExecutiveOffice,
+    WrittenComplaint,
+    Regulator,
+    SmallClaims,
+}
+
+impl Rung {
+    pub fn name(self) -> &'static str {
+        match self {
+            Rung::FrontLine => "the front line",
+            Rung::Supervisor => "a supervisor",
+            Rung::OtherDepartment => "another department",
+            Rung::ExecutiveOffice => "the executive office",
+            Rung::WrittenComplaint => "a formal written complaint",
+            Rung::Regulator => "the regulator or ombudsman",
+            Rung::SmallClaims => "small claims court",
+        }
+    }
+
+    fn next(self) -> Rung {
+        match self {
+            Rung::FrontLine => Rung::Supervisor,
+            Rung::Supervisor => Rung::OtherDepartment,
+            Rung::OtherDepartment => Rung::ExecutiveOffice,
+            Rung::ExecutiveOffice => Rung::WrittenComplaint,
+            Rung::WrittenComplaint => Rung::Regulator,
+            Rung::Regulator | Rung::SmallClaims => Rung::SmallClaims,
+        }
+    }
+}
+
+/// How far up the case has gone, from what the journal shows.
+pub fn current_rung(s: &CaseState) -> Rung {
+    let mut rung = Rung::FrontLine;
+    let said = |t: &Option<String>, words: &[&str]| {
+        t.as_deref()
+            .is_some_and(|t| words.iter().any(|w| t.to_lowercase().contains(w)))
+    };
+    for e in s
+        .escalations
+        .iter()
+        .filter(|e| !e.origin.retracted && e.outcome == Some(EscalationOutcome::Granted))
+    {
+        let r = if said(&e.to, &["executive", "president", "ceo", "office of"]) {
+            Rung::ExecutiveOffice
+        } else if said(&e.to, &["department", "team"]) {
+            Rung::OtherDepartment
+        } else {
+            Rung::Supervisor
+        };
+        rung = rung.max(r);
+    }
+    for l in s.letters.iter().filter(|l| !l.origin.retracted) {
+        let k = l.kind.to_lowercase();
+        let r = if k.contains("regulator") || k.contains("ombudsman") {
+            Rung::Regulator
+        } else if k.contains("court") || k.contains("claim") {
+            Rung::SmallClaims
+        } else if k.contains("executive") {
+            Rung::ExecutiveOffice
+        } else {
+            Rung::WrittenComplaint
+        };
+        rung = rung.max(r);
+    }
+    for c in s.live_contacts() {
+        for r in c.live_reps() {
+            let role = format!(
+                "{} {}",
+                r.rep.role.as_deref().unwrap_or(""),
+                r.rep.department.as_deref().unwrap_or("")
+            )
+            .to_lowercase();
+            if role.contains("executive") || role.contains("office of the president") {
+                rung = rung.max(Rung::ExecutiveOffice);
+            } else if ["supervisor", "manager", "team lead", "lead"]
+                .iter()
+                .any(|w| role.contains(w))
+            {
+                rung = rung.max(Rung::Supervisor);
+            }
+        }
+    }
+    rung
+}
+
+/// The next rung and how to reach it with what the company record knows.
+pub fn next_rung(s: &CaseState, company: Option<&CompanyState>) -> (Rung, String) {
+    let rung = current_rung(s).next();
+    let channel =
+        |kind: ChannelKind| company.and_then(|c| c.channels.iter().find(|ch| ch.kind == kind));
+    let how = match rung {
+        Rung::Supervisor => "On the next contact, thank the rep for their help and ask politely for a supervisor or team lead; take their name and direct extension.".to_string(),
+        Rung::OtherDepartment => "Ask which department can actually decide this (retention, billing disputes, complaints) and to be transferred there with a note on the case.".to_string(),
+        Rung::ExecutiveOffice => match channel(ChannelKind::Executive) {
+            Some(ch) => format!("Write to the executive office ({}) with your log: dates, names, case numbers and what you are asking for. `casefile letter CASE executive` drafts it.", ch.value),
+            None => "Find the executive office's address or email (investor-relations pages and annual reports list it) and write with your log. `casefile letter CASE executive` drafts it.".to_string(),
+        },
+        Rung::WrittenComplaint => "Send a formal written complaint and ask for a final response by a date. `casefile letter CASE final-response` drafts it.".to_string(),
+        Rung::Regulator => match channel(ChannelKind::Regulator) {
+            Some(ch) => format!("Take it to the regulator or ombudsman ({}), with your timeline. `casefile letter CASE regulator` drafts the complaint.", ch.value),
+            None => "Take it to the regulator or ombudsman that oversees the company, with your timeline. `casefile letter CASE regulator` drafts the complaint.".to_string(),
+        },
+        Rung::SmallClaims => "Consider small claims court. `casefile timeline CASE --format html` gives the record to print.".to_string(),
+        Rung::FrontLine => String::new(),
+    };
+    (rung, how)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    /// Worth knowing.
+    Note,
+    /// Worth doing before or during the next contact.
+    Act,
+    /// Do it now.
+    Now,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advice {
+    pub rule: String,
+    pub urgency: Urgency,
+    /// What the journal shows.
+    pub seen: String,
+    /// What to do next.
+    pub next: String,
+    /// Why it helps.
+    pub why: String,
+    pub rung: Option<Rung>,
+}
+
+fn advice(
+    rule: &str,
+    urgency: Urgency,
+    seen: String,
+    next: String,
+    why: &str,
+    rung: Option<Rung>,
+) -> Advice {
+    Advice {
+        rule: rule.into(),
+        urgency,
+        seen,
+        next,
+        why: why.into(),
+        rung,
+    }
+}
+
+fn words(s: &str) -> std::collections::BTreeSet<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 3)
+        .map(|w| w.to_lowercase())
+        .collect()
+}
+
+/// Whether two answers say much the same (most of their words shared).
+fn same_answer(a: &str, b: &str) -> bool {
+    let (a, b) = (words(a), words(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let shared = a.intersection(&b).count() as f64;
+    shared / (a.union(&b).count() as f64) >= 0.5
+}
+
+/// Every rule that applies now, most urgent first.
+pub fn advise(
+    s: &CaseState,
+    company: Option<&CompanyState>,
+    now: Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> Vec<Advice> {
+    let mut out = Vec::new();
+    if s.status().is_closed() {
+        return out;
+    }
+    let (rung, how) = next_rung(s, company);
+
+    for f in check_goal(s.goal().map(|g| &g.goal)) {
+        let urgency = if matches!(
+            f.rule.as_str(),
+            "no_goal" | "feeling_not_outcome" | "vague_problem" | "unfair"
+        ) {
+            Urgency::Act
+        } else {
+            Urgency::Note
+        };
+        out.push(advice(
+            &f.rule,
+            urgency,
+            f.message,
+            "Revise it with `casefile goal CASE ... --reason ...`.".into(),
+            "A clear, fair goal is what lets a rep say yes.",
+            None,
+        ));
+    }
+
+    if let Some(c) = s.open_contact_now() {
+        out.push(advice(
+            "contact_open",
+            Urgency::Now,
+            format!(
+                "Contact #{} (started {}) is still open.",
+                c.origin.seq,
+                text::when(c.started(), tz)
+            ),
+            "End it with `casefile contact end CASE` once it is over, so its time counts.".into(),
+            "An open contact keeps its clock running.",
+            None,
+        ));
+    }
+
+    for p in s.live_promises().filter(|p| p.is_overdue(now)) {
+        let who = p.by.as_deref().unwrap_or("They");
+        let due = p.due.map(|d| text::when(d, tz)).unwrap_or_default();
+        out.push(advice(
+            "promise_overdue",
+            Urgency::Now,
+            format!("{who} promised to {} by {due}; it has not happened.", p.what),
+            format!(
+                "Mark it broken (`casefile broken CASE {}`), then contact them citing the promise by date, name and case number, and ask for {}.",
+                p.origin.seq,
+                rung.name()
+            ),
+            "A broken promise is the clearest reason to go up a rung, and the record makes it hard to dispute.",
+            Some(rung),
+        ));
+    }
+    let broken: Vec<_> = s
+        .live_promises()
+        .filter(|p| p.state == PromiseState::Broken)
+        .collect();
+    if let Some(last) = broken.last() {
+        let escalated_since = s.escalations.iter().any(|e| {
+            !e.origin.retracted && e.origin.at > last.settled_at.unwrap_or(last.origin.at)
+        });
+        if !escalated_since {
+            out.push(advice(
+                "promise_broken",
+                Urgency::Act,
+                format!("{} promise(s) broken, the latest: {}.", broken.len(), last.what),
+                how.clone(),
+                "Going back to the same desk after a broken promise tends to get the same promise again.",
+                Some(rung),
+            ));
+        }
+    }
+
+    let ended: Vec<_> = s.live_contacts().filter(|c| !c.is_open()).collect();
+    for (i, a) in ended.iter().enumerate() {
+        for b in &ended[i + 1..] {
+            let (Some(oa), Some(ob)) = (&a.outcome, &b.outcome) else {
+                continue;
+            };
+            let rep =
+                |c: &crate::state::Contact| c.live_reps().last().map(|r| r.rep.name.to_lowercase());
+            if rep(a) != rep(b) && same_answer(oa, ob) {
+                out.push(advice(
+                    "same_answer",
+                    Urgency::Act,
+                    format!("Contacts #{} and #{} got the same answer from different people (\"{}\").", a.origin.seq, b.origin.seq, ob),
+                    format!("Don't ask the front line again. Ask for {}, or for the reason behind the policy and who can make an exception.", rung.name()),
+                    "Two reps reading the same script means the answer lives above them.",
+                    Some(rung),
+                ));
+            }
+        }
+    }
+
+    if let Some(c) = s.live_contacts().last() {
+        let t = c.transfers();
+        if t >= 3 {
+            out.push(advice(
+                "third_transfer",
+                Urgency::Act,
+                format!("Contact #{} was transferred {t} times.", c.origin.seq),
+                format!("Phone routing is not reaching anyone who can decide. Ask the person you have to own it and give you a direct line; if not, put it in writing: {how}"),
+                "Each transfer starts the story over; writing reaches someone with authority directly.",
+                Some(rung.max(Rung::ExecutiveOffice)),
+            ));
+        } else if t >= 2 {
+            out.push(advice(
+                "plea",
+                Urgency::Act,
+                format!("Contact #{} was transferred {t} times.", c.origin.seq),
+                "Start over with the new person, by name, and ask for *their* help: `casefile script CASE plea`.".into(),
+                "After being passed around, asking one person for their help often turns them into your advocate.",
+                None,
+            ));
+        }
+    }
+
+    let progress = s.live_promises().any(|p| p.state == PromiseState::Kept)
+        || s.live_offers()
+            .any(|o| o.answer == Some(OfferAnswer::AcceptedFull));
+    if ended.len() >= 3 && !progress {
+        out.push(advice(
+            "no_progress",
+            Urgency::Act,
+            format!(
+                "{} contacts and no promise kept or offer that settles it.",
+                ended.len()
+            ),
+            how.clone(),
+            "More of the same contacts cost you time without moving the case; go up a rung.",
+            Some(rung),
+        ));
+    }
+
+    if let Some(goal) = s.goal() {
+        if let Some(want) = amount_in(&goal.goal.resolution, "USD") {
+            for o in s
+                .live_offers()
+                .filter(|o| o.answer.is_none() || o.answer == Some(OfferAnswer::AcceptedNotFull))
+            {
+                if let Some(v) = o
+                    .value
+                    .as_ref()
+                    .filter(|v| v.currency == want.currency && v.cents < want.cents)
+                {
+                    let next = if o.answer.is_none() {
+                        "Thank them, and accept it only \"not as full resolution\" (`casefile script CASE accept`), or decline and ask what else they can do.".to_string()
+                    } else {
+                        format!(
+                            "You accepted it not as full resolution; keep going for the rest: {how}"
+                        )
+                    };
+                    out.push(advice(
+                        "offer_below_goal",
+                        Urgency::Act,
+                        format!("Offer #{} ({v}) is below the {want} you are asking for.", o.origin.seq),
+                        next,
+                        "Accepting a partial offer as full resolution closes the case on their records.",
+                        Some(rung),
+                    ));
+                }
+            }
+        }
+    }
+
+    for c in ended.iter().filter(|c| {
+        matches!(
+            c.channel,
+            Channel::Phone | Channel::Chat | Channel::InPerson
+        )
+    }) {
+        if c.live_reps().next().is_none() {
+            out.push(advice(
+                "no_name",
+                Urgency::Note,
+                format!("No name was taken on contact #{}.", c.origin.seq),
+                "Ask every person for their name and extension or employee id, and use their name."
+                    .into(),
+                "Names make a contact citable and make the person accountable.",
+                None,
+            ));
+        }
+        if !s
+            .live_references()
+            .any(|r| r.contact == Some(c.origin.entry))
+        {
+            out.push(advice(
+                "no_reference",
+                Urgency::Note,
+                format!(
+                    "No case or ticket number was taken on contact #{}.",
+                    c.origin.seq
+                ),
+                "Ask for a case number at the start of each contact.".into(),
+                "A case number lets the next rep find the history and you cite it.",
+                None,
+            ));
+        }
+    }
+
+    if let Some(c) = ended.last() {
+        let refused = s.escalations.iter().any(|e| {
+            e.contact == Some(c.origin.entry) && e.outcome == Some(EscalationOutcome::Refused)
+        });
+        if c.rating.is_some_and(|r| r <= 2) || refused {
+            out.push(advice(
+                "rep_cannot_help",
+                Urgency::Act,
+                format!("Contact #{} did not help{}.", c.origin.seq, if refused { " and escalation was refused" } else { "" }),
+                format!("Next time, thank them for trying and ask politely for {}: `casefile script CASE escalate`.", rung.name()),
+                "Someone without the authority cannot say yes, however kind.",
+                Some(rung),
+            ));
+        }
+    }
+
+    for f in s
+        .follow_ups
+        .iter()
+        .filter(|f| !f.origin.retracted && f.done_at.is_none() && f.due < now)
+    {
+        out.push(advice(
+            "follow_up_overdue",
+            Urgency::Now,
+            format!(
+                "Follow-up #{} was due {}: {}.",
+                f.origin.seq,
+                text::when(f.due, tz),
+                f.what
+            ),
+            format!("Do it, then `casefile done CASE {}`.", f.origin.seq),
+            "Patience and persistence win these; a missed follow-up lets the case go cold.",
+            None,
+        ));
+    }
+
+    if s.status() == Status::Open && ended.is_empty() && s.goal().is_some() {
+        out.push(advice(
+            "first_contact",
+            Urgency::Note,
+            "No contact yet.".into(),
+            "Read `casefile brief CASE` before you call; have the identifiers and dates at hand."
+                .into(),
+            "Every fact you have to look up mid-call costs the rep's patience and yours.",
+            None,
+        ));
+    }
+
+    out.sort_by(|a, b| b.urgency.cmp(&a.urgency));
+    out
+}

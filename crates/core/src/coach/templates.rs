@@ -1,0 +1,540 @@
+//! Scripts and letters are minijinja templates filled from the case. The
+//! built-in ones ship inside the binary; a user may override any of them.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::coach::brief::Labelled;
+use crate::coach::economics::{Rates, economics};
+use crate::company::CompanyState;
+use crate::event::{ChannelKind, FactKind, OfferAnswer};
+use crate::money::totals;
+use crate::state::{CaseState, PromiseState};
+use crate::text;
+
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "script/greeting.txt",
+        include_str!("../../templates/script/greeting.txt"),
+    ),
+    (
+        "script/escalate.txt",
+        include_str!("../../templates/script/escalate.txt"),
+    ),
+    (
+        "script/plea.txt",
+        include_str!("../../templates/script/plea.txt"),
+    ),
+    (
+        "script/offer.txt",
+        include_str!("../../templates/script/offer.txt"),
+    ),
+    (
+        "script/accept.txt",
+        include_str!("../../templates/script/accept.txt"),
+    ),
+    (
+        "script/callback.txt",
+        include_str!("../../templates/script/callback.txt"),
+    ),
+    (
+        "script/policy.txt",
+        include_str!("../../templates/script/policy.txt"),
+    ),
+    (
+        "script/commend.txt",
+        include_str!("../../templates/script/commend.txt"),
+    ),
+    (
+        "letter/executive.md",
+        include_str!("../../templates/letter/executive.md"),
+    ),
+    (
+        "letter/regulator.md",
+        include_str!("../../templates/letter/regulator.md"),
+    ),
+    (
+        "letter/final-response.md",
+        include_str!("../../templates/letter/final-response.md"),
+    ),
+    (
+        "letter/commend.md",
+        include_str!("../../templates/letter/commend.md"),
+    ),
+];
+
+/// The scripts, in the order a dispute tends to need them.
+pub const SCRIPTS: &[(&str, &str)] = &[
+    (
+        "greeting",
+        "Open the contact: the rep's name, the problem, the resolution",
+    ),
+    (
+        "escalate",
+        "Ask, with thanks, to go to someone who can do more",
+    ),
+    (
+        "plea",
+        "After being passed around: ask this person for their help",
+    ),
+    ("offer", "Ask what they can offer to put it right"),
+    ("accept", "Accept an offer, not as full resolution"),
+    (
+        "callback",
+        "Get a direct number, a callback time and the case number",
+    ),
+    (
+        "policy",
+        "Ask for the reason behind a policy and who can make an exception",
+    ),
+    ("commend", "Thank a rep who helped, and ask whom to tell"),
+];
+
+pub const LETTERS: &[(&str, &str)] = &[
+    ("executive", "Escalation to the executive office"),
+    ("regulator", "Complaint to a regulator or ombudsman"),
+    ("final-response", "Request for a final response in writing"),
+    ("commend", "A letter commending a rep"),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("template {name}: {message}")]
+pub struct TemplateError {
+    pub name: String,
+    pub message: String,
+}
+
+/// The template set: built-ins, with the user's overrides on top.
+#[derive(Debug, Clone, Default)]
+pub struct Templates {
+    overrides: BTreeMap<String, String>,
+}
+
+impl Templates {
+    pub fn builtin() -> Templates {
+        Templates::default()
+    }
+
+    /// Every template name, e.g. `letter/executive.md`.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        BUILTIN.iter().map(|(n, _)| *n)
+    }
+
+    pub fn source(&self, name: &str) -> Option<&str> {
+        self.overrides
+            .get(name)
+            .map(String::as_str)
+            .or_else(|| BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| *s))
+    }
+
+    /// Replaces a built-in template; refuses an unknown name or a template that does not compile.
+    pub fn set_override(&mut self, name: &str, source: String) -> Result<(), TemplateError> {
+        if !BUILTIN.iter().any(|(n, _)| *n == name) {
+            return Err(TemplateError {
+                name: name.into(),
+                message: format!(
+                    "there is no built-in template of that name; names are {}",
+                    Templates::names().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        let mut env = Environment::new();
+        env.add_template_owned(name.to_string(), source.clone())
+            .map_err(|e| TemplateError {
+                name: name.into(),
+                message: e.to_string(),
+            })?;
+        self.overrides.insert(name.to_string(), source);
+        Ok(())
+    }
+
+    pub fn render(&self, name: &str, ctx: &impl Serialize) -> Result<String, TemplateError> {
+        let err = |e: minijinja::Error| TemplateError {
+            name: name.into(),
+            message: e.to_string(),
+        };
+        let source = self.source(name).ok_or_else(|| TemplateError {
+            name: name.into(),
+            message: "no such template".into(),
+        })?;
+        let mut env = Environment::new();
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.add_template(name, source).map_err(err)?;
+        let out = env
+            .get_template(name)
+            .map_err(err)?
+            .render(ctx)
+            .map_err(err)?;
+        Ok(tidy(&out))
+    }
+}
+
+/// Collapses runs of blank lines that optional sections leave behind.
+fn tidy(s: &str) -> String {
+    let mut out = String::new();
+    let mut blank = 0;
+    for line in s.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim().to_string() + "\n"
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactSummary {
+    pub date: String,
+    pub channel: String,
+    pub people: Vec<String>,
+    pub references: Vec<String>,
+    pub outcome: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PromiseSummary {
+    pub by: Option<String>,
+    pub what: String,
+    pub due: Option<String>,
+    pub made_on: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OfferSummary {
+    pub by: Option<String>,
+    pub what: String,
+    pub value: Option<String>,
+    /// "declined it", "accepted it, not as full resolution", ...
+    pub answer_phrase: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CostSummary {
+    pub contacts: usize,
+    pub time: String,
+    pub expenses: Option<String>,
+    pub total: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NamedHash {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// Everything a script or letter may say about the case.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseContext {
+    pub title: String,
+    pub company: Option<String>,
+    pub problem: String,
+    /// The problem as a sentence of its own: first letter upper case, no final stop.
+    pub problem_sentence: String,
+    pub resolution: String,
+    pub alternatives: Vec<String>,
+    pub identifier: Option<Labelled>,
+    pub identifiers: Vec<Labelled>,
+    pub acquired: Option<String>,
+    pub began: Option<String>,
+    pub expected: Option<String>,
+    pub tried: Vec<String>,
+    /// The rep being spoken to or written about.
+    pub rep: Option<String>,
+    pub rep_detail: Option<String>,
+    pub rep_date: Option<String>,
+    pub reference: Option<String>,
+    pub references: Vec<String>,
+    pub transfers: usize,
+    pub first_date: Option<String>,
+    pub last_date: Option<String>,
+    pub last_rep: Option<String>,
+    pub last_outcome: Option<String>,
+    pub offer: Option<OfferSummary>,
+    pub contacts: Vec<ContactSummary>,
+    pub promises_broken: Vec<PromiseSummary>,
+    pub offers: Vec<OfferSummary>,
+    pub cost: CostSummary,
+    pub attachments: Vec<NamedHash>,
+    pub today: String,
+    pub part_of_day: String,
+    pub deadline: String,
+    pub recipient: Option<String>,
+    pub recipient_address: Option<String>,
+    pub sender: Option<String>,
+}
+
+/// Who a script or letter is addressed to, and other choices the user makes.
+#[derive(Debug, Clone, Default)]
+pub struct Addressing {
+    pub rep: Option<String>,
+    pub recipient: Option<String>,
+    pub recipient_address: Option<String>,
+    pub sender: Option<String>,
+    pub deadline_days: Option<u32>,
+}
+
+fn day(t: Timestamp, tz: &TimeZone) -> String {
+    t.to_zoned(tz.clone()).strftime("%-d %B %Y").to_string()
+}
+
+fn strip_period(s: &str) -> String {
+    s.trim().trim_end_matches('.').to_string()
+}
+
+fn answer_phrase(a: Option<OfferAnswer>) -> String {
+    match a {
+        None => "have not answered yet".into(),
+        Some(OfferAnswer::Declined) => "declined it".into(),
+        Some(OfferAnswer::AcceptedNotFull) => "accepted it, not as full resolution".into(),
+        Some(OfferAnswer::AcceptedFull) => "accepted it".into(),
+    }
+}
+
+pub fn case_context(
+    s: &CaseState,
+    company: Option<&CompanyState>,
+    rates: &Rates,
+    who: &Addressing,
+    now: Timestamp,
+    tz: &TimeZone,
+    reveal: bool,
+) -> CaseContext {
+    let fact = |k: FactKind| {
+        s.live_facts()
+            .find(|f| f.fact.kind == k)
+            .map(|f| f.fact.value.clone())
+    };
+    let identifiers: Vec<Labelled> = s
+        .live_facts()
+        .filter(|f| f.fact.kind == FactKind::Identifier)
+        .map(|f| Labelled {
+            label: f.fact.label.clone().unwrap_or_else(|| "Reference".into()),
+            value: text::fact_value(&f.fact, reveal),
+        })
+        .collect();
+    let contacts: Vec<_> = s.live_contacts().collect();
+    let ended: Vec<_> = contacts.iter().filter(|c| !c.is_open()).collect();
+    let last_rep = contacts
+        .last()
+        .and_then(|c| c.live_reps().last())
+        .map(|r| r.rep.name.clone());
+    let rep = who.rep.clone().or_else(|| last_rep.clone());
+    let rep_visit = rep.as_ref().and_then(|name| {
+        contacts
+            .iter()
+            .rev()
+            .flat_map(|c| c.live_reps().collect::<Vec<_>>())
+            .find(|r| r.rep.name.eq_ignore_ascii_case(name))
+    });
+    let refs: Vec<String> = s.live_references().map(|r| r.value.clone()).collect();
+    let offer_summary = |o: &crate::state::Offer| OfferSummary {
+        by: o.by.clone(),
+        what: strip_period(&o.what),
+        value: o.value.as_ref().map(|v| v.to_string()),
+        answer_phrase: answer_phrase(o.answer),
+    };
+    let eco = economics(s, rates, now);
+    let expenses = totals(
+        s.expenses
+            .iter()
+            .filter(|e| !e.origin.retracted)
+            .map(|e| &e.amount),
+    );
+    let hour = now.to_zoned(tz.clone()).hour();
+    CaseContext {
+        title: s.title.clone(),
+        company: company.map(|c| c.name.clone()),
+        problem: s.goal().map_or_else(
+            || "[the problem]".into(),
+            |g| strip_period(&crate::coach::brief::continue_with(&g.goal.problem)),
+        ),
+        problem_sentence: s.goal().map_or_else(
+            || "[The problem]".into(),
+            |g| {
+                let p = strip_period(&g.goal.problem);
+                let mut c = p.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect())
+                    .unwrap_or_default()
+            },
+        ),
+        resolution: s.goal().map_or_else(
+            || "[the resolution you want]".into(),
+            |g| strip_period(&crate::coach::brief::continue_with(&g.goal.resolution)),
+        ),
+        alternatives: s
+            .goal()
+            .map(|g| {
+                g.goal
+                    .alternatives
+                    .iter()
+                    .map(|a| strip_period(&crate::coach::brief::continue_with(a)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        identifier: identifiers.first().cloned(),
+        identifiers,
+        acquired: fact(FactKind::Acquired),
+        began: fact(FactKind::ProblemBegan),
+        expected: fact(FactKind::Expected).map(|e| strip_period(&e)),
+        tried: s
+            .live_facts()
+            .filter(|f| f.fact.kind == FactKind::Tried)
+            .map(|f| strip_period(&f.fact.value))
+            .collect(),
+        rep_detail: rep_visit
+            .map(|r| {
+                let mut parts = Vec::new();
+                if let Some(x) = &r.rep.ext {
+                    parts.push(format!("ext {x}"));
+                }
+                if let Some(d) = &r.rep.department {
+                    parts.push(d.clone());
+                }
+                parts.join(", ")
+            })
+            .filter(|d| !d.is_empty()),
+        rep_date: rep_visit.map(|r| day(r.origin.at, tz)),
+        rep,
+        reference: refs.last().cloned(),
+        references: refs,
+        transfers: contacts.last().map_or(0, |c| c.transfers()),
+        first_date: contacts.first().map(|c| day(c.started(), tz)),
+        last_date: ended.last().map(|c| {
+            c.started()
+                .to_zoned(tz.clone())
+                .strftime("%B %-d")
+                .to_string()
+        }),
+        last_rep: ended
+            .last()
+            .and_then(|c| c.live_reps().last())
+            .map(|r| r.rep.name.clone()),
+        last_outcome: ended
+            .last()
+            .and_then(|c| c.outcome.clone())
+            .map(|o| strip_period(&o)),
+        offer: s
+            .live_offers()
+            .rev()
+            .find(|o| o.answer.is_none())
+            .or_else(|| s.live_offers().last())
+            .map(offer_summary),
+        contacts: contacts
+            .iter()
+            .map(|c| ContactSummary {
+                date: day(c.started(), tz),
+                channel: text::channel(c.channel).into(),
+                people: c.live_reps().map(|r| text::rep(&r.rep)).collect(),
+                references: s
+                    .live_references()
+                    .filter(|r| r.contact == Some(c.origin.entry))
+                    .map(|r| format!("{} {}", text::ref_kind(r.kind), r.value))
+                    .collect(),
+                outcome: c.outcome.as_deref().map(strip_period),
+            })
+            .collect(),
+        promises_broken: s
+            .live_promises()
+            .filter(|p| p.state == PromiseState::Broken || p.is_overdue(now))
+            .map(|p| PromiseSummary {
+                by: p.by.clone(),
+                what: strip_period(&p.what),
+                due: p.due.map(|d| day(d, tz)),
+                made_on: day(p.origin.at, tz),
+            })
+            .collect(),
+        offers: s.live_offers().map(offer_summary).collect(),
+        cost: CostSummary {
+            contacts: eco.contacts.len(),
+            time: text::duration(eco.total_time),
+            expenses: (!expenses.is_empty()).then(|| {
+                expenses
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            }),
+            total: eco.customer_total.to_string(),
+        },
+        attachments: s
+            .attachments
+            .iter()
+            .filter(|a| !a.origin.retracted)
+            .map(|a| NamedHash {
+                name: a.name.clone(),
+                sha256: a.sha256.clone(),
+            })
+            .collect(),
+        today: day(now, tz),
+        part_of_day: match hour {
+            5..=11 => "morning",
+            12..=17 => "afternoon",
+            _ => "evening",
+        }
+        .into(),
+        deadline: format!("{} days", who.deadline_days.unwrap_or(14)),
+        recipient: who.recipient.clone(),
+        recipient_address: who.recipient_address.clone().or_else(|| {
+            company
+                .and_then(|c| {
+                    c.channels
+                        .iter()
+                        .find(|ch| matches!(ch.kind, ChannelKind::Executive | ChannelKind::Postal))
+                })
+                .map(|ch| ch.value.clone())
+        }),
+        sender: who.sender.clone(),
+    }
+}
+
+/// Markdown to a standalone page fit for the browser's print to PDF.
+pub fn print_html(title: &str, markdown: &str) -> String {
+    let mut body = String::new();
+    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    pulldown_cmark::html::push_html(&mut body, parser);
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{}\n</style>\n</head>\n<body>\n<main>\n{}</main>\n</body>\n</html>\n",
+        esc(title),
+        PRINT_CSS,
+        body
+    )
+}
+
+const PRINT_CSS: &str = "body { font: 11pt/1.5 Georgia, 'Times New Roman', serif; color: #111; margin: 0; }
+main { max-width: 42em; margin: 2em auto; padding: 0 1.5em; }
+h1, h2, h3 { font-family: Helvetica, Arial, sans-serif; line-height: 1.2; }
+table { border-collapse: collapse; width: 100%; font-size: 10pt; }
+th, td { border: 1px solid #999; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
+@media print { main { margin: 0; max-width: none; } a { color: inherit; text-decoration: none; } tr { break-inside: avoid; } }";
+
+/// Markdown to plain text: headings and emphasis markers dropped.
+pub fn plain_text(markdown: &str) -> String {
+    markdown
+        .lines()
+        .map(|l| {
+            let l = l.trim_start_matches('#').trim_start_matches(' ');
+            l.replace("**", "").replace("__", "")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}

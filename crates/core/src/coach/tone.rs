@@ -1,0 +1,610 @@
+//! A tone and completeness check for a draft email, chat message or letter.
+//! Rule-based and explainable: every finding names its span, why it hurts,
+//! and what to write instead.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::FactKind;
+use crate::state::CaseState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Something missing or long: worth improving.
+    Suggestion,
+    /// Something that will make the reader less willing to help.
+    Harmful,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToneFinding {
+    pub kind: String,
+    pub severity: Severity,
+    /// Byte range in the draft.
+    pub start: usize,
+    pub end: usize,
+    pub excerpt: String,
+    pub why: String,
+    pub instead: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Missing {
+    pub what: String,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToneReport {
+    pub words: usize,
+    pub findings: Vec<ToneFinding>,
+    pub missing: Vec<Missing>,
+}
+
+impl ToneReport {
+    pub fn worst(&self) -> Option<Severity> {
+        let missing = (!self.missing.is_empty()).then_some(Severity::Suggestion);
+        self.findings.iter().map(|f| f.severity).max().max(missing)
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.findings.is_empty() && self.missing.is_empty()
+    }
+}
+
+/// What kind of message the draft is; it sets how long is too long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DraftKind {
+    Chat,
+    Email,
+    Letter,
+}
+
+impl DraftKind {
+    fn word_limit(self) -> usize {
+        match self {
+            DraftKind::Chat => 120,
+            DraftKind::Email => 350,
+            DraftKind::Letter => 650,
+        }
+    }
+}
+
+struct Rule {
+    kind: &'static str,
+    phrases: &'static [&'static str],
+    why: &'static str,
+    instead: &'static str,
+}
+
+const RULES: &[Rule] = &[
+    Rule {
+        kind: "threat",
+        phrases: &[
+            "or else",
+            "if you don't",
+            "if you do not",
+            "unless you",
+            "i will sue",
+            "i'll sue",
+            "i am going to sue",
+            "my lawyer",
+            "my attorney",
+            "legal action",
+            "i'll report you",
+            "i will report you",
+            "you'll regret",
+            "you will regret",
+            "last chance",
+            "final warning",
+            "i'll go to the press",
+            "i will go to the press",
+            "i'll post about",
+            "i will post about",
+            "take my business elsewhere",
+            "i'll cancel",
+            "i will cancel everything",
+            "you have been warned",
+        ],
+        why: "Threats put the reader on the defensive; reps are trained to meet them with the smallest answer that closes the contact.",
+        instead: "Say what you need and ask for the path to it: \"What can we do to settle this by Friday?\" Keep the next step for later; you need not announce it.",
+    },
+    Rule {
+        kind: "insult",
+        phrases: &[
+            "idiot",
+            "idiots",
+            "stupid",
+            "incompetent",
+            "moron",
+            "morons",
+            "useless",
+            "pathetic",
+            "ridiculous",
+            "clown",
+            "clowns",
+            "liar",
+            "liars",
+            "scam",
+            "scammers",
+            "crooks",
+            "thieves",
+            "disgrace",
+            "disgusting",
+            "damn",
+            "crap",
+            "shit",
+            "fuck",
+            "fucking",
+            "bloody",
+            "wtf",
+            "bs",
+            "garbage service",
+            "joke of a",
+        ],
+        why: "Insults and swearing make the reader your opponent, and the one who reads it is rarely the one who caused the problem.",
+        instead: "Describe the effect on you instead: \"This has cost me two days without internet and I'm frustrated.\"",
+    },
+    Rule {
+        kind: "condescension",
+        phrases: &[
+            "well actually",
+            "you don't understand",
+            "you do not understand",
+            "obviously",
+            "as i already said",
+            "as i said before",
+            "as i have said",
+            "how hard is it",
+            "it's not that hard",
+            "it is not that hard",
+            "any idiot",
+            "clearly you",
+            "let me explain",
+            "for the last time",
+            "do your job",
+            "you should know",
+            "i shouldn't have to",
+            "read my previous",
+        ],
+        why: "Lecturing or talking down makes the reader feel they cannot help you, and then they won't.",
+        instead: "Offer the information plainly and ask: \"Could we check the account history together?\"",
+    },
+    Rule {
+        kind: "blame",
+        phrases: &[
+            "you people",
+            "your fault",
+            "you screwed",
+            "you messed up",
+            "you lied",
+            "you always",
+            "you never",
+            "you guys always",
+            "your company always",
+            "you ruined",
+            "you broke",
+        ],
+        why: "The person reading did not make the policy or the mistake; blaming them costs you an ally.",
+        instead: "Separate the person from the company: \"I know this isn't your doing, and I'd be grateful for your help with it.\"",
+    },
+];
+
+/// Upper-case words that are names, not shouting.
+const ACRONYMS: &[&str] = &[
+    "USA", "UK", "EU", "CEO", "CFO", "COO", "CTO", "VP", "ID", "SSN", "FCC", "CFPB", "FTC", "FCA",
+    "ATM", "PIN", "TV", "OK", "URL", "PDF", "UPS", "DHL", "USPS", "DVD", "USB", "LLC", "INC",
+    "LTD", "PLC", "VIN", "IBAN", "BIC", "SWIFT", "ISP", "DSL", "ADSL", "SIM", "IMEI", "APR", "RMA",
+    "FAQ", "NA", "CC", "BCC", "PS", "AM", "PM", "ET", "PT", "CT", "MT", "GMT", "UTC", "EST", "PST",
+    "IT", "HR", "ACH", "BBB", "RE", "FYI", "ASAP", "EUR", "USD", "GBP", "CAD", "AUD", "CHF", "JPY",
+];
+
+fn is_word_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'\''
+}
+
+/// Byte ranges where `phrase` occurs as whole words in `lower` (an ASCII-lowercased copy).
+fn find_phrase(lower: &str, phrase: &str) -> Vec<(usize, usize)> {
+    let bytes = lower.as_bytes();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(phrase) {
+        let start = from + i;
+        let end = start + phrase.len();
+        let before_ok = start == 0 || !is_word_char(bytes[start - 1]);
+        let after_ok = end >= bytes.len() || !is_word_char(bytes[end]);
+        if before_ok && after_ok {
+            out.push((start, end));
+        }
+        from = end.max(start + 1);
+        while from < lower.len() && !lower.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    out
+}
+
+fn finding(
+    text: &str,
+    kind: &str,
+    severity: Severity,
+    (start, end): (usize, usize),
+    why: &str,
+    instead: &str,
+) -> ToneFinding {
+    ToneFinding {
+        kind: kind.into(),
+        severity,
+        start,
+        end,
+        excerpt: text[start..end].to_string(),
+        why: why.into(),
+        instead: instead.into(),
+    }
+}
+
+fn shouting(text: &str) -> Vec<ToneFinding> {
+    let mut out = Vec::new();
+    // Runs of two or more upper-case words of three letters or more.
+    let mut run: Option<(usize, usize, usize)> = None; // start, end, count
+    let flush = |run: &mut Option<(usize, usize, usize)>, out: &mut Vec<ToneFinding>| {
+        if let Some((s, e, n)) = run.take()
+            && n >= 2
+        {
+            out.push(finding(
+                text,
+                "shouting",
+                Severity::Harmful,
+                (s, e),
+                "Capitals read as shouting; the reader hears anger, not urgency.",
+                "Write it in sentence case and let the facts carry the weight.",
+            ));
+        }
+    };
+    let mut idx = 0;
+    for word in text.split_inclusive(|c: char| c.is_whitespace()) {
+        let w = word.trim_end();
+        let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+        let offset = idx + w.find(core).unwrap_or(0);
+        let letters: Vec<char> = core.chars().filter(|c| c.is_alphabetic()).collect();
+        let caps = letters.len() >= 3
+            && letters.iter().all(|c| c.is_uppercase())
+            && !core.chars().any(|c| c.is_ascii_digit())
+            && !ACRONYMS.contains(&core);
+        if caps {
+            run = Some(match run {
+                Some((s, _, n)) => (s, offset + core.len(), n + 1),
+                None => (offset, offset + core.len(), 1),
+            });
+        } else if !core.is_empty() {
+            flush(&mut run, &mut out);
+        }
+        idx += word.len();
+    }
+    flush(&mut run, &mut out);
+    // Runs of exclamation or question marks.
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'!' || (b[i] == b'?' && b.get(i + 1) == Some(&b'!')) {
+            let s = i;
+            while i < b.len() && (b[i] == b'!' || b[i] == b'?') {
+                i += 1;
+            }
+            if i - s >= 2 {
+                out.push(finding(
+                    text,
+                    "shouting",
+                    Severity::Harmful,
+                    (s, i),
+                    "Strings of exclamation marks read as shouting.",
+                    "One full stop is enough; state the impact in words.",
+                ));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn contains_any(lower: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| !find_phrase(lower, w).is_empty())
+}
+
+fn has_date(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    const MONTHS: &[&str] = &[
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    if contains_any(&lower, MONTHS)
+        || contains_any(
+            &lower,
+            &[
+                "yesterday",
+                "monday",
+                "tuesday",
+                "wednesday",
+                "thursday",
+                "friday",
+                "saturday",
+                "sunday",
+                "last week",
+            ],
+        )
+    {
+        return true;
+    }
+    // 2026-11-03, 11/03/2026, 3.11.2026
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
+        .any(|t| {
+            let parts: Vec<&str> = t.trim_end_matches('.').split(['-', '/', '.']).collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()))
+        })
+}
+
+/// Checks a draft. With a case, completeness is judged against its own facts.
+pub fn check_draft(text: &str, kind: DraftKind, case: Option<&CaseState>) -> ToneReport {
+    let lower = text.to_ascii_lowercase();
+    let mut findings = Vec::new();
+    for rule in RULES {
+        for phrase in rule.phrases {
+            for span in find_phrase(&lower, phrase) {
+                findings.push(finding(
+                    text,
+                    rule.kind,
+                    Severity::Harmful,
+                    span,
+                    rule.why,
+                    rule.instead,
+                ));
+            }
+        }
+    }
+    findings.extend(shouting(text));
+    let words = text.split_whitespace().count();
+    if words > kind.word_limit() {
+        findings.push(ToneFinding {
+            kind: "too_long".into(),
+            severity: Severity::Suggestion,
+            start: 0,
+            end: text.len(),
+            excerpt: format!("{words} words"),
+            why: format!("At {words} words this is long for its purpose (about {} is plenty); long messages get skimmed and the ask gets lost.", kind.word_limit()),
+            instead: "Keep the problem, the key dates and numbers, what you tried and the resolution you want; move the history to an attachment or timeline.".into(),
+        });
+    }
+    findings.sort_by_key(|f| (f.start, f.end));
+    findings.dedup_by(|a, b| a.start == b.start && a.end == b.end);
+
+    let mut missing = Vec::new();
+    let mut need = |ok: bool, what: &str, why: &str| {
+        if !ok {
+            missing.push(Missing {
+                what: what.into(),
+                why: why.into(),
+            });
+        }
+    };
+    let first_line = lower.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    need(
+        contains_any(
+            first_line,
+            &[
+                "hi",
+                "hello",
+                "dear",
+                "good morning",
+                "good afternoon",
+                "good evening",
+                "hey",
+                "greetings",
+                "to whom it may concern",
+            ],
+        ),
+        "a greeting",
+        "Open with a greeting, by name where you have one.",
+    );
+    need(
+        contains_any(&lower, &["thank", "thanks", "appreciate", "grateful"]),
+        "thanks",
+        "A word of thanks costs nothing and makes the reader want to help.",
+    );
+    let asks = [
+        "i would like",
+        "i'd like",
+        "i am asking",
+        "i'm asking",
+        "i ask",
+        "please",
+        "could you",
+        "can you",
+        "would you",
+        "i request",
+        "requesting",
+        "i want",
+        "i need",
+        "i'm hoping",
+        "i am hoping",
+    ];
+    need(
+        contains_any(&lower, &asks),
+        "the resolution you are asking for",
+        "Say exactly what you want them to do, how much and by when.",
+    );
+    need(
+        has_date(text),
+        "dates",
+        "Give the dates: when you bought it, when the problem began, when you called.",
+    );
+    need(
+        contains_any(
+            &lower,
+            &[
+                "tried",
+                "reset",
+                "restarted",
+                "rebooted",
+                "already",
+                "replaced the",
+                "checked",
+                "followed",
+            ],
+        ),
+        "what you already tried",
+        "Say what you already tried, so they don't ask you to do it again.",
+    );
+    match case {
+        Some(s) => {
+            let ids: Vec<String> = s
+                .live_facts()
+                .filter(|f| f.fact.kind == FactKind::Identifier)
+                .map(|f| f.fact.value.clone())
+                .chain(s.live_references().map(|r| r.value.clone()))
+                .collect();
+            let has_id = ids.iter().any(|v| {
+                let v = v.to_ascii_lowercase();
+                let tail: String = v
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .rev()
+                    .take(4)
+                    .rev()
+                    .collect();
+                lower.contains(&v) || (tail.len() == 4 && lower.contains(&tail))
+            });
+            need(
+                has_id || ids.is_empty(),
+                "an identifier",
+                "Include the account, order or case number so they can find you at once.",
+            );
+            if let Some(g) = s.goal() {
+                let key: Vec<String> = g
+                    .goal
+                    .problem
+                    .split_whitespace()
+                    .filter(|w| w.len() >= 5)
+                    .map(|w| {
+                        w.to_ascii_lowercase()
+                            .trim_matches(|c: char| !c.is_alphanumeric())
+                            .to_string()
+                    })
+                    .collect();
+                let hits = key.iter().filter(|k| lower.contains(k.as_str())).count();
+                need(
+                    key.is_empty() || hits * 3 >= key.len(),
+                    "the problem",
+                    "State the problem in a sentence: the thing, what it does wrong, since when.",
+                );
+            }
+        }
+        None => {
+            let has_id = text.split_whitespace().any(|t| {
+                let t = t.trim_matches(|c: char| !c.is_alphanumeric());
+                t.chars().filter(|c| c.is_ascii_digit()).count() >= 4
+                    && !(t.len() == 4 && t.starts_with(['1', '2']))
+            });
+            need(
+                has_id,
+                "an identifier",
+                "Include the account, order or case number so they can find you at once.",
+            );
+        }
+    }
+    ToneReport {
+        words,
+        findings,
+        missing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(r: &ToneReport) -> Vec<&str> {
+        r.findings.iter().map(|f| f.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn each_kind_of_harm_is_found_with_its_span() {
+        let t = "Listen, you people are INCOMPETENT IDIOTS!!! Well actually I told you twice. Refund me or else I will sue.";
+        let r = check_draft(t, DraftKind::Email, None);
+        let k = kinds(&r);
+        for expected in ["blame", "shouting", "insult", "condescension", "threat"] {
+            assert!(k.contains(&expected), "{expected} missing from {k:?}");
+        }
+        let or_else = r.findings.iter().find(|f| f.excerpt == "or else").unwrap();
+        assert_eq!(&t[or_else.start..or_else.end], "or else");
+        assert!(r.findings.iter().any(|f| f.excerpt == "INCOMPETENT IDIOTS"));
+        assert!(r.findings.iter().any(|f| f.excerpt == "!!!"));
+        assert_eq!(r.worst(), Some(Severity::Harmful));
+    }
+
+    #[test]
+    fn words_inside_other_words_and_acronyms_do_not_count() {
+        let t = "Hello Dana, thank you. On 2026-11-03 I called about account 88124471; the ISP router (model X200) was reset already. I would like a refund of $129 via ACH please. Classy service.";
+        let r = check_draft(t, DraftKind::Email, None);
+        assert!(r.is_clean(), "{r:#?}");
+    }
+
+    #[test]
+    fn missing_parts_are_listed_and_length_is_judged_by_kind() {
+        let r = check_draft("the router is broken", DraftKind::Chat, None);
+        let m: Vec<&str> = r.missing.iter().map(|m| m.what.as_str()).collect();
+        assert_eq!(
+            m,
+            [
+                "a greeting",
+                "thanks",
+                "the resolution you are asking for",
+                "dates",
+                "what you already tried",
+                "an identifier"
+            ]
+        );
+        assert_eq!(r.worst(), Some(Severity::Suggestion));
+        let long = format!("Hello, thanks. {}", "word ".repeat(200));
+        assert!(kinds(&check_draft(&long, DraftKind::Chat, None)).contains(&"too_long"));
+        assert!(!kinds(&check_draft(&long, DraftKind::Letter, None)).contains(&"too_long"));
+    }
+
+    #[test]
+    fn non_ascii_text_keeps_valid_spans() {
+        let t = "Grüße! Das ist STUPID und LÄCHERLICH!! 日本語 or else";
+        let r = check_draft(t, DraftKind::Email, None);
+        for f in &r.findings {
+            assert_eq!(&t[f.start..f.end], f.excerpt);
+        }
+        assert!(kinds(&r).contains(&"threat"));
+    }
+}
