@@ -26,7 +26,8 @@ Where things are kept: one SQLite file, by default in your data directory
 Nothing is ever sent anywhere.
 
 Exit codes: 0 ok, 2 bad command line, 3 not found, 4 input refused,
-5 database busy (try again), 6 verify found a problem, 7 database unusable, 1 other.";
+5 database busy (try again), 6 verify found a problem, 7 database unusable,
+8 and 9 `check` found suggestions or harm, 1 other.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -141,12 +142,37 @@ Example:
     )]
     Amend(AmendArgs),
 
+    /// Before a contact: the goal, what to have ready, the last contacts, promises, offers, the opening line
+    Brief(CaseArg),
+    /// The next steps the case calls for, and why
+    Advice(CaseArg),
+    /// Words for the moment, filled from the case: greeting, escalate, plea, offer, accept, callback, policy, commend
+    #[command(
+        after_help = "Examples:\n  casefile script 1            # every script\n  casefile script 1 plea --rep \"Alex Kim\"\n  casefile script 1 accept"
+    )]
+    Script(ScriptArgs),
+    /// What the dispute has cost you, and roughly what it has cost the company
+    Cost(CostArgs),
+    /// Check a draft message for tone and completeness
+    #[command(
+        after_help = "Reads FILE, or standard input with -.\n\nExit codes: 0 nothing to flag, 8 suggestions only (something missing, too long),\n9 something that will hurt (threats, insults, shouting, condescension, blame).\n\nExample:\n  casefile check draft.txt --case 1 --kind email"
+    )]
+    Check(CheckArgs),
+    /// Draft a letter: executive, regulator, final-response or commend
+    #[command(
+        after_help = "Examples:\n  casefile letter 1 executive --to \"Jane Doe, CEO\" --from \"Sam Smith\" --reveal\n  casefile letter 1 regulator --format html --output complaint.html\n  casefile letter 1 commend --rep \"Priya Natarajan\"\n\nSensitive identifiers are masked unless --reveal; a letter you send usually needs them."
+    )]
+    Letter(LetterArgs),
+    /// The built-in script and letter templates, and where to put your own
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+
     /// List cases, most recently active first
     List(ListArgs),
     /// Show a case's current state: goal, facts, contacts, promises, offers, costs
     Show(CaseArg),
-    /// The case's entries in the order things happened
-    Timeline(CaseArg),
+    /// The case's entries in the order things happened; as md or html, a record for a regulator or court
+    Timeline(TimelineArgs),
     /// Search the text of every case
     Search(SearchArgs),
     /// Promises and follow-ups that are due or overdue, across all cases
@@ -712,4 +738,112 @@ pub struct ImportArgs {
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ScriptArgs {
+    /// The case number, as `casefile list` shows it
+    pub case: String,
+    /// Which script; all of them when left out
+    #[arg(value_parser = ["greeting", "escalate", "plea", "offer", "accept", "callback", "policy", "commend"])]
+    pub kind: Option<String>,
+    /// The rep's name [default: the last rep met]
+    #[arg(long)]
+    pub rep: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// The case number, as `casefile list` shows it
+    pub case: String,
+    /// What an hour of your time is worth [default: CASEFILE_HOURLY_VALUE or 25]
+    #[arg(long)]
+    pub hourly: Option<String>,
+    /// What a minute of a rep's time costs the company [default: CASEFILE_AGENT_MINUTE or 1.00]
+    #[arg(long)]
+    pub agent_minute: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DraftKindArg {
+    Chat,
+    Email,
+    Letter,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The draft; `-` reads standard input
+    pub file: PathBuf,
+    /// Judge completeness against this case's identifiers and problem
+    #[arg(long)]
+    pub case: Option<String>,
+    #[arg(long, value_enum, default_value = "email")]
+    pub kind: DraftKindArg,
+    /// The draft thanks or commends someone (it asks for nothing)
+    #[arg(long)]
+    pub thanks: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Md,
+    Text,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct LetterArgs {
+    /// The case number, as `casefile list` shows it
+    pub case: String,
+    #[arg(value_parser = ["executive", "regulator", "final-response", "commend"])]
+    pub kind: String,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: FormatArg,
+    /// The recipient's name and title
+    #[arg(long)]
+    pub to: Option<String>,
+    /// The recipient's address [default: the company's executive or postal address, if recorded]
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Your name, for the signature
+    #[arg(long = "from")]
+    pub sender: Option<String>,
+    /// The rep a commendation is about [default: the last rep met]
+    #[arg(long)]
+    pub rep: Option<String>,
+    /// Days to reply within
+    #[arg(long, default_value_t = 14)]
+    pub within: u32,
+    /// Write to this file instead of standard output
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Every template, and whether you have overridden it
+    List,
+    /// Print a template's source, to copy and edit
+    Show { name: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TimelineFormat {
+    Text,
+    Md,
+    Html,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The case number, as `casefile list` shows it
+    pub case: String,
+    /// text for the terminal; md or html for a record to send or print; json for scripts
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TimelineFormat,
+    /// Write to this file instead of standard output
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }

@@ -19,6 +19,10 @@ pub enum Exit {
     VerifyFailed = 6,
     /// The database file cannot be used by this casefile.
     Database = 7,
+    /// `check` found only suggestions (something missing, too long).
+    CheckSuggestions = 8,
+    /// `check` found something that will hurt (threats, insults, shouting...).
+    CheckHarmful = 9,
 }
 
 #[derive(Debug)]

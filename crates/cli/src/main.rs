@@ -14,9 +14,12 @@ use clap::Parser;
 fn main() {
     let cli = cli::Cli::parse();
     if let Err(e) = commands::run(cli) {
-        eprintln!("error: {}", e.message);
-        if let Some(h) = &e.hint {
-            eprintln!("  hint: {h}");
+        // An empty message is an outcome already reported (the tone check's exit code).
+        if !e.message.is_empty() {
+            eprintln!("error: {}", e.message);
+            if let Some(h) = &e.hint {
+                eprintln!("  hint: {h}");
+            }
         }
         std::process::exit(e.exit as i32);
     }

@@ -32,6 +32,18 @@ pub fn duration(d: SignedDuration) -> String {
     }
 }
 
+/// `1 hour 5 minutes`, `47 minutes`, for letters.
+pub fn duration_words(d: SignedDuration) -> String {
+    let mins = d.as_secs().max(0) / 60;
+    let (h, m) = (mins / 60, mins % 60);
+    let unit = |n: i64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    match (h, m) {
+        (0, m) => unit(m, "minute"),
+        (h, 0) => unit(h, "hour"),
+        (h, m) => format!("{} {}", unit(h, "hour"), unit(m, "minute")),
+    }
+}
+
 pub fn channel(c: Channel) -> &'static str {
     match c {
         Channel::Phone => "phone",

@@ -2,6 +2,7 @@
 
 mod admin;
 mod capture;
+mod coach;
 mod company;
 mod views;
 
@@ -27,7 +28,17 @@ pub fn run(cli: Cli) -> Result<()> {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             return Ok(());
         }
+        Command::Check(_) | Command::Templates(_) => {}
         _ => {}
+    }
+    // The tone check and the template list need a database only when a case is named.
+    if let Command::Templates(t) = &cli.command {
+        return coach::templates(t, cli.json);
+    }
+    if let Command::Check(a) = &cli.command
+        && a.case.is_none()
+    {
+        return coach::check(None, a, cli.json);
     }
     let mut ctx = Ctx::open(cli.db, cli.json, cli.reveal)?;
     let ctx = &mut ctx;
@@ -65,7 +76,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Amend(a) => capture::amend(ctx, a),
         Command::List(a) => views::list(ctx, a),
         Command::Show(a) => views::show(ctx, a),
-        Command::Timeline(a) => views::timeline(ctx, a),
+        Command::Timeline(a) => coach::timeline(ctx, a),
+        Command::Brief(a) => coach::brief(ctx, a),
+        Command::Advice(a) => coach::advice(ctx, a),
+        Command::Script(a) => coach::script(ctx, a),
+        Command::Cost(a) => coach::cost(ctx, a),
+        Command::Letter(a) => coach::letter(ctx, a),
         Command::Search(a) => views::search(ctx, a),
         Command::Due(a) => views::due(ctx, a),
         Command::Company(c) => company::run(ctx, c),
@@ -73,6 +89,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rebuild => admin::rebuild(ctx),
         Command::Export(a) => admin::export(ctx, a),
         Command::Import(a) => admin::import(ctx, a),
-        Command::Completions(_) | Command::Man => Ok(()),
+        Command::Check(a) => {
+            let json = ctx.json;
+            coach::check(Some(ctx), &a, json)
+        }
+        Command::Completions(_) | Command::Man | Command::Templates(_) => Ok(()),
     }
 }

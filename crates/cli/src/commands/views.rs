@@ -73,20 +73,6 @@ pub fn show(ctx: &Ctx, a: CaseArg) -> Result<()> {
     Ok(())
 }
 
-pub fn timeline(ctx: &Ctx, a: CaseArg) -> Result<()> {
-    let rec = ctx.case(&a.case)?;
-    let entries = ctx.store.read_stream(rec.state.id)?;
-    let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
-    if ctx.json {
-        return print_json(&rows);
-    }
-    print!(
-        "{}",
-        render::timeline(rec.handle, &rec.state.title, &rows, &ctx.tz)
-    );
-    Ok(())
-}
-
 pub fn search(ctx: &Ctx, a: SearchArgs) -> Result<()> {
     let query = a.words.join(" ");
     let hits = ctx.store.search(&query, a.limit.clamp(1, 1000))?;

@@ -74,22 +74,50 @@ pub struct Brief {
     pub next_rung_how: String,
 }
 
-/// Lower-cases the first letter so a sentence can continue with it.
+/// Lower-cases the first letter so a sentence can continue with it, unless
+/// the first word looks like a name, an acronym or "I".
 pub fn continue_with(s: &str) -> String {
     let s = s.trim().trim_end_matches('.');
-    let mut c = s.chars();
-    match c.next() {
-        // Keep "I", acronyms and names as written.
-        Some(f)
-            if f.is_uppercase()
-                && c.clone().next().is_some_and(|n| n.is_lowercase())
-                && !s.starts_with("I ") =>
-        {
-            f.to_lowercase().chain(c).collect()
+    let first = s.split_whitespace().next().unwrap_or("");
+    let mut letters = first.chars();
+    let ordinary = match letters.next() {
+        Some(f) if f.is_uppercase() => {
+            first != "I"
+                && !first.starts_with("I'")
+                && letters.all(|c| c.is_lowercase() && c.is_alphabetic())
         }
-        _ => s.to_string(),
+        _ => false,
+    };
+    if !ordinary
+        || COMMON_FIRST_WORDS
+            .iter()
+            .all(|w| !first.eq_ignore_ascii_case(w))
+            && first.chars().count() > 1
+            && !first.chars().skip(1).all(char::is_lowercase)
+    {
+        return s.to_string();
     }
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_lowercase().chain(c).collect())
+        .unwrap_or_default()
 }
+
+/// Words that start sentences and are never names.
+const COMMON_FIRST_WORDS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "my",
+    "our",
+    "their",
+    "its",
+    "this",
+    "that",
+    "full",
+    "replacement",
+    "refund",
+];
 
 pub fn brief(
     s: &CaseState,
@@ -244,7 +272,7 @@ fn opening(s: &CaseState, ids: &[Labelled], dates: &[Labelled], tz: &TimeZone) -
         return "Set a goal first (`casefile goal`): the opening names the problem and the resolution you want.".into();
     };
     let mut parts = vec![format!(
-        "Hello, and thanks for taking my call. I'm calling about {}.",
+        "Hello, and thanks for taking my call. I'm calling because {}.",
         continue_with(&g.goal.problem)
     )];
     let began = s

@@ -131,7 +131,10 @@ pub fn economics(s: &CaseState, rates: &Rates, now: Timestamp) -> Economics {
             )),
             s.goal().map_or_else(
                 || "what would put this right?".to_string(),
-                |g| format!("{}.", g.goal.resolution.trim_end_matches('.'))
+                |g| format!(
+                    "{}.",
+                    crate::coach::brief::continue_with(&g.goal.resolution)
+                )
             ),
         )
     };

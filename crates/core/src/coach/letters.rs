@@ -69,7 +69,7 @@ pub fn record_markdown(
     p(String::new());
     p(format!(
         "{}Prepared {}. Times are in {}. Entries are numbered as in the journal (#n). Nothing has been deleted or rewritten: a correction is a later entry that amends an earlier one, and both are shown.{}",
-        company.map(|c| format!("Company: {}. ", cell(c))).unwrap_or_default(),
+        company.map(|c| format!("Company: {}. ", cell(c).trim_end_matches('.'))).unwrap_or_default(),
         when(now, tz),
         tz.iana_name().unwrap_or("local time"),
         entries.last().map(|e| format!(" The journal holds {} entries, chained by SHA-256; the last entry's hash begins {}.", entries.len(), &e.hash[..16])).unwrap_or_default()

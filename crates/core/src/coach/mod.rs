@@ -14,4 +14,4 @@ pub use brief::{Brief, brief};
 pub use economics::{Economics, Rates, economics};
 pub use goal::{GoalFinding, check_goal};
 pub use templates::Templates;
-pub use tone::{ToneReport, check_draft};
+pub use tone::{Purpose, ToneReport, check_draft};

@@ -250,8 +250,10 @@ pub struct CaseContext {
     pub began: Option<String>,
     pub expected: Option<String>,
     pub tried: Vec<String>,
-    /// The rep being spoken to or written about.
+    /// The rep on the line (or named with --rep).
     pub rep: Option<String>,
+    /// The rep a commendation is about: the one named, or the last met.
+    pub rep_about: Option<String>,
     pub rep_detail: Option<String>,
     pub rep_date: Option<String>,
     pub reference: Option<String>,
@@ -330,8 +332,14 @@ pub fn case_context(
         .last()
         .and_then(|c| c.live_reps().last())
         .map(|r| r.rep.name.clone());
-    let rep = who.rep.clone().or_else(|| last_rep.clone());
-    let rep_visit = rep.as_ref().and_then(|name| {
+    // Mid-call, "the rep" is whoever is on the line; otherwise only the one the user names.
+    let rep = who.rep.clone().or_else(|| {
+        s.open_contact_now()
+            .and_then(|c| c.live_reps().last())
+            .map(|r| r.rep.name.clone())
+    });
+    let about = rep.clone().or_else(|| last_rep.clone());
+    let rep_visit = about.as_ref().and_then(|name| {
         contacts
             .iter()
             .rev()
@@ -407,6 +415,7 @@ pub fn case_context(
             })
             .filter(|d| !d.is_empty()),
         rep_date: rep_visit.map(|r| day(r.origin.at, tz)),
+        rep_about: about,
         rep,
         reference: refs.last().cloned(),
         references: refs,
@@ -459,7 +468,7 @@ pub fn case_context(
         offers: s.live_offers().map(offer_summary).collect(),
         cost: CostSummary {
             contacts: eco.contacts.len(),
-            time: text::duration(eco.total_time),
+            time: text::duration_words(eco.total_time),
             expenses: (!expenses.is_empty()).then(|| {
                 expenses
                     .iter()
@@ -503,7 +512,14 @@ pub fn case_context(
 /// Markdown to a standalone page fit for the browser's print to PDF.
 pub fn print_html(title: &str, markdown: &str) -> String {
     let mut body = String::new();
-    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    // User text may hold markup; it is shown as text, never run.
+    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES)
+        .map(|ev| match ev {
+            pulldown_cmark::Event::Html(s) | pulldown_cmark::Event::InlineHtml(s) => {
+                pulldown_cmark::Event::Text(s)
+            }
+            other => other,
+        });
     pulldown_cmark::html::push_html(&mut body, parser);
     let esc = |s: &str| {
         s.replace('&', "&amp;")

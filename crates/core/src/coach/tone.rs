@@ -371,7 +371,23 @@ fn has_date(text: &str) -> bool {
 }
 
 /// Checks a draft. With a case, completeness is judged against its own facts.
-pub fn check_draft(text: &str, kind: DraftKind, case: Option<&CaseState>) -> ToneReport {
+/// What the draft is for; a thank-you needs no resolution or troubleshooting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// Asks the company to do something.
+    Request,
+    /// Thanks or commends someone.
+    Thanks,
+}
+
+pub fn check_draft(
+    text: &str,
+    kind: DraftKind,
+    purpose: Purpose,
+    case: Option<&CaseState>,
+) -> ToneReport {
+    let request = purpose == Purpose::Request;
     let lower = text.to_ascii_lowercase();
     let mut findings = Vec::new();
     for rule in RULES {
@@ -413,10 +429,16 @@ pub fn check_draft(text: &str, kind: DraftKind, case: Option<&CaseState>) -> Ton
             });
         }
     };
-    let first_line = lower.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    // A letter opens with a date and an address; the salutation comes a few lines in.
+    let opening: String = lower
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(8)
+        .collect::<Vec<_>>()
+        .join("\n");
     need(
         contains_any(
-            first_line,
+            &opening,
             &[
                 "hi",
                 "hello",
@@ -455,7 +477,7 @@ pub fn check_draft(text: &str, kind: DraftKind, case: Option<&CaseState>) -> Ton
         "i am hoping",
     ];
     need(
-        contains_any(&lower, &asks),
+        !request || contains_any(&lower, &asks),
         "the resolution you are asking for",
         "Say exactly what you want them to do, how much and by when.",
     );
@@ -465,19 +487,20 @@ pub fn check_draft(text: &str, kind: DraftKind, case: Option<&CaseState>) -> Ton
         "Give the dates: when you bought it, when the problem began, when you called.",
     );
     need(
-        contains_any(
-            &lower,
-            &[
-                "tried",
-                "reset",
-                "restarted",
-                "rebooted",
-                "already",
-                "replaced the",
-                "checked",
-                "followed",
-            ],
-        ),
+        !request
+            || contains_any(
+                &lower,
+                &[
+                    "tried",
+                    "reset",
+                    "restarted",
+                    "rebooted",
+                    "already",
+                    "replaced the",
+                    "checked",
+                    "followed",
+                ],
+            ),
         "what you already tried",
         "Say what you already tried, so they don't ask you to do it again.",
     );
@@ -521,7 +544,7 @@ pub fn check_draft(text: &str, kind: DraftKind, case: Option<&CaseState>) -> Ton
                     .collect();
                 let hits = key.iter().filter(|k| lower.contains(k.as_str())).count();
                 need(
-                    key.is_empty() || hits * 3 >= key.len(),
+                    !request || key.is_empty() || hits * 3 >= key.len(),
                     "the problem",
                     "State the problem in a sentence: the thing, what it does wrong, since when.",
                 );
@@ -558,7 +581,7 @@ mod tests {
     #[test]
     fn each_kind_of_harm_is_found_with_its_span() {
         let t = "Listen, you people are INCOMPETENT IDIOTS!!! Well actually I told you twice. Refund me or else I will sue.";
-        let r = check_draft(t, DraftKind::Email, None);
+        let r = check_draft(t, DraftKind::Email, Purpose::Request, None);
         let k = kinds(&r);
         for expected in ["blame", "shouting", "insult", "condescension", "threat"] {
             assert!(k.contains(&expected), "{expected} missing from {k:?}");
@@ -573,13 +596,18 @@ mod tests {
     #[test]
     fn words_inside_other_words_and_acronyms_do_not_count() {
         let t = "Hello Dana, thank you. On 2026-11-03 I called about account 88124471; the ISP router (model X200) was reset already. I would like a refund of $129 via ACH please. Classy service.";
-        let r = check_draft(t, DraftKind::Email, None);
+        let r = check_draft(t, DraftKind::Email, Purpose::Request, None);
         assert!(r.is_clean(), "{r:#?}");
     }
 
     #[test]
     fn missing_parts_are_listed_and_length_is_judged_by_kind() {
-        let r = check_draft("the router is broken", DraftKind::Chat, None);
+        let r = check_draft(
+            "the router is broken",
+            DraftKind::Chat,
+            Purpose::Request,
+            None,
+        );
         let m: Vec<&str> = r.missing.iter().map(|m| m.what.as_str()).collect();
         assert_eq!(
             m,
@@ -594,14 +622,25 @@ mod tests {
         );
         assert_eq!(r.worst(), Some(Severity::Suggestion));
         let long = format!("Hello, thanks. {}", "word ".repeat(200));
-        assert!(kinds(&check_draft(&long, DraftKind::Chat, None)).contains(&"too_long"));
-        assert!(!kinds(&check_draft(&long, DraftKind::Letter, None)).contains(&"too_long"));
+        assert!(
+            kinds(&check_draft(&long, DraftKind::Chat, Purpose::Request, None))
+                .contains(&"too_long")
+        );
+        assert!(
+            !kinds(&check_draft(
+                &long,
+                DraftKind::Letter,
+                Purpose::Request,
+                None
+            ))
+            .contains(&"too_long")
+        );
     }
 
     #[test]
     fn non_ascii_text_keeps_valid_spans() {
         let t = "Grüße! Das ist STUPID und LÄCHERLICH!! 日本語 or else";
-        let r = check_draft(t, DraftKind::Email, None);
+        let r = check_draft(t, DraftKind::Email, Purpose::Request, None);
         for f in &r.findings {
             assert_eq!(&t[f.start..f.end], f.excerpt);
         }

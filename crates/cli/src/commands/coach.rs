@@ -1,0 +1,526 @@
+//! The coach's commands: brief, advice, scripts, cost, the tone check,
+//! letters, the record for a regulator or court, and the templates.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use casefile_core::coach::letters::{self, Format};
+use casefile_core::coach::templates::{Addressing, SCRIPTS, case_context};
+use casefile_core::coach::tone::{DraftKind, Severity};
+use casefile_core::coach::{self, Rates, Templates, Urgency};
+use casefile_core::{CompanyState, Money, text};
+use casefile_store::{CaseRecord, Store};
+use serde_json::json;
+
+use crate::cli::*;
+use crate::ctx::Ctx;
+use crate::error::{CliError, Exit, Result};
+use crate::render;
+
+use super::views::print_json;
+
+fn company_of(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<CompanyState>> {
+    Ok(rec
+        .state
+        .company
+        .map(|c| ctx.store.company(c))
+        .transpose()?
+        .map(|c| c.state))
+}
+
+fn money_setting(flag: Option<&str>, env: &str, default: Money, currency: &str) -> Result<Money> {
+    let text = flag
+        .map(str::to_string)
+        .or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()));
+    match text {
+        Some(t) => Money::parse(&t, currency).map_err(|e| {
+            CliError::invalid(e.to_string()).hint(format!(
+                "set it with a flag or {env}, e.g. 40 or \"40 EUR\""
+            ))
+        }),
+        None => Ok(default),
+    }
+}
+
+fn rates(ctx: &Ctx, hourly: Option<&str>, agent_minute: Option<&str>) -> Result<Rates> {
+    let d = Rates::default_for(&ctx.currency);
+    Ok(Rates {
+        hourly_value: money_setting(
+            hourly,
+            "CASEFILE_HOURLY_VALUE",
+            d.hourly_value,
+            &ctx.currency,
+        )?,
+        agent_minute: money_setting(
+            agent_minute,
+            "CASEFILE_AGENT_MINUTE",
+            d.agent_minute,
+            &ctx.currency,
+        )?,
+    })
+}
+
+/// Where the user's own templates live: CASEFILE_TEMPLATES, or `templates/` in the config directory.
+fn templates_dir() -> Option<PathBuf> {
+    std::env::var_os("CASEFILE_TEMPLATES")
+        .map(PathBuf::from)
+        .or_else(|| dirs::config_dir().map(|d| d.join("casefile").join("templates")))
+}
+
+/// The built-in templates with the user's overrides, each checked as it loads.
+pub fn load_templates() -> Result<Templates> {
+    let mut t = Templates::builtin();
+    let Some(dir) = templates_dir() else {
+        return Ok(t);
+    };
+    for name in Templates::names() {
+        let path = dir.join(name);
+        if let Ok(source) = std::fs::read_to_string(&path) {
+            t.set_override(name, source).map_err(|e| {
+                CliError::invalid(format!(
+                    "your template {} does not work: {}",
+                    path.display(),
+                    e.message
+                ))
+                .hint("fix it, or remove the file to use the built-in one")
+            })?;
+        }
+    }
+    Ok(t)
+}
+
+pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
+    let rec = ctx.case(&a.case)?;
+    let company = company_of(ctx, &rec)?;
+    let b = coach::brief(
+        &rec.state,
+        company.as_ref(),
+        &rates(ctx, None, None)?,
+        ctx.now,
+        &ctx.tz,
+        ctx.reveal,
+    );
+    if ctx.json {
+        return print_json(&b);
+    }
+    print!("{}", coach::brief::render(&b, rec.handle));
+    if !ctx.reveal && rec.state.facts.iter().any(|f| f.fact.sensitive) {
+        println!(
+            "\n(Sensitive identifiers are masked; `casefile brief {} --reveal` shows them to read out.)",
+            rec.handle
+        );
+    }
+    Ok(())
+}
+
+pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
+    let rec = ctx.case(&a.case)?;
+    let company = company_of(ctx, &rec)?;
+    let list = coach::advise(&rec.state, company.as_ref(), ctx.now, &ctx.tz);
+    let now_at = coach::current_rung(&rec.state);
+    let (next, how) = coach::next_rung(&rec.state, company.as_ref());
+    if ctx.json {
+        return print_json(
+            &json!({"rung": now_at, "next_rung": next, "next_rung_how": how, "advice": list}),
+        );
+    }
+    println!(
+        "Case {} · {} · reached {}; next rung: {}",
+        rec.handle,
+        render::one_line(&rec.state.title),
+        now_at.name(),
+        next.name()
+    );
+    if list.is_empty() {
+        println!("\nNothing needs doing right now.");
+        if !rec.state.status().is_closed() && !how.is_empty() {
+            println!("If the next contact does not settle it: {how}");
+        }
+        return Ok(());
+    }
+    for x in &list {
+        let mark = match x.urgency {
+            Urgency::Now => "NOW ",
+            Urgency::Act => "NEXT",
+            Urgency::Note => "NOTE",
+        };
+        println!("\n{mark} {}", x.seen);
+        println!("     → {}", x.next);
+        println!("     why: {}", x.why);
+    }
+    Ok(())
+}
+
+pub fn script(ctx: &Ctx, a: ScriptArgs) -> Result<()> {
+    let rec = ctx.case(&a.case)?;
+    let company = company_of(ctx, &rec)?;
+    let templates = load_templates()?;
+    let who = Addressing {
+        rep: a.rep.clone(),
+        ..Addressing::default()
+    };
+    let c = case_context(
+        &rec.state,
+        company.as_ref(),
+        &rates(ctx, None, None)?,
+        &who,
+        ctx.now,
+        &ctx.tz,
+        ctx.reveal,
+    );
+    let kinds: Vec<(&str, &str)> = match &a.kind {
+        Some(k) => SCRIPTS.iter().filter(|(n, _)| n == k).copied().collect(),
+        None => SCRIPTS.to_vec(),
+    };
+    let mut out = Vec::new();
+    for (kind, about) in kinds {
+        let t =
+            letters::script(kind, &c, &templates).map_err(|e| CliError::invalid(e.to_string()))?;
+        out.push((kind, about, t));
+    }
+    if ctx.json {
+        return print_json(
+            &out.iter()
+                .map(|(k, about, t)| json!({"kind": k, "about": about, "text": t.trim()}))
+                .collect::<Vec<_>>(),
+        );
+    }
+    if a.kind.is_some() {
+        print!("{}", out[0].2);
+        return Ok(());
+    }
+    for (i, (kind, about, t)) in out.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        println!("{kind}: {about}");
+        println!("  {}", t.trim().replace('\n', "\n  "));
+    }
+    Ok(())
+}
+
+pub fn cost(ctx: &Ctx, a: CostArgs) -> Result<()> {
+    let rec = ctx.case(&a.case)?;
+    let r = rates(ctx, a.hourly.as_deref(), a.agent_minute.as_deref())?;
+    let e = coach::economics(&rec.state, &r, ctx.now);
+    if ctx.json {
+        return print_json(&e);
+    }
+    println!(
+        "Cost of case {} · {}",
+        rec.handle,
+        render::one_line(&rec.state.title)
+    );
+    if !e.contacts.is_empty() {
+        println!("\nContacts");
+        let rows: Vec<Vec<String>> = e
+            .contacts
+            .iter()
+            .map(|c| {
+                vec![
+                    format!("  #{}", c.seq),
+                    text::when(c.at, &ctx.tz),
+                    format!("{}m", c.minutes),
+                    if c.hold_minutes > 0 {
+                        format!("{}m on hold", c.hold_minutes)
+                    } else {
+                        String::new()
+                    },
+                    format!("{} rep(s)", c.reps),
+                    format!("company ≈ {}", c.company_cost),
+                ]
+            })
+            .collect();
+        print!("{}", render::align(&rows));
+    }
+    println!();
+    println!(
+        "Your time:      {} (contacts {}, of which on hold {}; away from contacts {})",
+        text::duration(e.total_time),
+        text::duration(e.contact_time),
+        text::duration(e.hold_time),
+        text::duration(e.off_contact_time)
+    );
+    let spent: Vec<String> = e.expenses.iter().map(|m| m.to_string()).collect();
+    println!(
+        "Your expenses:  {}",
+        if spent.is_empty() {
+            "none".into()
+        } else {
+            spent.join(" + ")
+        }
+    );
+    println!(
+        "At {}/hour your time is worth {}; with expenses, {}.",
+        r.hourly_value, e.time_value, e.customer_total
+    );
+    println!(
+        "The company's cost ≈ {} (staffed minutes × {}; an estimate, not their figures).",
+        e.company_total, r.agent_minute
+    );
+    println!("\nSay it calmly:\n  \"{}\"", e.sentence);
+    Ok(())
+}
+
+fn line_col(text: &str, byte: usize) -> (usize, usize) {
+    let before = &text[..byte.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()> {
+    let name = a.file.display().to_string();
+    let draft = if name == "-" {
+        crate::input::read_stdin()?
+    } else {
+        let mut s = String::new();
+        std::fs::File::open(&a.file)
+            .and_then(|mut f| f.read_to_string(&mut s))
+            .map_err(|e| {
+                CliError::not_found(format!("cannot read {name}: {e}"))
+                    .hint("give a text file, or - to read standard input")
+            })?;
+        s
+    };
+    let state = match (ctx, &a.case) {
+        (Some(ctx), Some(c)) => Some(ctx.case(c)?.state),
+        _ => None,
+    };
+    let kind = match a.kind {
+        DraftKindArg::Chat => DraftKind::Chat,
+        DraftKindArg::Email => DraftKind::Email,
+        DraftKindArg::Letter => DraftKind::Letter,
+    };
+    let purpose = if a.thanks {
+        coach::Purpose::Thanks
+    } else {
+        coach::Purpose::Request
+    };
+    let r = coach::check_draft(&draft, kind, purpose, state.as_ref());
+    if json_out {
+        print_json(&r)?;
+    } else if r.is_clean() {
+        println!("Nothing to flag: the tone is civil and the draft has what it needs.");
+    } else {
+        let harmful = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Harmful)
+            .count();
+        let suggestions = r.findings.len() - harmful + r.missing.len();
+        println!("{harmful} thing(s) that will hurt, {suggestions} suggestion(s).");
+        for f in &r.findings {
+            let (l, c) = line_col(&draft, f.start);
+            println!(
+                "\nline {l}, column {c}: {} \"{}\"",
+                f.kind.replace('_', " "),
+                render::truncate(&render::one_line(&f.excerpt), 60)
+            );
+            println!("  why: {}", f.why);
+            println!("  instead: {}", f.instead);
+        }
+        if !r.missing.is_empty() {
+            println!("\nMissing:");
+            for m in &r.missing {
+                println!("  - {}: {}", m.what, m.why);
+            }
+        }
+    }
+    match r.worst() {
+        None => Ok(()),
+        Some(Severity::Suggestion) => Err(CliError::new(Exit::CheckSuggestions, "")),
+        Some(Severity::Harmful) => Err(CliError::new(Exit::CheckHarmful, "")),
+    }
+}
+
+fn write_out(ctx: &Ctx, path: Option<&PathBuf>, content: &str) -> Result<()> {
+    match path {
+        Some(p) => {
+            std::fs::write(p, content).map_err(|e| {
+                CliError::invalid(format!("cannot write {}: {e}", p.display()))
+                    .hint("choose another place with --output")
+            })?;
+            if !ctx.json {
+                eprintln!("Written to {}.", p.display());
+            }
+            Ok(())
+        }
+        None => {
+            print!("{content}");
+            Ok(())
+        }
+    }
+}
+
+pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
+    let rec = ctx.case(&a.case)?;
+    let company = company_of(ctx, &rec)?;
+    let templates = load_templates()?;
+    let who = Addressing {
+        rep: a.rep.clone(),
+        recipient: a.to.clone(),
+        recipient_address: a.address.clone(),
+        sender: a.sender.clone(),
+        deadline_days: Some(a.within),
+    };
+    let c = case_context(
+        &rec.state,
+        company.as_ref(),
+        &rates(ctx, None, None)?,
+        &who,
+        ctx.now,
+        &ctx.tz,
+        ctx.reveal,
+    );
+    let format = match a.format {
+        FormatArg::Md => Format::Markdown,
+        FormatArg::Text => Format::Text,
+        FormatArg::Html => Format::Html,
+    };
+    let md = letters::letter(&a.kind, &c, &templates, Format::Markdown)
+        .map_err(|e| CliError::invalid(e.to_string()))?;
+    let purpose = if a.kind == "commend" {
+        coach::Purpose::Thanks
+    } else {
+        coach::Purpose::Request
+    };
+    let report = coach::check_draft(&md, DraftKind::Letter, purpose, Some(&rec.state));
+    let out = if format == Format::Markdown {
+        md.clone()
+    } else {
+        letters::letter(&a.kind, &c, &templates, format)
+            .map_err(|e| CliError::invalid(e.to_string()))?
+    };
+    if ctx.json {
+        return print_json(&json!({"kind": a.kind, "format": format, "text": out, "tone": report}));
+    }
+    write_out(ctx, a.output.as_ref(), &out)?;
+    if !report.findings.is_empty() {
+        eprintln!(
+            "Note: the tone check flags {} thing(s) in this letter; run `casefile check` on it before sending.",
+            report.findings.len()
+        );
+    }
+    if !ctx.reveal && rec.state.facts.iter().any(|f| f.fact.sensitive) {
+        eprintln!("Sensitive identifiers are masked; add --reveal to put them in the letter.");
+    }
+    Ok(())
+}
+
+pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
+    let rec = ctx.case(&a.case)?;
+    let entries = ctx.store.read_stream(rec.state.id)?;
+    let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
+    if ctx.json || matches!(a.format, TimelineFormat::Json) {
+        let body = serde_json::to_string_pretty(&rows)
+            .map_err(|e| CliError::new(Exit::Internal, e.to_string()))?
+            + "\n";
+        return write_out(ctx, a.output.as_ref(), &body);
+    }
+    let company = company_of(ctx, &rec)?;
+    let e = coach::economics(&rec.state, &rates(ctx, None, None)?, ctx.now);
+    let costs = format!(
+        "{} contact(s) took {} ({} on hold); {} more was spent away from contacts; expenses: {}.",
+        e.contacts.len(),
+        text::duration(e.contact_time),
+        text::duration(e.hold_time),
+        text::duration(e.off_contact_time),
+        if e.expenses.is_empty() {
+            "none".to_string()
+        } else {
+            e.expenses
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        }
+    );
+    let content = match a.format {
+        TimelineFormat::Text => render::timeline(rec.handle, &rec.state.title, &rows, &ctx.tz),
+        TimelineFormat::Md => letters::record_markdown(
+            &rec.state,
+            &entries,
+            company.as_ref().map(|c| c.name.as_str()),
+            &costs,
+            ctx.now,
+            &ctx.tz,
+            ctx.reveal,
+        ),
+        TimelineFormat::Html => {
+            let md = letters::record_markdown(
+                &rec.state,
+                &entries,
+                company.as_ref().map(|c| c.name.as_str()),
+                &costs,
+                ctx.now,
+                &ctx.tz,
+                ctx.reveal,
+            );
+            coach::templates::print_html(&format!("Case record: {}", rec.state.title), &md)
+        }
+        TimelineFormat::Json => unreachable!("handled above"),
+    };
+    write_out(ctx, a.output.as_ref(), &content)
+}
+
+pub fn templates(cmd: &TemplatesCommand, json_out: bool) -> Result<()> {
+    let loaded = load_templates()?;
+    let dir = templates_dir();
+    match cmd {
+        TemplatesCommand::List => {
+            let rows: Vec<(String, bool, Option<String>)> = Templates::names()
+                .map(|n| {
+                    let path = dir.as_ref().map(|d| d.join(n));
+                    let overridden = path.as_ref().is_some_and(|p| p.exists());
+                    (
+                        n.to_string(),
+                        overridden,
+                        path.map(|p| p.display().to_string()),
+                    )
+                })
+                .collect();
+            if json_out {
+                return print_json(
+                    &rows
+                        .iter()
+                        .map(|(n, o, p)| json!({"name": n, "overridden": o, "path": p}))
+                        .collect::<Vec<_>>(),
+                );
+            }
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|(n, o, _)| {
+                    vec![
+                        n.clone(),
+                        if *o {
+                            "yours".into()
+                        } else {
+                            "built-in".into()
+                        },
+                    ]
+                })
+                .collect();
+            print!("{}", render::table(&["TEMPLATE", "SOURCE"], &table));
+            if let Some(d) = dir {
+                println!(
+                    "\nTo change one, save your version as {}/NAME (e.g. {}/letter/executive.md).",
+                    d.display(),
+                    d.display()
+                );
+                println!(
+                    "`casefile templates show NAME` prints the built-in source to start from."
+                );
+            }
+            Ok(())
+        }
+        TemplatesCommand::Show { name } => {
+            let src = loaded.source(name).ok_or_else(|| {
+                CliError::not_found(format!("there is no template {name}"))
+                    .hint("`casefile templates list` shows their names")
+            })?;
+            print!("{src}");
+            Ok(())
+        }
+    }
+}

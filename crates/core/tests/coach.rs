@@ -1,0 +1,539 @@
+//! The coach's rules, each on a journal built for it.
+
+use casefile_core::coach::templates::{Addressing, Templates, case_context};
+use casefile_core::coach::tone::{DraftKind, Purpose};
+use casefile_core::coach::{self, Rates, Rung, letters};
+use casefile_core::*;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use uuid::Uuid;
+
+fn t(s: &str) -> Timestamp {
+    format!("2026-11-{s}:00Z").parse().unwrap()
+}
+
+fn rep(name: &str, dept: &str) -> Rep {
+    Rep {
+        name: name.into(),
+        department: Some(dept.into()),
+        ..Rep::default()
+    }
+}
+
+struct Case {
+    drafts: Vec<Draft>,
+}
+
+impl Case {
+    fn new(resolution: &str) -> Case {
+        Case {
+            drafts: vec![
+                Draft::new(
+                    t("01T09:00"),
+                    Event::CaseOpened {
+                        title: "Router refund".into(),
+                        company: None,
+                    },
+                ),
+                Draft::new(
+                    t("01T09:00"),
+                    Event::GoalSet(Goal {
+                        problem: "The X200 router stopped connecting on Oct 31".into(),
+                        resolution: resolution.into(),
+                        alternatives: vec![],
+                        fair: Some(Fairness::Yes),
+                        fairness_note: None,
+                        reason: None,
+                    }),
+                ),
+                Draft::new(
+                    t("01T09:00"),
+                    Event::FactRecorded(Fact {
+                        kind: FactKind::Identifier,
+                        label: Some("Account".into()),
+                        value: "8812447109".into(),
+                        sensitive: true,
+                    }),
+                ),
+            ],
+        }
+    }
+
+    /// A call on `day` with the given reps, an optional reference, an outcome and a rating.
+    fn call(
+        &mut self,
+        day: &str,
+        reps: &[(&str, &str)],
+        reference: Option<&str>,
+        outcome: &str,
+        rating: u8,
+    ) -> Uuid {
+        let start = Draft::new(
+            t(&format!("{day}T10:00")),
+            Event::ContactStarted {
+                channel: Channel::Phone,
+                direction: Direction::Outbound,
+                via: None,
+            },
+        );
+        let id = start.id;
+        self.drafts.push(start);
+        for (i, (name, dept)) in reps.iter().enumerate() {
+            self.drafts.push(Draft::new(
+                t(&format!("{day}T10:{:02}", i * 5 + 1)),
+                Event::RepJoined {
+                    contact: id,
+                    rep: rep(name, dept),
+                },
+            ));
+        }
+        if let Some(r) = reference {
+            self.drafts.push(Draft::new(
+                t(&format!("{day}T10:30")),
+                Event::ReferenceRecorded {
+                    contact: Some(id),
+                    kind: RefKind::Case,
+                    value: r.into(),
+                },
+            ));
+        }
+        self.drafts.push(Draft::new(
+            t(&format!("{day}T10:40")),
+            Event::ContactEnded {
+                contact: id,
+                outcome: Some(outcome.into()),
+                rating: Some(rating),
+            },
+        ));
+        id
+    }
+
+    fn push(&mut self, at: &str, ev: Event) -> Uuid {
+        let d = Draft::new(t(at), ev);
+        let id = d.id;
+        self.drafts.push(d);
+        id
+    }
+
+    fn state(&self) -> CaseState {
+        CaseState::fold(&seal_all(
+            Uuid::now_v7(),
+            "owner",
+            self.drafts.clone(),
+            t("20T00:00"),
+        ))
+        .unwrap()
+    }
+}
+
+fn rules(s: &CaseState, now: &str) -> Vec<String> {
+    coach::advise(s, None, t(now), &TimeZone::UTC)
+        .into_iter()
+        .map(|a| a.rule)
+        .collect()
+}
+
+#[test]
+fn an_overdue_promise_and_then_a_broken_one_point_up_the_ladder() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    let call = c.call(
+        "03",
+        &[("Dana", "Billing")],
+        Some("CAS-1"),
+        "will call back",
+        3,
+    );
+    let p = c.push(
+        "03T10:35",
+        Event::PromiseMade {
+            contact: Some(call),
+            by: Some("Dana".into()),
+            what: "call me back".into(),
+            due: Some(t("05T10:00")),
+        },
+    );
+    assert!(!rules(&c.state(), "04T00:00").contains(&"promise_overdue".to_string()));
+    let advice = coach::advise(&c.state(), None, t("06T00:00"), &TimeZone::UTC);
+    let overdue = advice
+        .iter()
+        .find(|a| a.rule == "promise_overdue")
+        .expect("overdue");
+    assert_eq!(overdue.urgency, coach::Urgency::Now);
+    assert_eq!(overdue.rung, Some(Rung::Supervisor));
+    assert!(overdue.seen.contains("Dana promised to call me back"));
+    c.push(
+        "06T09:00",
+        Event::PromiseBroken {
+            promise: p,
+            note: None,
+        },
+    );
+    let r = rules(&c.state(), "06T10:00");
+    assert!(
+        r.contains(&"promise_broken".to_string()) && !r.contains(&"promise_overdue".to_string()),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn the_same_answer_from_two_reps_and_no_progress() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    c.call(
+        "03",
+        &[("Dana", "Billing")],
+        Some("CAS-1"),
+        "refunds are not possible after 3 days",
+        2,
+    );
+    c.call(
+        "04",
+        &[("Alex", "Billing")],
+        Some("CAS-1"),
+        "Refunds are not possible after three days",
+        2,
+    );
+    let r = rules(&c.state(), "05T00:00");
+    assert!(r.contains(&"same_answer".to_string()), "{r:?}");
+    assert!(!r.contains(&"no_progress".to_string()));
+    c.call(
+        "05",
+        &[("Sam", "Billing")],
+        Some("CAS-1"),
+        "they will look into it",
+        3,
+    );
+    assert!(rules(&c.state(), "06T00:00").contains(&"no_progress".to_string()));
+}
+
+#[test]
+fn transfers_call_for_the_plea_then_for_writing() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    c.call(
+        "03",
+        &[("A", "Billing"), ("B", "Tech"), ("C", "Returns")],
+        Some("X"),
+        "no result",
+        3,
+    );
+    let r = rules(&c.state(), "04T00:00");
+    assert!(
+        r.contains(&"plea".to_string()) && !r.contains(&"third_transfer".to_string()),
+        "{r:?}"
+    );
+    c.call(
+        "04",
+        &[
+            ("A", "Billing"),
+            ("B", "Tech"),
+            ("C", "Returns"),
+            ("D", "Sales"),
+        ],
+        Some("X"),
+        "no result",
+        3,
+    );
+    let a = coach::advise(&c.state(), None, t("05T00:00"), &TimeZone::UTC);
+    let third = a
+        .iter()
+        .find(|x| x.rule == "third_transfer")
+        .expect("third transfer");
+    assert!(third.rung >= Some(Rung::ExecutiveOffice));
+}
+
+#[test]
+fn offers_below_the_goal_missing_names_and_numbers_and_unhelpful_reps() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    let call = c.call("03", &[], None, "nothing", 1);
+    c.push(
+        "03T10:35",
+        Event::OfferMade {
+            contact: Some(call),
+            by: None,
+            what: "a $25 credit".into(),
+            value: Some(Money::parse("25", "USD").unwrap()),
+        },
+    );
+    let r = rules(&c.state(), "04T00:00");
+    for rule in [
+        "offer_below_goal",
+        "no_name",
+        "no_reference",
+        "rep_cannot_help",
+    ] {
+        assert!(r.contains(&rule.to_string()), "{rule} missing from {r:?}");
+    }
+    let a = coach::advise(&c.state(), None, t("04T00:00"), &TimeZone::UTC);
+    assert!(
+        a.iter()
+            .find(|x| x.rule == "offer_below_goal")
+            .unwrap()
+            .next
+            .contains("not as full resolution")
+    );
+}
+
+#[test]
+fn vague_goals_and_the_ladder_from_the_company_record() {
+    let c = Case::new("I want it to work");
+    assert!(rules(&c.state(), "04T00:00").contains(&"feeling_not_outcome".to_string()));
+
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    let call = c.call(
+        "03",
+        &[("Dana", "Billing"), ("Marcus", "Retention")],
+        Some("CAS-1"),
+        "no",
+        2,
+    );
+    let esc = c.push(
+        "03T10:39",
+        Event::EscalationRequested {
+            contact: Some(call),
+            to: Some("the retention department".into()),
+            reason: None,
+        },
+    );
+    c.push(
+        "03T10:39",
+        Event::EscalationAnswered {
+            escalation: esc,
+            outcome: EscalationOutcome::Granted,
+            note: None,
+        },
+    );
+    let s = c.state();
+    assert_eq!(coach::current_rung(&s), Rung::OtherDepartment);
+    let company = CompanyState {
+        name: "Acme".into(),
+        channels: vec![CompanyChannel {
+            kind: ChannelKind::Executive,
+            value: "ceo@acme.example".into(),
+            label: None,
+            hours: None,
+        }],
+        ..CompanyState::default()
+    };
+    let (rung, how) = coach::next_rung(&s, Some(&company));
+    assert_eq!(rung, Rung::ExecutiveOffice);
+    assert!(how.contains("ceo@acme.example"));
+    // A resolved case needs no advice.
+    let mut done = c;
+    done.push(
+        "10T00:00",
+        Event::StatusChanged {
+            status: Status::Resolved,
+            note: None,
+        },
+    );
+    assert!(rules(&done.state(), "11T00:00").is_empty());
+}
+
+#[test]
+fn the_brief_opens_with_the_problem_the_last_contact_and_the_resolution() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    c.push(
+        "01T09:00",
+        Event::FactRecorded(Fact {
+            kind: FactKind::ProblemBegan,
+            label: None,
+            value: "2026-10-31".into(),
+            sensitive: false,
+        }),
+    );
+    c.call(
+        "03",
+        &[("Dana Reyes", "Billing")],
+        Some("CAS-88120"),
+        "call back promised",
+        3,
+    );
+    let b = coach::brief(
+        &c.state(),
+        None,
+        &Rates::default_for("USD"),
+        t("04T00:00"),
+        &TimeZone::UTC,
+        false,
+    );
+    assert_eq!(
+        b.opening,
+        "Hello, and thanks for taking my call. I'm calling because the X200 router stopped connecting on Oct 31. My account is ••••7109, and it started on 2026-10-31. I spoke with Dana Reyes on November 3, case number CAS-88120. I'm hoping you can help me get a full refund of $129 within 10 days."
+    );
+    assert!(
+        b.opening.split_whitespace().count() < 60,
+        "fits in one breath"
+    );
+    let revealed = coach::brief(
+        &c.state(),
+        None,
+        &Rates::default_for("USD"),
+        t("04T00:00"),
+        &TimeZone::UTC,
+        true,
+    );
+    assert!(revealed.opening.contains("8812447109"));
+    let mut unfair = Case::new("A new car");
+    if let Event::GoalSet(g) = &mut unfair.drafts[1].event {
+        g.fair = Some(Fairness::No);
+    }
+    assert!(
+        coach::brief(
+            &unfair.state(),
+            None,
+            &Rates::default_for("USD"),
+            t("04T00:00"),
+            &TimeZone::UTC,
+            false
+        )
+        .unfair
+    );
+}
+
+#[test]
+fn economics_count_time_money_and_the_companys_minutes() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    let call = c.call("03", &[("Dana", "Billing")], Some("X"), "no", 3);
+    let _ = call;
+    c.push(
+        "04T12:00",
+        Event::TimeSpent {
+            minutes: 80,
+            what: "letter".into(),
+        },
+    );
+    c.push(
+        "04T12:00",
+        Event::ExpenseIncurred {
+            what: "postage".into(),
+            amount: Money::parse("4.50", "USD").unwrap(),
+        },
+    );
+    let e = coach::economics(&c.state(), &Rates::default_for("USD"), t("05T00:00"));
+    assert_eq!(e.total_time.as_mins(), 120);
+    assert_eq!(e.time_value.cents, 5000);
+    assert_eq!(e.customer_total.cents, 5450);
+    assert_eq!(e.company_total.cents, 4000);
+    assert!(
+        e.sentence.contains("$54.50") && e.sentence.contains("a full refund of $129"),
+        "{}",
+        e.sentence
+    );
+}
+
+#[test]
+fn every_letter_passes_the_tone_check_and_overrides_are_used() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    let call = c.call(
+        "03",
+        &[("Dana Reyes", "Billing"), ("Marcus Lee", "Retention")],
+        Some("CAS-88120"),
+        "credit only",
+        2,
+    );
+    c.push(
+        "01T09:00",
+        Event::FactRecorded(Fact {
+            kind: FactKind::Tried,
+            label: None,
+            value: "a factory reset".into(),
+            sensitive: false,
+        }),
+    );
+    let p = c.push(
+        "03T10:35",
+        Event::PromiseMade {
+            contact: Some(call),
+            by: Some("Marcus Lee".into()),
+            what: "call me back".into(),
+            due: Some(t("05T10:00")),
+        },
+    );
+    c.push(
+        "06T10:00",
+        Event::PromiseBroken {
+            promise: p,
+            note: None,
+        },
+    );
+    let s = c.state();
+    let ctx = case_context(
+        &s,
+        None,
+        &Rates::default_for("USD"),
+        &Addressing::default(),
+        t("07T00:00"),
+        &TimeZone::UTC,
+        false,
+    );
+    let templates = Templates::builtin();
+    for (kind, _) in coach::templates::LETTERS {
+        let md = letters::letter(kind, &ctx, &templates, letters::Format::Markdown).unwrap();
+        let purpose = if *kind == "commend" {
+            Purpose::Thanks
+        } else {
+            Purpose::Request
+        };
+        let report = coach::check_draft(&md, DraftKind::Letter, purpose, Some(&s));
+        assert!(report.is_clean(), "{kind}:\n{md}\n{report:#?}");
+        assert!(!md.contains("8812447109"), "masked unless revealed");
+        let html = letters::letter(kind, &ctx, &templates, letters::Format::Html).unwrap();
+        assert!(html.starts_with("<!doctype html>") && html.contains("@media print"));
+    }
+    for (kind, _) in coach::templates::SCRIPTS {
+        let text = letters::script(kind, &ctx, &templates).unwrap();
+        let report = coach::check_draft(&text, DraftKind::Chat, Purpose::Thanks, None);
+        assert!(report.findings.is_empty(), "{kind}: {text}\n{report:#?}");
+    }
+    let mut mine = Templates::builtin();
+    mine.set_override(
+        "script/plea.txt",
+        "Please help, {{ rep or 'friend' }}: {{ resolution }}".into(),
+    )
+    .unwrap();
+    assert_eq!(
+        letters::script("plea", &ctx, &mine).unwrap(),
+        "Please help, friend: a full refund of $129 within 10 days\n"
+    );
+    assert!(mine.set_override("script/nope.txt", "x".into()).is_err());
+    assert!(
+        mine.set_override("script/plea.txt", "{% if %}".into())
+            .is_err()
+    );
+}
+
+#[test]
+fn user_text_is_escaped_in_html() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    c.drafts[0].event = Event::CaseOpened {
+        title: "<script>alert(1)</script>".into(),
+        company: None,
+    };
+    c.call(
+        "03",
+        &[("<b>Eve</b>", "Billing")],
+        Some("X"),
+        "<img src=x onerror=alert(1)>",
+        2,
+    );
+    let s = c.state();
+    let ctx = case_context(
+        &s,
+        None,
+        &Rates::default_for("USD"),
+        &Addressing::default(),
+        t("07T00:00"),
+        &TimeZone::UTC,
+        false,
+    );
+    let html = letters::letter(
+        "executive",
+        &ctx,
+        &Templates::builtin(),
+        letters::Format::Html,
+    )
+    .unwrap();
+    assert!(
+        !html.contains("<script>alert") && !html.contains("<img src=x") && !html.contains("<b>Eve"),
+        "{html}"
+    );
+}
