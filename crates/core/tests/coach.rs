@@ -357,7 +357,7 @@ fn the_brief_opens_with_the_problem_the_last_contact_and_the_resolution() {
     );
     assert_eq!(
         b.opening,
-        "Hello, and thanks for taking my call. I'm calling because the X200 router stopped connecting on Oct 31. My account is ••••7109, and it started on 2026-10-31. I spoke with Dana Reyes on November 3, case number CAS-88120. I'm hoping you can help me get a full refund of $129 within 10 days."
+        "Hello, and thanks for taking my call. I'm calling because the X200 router stopped connecting on Oct 31. It began on October 31. My account is ••••7109. I spoke with Dana Reyes on November 3, case number CAS-88120. I'm hoping you can help me get a full refund of $129 within 10 days."
     );
     assert!(
         b.opening.split_whitespace().count() < 60,

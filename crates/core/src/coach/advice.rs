@@ -328,8 +328,10 @@ pub fn advise(
         ));
     }
 
-    if let Some(goal) = s.goal() {
-        if let Some(want) = amount_in(&goal.goal.resolution, "USD") {
+    if let Some(goal) = s.goal()
+        && let Some(want) = amount_in(&goal.goal.resolution, "USD")
+    {
+        {
             for o in s
                 .live_offers()
                 .filter(|o| o.answer.is_none() || o.answer == Some(OfferAnswer::AcceptedNotFull))
@@ -442,6 +444,6 @@ pub fn advise(
         ));
     }
 
-    out.sort_by(|a, b| b.urgency.cmp(&a.urgency));
+    out.sort_by_key(|a| std::cmp::Reverse(a.urgency));
     out
 }

@@ -279,19 +279,19 @@ fn opening(s: &CaseState, ids: &[Labelled], dates: &[Labelled], tz: &TimeZone) -
         .live_facts()
         .find(|f| f.fact.kind == FactKind::ProblemBegan)
         .map(|f| f.fact.value.clone());
-    match (ids.first(), began) {
-        (Some(id), Some(d)) => parts.push(format!(
-            "My {} is {}, and it started on {d}.",
-            id.label.to_lowercase(),
-            id.value
-        )),
-        (Some(id), None) => parts.push(format!("My {} is {}.", id.label.to_lowercase(), id.value)),
-        (None, Some(d)) => parts.push(format!("It started on {d}.")),
-        (None, None) => {
-            if let Some(d) = dates.first() {
-                parts.push(format!("({}: {})", d.label, d.value));
-            }
-        }
+    // Dates are said as "October 31", not read out as digits.
+    let spoken = |d: &str| {
+        d.parse::<jiff::civil::Date>()
+            .map(|d| d.strftime("%B %-d").to_string())
+            .unwrap_or_else(|_| d.to_string())
+    };
+    if let Some(d) = began {
+        parts.push(format!("It began on {}.", spoken(&d)));
+    } else if let Some(d) = dates.first() {
+        parts.push(format!("({}: {}.)", d.label, spoken(&d.value)));
+    }
+    if let Some(id) = ids.first() {
+        parts.push(format!("My {} is {}.", id.label.to_lowercase(), id.value));
     }
     if let Some(c) = s.live_contacts().rev().find(|c| !c.is_open()) {
         let rep = c.live_reps().last().map(|r| r.rep.name.clone());

@@ -112,7 +112,7 @@ pub fn economics(s: &CaseState, rates: &Rates, now: Timestamp) -> Economics {
     } else {
         format!(
             "I have now spent {} across {} contact{} on this, and {} in costs; valuing my time at {}/hour, that is {} so far. On your side it has taken about {} of staff time. I'd like us to settle it today: {}",
-            text::duration(total_time),
+            text::duration_words(total_time),
             contacts.len(),
             if contacts.len() == 1 { "" } else { "s" },
             if c.expenses.is_empty() {

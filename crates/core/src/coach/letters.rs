@@ -157,7 +157,7 @@ pub fn record_markdown(
                     text::clock(r.at, tz),
                     r.seq,
                     cell(&r.text),
-                    if r.retracted { " [withdrawn]" } else { "" }
+                    row_marks(r)
                 ));
             }
         }
@@ -262,7 +262,7 @@ pub fn record_markdown(
             when(r.at, tz),
             r.seq,
             cell(&r.text),
-            if r.retracted { " [withdrawn]" } else { "" },
+            row_marks(r),
             when(r.recorded, tz)
         ));
     }
@@ -289,4 +289,23 @@ fn amended(o: &crate::state::Origin) -> String {
         ),
         (false, true) => String::new(),
     }
+}
+
+/// ` [withdrawn]`, ` [amended by #22]`, or nothing.
+fn row_marks(r: &text::TimelineRow) -> String {
+    let mut m = String::new();
+    if r.retracted {
+        m.push_str(" [withdrawn]");
+    }
+    if !r.amended_by.is_empty() {
+        m.push_str(&format!(
+            " [amended by #{}]",
+            r.amended_by
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", #")
+        ));
+    }
+    m
 }

@@ -273,7 +273,12 @@ pub struct CaseContext {
     pub part_of_day: String,
     pub deadline: String,
     pub recipient: Option<String>,
+    /// The address given for this letter, if any.
     pub recipient_address: Option<String>,
+    /// The company's executive or postal address, as recorded.
+    pub company_address: Option<String>,
+    /// The regulator's or ombudsman's address, as recorded on the company.
+    pub regulator_address: Option<String>,
     pub sender: Option<String>,
 }
 
@@ -289,6 +294,13 @@ pub struct Addressing {
 
 fn day(t: Timestamp, tz: &TimeZone) -> String {
     t.to_zoned(tz.clone()).strftime("%-d %B %Y").to_string()
+}
+
+/// `2026-10-28` as `28 October 2026`; other text as it is.
+fn long_date(s: &str) -> String {
+    s.parse::<jiff::civil::Date>()
+        .map(|d| d.strftime("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| s.to_string())
 }
 
 fn strip_period(s: &str) -> String {
@@ -394,8 +406,8 @@ pub fn case_context(
             .unwrap_or_default(),
         identifier: identifiers.first().cloned(),
         identifiers,
-        acquired: fact(FactKind::Acquired),
-        began: fact(FactKind::ProblemBegan),
+        acquired: fact(FactKind::Acquired).map(|d| long_date(&d)),
+        began: fact(FactKind::ProblemBegan).map(|d| long_date(&d)),
         expected: fact(FactKind::Expected).map(|e| strip_period(&e)),
         tried: s
             .live_facts()
@@ -496,15 +508,22 @@ pub fn case_context(
         .into(),
         deadline: format!("{} days", who.deadline_days.unwrap_or(14)),
         recipient: who.recipient.clone(),
-        recipient_address: who.recipient_address.clone().or_else(|| {
-            company
-                .and_then(|c| {
-                    c.channels
-                        .iter()
-                        .find(|ch| matches!(ch.kind, ChannelKind::Executive | ChannelKind::Postal))
-                })
-                .map(|ch| ch.value.clone())
-        }),
+        recipient_address: who.recipient_address.clone(),
+        company_address: company
+            .and_then(|c| {
+                c.channels
+                    .iter()
+                    .find(|ch| ch.kind == ChannelKind::Executive)
+                    .or_else(|| c.channels.iter().find(|ch| ch.kind == ChannelKind::Postal))
+            })
+            .map(|ch| ch.value.clone()),
+        regulator_address: company
+            .and_then(|c| {
+                c.channels
+                    .iter()
+                    .find(|ch| ch.kind == ChannelKind::Regulator)
+            })
+            .map(|ch| ch.value.clone()),
         sender: who.sender.clone(),
     }
 }

@@ -1,0 +1,360 @@
+//! The coach through the binary: what a person reads before, during and after
+//! a contact, snapshot-tested, and the tone check's exit codes.
+
+mod common;
+
+use common::Env;
+
+/// The dispute of the journal issue, up to the broken promise, before the escalation.
+fn dispute() -> Env {
+    let env = Env::new();
+    env.open_router_case();
+    env.ok(&[
+        "company",
+        "channel",
+        "acme",
+        "phone",
+        "800 555 0100",
+        "--label",
+        "Billing",
+        "--hours",
+        "Mon-Fri 8-20 ET",
+    ]);
+    env.ok(&[
+        "company",
+        "channel",
+        "acme",
+        "executive",
+        "Office of the President, 1 Acme Way, Springfield",
+    ]);
+    env.ok(&[
+        "log",
+        "1",
+        "--start",
+        "2026-11-03 14:05",
+        "--end",
+        "14:52",
+        "--via",
+        "800 555 0100",
+        "--rep",
+        "Dana Reyes, ext=4471, dept=Billing",
+        "--rep",
+        "Marcus Lee, ext=212, dept=Retention, role=supervisor, at=14:20",
+        "--rep",
+        "Priya Natarajan, dept=Returns, at=14:35",
+        "--hold",
+        "14:22-14:32",
+        "--ref",
+        "CAS-88120",
+        "--promise",
+        "call me back about the refund, by=Marcus Lee, due=in 48h",
+        "--offer",
+        "a $25 service credit, by=Priya Natarajan, value=25, answer=not-full",
+        "--outcome",
+        "credit applied; refund to be decided by Marcus",
+        "--rating",
+        "2",
+    ]);
+    env.ok(&[
+        "broken",
+        "1",
+        "15",
+        "--note",
+        "no call",
+        "--at",
+        "2026-11-06 09:00",
+    ]);
+    env.ok(&[
+        "time",
+        "1",
+        "1h 15m",
+        "looking for the executive address",
+        "--at",
+        "2026-11-06 20:00",
+    ]);
+    env.ok(&[
+        "expense",
+        "1",
+        "4.50",
+        "postage",
+        "--at",
+        "2026-11-07 12:00",
+    ]);
+    env
+}
+
+#[test]
+fn the_brief_advice_scripts_and_cost_read_well() {
+    let env = dispute();
+    insta::assert_snapshot!("brief", env.ok(&["brief", "1"]));
+    insta::assert_snapshot!("advice", env.ok(&["advice", "1"]));
+    insta::assert_snapshot!("scripts", env.ok(&["script", "1", "--rep", "Alex Kim"]));
+    insta::assert_snapshot!("cost", env.ok(&["cost", "1"]));
+    let brief = env.ok(&["brief", "1", "--reveal"]);
+    assert!(brief.contains("8812 4471 09"), "{brief}");
+    let cost = env.ok(&["cost", "1", "--hourly", "60"]);
+    assert!(cost.contains("At $60.00/hour"), "{cost}");
+    let (code, err) = env.fails(&["cost", "1", "--hourly", "lots"]);
+    assert_eq!(code, 4);
+    assert!(err.contains("not an amount of money"));
+}
+
+#[test]
+fn what_the_coach_says_follows_the_case() {
+    let env = dispute();
+    let advice = env.json(&["advice", "1"]);
+    let rules: Vec<&str> = advice["advice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rule"].as_str().unwrap())
+        .collect();
+    for r in [
+        "promise_broken",
+        "plea",
+        "offer_below_goal",
+        "rep_cannot_help",
+    ] {
+        assert!(rules.contains(&r), "{r} missing from {rules:?}");
+    }
+    assert_eq!(advice["rung"], "supervisor");
+    assert_eq!(advice["next_rung"], "other_department");
+    let brief = env.json(&["brief", "1"]);
+    assert!(
+        brief["opening"]
+            .as_str()
+            .unwrap()
+            .contains("I spoke with Priya Natarajan on November 3, case number CAS-88120")
+    );
+    assert_eq!(brief["channel"]["value"], "800 555 0100");
+
+    // Escalate to the executive office: the advice moves up with the case.
+    env.ok(&[
+        "escalate",
+        "1",
+        "--to",
+        "the executive office",
+        "--at",
+        "2026-11-08 10:00",
+    ]);
+    env.ok(&[
+        "escalation",
+        "1",
+        "22",
+        "granted",
+        "--at",
+        "2026-11-08 10:01",
+    ]);
+    let advice = env.json(&["advice", "1"]);
+    assert_eq!(advice["rung"], "executive_office");
+    assert!(
+        !advice["advice"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["rule"] == "promise_broken"),
+        "escalated since the promise broke"
+    );
+
+    env.ok(&["status", "1", "resolved"]);
+    assert!(
+        env.ok(&["advice", "1"])
+            .contains("Nothing needs doing right now.")
+    );
+}
+
+#[test]
+fn letters_in_every_format_pass_their_own_tone_check() {
+    let env = dispute();
+    for kind in ["executive", "regulator", "final-response", "commend"] {
+        let md = env.ok(&["letter", "1", kind, "--from", "Sam Smith"]);
+        insta::assert_snapshot!(format!("letter_{kind}"), md);
+        let file = env.dir.path().join(format!("{kind}.md"));
+        std::fs::write(&file, &md).unwrap();
+        let mut args = vec![
+            "check",
+            file.to_str().unwrap(),
+            "--case",
+            "1",
+            "--kind",
+            "letter",
+        ];
+        if kind == "commend" {
+            args.push("--thanks");
+        }
+        assert!(env.ok(&args).starts_with("Nothing to flag"), "{kind}");
+        let json = env.json(&["letter", "1", kind]);
+        assert_eq!(
+            json["tone"]["findings"].as_array().unwrap().len(),
+            0,
+            "{kind}"
+        );
+    }
+    let text = env.ok(&["letter", "1", "executive", "--format", "text"]);
+    assert!(!text.contains("**"));
+    let out = env.dir.path().join("exec.html");
+    env.ok(&[
+        "letter",
+        "1",
+        "executive",
+        "--format",
+        "html",
+        "--to",
+        "Jane Doe",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let html = std::fs::read_to_string(out).unwrap();
+    assert!(
+        html.contains("<strong>Re: Router refund, case CAS-88120")
+            && html.contains("Dear Jane Doe,"),
+        "{html}"
+    );
+    // Identifiers are masked unless asked for.
+    let masked = env.ok(&["letter", "1", "regulator"]);
+    assert!(
+        masked.contains("Account: ••••7109") && !masked.contains("8812 4471 09"),
+        "{masked}"
+    );
+    assert!(
+        env.ok(&["letter", "1", "regulator", "--reveal"])
+            .contains("Account: 8812 4471 09")
+    );
+}
+
+#[test]
+fn the_record_for_a_regulator_or_court() {
+    let env = dispute();
+    env.ok(&[
+        "amend",
+        "1",
+        "11",
+        "--reason",
+        "misheard the surname",
+        "--correction",
+        "Marcus Leigh",
+    ]);
+    let md = env.ok(&["timeline", "1", "--format", "md"]);
+    let stable: String = md
+        .lines()
+        .map(|l| {
+            if l.contains("the last entry's hash begins") {
+                "[intro with hash]"
+            } else {
+                l
+            }
+        })
+        .map(|l| match l.rsplit_once(" | ") {
+            // The recorded column is the real clock; keep everything else.
+            Some((head, _)) if l.starts_with("| 20") => format!("{head} | [recorded] |"),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("record_md", stable);
+    for expected in [
+        "## Contacts",
+        "Transferred from Dana Reyes to Marcus Lee",
+        "| #15 |",
+        "broken",
+        "accepted, not as full resolution",
+        "## Amendments",
+        "| #22 | 2026-11-10 12:00 | #11 | misheard the surname | Marcus Leigh |",
+        "••••7109",
+    ] {
+        assert!(md.contains(expected), "missing {expected:?}");
+    }
+    let html = env.ok(&["timeline", "1", "--format", "html"]);
+    assert!(html.contains("<table>") && html.contains("@media print"));
+    assert!(
+        env.ok(&["timeline", "1", "--format", "html", "--reveal"])
+            .contains("8812 4471 09")
+    );
+    let json = env.json(&["timeline", "1"]);
+    assert_eq!(json.as_array().unwrap().len(), 22);
+}
+
+#[test]
+fn the_tone_check_explains_and_exits_by_severity() {
+    let env = Env::new();
+    let write = |name: &str, body: &str| {
+        let p = env.dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p.display().to_string()
+    };
+    let rude = write(
+        "rude.txt",
+        "Listen you people, this is RIDICULOUS!!! Refund me or else I will sue.\n",
+    );
+    let out = env.run(&["check", &rude]);
+    assert_eq!(out.status.code(), Some(9));
+    let text = String::from_utf8(out.stdout).unwrap();
+    insta::assert_snapshot!("check_rude", text);
+    assert!(
+        out.stderr.is_empty(),
+        "the verdict is the exit code, not an error"
+    );
+
+    let thin = write(
+        "thin.txt",
+        "Hello, thanks for your help. The router is broken.\n",
+    );
+    assert_eq!(env.run(&["check", &thin]).status.code(), Some(8));
+
+    let good = "Hello Dana,\n\nThank you for your help on 3 November (case CAS-88120). My X200 router stopped connecting on 31 October; I have already tried a factory reset. I would like a full refund of $129 within 10 days.\n\nThank you,\nSam\n";
+    let good_file = write("good.txt", good);
+    assert_eq!(
+        env.ok(&["check", &good_file]),
+        "Nothing to flag: the tone is civil and the draft has what it needs.\n"
+    );
+    let out = env.run_with_stdin(&["check", "-"], good.as_bytes());
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value =
+        serde_json::from_slice(&env.run(&["--json", "check", &rude]).stdout).unwrap();
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "threat" && f["excerpt"] == "or else")
+    );
+    assert!(!env.db.exists(), "a check without --case opens no database");
+    assert_eq!(env.fails(&["check", "/no/such/draft.txt"]).0, 3);
+}
+
+#[test]
+fn templates_can_be_overridden_and_broken_ones_are_named() {
+    let env = dispute();
+    let list = env.ok(&["templates", "list"]);
+    let row = |l: &str, name: &str, source: &str| l.starts_with(name) && l.ends_with(source);
+    assert!(
+        list.lines()
+            .any(|l| row(l, "letter/executive.md", "built-in")),
+        "{list}"
+    );
+    let src = env.ok(&["templates", "show", "script/plea.txt"]);
+    assert!(src.contains("{{ resolution }}"));
+    let dir = env.dir.path().join("templates").join("script");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("plea.txt"),
+        "{{ rep }}, I need your help with case {{ reference }}.",
+    )
+    .unwrap();
+    assert_eq!(
+        env.ok(&["script", "1", "plea", "--rep", "Alex"]),
+        "Alex, I need your help with case CAS-88120.\n"
+    );
+    assert!(
+        env.ok(&["templates", "list"])
+            .lines()
+            .any(|l| row(l, "script/plea.txt", "yours"))
+    );
+    std::fs::write(dir.join("plea.txt"), "{% if %}").unwrap();
+    let (code, err) = env.fails(&["script", "1", "plea"]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("plea.txt does not work") && err.contains("remove the file"),
+        "{err}"
+    );
+}
