@@ -98,6 +98,34 @@ fn a_whole_dispute_from_first_call_to_resolution() {
     ]);
     assert_eq!(env.ok(&["due"]), "Nothing is due.\n");
 
+    // Before the second call, the coach says what to do and with what words.
+    let brief = env.ok(&["brief", "1"]);
+    for expected in [
+        "I spoke with Priya Natarajan on November 3, case number CAS-88120",
+        "I'm hoping you can help me get a full refund of $129 to my card within 10 days",
+        "broken   Marcus Lee: call me back about the refund",
+        "Best way in: 800 555 0100 (Billing, Mon-Fri 8-20 ET)",
+    ] {
+        assert!(
+            brief.contains(expected),
+            "brief lacks {expected:?}:\n{brief}"
+        );
+    }
+    let advice = env.ok(&["advice", "1"]);
+    assert!(
+        advice.contains("1 promise(s) broken")
+            && advice.contains("Offer #")
+            && advice.contains("below the $129.00"),
+        "{advice}"
+    );
+    let plea = env.ok(&["script", "1", "plea", "--rep", "Alex Kim"]);
+    assert!(
+        plea.starts_with("Good afternoon, Alex Kim.") && plea.contains("passed along 2 times"),
+        "{plea}"
+    );
+    let letter = env.ok(&["letter", "1", "executive", "--from", "Sam Smith"]);
+    assert!(letter.contains("Marcus Lee promised to call me back about the refund by 5 November 2026; that did not happen."), "{letter}");
+
     // Second call: refers to the first by date, name and case number.
     env.ok(&[
         "contact",
@@ -285,6 +313,31 @@ fn a_whole_dispute_from_first_call_to_resolution() {
             "missing {expected:?} in:\n{company}"
         );
     }
+
+    // After it: the cost, the final letter and the record a regulator or court could read.
+    let cost = env.ok(&["cost", "1"]);
+    assert!(
+        cost.contains("Your expenses:  $4.50") && cost.contains("2 rep(s)"),
+        "{cost}"
+    );
+    let thanks = env.ok(&["letter", "1", "commend", "--rep", "Jordan Blake"]);
+    assert!(thanks.contains("I would like to commend Jordan Blake (Executive Office), who helped me on 6 November 2026"), "{thanks}");
+    let record = env.ok(&["timeline", "1", "--format", "md"]);
+    for expected in [
+        "### #8 Call, 2026-11-03 14:05–14:52 (47m, 10m on hold)",
+        "broken 2026-11-06 09:00",
+        "accepted as full resolution",
+        "Asked to escalate to the executive office",
+    ] {
+        assert!(
+            record.contains(expected),
+            "record lacks {expected:?}:\n{record}"
+        );
+    }
+    assert!(
+        env.ok(&["advice", "1"])
+            .contains("Nothing needs doing right now.")
+    );
 
     assert!(env.ok(&["verify"]).starts_with("All 2 journals verify"));
     // Nothing is due for a resolved case.

@@ -69,6 +69,7 @@ fn the_walkthrough_runs_as_written() {
         let out = Command::new("bash")
             .arg("-c")
             .arg(cmd)
+            .current_dir(dir.path())
             .env("PATH", &path)
             .env("CASEFILE_DB", dir.path().join("readme.db"))
             .env("TZ", "America/New_York")
