@@ -99,6 +99,11 @@ Example:
       --ref CAS-88120 --promise \"call me back, by=Marcus, due=in 48h\" --outcome \"supervisor to call back\" --rating 2"
     )]
     Log(LogArgs),
+    /// The live call console: timers, one key per event, the brief and what to say now
+    #[command(
+        after_help = "Keys: r rep (a transfer after the first)  n note  c case number  p promise  o offer\n      a answer an offer  e escalate  h hold on/off  x end the contact  q quit  Ctrl-C quit\n\nEvery key that records something saves at once; a closed terminal loses nothing.\nReopening the case offers to resume an unfinished contact.\n\nExamples:\n  casefile call 1 --via \"800 555 0100\"\n  casefile call --new \"Router refund\" --company Acme"
+    )]
+    Call(CallArgs),
     /// Record a contact live, step by step: start, rep, hold, resume, end
     #[command(subcommand)]
     Contact(ContactCommand),
@@ -846,4 +851,24 @@ pub struct TimelineArgs {
     /// Write to this file instead of standard output
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The case number, as `casefile list` shows it
+    pub case: Option<String>,
+    /// Open a new case with this title instead
+    #[arg(long, conflicts_with = "case")]
+    pub new: Option<String>,
+    /// The company, for a new case
+    #[arg(long, requires = "new")]
+    pub company: Option<String>,
+    #[arg(long, value_enum, default_value = "phone")]
+    pub channel: ChannelArg,
+    /// The company contacted you
+    #[arg(long)]
+    pub inbound: bool,
+    /// The number or address used
+    #[arg(long)]
+    pub via: Option<String>,
 }

@@ -1,10 +1,13 @@
 //! One function per verb; `run` routes the parsed command line to it.
 
-mod admin;
-mod capture;
-mod coach;
-mod company;
-mod views;
+pub mod admin;
+pub mod capture;
+pub mod coach;
+
+pub use capture::company_id;
+pub use coach::load_templates;
+pub mod company;
+pub mod views;
 
 use clap::CommandFactory;
 
@@ -49,6 +52,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Goal(a) => capture::goal(ctx, a),
         Command::Fact(a) => capture::fact(ctx, a),
         Command::Log(a) => capture::log(ctx, a),
+        Command::Call(a) => crate::console::run(ctx, a),
         Command::Contact(c) => capture::contact(ctx, c),
         Command::Note(a) => capture::note(ctx, a),
         Command::Ref(a) => capture::reference(ctx, a),

@@ -6,6 +6,7 @@ pub mod brief;
 pub mod economics;
 pub mod goal;
 pub mod letters;
+pub mod live;
 pub mod templates;
 pub mod tone;
 

@@ -1,0 +1,29 @@
+//! The `casefile` command line and the live call console. `main.rs` only
+//! calls [`main`]; everything else is here so benchmarks and tests can reach it.
+
+pub mod cli;
+pub mod commands;
+pub mod console;
+pub mod ctx;
+pub mod dates;
+pub mod error;
+pub mod input;
+pub mod render;
+pub mod specs;
+
+use clap::Parser;
+
+/// Parses the command line, runs it, and exits with the error's code on failure.
+pub fn main() {
+    let cli = cli::Cli::parse();
+    if let Err(e) = commands::run(cli) {
+        // An empty message is an outcome already reported (the tone check's exit code).
+        if !e.message.is_empty() {
+            eprintln!("error: {}", e.message);
+            if let Some(h) = &e.hint {
+                eprintln!("  hint: {h}");
+            }
+        }
+        std::process::exit(e.exit as i32);
+    }
+}
