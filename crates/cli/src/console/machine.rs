@@ -212,12 +212,7 @@ impl Machine {
             'o' => self.ask(Ask::Offer),
             'e' => self.ask(Ask::Escalate),
             'x' => self.ask(Ask::Outcome),
-            'a' => match self
-                .state
-                .live_offers()
-                .filter(|o| o.answer.is_none())
-                .last()
-            {
+            'a' => match self.state.live_offers().rev().find(|o| o.answer.is_none()) {
                 Some(o) => {
                     self.mode = Mode::Choosing(Choose::OfferAnswer(o.origin.entry));
                     vec![]

@@ -37,8 +37,8 @@ pub fn in_call(s: &CaseState, contact: Uuid, ctx: &CaseContext, templates: &Temp
     }
     let unanswered = s
         .live_offers()
-        .filter(|o| o.contact == Some(contact) && o.answer.is_none())
-        .last();
+        .rev()
+        .find(|o| o.contact == Some(contact) && o.answer.is_none());
     if let Some(o) = unanswered {
         tips.push(Tip {
             title: format!("An offer is on the table ({}). Unless it is all you want, accept it only not as full resolution.", o.what),
