@@ -133,10 +133,16 @@ impl Ctx {
     ) -> Result<Vec<Entry>> {
         let id = case.state.id;
         let mut state = case.state.clone();
-        for _ in 0..5 {
+        // Another process appending first is a conflict, not an error: read
+        // the case again and rebuild. Jitter keeps racing writers apart.
+        for attempt in 0..50u64 {
             let drafts = build(self, &state)?;
             match self.store.append(id, state.seq(), &self.author, drafts) {
-                Err(StoreError::Conflict { .. }) => state = self.store.case(id)?.state,
+                Err(StoreError::Conflict { .. }) => {
+                    let jitter = (u64::from(std::process::id()) * 7 + attempt * 13) % 17;
+                    std::thread::sleep(std::time::Duration::from_millis(1 + jitter));
+                    state = self.store.case(id)?.state;
+                }
                 other => return Ok(other?),
             }
         }

@@ -38,7 +38,7 @@ pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone, tense: Tense) -> R
     } else if let Ok(t) = s.parse::<Timestamp>() {
         t
     } else {
-        match interim::parse_date_string(s, now_z.clone(), interim::Dialect::Uk) {
+        match parse_natural(s, &now_z) {
             Ok(z) => {
                 let mut z: Zoned = z;
                 let weekday_only = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -60,6 +60,21 @@ pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone, tense: Tense) -> R
         .hint("for something expected later, use a follow-up or a promise with --due"));
     }
     Ok(parsed)
+}
+
+/// interim, guarded: version 0.2.2 panics on some input (e.g. "s0A", an
+/// `assert!` in its keyword table), and bad input must be an error, not a crash.
+fn parse_natural(s: &str, now: &Zoned) -> Result<Zoned, ()> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        interim::parse_date_string(s, now.clone(), interim::Dialect::Uk)
+    }));
+    std::panic::set_hook(quiet);
+    match result {
+        Ok(Ok(z)) => Ok(z),
+        _ => Err(()),
+    }
 }
 
 fn add_span(now: &Zoned, text: &str, back: bool) -> Option<Timestamp> {
@@ -129,7 +144,15 @@ mod tests {
     #[test]
     fn refuses_nonsense_and_the_future_for_past_fields() {
         let tz = TimeZone::UTC;
-        for bad in ["", "garbage", "2026-02-30", "in forever", "32/13/2026"] {
+        // "s0A" panics inside interim 0.2.2; it must come back as an error.
+        for bad in [
+            "",
+            "garbage",
+            "2026-02-30",
+            "in forever",
+            "32/13/2026",
+            "s0A",
+        ] {
             let e = parse_when(bad, now(), &tz, Tense::Future).unwrap_err();
             assert!(e.hint.unwrap().contains("yesterday 9am"), "{bad}");
         }

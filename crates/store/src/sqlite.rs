@@ -250,21 +250,27 @@ impl SqliteStore {
     }
 
     fn setup(&mut self) -> Result<()> {
-        let version = self.schema_version()?;
+        // Version and table count from one snapshot, so a migration committing
+        // in another process between the two reads cannot mislead us.
+        let (version, tables): (i64, i64) = {
+            let tx = self.conn.transaction().map_err(engine)?;
+            let v = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(engine)?;
+            let t = tx
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+                .map_err(engine)?;
+            tx.commit().map_err(engine)?;
+            (v, t)
+        };
         if version > LATEST_SCHEMA {
             return Err(StoreError::NewerSchema {
                 found: version,
                 known: LATEST_SCHEMA,
             });
         }
-        if version == 0 {
-            let tables: i64 = self
-                .conn
-                .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-                .map_err(engine)?;
-            if tables > 0 {
-                return Err(StoreError::NotCasefile(String::new()));
-            }
+        if version == 0 && tables > 0 {
+            return Err(StoreError::NotCasefile(String::new()));
         }
         // WAL cannot be entered inside a transaction, so it comes first.
         let mode: String = self
@@ -351,6 +357,25 @@ fn insert_entry(conn: &Connection, e: &Entry) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Rows of a stream as stored text, unparsed: (seq, id, columns).
+fn read_stream_raw(conn: &Connection, stream: Uuid) -> Result<Vec<(i64, String, [String; 9])>> {
+    let mut st = conn
+        .prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE stream = ?1 ORDER BY seq"
+        ))
+        .map_err(engine)?;
+    let rows = st
+        .query_map([stream.to_string()], |r| {
+            Ok((
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(0)?,
+                entry_from_row(r)?,
+            ))
+        })
+        .map_err(engine)?;
+    rows.map(|r| r.map_err(engine)).collect()
 }
 
 fn read_stream_in(conn: &Connection, stream: Uuid) -> Result<Vec<Entry>> {
@@ -903,14 +928,39 @@ impl Store for SqliteStore {
             let head_hash: String = st
                 .query_row([info.id.to_string()], |r| r.get(0))
                 .map_err(engine)?;
-            let entries = read_stream_in(&self.conn, info.id)?;
             let finding = |chain| Finding {
                 kind: info.kind,
                 handle: info.handle,
                 chain,
             };
+            // Read row by row: an entry that no longer parses is itself a finding.
+            let mut entries = Vec::new();
+            let mut unreadable = None;
+            for (seq, id, cols) in read_stream_raw(&self.conn, info.id)? {
+                match entry_from_cols(cols) {
+                    Ok(e) => entries.push(e),
+                    Err(e) => {
+                        unreadable = Some(casefile_core::ChainBreak {
+                            stream: info.id,
+                            seq: seq.max(0) as u64,
+                            entry: Uuid::parse_str(&id).ok(),
+                            problem: format!("cannot be read, so it was altered: {e}"),
+                        });
+                        break;
+                    }
+                }
+            }
             if let Some(b) = verify_chain(info.id, &entries, Some((info.head_seq, &head_hash))) {
-                findings.push(finding(b));
+                // A break before the unreadable entry is the first one.
+                let first = match unreadable {
+                    Some(u) if u.seq <= b.seq => u,
+                    _ => b,
+                };
+                findings.push(finding(first));
+                continue;
+            }
+            if let Some(u) = unreadable {
+                findings.push(finding(u));
                 continue;
             }
             // The chain holds; the stored projection must equal a fresh fold.
