@@ -22,6 +22,47 @@ pub struct Ctx {
     pub currency: String,
 }
 
+/// The user's time zone: TZ, else /etc/localtime. Reads the one zone file it
+/// needs (jiff's own lookup scans the whole zoneinfo tree, a millisecond of a
+/// capture that should take a few); falls back to jiff where that fails.
+pub fn local_time_zone() -> TimeZone {
+    const ZONEINFO: &str = "/usr/share/zoneinfo";
+    let from_file = |name: &str, path: &std::path::Path| {
+        std::fs::read(path)
+            .ok()
+            .and_then(|bytes| TimeZone::tzif(name, &bytes).ok())
+    };
+    if let Ok(tz) = std::env::var("TZ") {
+        let tz = tz.trim_start_matches(':');
+        if tz.is_empty() || tz == "UTC" {
+            return TimeZone::UTC;
+        }
+        let safe = !tz.contains("..")
+            && tz
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c));
+        if safe && let Some(z) = from_file(tz, &std::path::Path::new(ZONEINFO).join(tz)) {
+            return z;
+        }
+        return TimeZone::get(tz)
+            .or_else(|_| TimeZone::posix(tz))
+            .unwrap_or(TimeZone::UTC);
+    }
+    if let Ok(target) = std::fs::read_link("/etc/localtime") {
+        let name = target
+            .to_string_lossy()
+            .split("zoneinfo/")
+            .nth(1)
+            .map(str::to_string);
+        if let Some(name) = name
+            && let Some(z) = from_file(&name, std::path::Path::new("/etc/localtime"))
+        {
+            return z;
+        }
+    }
+    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+}
+
 /// Where the database lives unless told otherwise.
 pub fn default_db_path() -> Result<PathBuf> {
     let base = dirs::data_dir()
@@ -67,7 +108,7 @@ impl Ctx {
                     .hint("check the path and its permissions, or choose another with --db PATH"),
                     other => CliError::from(other),
                 })?;
-        let tz = TimeZone::try_system().unwrap_or(TimeZone::UTC);
+        let tz = local_time_zone();
         // CASEFILE_NOW fixes the clock that relative dates are read against
         // (for reproducible scripts and tests); `recorded` is always the real time.
         let now = match std::env::var("CASEFILE_NOW") {

@@ -412,7 +412,7 @@ pub fn case_view(
                 "  #{} {} {}{}\n",
                 n.origin.seq,
                 when(n.origin.at, tz),
-                truncate(&one_line(&n.text), 100),
+                truncate(&one_line(&n.preview), 100),
                 tags(&n.origin)
             ));
         }

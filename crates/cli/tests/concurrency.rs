@@ -59,7 +59,7 @@ fn concurrent_writers_and_readers_lose_nothing() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| n["text"].as_str().unwrap().to_string())
+        .map(|n| n["preview"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(notes.len(), writers * per_writer, "every note once");
     notes.sort();

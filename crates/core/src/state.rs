@@ -196,7 +196,23 @@ pub struct Reference {
 pub struct NoteItem {
     pub origin: Origin,
     pub contact: Option<Uuid>,
-    pub text: String,
+    /// The start of the note. The whole text stays in the journal (timeline,
+    /// search, export); the state keeps what views show, so it stays small
+    /// and each append rewrites little.
+    pub preview: String,
+    /// The note's full length in characters.
+    pub chars: usize,
+}
+
+/// How much of a note the state keeps.
+pub const NOTE_PREVIEW: usize = 280;
+
+fn preview(text: &str) -> String {
+    let mut p: String = text.chars().take(NOTE_PREVIEW).collect();
+    if text.chars().count() > NOTE_PREVIEW {
+        p.push('…');
+    }
+    p
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -410,7 +426,8 @@ impl CaseState {
             Event::NoteAdded { contact, text } => self.notes.push(NoteItem {
                 origin: o,
                 contact: *contact,
-                text: text.clone(),
+                preview: preview(text),
+                chars: text.chars().count(),
             }),
             Event::HoldStarted { contact } => self.contact_mut(*contact)?.holds.push(Hold {
                 start: e.at,

@@ -260,6 +260,21 @@ fn impossible_entries_are_refused_with_reasons() {
         },
     ));
     assert_eq!(CaseState::fold(&sealed(case, d)).unwrap().notes.len(), 1);
+    // The state keeps a preview of long notes; the journal keeps the text.
+    let mut d = drafts.clone();
+    let long = "é".repeat(1000);
+    d.push(Draft::new(
+        t("04T00:00"),
+        Event::NoteAdded {
+            contact: None,
+            text: long.clone(),
+        },
+    ));
+    let s = CaseState::fold(&sealed(case, d)).unwrap();
+    assert_eq!(
+        (s.notes[0].chars, s.notes[0].preview.chars().count()),
+        (1000, state::NOTE_PREVIEW + 1)
+    );
     // A journal must start with the opening.
     assert!(matches!(
         CaseState::fold(&base[1..]).unwrap_err().1,

@@ -610,7 +610,7 @@ mod tests {
         r.keys("r\n");
         assert!(r.m.message.as_deref().unwrap().contains("Type something"));
         r.keys("\u{1b}nhello\u{8}\u{8}p\n");
-        assert_eq!(r.m.state.notes[0].text, "help");
+        assert_eq!(r.m.state.notes[0].preview, "help");
         assert_eq!(r.entries.len(), before + 1);
     }
 

@@ -1,0 +1,81 @@
+"""Prints bench results as a table: figure, value, anchor, ratio, how to reproduce.
+
+With --record, writes the whole BENCHMARKS.md, machine included."""
+import json
+import platform
+import subprocess
+import sys
+from datetime import date
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+
+
+def fmt(v, unit):
+    return f"{v:.2f} {unit}" if v < 100 else f"{v:.0f} {unit}"
+
+
+def table():
+    out = ["| figure | casefile | anchor | anchor value | ratio | reproduce |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['figure']} | {fmt(r['value'], r['unit'])} | {r['anchor']} | {fmt(r['anchor_value'], r['unit'])} | {r['ratio']:.2f}x | `{r['reproduce']}` |")
+    return "\n".join(out)
+
+
+def growth():
+    by = {r["figure"]: r["value"] for r in rows}
+    out = []
+    for cmd in ["list", "due", "show", "brief", "timeline", "search"]:
+        sizes = sorted(
+            (int(k.split("(")[1].split()[0]), v) for k, v in by.items() if k.startswith(cmd + " (") and "entries" in k
+        )
+        if len(sizes) >= 2:
+            (s0, v0), (s1, v1) = sizes[0], sizes[-1]
+            out.append(f"| {cmd} | {s0:,} → {s1:,} entries | {v0:.2f} ms → {v1:.2f} ms | {v1 / v0:.2f}x |")
+    if not out:
+        return ""
+    return "\n".join(["| command | sizes | time | growth |", "|---|---|---|---|"] + out)
+
+
+if "--record" not in sys.argv:
+    print(table())
+    g = growth()
+    if g:
+        print()
+        print(g)
+    sys.exit(0)
+
+cpu = subprocess.run(["sh", "-c", "lscpu | grep 'Model name' | cut -d: -f2"], capture_output=True, text=True).stdout.strip()
+mem = subprocess.run(["sh", "-c", "free -h | awk '/Mem:/ {print $2}'"], capture_output=True, text=True).stdout.strip()
+cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+print(f"""# Benchmarks
+
+Each figure is casefile beside a named anchor, run on the same data in the same
+run; the ratio is casefile's time (or memory) over the anchor's. Reads are
+anchored on the raw SQL that fetches the same rows from the same file in the
+sqlite3 shell (the practical floor of a process that opens the database);
+capture on the sqlite3 shell inserting one row into a WAL database with
+`synchronous=FULL` (the same durability as casefile) and on Taskwarrior's
+`task add`, a tool people use for quick capture.
+
+Recorded {date.today().isoformat()} on {cores} cores ({cpu or platform.processor()}), {mem} memory,
+{platform.system()} {platform.release()}. Times are hyperfine means.
+
+Reproduce everything: `RECORD=1 bash bench/run.sh` (quicker: `SIZES="1000:10" bash bench/run.sh`).
+The journals come from `cargo run --release -p casefile --example gen_journal -- --db PATH --entries N --cases M --seed 42`,
+with note text from the CFPB narratives in `shared/data/cfpb/`.
+
+## Results
+
+{table()}
+
+## Growth from the smallest to the largest journal
+
+{growth()}
+
+## Targets
+
+- Capture within 2x of the sqlite3 floor and faster than `task add`.
+- Every read at 1M entries within 3x of its raw-SQL floor.
+- Growth from 1k to 1M entries no worse than logarithmic for list, due and brief.
+- Max RSS under 20 MB for capture.
+""")

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# casefile's benchmarks: every figure beside its anchor, as a ratio.
+#
+#   bash bench/run.sh            # all sizes (1k, 100k, 1M entries)
+#   SIZES="1000:10" bash bench/run.sh     # entries:cases pairs, quicker
+#   RECORD=1 bash bench/run.sh   # also rewrite BENCHMARKS.md with the results
+#
+# Needs hyperfine, sqlite3, taskwarrior and GNU time (installed from Debian's
+# packages when missing and run as root). Not part of the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${SIZES:-"1000:10 100000:1000 1000000:10000"}
+OUT=${OUT:-target/bench}
+RUNS=${RUNS:-20}
+mkdir -p "$OUT"
+rm -f "$OUT"/*.json "$OUT"/results.jsonl
+
+need=()
+command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v sqlite3 >/dev/null || need+=(sqlite3)
+command -v task >/dev/null || need+=(taskwarrior)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+fi
+
+cargo build --release -q -p casefile --bin casefile --example gen_journal --example console_bench
+BIN=$PWD/target/release/casefile
+GEN=$PWD/target/release/examples/gen_journal
+NARR=${NARRATIVES:-../shared/data/cfpb/narratives-by-product.csv}
+
+# One hyperfine figure: NAME, ANCHOR-NAME, CASEFILE-COMMAND, ANCHOR-COMMAND.
+figure() {
+  local name=$1 anchor=$2 ours=$3 theirs=$4 slug
+  slug=$(echo "$name" | tr -c 'a-zA-Z0-9' '_')
+  hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/$slug.json" -n casefile "$ours" -n anchor "$theirs" >/dev/null
+  python3 - "$OUT/$slug.json" "$name" "$anchor" "$ours" "$theirs" >>"$OUT/results.jsonl" <<'PY'
+import json, sys
+data = json.load(open(sys.argv[1]))["results"]
+ours, theirs = data[0]["mean"] * 1000, data[1]["mean"] * 1000
+print(json.dumps({"figure": sys.argv[2], "value": ours, "unit": "ms", "anchor": sys.argv[3], "anchor_value": theirs,
+                  "ratio": ours / theirs, "reproduce": f"hyperfine -N '{sys.argv[4]}' '{sys.argv[5]}'"}))
+PY
+}
+
+# Peak memory of one command, in KB, beside the sqlite3 shell running its anchor.
+rss() {
+  local name=$1 ours=$2 theirs=$3 a b
+  a=$( { /usr/bin/time -f "%M" bash -c "$ours >/dev/null" ; } 2>&1 | tail -1)
+  b=$( { /usr/bin/time -f "%M" bash -c "$theirs >/dev/null" ; } 2>&1 | tail -1)
+  python3 -c "import json,sys; print(json.dumps({'figure': sys.argv[1], 'value': int(sys.argv[2])/1024, 'unit': 'MB', 'anchor': 'sqlite3 shell, same query', 'anchor_value': int(sys.argv[3])/1024, 'ratio': int(sys.argv[2])/int(sys.argv[3]), 'reproduce': '/usr/bin/time -f %M ' + sys.argv[4]}))" "$name" "$a" "$b" "$ours" >>"$OUT/results.jsonl"
+}
+
+export TZ=UTC
+for size in $SIZES; do
+  entries=${size%%:*}; cases=${size##*:}
+  db=$OUT/journal-$entries.db
+  if [ ! -f "$db" ]; then
+    echo "generating $entries entries in $cases cases..." >&2
+    "$GEN" --db "$db" --entries "$entries" --cases "$cases" --seed 42 --narratives "$NARR" >/dev/null
+  fi
+  export CASEFILE_DB=$db
+  label="$entries entries"
+  q() { echo "sqlite3 $db \"$1\""; }
+  due_until="(CAST(strftime('%s','now') AS INTEGER) + 7*86400) * 1000"
+  figure "list ($label)" "raw SQL in sqlite3" "$BIN list" "$(q "SELECT c.handle, c.status, co.name, c.title, c.last_ms, c.next_due_ms FROM cases c LEFT JOIN companies co ON co.id = c.company ORDER BY c.last_ms DESC;")"
+  figure "due ($label)" "raw SQL in sqlite3" "$BIN due" "$(q "SELECT c.handle, d.kind, d.what, c.title, d.due FROM due_items d JOIN cases c ON c.id = d.case_id WHERE d.due_ms <= $due_until ORDER BY d.due_ms;")"
+  figure "show ($label)" "raw SQL in sqlite3" "$BIN show 1" "$(q "SELECT state FROM cases WHERE handle = 1;")"
+  figure "brief ($label)" "raw SQL in sqlite3" "$BIN brief 1" "$(q "SELECT c.state, co.state FROM cases c LEFT JOIN companies co ON co.id = c.company WHERE c.handle = 1;")"
+  figure "timeline ($label)" "raw SQL in sqlite3" "$BIN timeline 1" "$(q "SELECT seq, at, event FROM entries WHERE stream = (SELECT id FROM cases WHERE handle = 1) ORDER BY seq;")"
+  figure "search ($label)" "raw SQL in sqlite3" "$BIN search refund" "$(q "SELECT e.stream, e.seq, e.event FROM entry_text t JOIN entries e ON e.stream = t.stream AND e.seq = t.seq WHERE entry_text MATCH '\"refund\"' ORDER BY rank LIMIT 20;")"
+  last_db=$db
+done
+
+# Peak memory at the largest size.
+export CASEFILE_DB=$last_db
+for cmd in "list" "due" "show 1" "brief 1" "timeline 1" "search refund"; do
+  rss "max RSS: $cmd (largest journal)" "$BIN $cmd" "sqlite3 $last_db 'SELECT count(*) FROM entries;'"
+done
+
+# Capture: one note, the whole process, durable commit included.
+cap=$OUT/capture
+rm -rf "$cap"; mkdir -p "$cap/task"
+cp "$OUT/journal-$(echo "$SIZES" | awk '{print $1}' | cut -d: -f1).db" "$cap/casefile.db"
+sqlite3 "$cap/floor.db" "PRAGMA journal_mode=WAL; CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);" >/dev/null
+printf 'data.location=%s\nconfirmation=off\nverbose=nothing\nhooks=off\nnews.version=2.6.2\n' "$cap/task" >"$cap/taskrc"
+export CASEFILE_DB=$cap/casefile.db TASKRC=$cap/taskrc
+note="The rep said the refund was approved and will post in five days"
+figure "capture: casefile note" "sqlite3 shell: one INSERT, WAL, synchronous=FULL" "$BIN note 1 '$note'" "sqlite3 $cap/floor.db \"PRAGMA synchronous=FULL; INSERT INTO notes (body) VALUES ('$note');\""
+figure "capture: casefile note vs Taskwarrior" "task add (Taskwarrior $(task --version 2>/dev/null | head -1))" "$BIN note 1 '$note'" "task add '$note'"
+rss "max RSS: capture (casefile note)" "$BIN note 1 '$note'" "sqlite3 $cap/floor.db \"PRAGMA synchronous=FULL; INSERT INTO notes (body) VALUES ('$note');\""
+
+# The call console, in process.
+target/release/examples/console_bench 500 | while read -r line; do echo "$line" | python3 -c "import json,sys; d=json.load(sys.stdin); d['reproduce']='cargo run --release -p casefile --example console_bench -- 500'; print(json.dumps(d))"; done >>"$OUT/results.jsonl"
+
+python3 bench/report.py "$OUT/results.jsonl" | tee "$OUT/table.md"
+if [ "${RECORD:-0}" = 1 ]; then
+  python3 bench/report.py "$OUT/results.jsonl" --record > BENCHMARKS.md
+  echo "wrote BENCHMARKS.md" >&2
+fi
