@@ -140,8 +140,18 @@ pub fn normalize_company_name(name: &str) -> String {
     if words.first().is_some_and(|w| w == "the") && words.len() > 1 {
         words.remove(0);
     }
-    while words.len() > 1 && words.last().is_some_and(|w| SUFFIXES.contains(&w.as_str())) {
-        words.pop();
+    // Legal forms come off the end, with what joined them ("& Company",
+    // "National Association"), as often as they stack up.
+    while words.len() > 1 {
+        let n = words.len();
+        let last = words[n - 1].as_str();
+        if SUFFIXES.contains(&last) || last == "&" || last == "and" {
+            words.pop();
+        } else if last == "association" && n > 2 && words[n - 2] == "national" {
+            words.truncate(n - 2);
+        } else {
+            break;
+        }
     }
     words.join(" ")
 }
@@ -262,6 +272,11 @@ mod tests {
         assert_eq!(n("The Home Depot"), "home depot");
         assert_eq!(n("AT&T"), "at&t");
         assert_eq!(n("Co"), "co");
+        assert_eq!(n("WELLS FARGO & COMPANY"), "wells fargo");
+        assert_eq!(n("JPMORGAN CHASE & CO."), "jpmorgan chase");
+        assert_eq!(n("BANK OF AMERICA, NATIONAL ASSOCIATION"), "bank of america");
+        assert_eq!(n("CITIBANK, N.A."), "citibank");
+        assert_eq!(n("Navient Solutions, LLC."), "navient solutions");
         assert_eq!(n("  Société Générale SA "), "société générale");
     }
 }

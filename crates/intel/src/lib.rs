@@ -1,0 +1,666 @@
+//! Company intelligence from the US CFPB Consumer Complaint Database: a
+//! streaming import of its CSV exports (by header name, any known variant),
+//! a company scorecard, and complaints like a case's own.
+//!
+//! The data lives in its own SQLite file beside the journal; an import never
+//! touches the journal. Everything here can be rebuilt by importing again.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use casefile_core::normalize_company_name;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntelError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("this does not look like a CFPB complaints export: it has no {missing} column (its first line has: {found})")]
+    NotCfpb { missing: String, found: String },
+    #[error("the file cannot be read as CSV: {0}")]
+    NotCsv(String),
+    #[error("complaint data error: {0}")]
+    Engine(String),
+}
+
+fn engine(e: rusqlite::Error) -> IntelError {
+    IntelError::Engine(e.to_string())
+}
+
+pub type Result<T, E = IntelError> = std::result::Result<T, E>;
+
+/// The columns casefile reads, each with the header names it is known by
+/// (the website export, the API's snake_case names), compared without case,
+/// spaces or punctuation.
+const FIELDS: &[(&str, &[&str])] = &[
+    ("Complaint ID", &["complaintid", "id"]),
+    ("Company", &["company", "companyname"]),
+    ("Date received", &["datereceived"]),
+    ("Product", &["product"]),
+    ("Sub-product", &["subproduct"]),
+    ("Issue", &["issue"]),
+    ("Sub-issue", &["subissue"]),
+    ("Consumer complaint narrative", &["consumercomplaintnarrative", "complaintwhathappened", "narrative"]),
+    ("Company public response", &["companypublicresponse"]),
+    ("State", &["state"]),
+    ("ZIP code", &["zipcode", "zip"]),
+    ("Tags", &["tags"]),
+    ("Consumer consent provided?", &["consumerconsentprovided"]),
+    ("Submitted via", &["submittedvia"]),
+    ("Date sent to company", &["datesenttocompany"]),
+    ("Company response to consumer", &["companyresponsetoconsumer", "companyresponse"]),
+    ("Timely response?", &["timelyresponse", "timely"]),
+    ("Consumer disputed?", &["consumerdisputed"]),
+];
+
+fn squash(h: &str) -> String {
+    h.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
+/// One row that could not be imported, by its line in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BadRow {
+    pub line: u64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Known columns found, by their usual name.
+    pub columns_used: Vec<String>,
+    /// Headers in the file that casefile does not read.
+    pub columns_ignored: Vec<String>,
+    /// Known columns the file lacks (a subset export).
+    pub columns_missing: Vec<String>,
+    pub rows: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub bad: u64,
+    /// The first bad rows, with line numbers.
+    pub bad_rows: Vec<BadRow>,
+}
+
+/// A complaint as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Complaint {
+    pub id: i64,
+    pub received: Option<String>,
+    pub product: Option<String>,
+    pub sub_product: Option<String>,
+    pub issue: Option<String>,
+    pub sub_issue: Option<String>,
+    pub narrative: Option<String>,
+    pub public_response: Option<String>,
+    pub company: String,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub tags: Option<String>,
+    pub consent: Option<String>,
+    pub via: Option<String>,
+    pub sent: Option<String>,
+    pub response: Option<String>,
+    pub timely: Option<bool>,
+    pub disputed: Option<bool>,
+}
+
+/// `2020-03-18`, `03/18/2020`, `3/18/20`, `2020-03-18T12:00:00-05:00` as `2020-03-18`.
+pub fn parse_date(s: &str) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let head = s.split(['T', ' ']).next().unwrap_or(s);
+    if let Ok(d) = head.parse::<jiff::civil::Date>() {
+        return Some(d.to_string());
+    }
+    let parts: Vec<&str> = head.split('/').collect();
+    if parts.len() == 3 {
+        let (m, d, y) = (parts[0].parse::<i8>().ok()?, parts[1].parse::<i8>().ok()?, parts[2].parse::<i16>().ok()?);
+        let y = match y {
+            0..=39 => 2000 + y,
+            40..=99 => 1900 + y,
+            y => y,
+        };
+        return jiff::civil::Date::new(y, m, d).ok().map(|d| d.to_string());
+    }
+    None
+}
+
+/// `Yes`/`No`, `1`/`0`, `true`/`false`; `N/A` and blanks are unknown.
+pub fn parse_flag(s: &str) -> std::result::Result<Option<bool>, ()> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "yes" | "y" | "1" | "true" => Ok(Some(true)),
+        "no" | "n" | "0" | "false" => Ok(Some(false)),
+        "" | "n/a" | "na" | "none" => Ok(None),
+        _ => Err(()),
+    }
+}
+
+pub struct Intel {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS complaints (
+    id INTEGER PRIMARY KEY,
+    received TEXT, product TEXT, sub_product TEXT, issue TEXT, sub_issue TEXT,
+    narrative TEXT, public_response TEXT,
+    company TEXT NOT NULL, company_norm TEXT NOT NULL,
+    state TEXT, zip TEXT, tags TEXT, consent TEXT, via TEXT, sent TEXT,
+    response TEXT, timely INTEGER, disputed INTEGER
+);
+CREATE INDEX IF NOT EXISTS complaints_by_company ON complaints (company_norm, product);
+CREATE VIRTUAL TABLE IF NOT EXISTS complaint_text USING fts5(
+    narrative, issue, product, content = 'complaints', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS complaint_vocab USING fts5vocab(complaint_text, 'row');
+CREATE TRIGGER IF NOT EXISTS complaints_ai AFTER INSERT ON complaints BEGIN
+    INSERT INTO complaint_text (rowid, narrative, issue, product) VALUES (new.id, new.narrative, new.issue, new.product);
+END;
+CREATE TRIGGER IF NOT EXISTS complaints_ad AFTER DELETE ON complaints BEGIN
+    INSERT INTO complaint_text (complaint_text, rowid, narrative, issue, product) VALUES ('delete', old.id, old.narrative, old.issue, old.product);
+END;
+CREATE TRIGGER IF NOT EXISTS complaints_au AFTER UPDATE ON complaints BEGIN
+    INSERT INTO complaint_text (complaint_text, rowid, narrative, issue, product) VALUES ('delete', old.id, old.narrative, old.issue, old.product);
+    INSERT INTO complaint_text (rowid, narrative, issue, product) VALUES (new.id, new.narrative, new.issue, new.product);
+END;
+PRAGMA user_version = 1;
+";
+
+/// Reads through to `inner`, telling `progress` how many bytes have passed.
+struct Counted<'a, R> {
+    inner: R,
+    seen: u64,
+    progress: &'a mut dyn FnMut(u64),
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen += n as u64;
+        (self.progress)(self.seen);
+        Ok(n)
+    }
+}
+
+/// Rows written per transaction during an import.
+const BATCH: u64 = 20_000;
+
+impl Intel {
+    pub fn open(path: &Path) -> Result<Intel> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| IntelError::Engine(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path).map_err(engine)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(engine)?;
+        // Derived data that an import can rebuild: WAL, and a lighter sync.
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;").map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                IntelError::Engine(format!("{} is not a complaints database", path.display()))
+            }
+            other => engine(other),
+        })?;
+        conn.execute_batch(SCHEMA).map_err(engine)?;
+        Ok(Intel { conn })
+    }
+
+    pub fn count(&self) -> Result<u64> {
+        self.conn.query_row("SELECT count(*) FROM complaints", [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(engine)
+    }
+
+    /// Streams a CSV export into the database, by header name. Rows are
+    /// keyed by Complaint ID: importing again, or a newer export, updates them.
+    pub fn import(&self, reader: impl Read, progress: &mut dyn FnMut(u64)) -> Result<ImportReport> {
+        let counted = Counted { inner: reader, seen: 0, progress };
+        let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(counted);
+        let headers = match csv.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return Err(IntelError::NotCsv(e.to_string())),
+        };
+        if headers.is_empty() || (headers.len() == 1 && headers[0].trim().is_empty()) {
+            return Err(IntelError::Empty);
+        }
+        let mut report = ImportReport::default();
+        let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            let key = squash(h);
+            match FIELDS.iter().find(|(_, names)| names.contains(&key.as_str())) {
+                Some((name, _)) if !index.contains_key(name) => {
+                    index.insert(name, i);
+                    report.columns_used.push(name.to_string());
+                }
+                _ => report.columns_ignored.push(h.to_string()),
+            }
+        }
+        for (name, _) in FIELDS {
+            if !index.contains_key(name) {
+                report.columns_missing.push(name.to_string());
+            }
+        }
+        for required in ["Complaint ID", "Company"] {
+            if !index.contains_key(required) {
+                let found: Vec<String> = headers.iter().take(8).map(|h| format!("{:?}", h.chars().take(40).collect::<String>())).collect();
+                return Err(IntelError::NotCfpb { missing: format!("'{required}'"), found: found.join(", ") });
+            }
+        }
+
+        // Batches of rows per transaction; an import cut short keeps whole
+        // batches, and importing again fills in the rest.
+        let conn = &self.conn;
+        conn.execute_batch("BEGIN").map_err(engine)?;
+        let mut in_batch = 0;
+        let mut record = csv::StringRecord::new();
+        loop {
+            match csv.read_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    report.bad += 1;
+                    if report.bad_rows.len() < 50 {
+                        report.bad_rows.push(BadRow { line, reason: csv_reason(&e) });
+                    }
+                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                        let _ = conn.execute_batch("COMMIT");
+                        return Err(IntelError::NotCsv(e.to_string()));
+                    }
+                    continue;
+                }
+            }
+            report.rows += 1;
+            let line = record.position().map_or(0, |p| p.line());
+            match row(&record, &index) {
+                Ok(c) => {
+                    match upsert(conn, &c).map_err(engine)? {
+                        Upsert::Inserted => report.inserted += 1,
+                        Upsert::Updated => report.updated += 1,
+                        Upsert::Unchanged => report.unchanged += 1,
+                    }
+                }
+                Err(reason) => {
+                    report.bad += 1;
+                    if report.bad_rows.len() < 50 {
+                        report.bad_rows.push(BadRow { line, reason });
+                    }
+                }
+            }
+            in_batch += 1;
+            if in_batch >= BATCH {
+                conn.execute_batch("COMMIT; BEGIN").map_err(engine)?;
+                in_batch = 0;
+            }
+        }
+        conn.execute_batch("COMMIT").map_err(engine)?;
+        Ok(report)
+    }
+}
+
+fn csv_reason(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!("it has {len} fields where the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { .. } => "it is not valid UTF-8 text".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn row(r: &csv::StringRecord, index: &BTreeMap<&str, usize>) -> std::result::Result<Complaint, String> {
+    let get = |name: &str| index.get(name).and_then(|&i| r.get(i)).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let id_text = get("Complaint ID").ok_or("it has no Complaint ID")?;
+    let id: i64 = id_text.parse().map_err(|_| format!("its Complaint ID '{id_text}' is not a number"))?;
+    let company = get("Company").ok_or("it names no company")?;
+    let date = |name: &str| -> std::result::Result<Option<String>, String> {
+        match get(name) {
+            None => Ok(None),
+            Some(v) => parse_date(&v).map(Some).ok_or_else(|| format!("its {name} '{v}' is not a date")),
+        }
+    };
+    let flag = |name: &str| -> std::result::Result<Option<bool>, String> {
+        match get(name) {
+            None => Ok(None),
+            Some(v) => parse_flag(&v).map_err(|_| format!("its {name} '{v}' is not yes or no")),
+        }
+    };
+    Ok(Complaint {
+        id,
+        received: date("Date received")?,
+        product: get("Product"),
+        sub_product: get("Sub-product"),
+        issue: get("Issue"),
+        sub_issue: get("Sub-issue"),
+        narrative: get("Consumer complaint narrative"),
+        public_response: get("Company public response"),
+        company,
+        state: get("State"),
+        zip: get("ZIP code"),
+        tags: get("Tags"),
+        consent: get("Consumer consent provided?"),
+        via: get("Submitted via"),
+        sent: date("Date sent to company")?,
+        response: get("Company response to consumer"),
+        timely: flag("Timely response?")?,
+        disputed: flag("Consumer disputed?")?,
+    })
+}
+
+enum Upsert {
+    Inserted,
+    Updated,
+    Unchanged,
+}
+
+fn upsert(tx: &Connection, c: &Complaint) -> rusqlite::Result<Upsert> {
+    let values = params![
+        c.id,
+        c.received,
+        c.product,
+        c.sub_product,
+        c.issue,
+        c.sub_issue,
+        c.narrative,
+        c.public_response,
+        c.company,
+        normalize_company_name(&c.company),
+        c.state,
+        c.zip,
+        c.tags,
+        c.consent,
+        c.via,
+        c.sent,
+        c.response,
+        c.timely,
+        c.disputed
+    ];
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO complaints (id, received, product, sub_product, issue, sub_issue, narrative, public_response, company, company_norm,
+             state, zip, tags, consent, via, sent, response, timely, disputed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        )?
+        .execute(values)?;
+    if inserted == 1 {
+        return Ok(Upsert::Inserted);
+    }
+    // Already there: update only if something changed, so the text index is touched only then.
+    let updated = tx
+        .prepare_cached(
+            "UPDATE complaints SET received = ?2, product = ?3, sub_product = ?4, issue = ?5, sub_issue = ?6, narrative = ?7, public_response = ?8,
+             company = ?9, company_norm = ?10, state = ?11, zip = ?12, tags = ?13, consent = ?14, via = ?15, sent = ?16, response = ?17, timely = ?18, disputed = ?19
+             WHERE id = ?1 AND (received, product, sub_product, issue, sub_issue, narrative, public_response, company, state, zip, tags, consent, via, sent, response, timely, disputed)
+                 IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        )?
+        .execute(values)?;
+    Ok(if updated == 1 { Upsert::Updated } else { Upsert::Unchanged })
+}
+
+/// A count with its share of the whole.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Share {
+    pub name: String,
+    pub count: u64,
+    pub percent: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scorecard {
+    /// The company's name as the complaints spell it most often.
+    pub company: String,
+    /// Every spelling that matched.
+    pub names: Vec<String>,
+    pub complaints: u64,
+    pub with_narrative: u64,
+    pub products: Vec<Share>,
+    pub issues: Vec<Share>,
+    pub responses: Vec<Share>,
+    /// Share closed with monetary relief.
+    pub monetary_relief: f64,
+    pub non_monetary_relief: f64,
+    /// Of complaints whose timeliness is known.
+    pub timely: Option<f64>,
+    /// Of complaints whose dispute status is known.
+    pub disputed: Option<f64>,
+    pub by_year: Vec<(i32, u64)>,
+}
+
+/// What a lookup by name found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "match", rename_all = "snake_case")]
+pub enum Lookup {
+    Found(Box<Scorecard>),
+    /// Several companies begin with the name; the user must choose.
+    Ambiguous { candidates: Vec<String> },
+    NotFound,
+}
+
+fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { (part as f64) * 100.0 / (whole as f64) }
+}
+
+impl Intel {
+    /// Normalised company keys the name (and its aliases) match: exact first,
+    /// then companies whose name begins with it.
+    pub fn match_company(&self, names: &[String]) -> Result<std::result::Result<Vec<String>, Vec<String>>> {
+        let keys: Vec<String> = names.iter().map(|n| normalize_company_name(n)).filter(|k| !k.is_empty()).collect();
+        let mut exact = Vec::new();
+        for k in &keys {
+            let hit: Option<String> = self
+                .conn
+                .query_row("SELECT company_norm FROM complaints WHERE company_norm = ?1 LIMIT 1", [k], |r| r.get(0))
+                .optional()
+                .map_err(engine)?;
+            exact.extend(hit);
+        }
+        if !exact.is_empty() {
+            exact.sort();
+            exact.dedup();
+            return Ok(Ok(exact));
+        }
+        let mut prefixed: Vec<String> = Vec::new();
+        for k in &keys {
+            let like = format!("{} %", k.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let mut st = self.conn.prepare_cached("SELECT DISTINCT company_norm FROM complaints WHERE company_norm LIKE ?1 ESCAPE '\\' LIMIT 20").map_err(engine)?;
+            let rows = st.query_map([like], |r| r.get::<_, String>(0)).map_err(engine)?;
+            for r in rows {
+                prefixed.push(r.map_err(engine)?);
+            }
+        }
+        prefixed.sort();
+        prefixed.dedup();
+        match prefixed.len() {
+            0 => Ok(Ok(vec![])),
+            1 => Ok(Ok(prefixed)),
+            _ => Ok(Err(prefixed)),
+        }
+    }
+
+    pub fn company(&self, names: &[String]) -> Result<Lookup> {
+        let norms = match self.match_company(names)? {
+            Ok(n) if n.is_empty() => return Ok(Lookup::NotFound),
+            Ok(n) => n,
+            Err(candidates) => {
+                let mut shown = Vec::new();
+                for c in candidates {
+                    shown.push(self.display_name(&[c])?);
+                }
+                return Ok(Lookup::Ambiguous { candidates: shown });
+            }
+        };
+        Ok(Lookup::Found(Box::new(self.scorecard(&norms)?)))
+    }
+
+    fn display_name(&self, norms: &[String]) -> Result<String> {
+        let list = norms.iter().map(|_| "?").collect::<Vec<_>>().join(",");
+        self.conn
+            .query_row(
+                &format!("SELECT company FROM complaints WHERE company_norm IN ({list}) GROUP BY company ORDER BY count(*) DESC LIMIT 1"),
+                rusqlite::params_from_iter(norms),
+                |r| r.get(0),
+            )
+            .map_err(engine)
+    }
+
+    fn scorecard(&self, norms: &[String]) -> Result<Scorecard> {
+        let list = norms.iter().map(|_| "?").collect::<Vec<_>>().join(",");
+        let p = || rusqlite::params_from_iter(norms.iter());
+        let counts = |sql: &str| -> Result<Vec<(String, u64)>> {
+            let mut st = self.conn.prepare(sql).map_err(engine)?;
+            let rows = st.query_map(p(), |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_else(|| "(not given)".into()), r.get::<_, i64>(1)? as u64))).map_err(engine)?;
+            rows.map(|r| r.map_err(engine)).collect()
+        };
+        let total: u64 = self.conn.query_row(&format!("SELECT count(*) FROM complaints WHERE company_norm IN ({list})"), p(), |r| r.get::<_, i64>(0)).map_err(engine)? as u64;
+        let with_narrative: u64 = self
+            .conn
+            .query_row(&format!("SELECT count(*) FROM complaints WHERE company_norm IN ({list}) AND narrative IS NOT NULL"), p(), |r| r.get::<_, i64>(0))
+            .map_err(engine)? as u64;
+        let share = |v: Vec<(String, u64)>| v.into_iter().map(|(name, count)| Share { percent: pct(count, total), name, count }).collect::<Vec<_>>();
+        let products = share(counts(&format!("SELECT product, count(*) c FROM complaints WHERE company_norm IN ({list}) GROUP BY product ORDER BY c DESC, product LIMIT 10"))?);
+        let issues = share(counts(&format!("SELECT issue, count(*) c FROM complaints WHERE company_norm IN ({list}) GROUP BY issue ORDER BY c DESC, issue LIMIT 10"))?);
+        let responses = share(counts(&format!("SELECT response, count(*) c FROM complaints WHERE company_norm IN ({list}) GROUP BY response ORDER BY c DESC, response"))?);
+        let of = |name: &str| responses.iter().find(|s| s.name == name).map_or(0.0, |s| s.percent);
+        let known = |col: &str| -> Result<Option<f64>> {
+            let (yes, n): (i64, i64) = self
+                .conn
+                .query_row(&format!("SELECT coalesce(sum({col}), 0), count({col}) FROM complaints WHERE company_norm IN ({list})"), p(), |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(engine)?;
+            Ok((n > 0).then(|| pct(yes as u64, n as u64)))
+        };
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT CAST(substr(received, 1, 4) AS INTEGER) y, count(*) FROM complaints WHERE company_norm IN ({list}) AND received IS NOT NULL GROUP BY y ORDER BY y"))
+            .map_err(engine)?;
+        let by_year = st.query_map(p(), |r| Ok((r.get::<_, i64>(0)? as i32, r.get::<_, i64>(1)? as u64))).map_err(engine)?.collect::<rusqlite::Result<Vec<_>>>().map_err(engine)?;
+        let mut st = self.conn.prepare(&format!("SELECT DISTINCT company FROM complaints WHERE company_norm IN ({list}) ORDER BY company LIMIT 20")).map_err(engine)?;
+        let names = st.query_map(p(), |r| r.get::<_, String>(0)).map_err(engine)?.collect::<rusqlite::Result<Vec<_>>>().map_err(engine)?;
+        Ok(Scorecard {
+            company: self.display_name(norms)?,
+            names,
+            complaints: total,
+            with_narrative,
+            monetary_relief: of("Closed with monetary relief"),
+            non_monetary_relief: of("Closed with non-monetary relief"),
+            products,
+            issues,
+            responses,
+            timely: known("timely")?,
+            disputed: known("disputed")?,
+            by_year,
+        })
+    }
+}
+
+/// A complaint like the case's, with what the company did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Similar {
+    pub id: i64,
+    pub received: Option<String>,
+    pub company: String,
+    pub product: Option<String>,
+    pub issue: Option<String>,
+    pub response: Option<String>,
+    pub excerpt: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarReport {
+    /// The words the search used (the case's rarest ones).
+    pub words: Vec<String>,
+    pub matches: Vec<Similar>,
+    /// How the closest complaints (up to 100) were answered.
+    pub outcomes: Vec<Share>,
+}
+
+const STOP: &[&str] = &[
+    "the", "and", "for", "that", "this", "with", "was", "were", "have", "has", "had", "not", "but", "they", "them", "their", "from", "you", "your", "are", "been", "would", "could",
+    "should", "about", "after", "before", "into", "when", "what", "which", "there", "then", "than", "also", "just", "only", "very", "want", "wants", "get", "got", "did", "does",
+    "will", "can", "its", "our", "out", "over", "she", "him", "his", "her", "who", "all", "any", "one", "two", "xxxx", "xx",
+];
+
+impl Intel {
+    /// Complaints whose narratives resemble `text`, at `companies` if given.
+    pub fn similar(&self, text: &str, companies: Option<&[String]>, limit: usize) -> Result<SimilarReport> {
+        let mut words: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .filter(|w| w.chars().count() >= 3 && !STOP.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit()))
+            .collect();
+        words.sort();
+        words.dedup();
+        if words.is_empty() {
+            return Ok(SimilarReport { words, matches: vec![], outcomes: vec![] });
+        }
+        // Rare words find like complaints; common ones only slow the search.
+        let total: f64 = self.count()?.max(1) as f64;
+        let mut st = self.conn.prepare_cached("SELECT doc FROM complaint_vocab WHERE term = ?1").map_err(engine)?;
+        let mut scored: Vec<(i64, String)> = Vec::new();
+        for w in &words {
+            let df: Option<i64> = st.query_row([w], |r| r.get(0)).optional().map_err(engine)?;
+            if let Some(df) = df.filter(|&d| d > 0 && (d as f64) < total * 0.2) {
+                scored.push((df, w.clone()));
+            }
+        }
+        scored.sort();
+        let chosen: Vec<String> = scored.into_iter().take(8).map(|(_, w)| w).collect();
+        if chosen.is_empty() {
+            return Ok(SimilarReport { words: chosen, matches: vec![], outcomes: vec![] });
+        }
+        let query = chosen.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR ");
+        let filter = match companies {
+            Some(list) if !list.is_empty() => format!("AND c.company_norm IN ({})", list.iter().map(|_| "?").collect::<Vec<_>>().join(",")),
+            _ => String::new(),
+        };
+        let sql = format!(
+            "SELECT c.id, c.received, c.company, c.product, c.issue, c.response, coalesce(c.narrative, '')
+             FROM complaint_text t JOIN complaints c ON c.id = t.rowid
+             WHERE complaint_text MATCH ?1 {filter} ORDER BY bm25(complaint_text) LIMIT 100"
+        );
+        let mut params: Vec<String> = vec![query];
+        if let Some(list) = companies {
+            params.extend(list.iter().cloned());
+        }
+        let mut st = self.conn.prepare(&sql).map_err(engine)?;
+        let rows = st
+            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                let narrative: String = r.get(6)?;
+                Ok(Similar {
+                    id: r.get(0)?,
+                    received: r.get(1)?,
+                    company: r.get(2)?,
+                    product: r.get(3)?,
+                    issue: r.get(4)?,
+                    response: r.get(5)?,
+                    excerpt: excerpt(&narrative, &chosen),
+                })
+            })
+            .map_err(engine)?;
+        let all: Vec<Similar> = rows.collect::<rusqlite::Result<_>>().map_err(engine)?;
+        let mut tally: BTreeMap<String, u64> = BTreeMap::new();
+        for s in &all {
+            *tally.entry(s.response.clone().unwrap_or_else(|| "(not given)".into())).or_default() += 1;
+        }
+        let n = all.len() as u64;
+        let mut outcomes: Vec<Share> = tally.into_iter().map(|(name, count)| Share { percent: pct(count, n), name, count }).collect();
+        outcomes.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+        Ok(SimilarReport { words: chosen, matches: all.into_iter().take(limit).collect(), outcomes })
+    }
+}
+
+/// A sentence-sized piece of the narrative around the first matching word.
+fn excerpt(text: &str, words: &[String]) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lower = flat.to_lowercase();
+    let at = words.iter().filter_map(|w| lower.find(w.as_str())).min().unwrap_or(0);
+    let chars: Vec<char> = flat.chars().collect();
+    let pos = flat[..at.min(flat.len())].chars().count();
+    let start = pos.saturating_sub(60);
+    let end = (start + 220).min(chars.len());
+    let mut s: String = chars[start..end].iter().collect();
+    if start > 0 {
+        s = format!("…{s}");
+    }
+    if end < chars.len() {
+        s.push('…');
+    }
+    s
+}
