@@ -4,6 +4,7 @@
 #   bash bench/run.sh            # all sizes (1k, 100k, 1M entries)
 #   SIZES="1000:10" bash bench/run.sh     # entries:cases pairs, quicker
 #   RECORD=1 bash bench/run.sh   # also rewrite BENCHMARKS.md with the results
+#   INTEL_SIZES="10000 1000000 5000000" bash bench/run.sh   # complaint data sizes (default: 10k and 1M)
 #
 # Needs hyperfine, sqlite3, taskwarrior and GNU time (installed from Debian's
 # packages when missing and run as root). Not part of the test suite.
@@ -26,6 +27,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cargo build --release -q -p casefile --bin casefile --example gen_journal --example console_bench
+cargo build --release -q -p casefile-intel --example gen_cfpb
 BIN=$PWD/target/release/casefile
 GEN=$PWD/target/release/examples/gen_journal
 NARR=${NARRATIVES:-../shared/data/cfpb/narratives-by-product.csv}
@@ -93,6 +95,42 @@ rss "max RSS: capture (casefile note)" "$BIN note 1 '$note'" "sqlite3 $cap/floor
 
 # The call console, in process.
 target/release/examples/console_bench 500 | while read -r line; do echo "$line" | python3 -c "import json,sys; d=json.load(sys.stdin); d['reproduce']='cargo run --release -p casefile --example console_bench -- 500'; print(json.dumps(d))"; done >>"$OUT/results.jsonl"
+
+# Complaint data: import throughput, flat memory, scorecard and similar-complaint latency.
+INTEL_SIZES=${INTEL_SIZES:-"10000 1000000"}
+SAMPLE=${SAMPLE:-../shared/data/cfpb/complaints-sample.csv}
+for n in $INTEL_SIZES; do
+  dir=$OUT/intel-$n
+  mkdir -p "$dir"
+  [ -f "$dir/complaints.csv" ] || target/release/examples/gen_cfpb "$n" "$dir/complaints.csv" "$SAMPLE"
+  export CASEFILE_DB=$dir/journal.db CASEFILE_INTEL_DB=$dir/intel.db
+  if [ ! -f "$dir/intel.db" ]; then
+    rss "max RSS: intel import ($n rows)" "$BIN intel import $dir/complaints.csv" "sqlite3 $dir/plain-rss.db '.import --csv $dir/complaints.csv t'"
+    rm -f "$dir/plain-rss.db"
+  fi
+  [ -f "$dir/journal.db" ] || "$BIN" open "Mortgage escrow" --company "Wells Fargo" --problem "My mortgage escrow payment was misapplied and I was charged late fees" --resolution "Reverse the late fees of 90 dollars within 30 days" --fair yes --no-wizard >/dev/null 2>&1
+  figure "intel company scorecard ($n complaints)" "raw SQL in sqlite3 (count by product)" "$BIN intel company 'wells fargo'" "sqlite3 $dir/intel.db \"SELECT product, count(*) FROM complaints WHERE company_norm = 'wells fargo' GROUP BY product;\""
+  figure "intel similar complaints ($n complaints)" "raw SQL in sqlite3 (one FTS query)" "$BIN intel similar 1" "sqlite3 $dir/intel.db \"SELECT rowid FROM complaint_text WHERE complaint_text MATCH 'escrow OR misapplied' ORDER BY rank LIMIT 100;\""
+  last_intel=$dir
+done
+# Import throughput at the largest size, into a fresh file each run.
+n=$(echo "$INTEL_SIZES" | awk '{print $NF}')
+dir=$OUT/intel-$n
+RUNS_SAVED=$RUNS; RUNS=3
+hyperfine -N --runs 3 --export-json "$OUT/intel_import.json" \
+  --prepare "rm -f $dir/fresh.db $dir/fresh.db-wal $dir/fresh.db-shm $dir/plain.db" \
+  -n casefile "env CASEFILE_DB=$dir/j.db CASEFILE_INTEL_DB=$dir/fresh.db $BIN intel import $dir/complaints.csv" \
+  -n anchor "sqlite3 $dir/plain.db '.import --csv $dir/complaints.csv t'" >/dev/null
+python3 - "$OUT/intel_import.json" "$n" "$dir" >>"$OUT/results.jsonl" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["results"]
+n = int(sys.argv[2])
+ours, theirs = n / d[0]["mean"], n / d[1]["mean"]
+print(json.dumps({"figure": f"intel import throughput ({n:,} rows, text index included)", "value": ours / 1000, "unit": "k rows/s",
+                  "anchor": "sqlite3 shell .import into a plain table", "anchor_value": theirs / 1000, "ratio": ours / theirs,
+                  "reproduce": f"hyperfine -N 'casefile intel import {sys.argv[3]}/complaints.csv' \"sqlite3 plain.db '.import --csv {sys.argv[3]}/complaints.csv t'\""}))
+PY
+RUNS=$RUNS_SAVED
 
 python3 bench/report.py "$OUT/results.jsonl" | tee "$OUT/table.md"
 if [ "${RECORD:-0}" = 1 ]; then

@@ -186,6 +186,10 @@ Example:
     #[command(subcommand)]
     Company(CompanyCommand),
 
+    /// Public complaint data (the US CFPB database): import it, then see how a company answers complaints
+    #[command(subcommand)]
+    Intel(IntelCommand),
+
     /// Check every entry's hash chain and every stored view
     Verify,
     /// Rebuild every stored view from the journal
@@ -871,4 +875,31 @@ pub struct CallArgs {
     /// The number or address used
     #[arg(long)]
     pub via: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntelCommand {
+    /// Import a CFPB complaints CSV export (any size; read by header name)
+    #[command(
+        after_help = "Download an export from the CFPB Consumer Complaint Database (as CSV) and import it:\n  casefile intel import complaints.csv\nImporting again, or a newer export, updates complaints in place by Complaint ID.\nThe data goes to intel.db beside your journal (CASEFILE_INTEL_DB to move it); the journal is never touched."
+    )]
+    Import {
+        /// The CSV file; `-` reads standard input
+        file: PathBuf,
+    },
+    /// How a company answers complaints: counts by product and issue, responses, timeliness, disputes, by year
+    Company {
+        /// The company's name (forgiving: case, Inc./N.A./LLC, the first words alone)
+        name: String,
+    },
+    /// Complaints like a case's problem, with what the company did for them
+    Similar {
+        /// The case number, as `casefile list` shows it
+        case: String,
+        /// Search every company, not only the case's
+        #[arg(long)]
+        all_companies: bool,
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+    },
 }

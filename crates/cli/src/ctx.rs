@@ -14,6 +14,8 @@ use crate::error::{CliError, Exit, Result};
 
 pub struct Ctx {
     pub store: SqliteStore,
+    /// The journal's file.
+    pub db_path: PathBuf,
     pub tz: TimeZone,
     pub now: Timestamp,
     pub json: bool,
@@ -61,6 +63,16 @@ pub fn local_time_zone() -> TimeZone {
         }
     }
     TimeZone::try_system().unwrap_or(TimeZone::UTC)
+}
+
+/// The complaint data's file: CASEFILE_INTEL_DB, or intel.db beside the journal.
+pub fn intel_db_path(journal: &std::path::Path) -> PathBuf {
+    match std::env::var_os("CASEFILE_INTEL_DB") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => journal
+            .parent()
+            .map_or_else(|| PathBuf::from("intel.db"), |d| d.join("intel.db")),
+    }
 }
 
 /// Where the database lives unless told otherwise.
@@ -120,6 +132,7 @@ impl Ctx {
         };
         Ok(Ctx {
             store,
+            db_path: path.clone(),
             tz,
             now,
             json,

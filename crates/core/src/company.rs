@@ -274,7 +274,10 @@ mod tests {
         assert_eq!(n("Co"), "co");
         assert_eq!(n("WELLS FARGO & COMPANY"), "wells fargo");
         assert_eq!(n("JPMORGAN CHASE & CO."), "jpmorgan chase");
-        assert_eq!(n("BANK OF AMERICA, NATIONAL ASSOCIATION"), "bank of america");
+        assert_eq!(
+            n("BANK OF AMERICA, NATIONAL ASSOCIATION"),
+            "bank of america"
+        );
         assert_eq!(n("CITIBANK, N.A."), "citibank");
         assert_eq!(n("Navient Solutions, LLC."), "navient solutions");
         assert_eq!(n("  Société Générale SA "), "société générale");

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use casefile_intel::*;
 
 fn sample() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cfpb/complaints-sample.csv")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/cfpb/complaints-sample.csv")
 }
 
 fn fresh() -> (tempfile::TempDir, Intel) {
@@ -24,7 +25,15 @@ fn import_str(intel: &Intel, csv: &str) -> Result<ImportReport> {
 fn sample_rows() -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_path(sample()).unwrap();
     let headers = r.headers().unwrap().clone();
-    r.records().map(|rec| headers.iter().map(str::to_string).zip(rec.unwrap().iter().map(str::to_string)).collect()).collect()
+    r.records()
+        .map(|rec| {
+            headers
+                .iter()
+                .map(str::to_string)
+                .zip(rec.unwrap().iter().map(str::to_string))
+                .collect()
+        })
+        .collect()
 }
 
 #[test]
@@ -35,7 +44,11 @@ fn the_real_sample_imports_whole_and_again_changes_nothing() {
     let size = file.metadata().unwrap().len();
     let r = intel.import(file, &mut |n| last_progress = n).unwrap();
     let expected = sample_rows().len() as u64;
-    assert_eq!((r.rows, r.inserted, r.bad), (expected, expected, 0), "{r:?}");
+    assert_eq!(
+        (r.rows, r.inserted, r.bad),
+        (expected, expected, 0),
+        "{r:?}"
+    );
     assert_eq!(r.columns_used.len(), 18);
     assert!(r.columns_missing.is_empty() && r.columns_ignored.is_empty());
     assert_eq!(last_progress, size, "progress reaches the end of the file");
@@ -43,13 +56,23 @@ fn the_real_sample_imports_whole_and_again_changes_nothing() {
 
     // A narrative with embedded newlines comes through intact.
     let rows = sample_rows();
-    let with_newline = rows.iter().find(|r| r["Consumer complaint narrative"].contains('\n')).expect("a multi-line narrative");
+    let with_newline = rows
+        .iter()
+        .find(|r| r["Consumer complaint narrative"].contains('\n'))
+        .expect("a multi-line narrative");
     let id: i64 = with_newline["Complaint ID"].parse().unwrap();
-    let got = intel.similar(&with_newline["Consumer complaint narrative"], None, 5).unwrap();
+    let got = intel
+        .similar(&with_newline["Consumer complaint narrative"], None, 5)
+        .unwrap();
     assert_eq!(got.matches[0].id, id, "a narrative finds itself first");
 
-    let again = intel.import(std::fs::File::open(sample()).unwrap(), &mut |_| {}).unwrap();
-    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, expected));
+    let again = intel
+        .import(std::fs::File::open(sample()).unwrap(), &mut |_| {})
+        .unwrap();
+    assert_eq!(
+        (again.inserted, again.updated, again.unchanged),
+        (0, 0, expected)
+    );
     assert_eq!(intel.count().unwrap(), expected);
 }
 
@@ -60,7 +83,9 @@ fn a_newer_export_updates_in_place() {
     let r = import_str(&intel, "Complaint ID,Company,Company response to consumer\n1,Acme Bank,Closed with monetary relief\n2,Acme Bank,In progress\n3,Acme Bank,Closed\n").unwrap();
     assert_eq!((r.inserted, r.updated, r.unchanged), (1, 1, 1));
     assert_eq!(intel.count().unwrap(), 3);
-    let Lookup::Found(card) = intel.company(&["acme bank".into()]).unwrap() else { panic!() };
+    let Lookup::Found(card) = intel.company(&["acme bank".into()]).unwrap() else {
+        panic!()
+    };
     assert_eq!(card.complaints, 3);
     assert!((card.monetary_relief - 100.0 / 3.0).abs() < 0.01);
 }
@@ -74,10 +99,15 @@ fn subsets_and_variants_of_the_export_are_read_by_header_name() {
                Wells Fargo & Company,11,2020-03-19T12:00:00-05:00,0,,,y\n";
     let r = import_str(&intel, csv).unwrap();
     assert_eq!((r.inserted, r.bad), (2, 0), "{r:?}");
-    assert!(r.columns_used.contains(&"Consumer complaint narrative".to_string()));
+    assert!(
+        r.columns_used
+            .contains(&"Consumer complaint narrative".to_string())
+    );
     assert_eq!(r.columns_ignored, ["extra_column"]);
     assert!(r.columns_missing.contains(&"Product".to_string()));
-    let Lookup::Found(card) = intel.company(&["wells fargo".into()]).unwrap() else { panic!() };
+    let Lookup::Found(card) = intel.company(&["wells fargo".into()]).unwrap() else {
+        panic!()
+    };
     assert_eq!(card.complaints, 2);
     assert_eq!(card.timely, Some(50.0));
     assert_eq!(card.disputed, Some(0.0), "one known, not disputed");
@@ -98,10 +128,16 @@ fn broken_rows_are_reported_by_line_and_the_rest_goes_in() {
                6,Acme,2020-01-06,perhaps\n\
                7,Acme,2020-01-07,No\n";
     let r = import_str(&intel, csv).unwrap();
-    assert_eq!((r.inserted, r.bad), (2, 5), "{r:?}");
+    assert_eq!((r.rows, r.inserted, r.bad), (7, 2, 5), "{r:?}");
     let lines: Vec<u64> = r.bad_rows.iter().map(|b| b.line).collect();
     assert_eq!(lines, [3, 4, 5, 6, 7]);
-    assert!(r.bad_rows[0].reason.contains("5 fields where the header has 4"), "{:?}", r.bad_rows[0]);
+    assert!(
+        r.bad_rows[0]
+            .reason
+            .contains("5 fields where the header has 4"),
+        "{:?}",
+        r.bad_rows[0]
+    );
     assert!(r.bad_rows[1].reason.contains("'three' is not a number"));
     assert!(r.bad_rows[2].reason.contains("not a date"));
     assert!(r.bad_rows[3].reason.contains("names no company"));
@@ -114,52 +150,103 @@ fn empty_and_foreign_files_are_refused_with_reasons() {
     assert!(matches!(import_str(&intel, ""), Err(IntelError::Empty)));
     let header_only = import_str(&intel, "Complaint ID,Company\n").unwrap();
     assert_eq!(header_only.rows, 0);
-    match import_str(&intel, "{\"format\":\"casefile-journal\",\"version\":1}\n{\"id\":1}\n") {
+    match import_str(
+        &intel,
+        "{\"format\":\"casefile-journal\",\"version\":1}\n{\"id\":1}\n",
+    ) {
         Err(IntelError::NotCfpb { missing, .. }) => assert_eq!(missing, "'Complaint ID'"),
         other => panic!("{other:?}"),
     }
     let binary: Vec<u8> = (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect();
     assert!(intel.import(&binary[..], &mut |_| {}).is_err());
     match import_str(&intel, "Date received,Product\n2020-01-01,Mortgage\n") {
-        Err(e @ IntelError::NotCfpb { .. }) => assert!(e.to_string().contains("Complaint ID") && e.to_string().contains("Date received")),
+        Err(e @ IntelError::NotCfpb { .. }) => assert!(
+            e.to_string().contains("Complaint ID") && e.to_string().contains("Date received")
+        ),
         other => panic!("{other:?}"),
     }
-    assert_eq!(intel.count().unwrap(), 0, "nothing written by refused files");
+    assert_eq!(
+        intel.count().unwrap(),
+        0,
+        "nothing written by refused files"
+    );
 }
 
 #[test]
 fn a_name_that_begins_several_companies_asks_which() {
     let (_d, intel) = fresh();
-    import_str(&intel, "Complaint ID,Company\n1,Acme Bank N.A.\n2,Acme Loans LLC\n3,Acme Loans LLC\n").unwrap();
+    import_str(
+        &intel,
+        "Complaint ID,Company\n1,Acme Bank N.A.\n2,Acme Loans LLC\n3,Acme Loans LLC\n",
+    )
+    .unwrap();
     match intel.company(&["ACME".into()]).unwrap() {
-        Lookup::Ambiguous { candidates } => assert_eq!(candidates, ["Acme Bank N.A.", "Acme Loans LLC"]),
+        Lookup::Ambiguous { candidates } => {
+            assert_eq!(candidates, ["Acme Bank N.A.", "Acme Loans LLC"])
+        }
         other => panic!("{other:?}"),
     }
-    let Lookup::Found(card) = intel.company(&["acme loans".into()]).unwrap() else { panic!() };
+    let Lookup::Found(card) = intel.company(&["acme loans".into()]).unwrap() else {
+        panic!()
+    };
     assert_eq!(card.complaints, 2);
 }
 
 #[test]
 fn the_scorecard_matches_the_file() {
     let (_d, intel) = fresh();
-    intel.import(std::fs::File::open(sample()).unwrap(), &mut |_| {}).unwrap();
+    intel
+        .import(std::fs::File::open(sample()).unwrap(), &mut |_| {})
+        .unwrap();
     let rows = sample_rows();
-    let theirs: Vec<_> = rows.iter().filter(|r| r["Company"] == "WELLS FARGO & COMPANY").collect();
-    let relief = theirs.iter().filter(|r| r["Company response to consumer"] == "Closed with monetary relief").count();
-    let Lookup::Found(card) = intel.company(&["Wells Fargo".into()]).unwrap() else { panic!("not found") };
+    let theirs: Vec<_> = rows
+        .iter()
+        .filter(|r| r["Company"] == "WELLS FARGO & COMPANY")
+        .collect();
+    let relief = theirs
+        .iter()
+        .filter(|r| r["Company response to consumer"] == "Closed with monetary relief")
+        .count();
+    let Lookup::Found(card) = intel.company(&["Wells Fargo".into()]).unwrap() else {
+        panic!("not found")
+    };
     assert_eq!(card.company, "WELLS FARGO & COMPANY");
     assert_eq!(card.complaints, theirs.len() as u64);
     assert!((card.monetary_relief - relief as f64 * 100.0 / theirs.len() as f64).abs() < 1e-9);
-    assert_eq!(card.by_year.iter().map(|y| y.1).sum::<u64>(), theirs.len() as u64);
+    assert_eq!(
+        card.by_year.iter().map(|y| y.1).sum::<u64>(),
+        theirs.len() as u64
+    );
     assert!(card.products[0].count >= card.products.last().unwrap().count);
     // Forgiving names: case, legal forms, the first words alone.
     for name in ["wells fargo & co", "WELLS FARGO, INC.", "Wells Fargo"] {
-        assert!(matches!(intel.company(&[name.into()]).unwrap(), Lookup::Found(_)), "{name}");
+        assert!(
+            matches!(intel.company(&[name.into()]).unwrap(), Lookup::Found(_)),
+            "{name}"
+        );
     }
-    assert!(matches!(intel.company(&["Globex".into()]).unwrap(), Lookup::NotFound));
+    assert!(matches!(
+        intel.company(&["Globex".into()]).unwrap(),
+        Lookup::NotFound
+    ));
     // Similar complaints at one company only.
-    let at = intel.match_company(&["wells fargo".into()]).unwrap().unwrap();
-    let sim = intel.similar("mortgage escrow payment was misapplied and late fees charged", Some(&at), 5).unwrap();
-    assert!(!sim.matches.is_empty() && sim.matches.iter().all(|m| m.company == "WELLS FARGO & COMPANY"));
+    let at = intel
+        .match_company(&["wells fargo".into()])
+        .unwrap()
+        .unwrap();
+    let sim = intel
+        .similar(
+            "mortgage escrow payment was misapplied and late fees charged",
+            Some(&at),
+            5,
+        )
+        .unwrap();
+    assert!(
+        !sim.matches.is_empty()
+            && sim
+                .matches
+                .iter()
+                .all(|m| m.company == "WELLS FARGO & COMPANY")
+    );
     assert!(sim.outcomes.iter().map(|o| o.count).sum::<u64>() >= sim.matches.len() as u64);
 }

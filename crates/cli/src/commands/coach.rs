@@ -100,10 +100,39 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
         &ctx.tz,
         ctx.reveal,
     );
+    let public = public_record(ctx, &rec)?;
     if ctx.json {
-        return print_json(&b);
+        let mut v =
+            serde_json::to_value(&b).map_err(|e| CliError::new(Exit::Internal, e.to_string()))?;
+        v["public_record"] = public.as_ref().map_or(
+            serde_json::Value::Null,
+            |(card, sim, scope)| json!({"company": card, "similar": sim, "scope": scope}),
+        );
+        return print_json(&v);
     }
     print!("{}", coach::brief::render(&b, rec.handle));
+    if let Some((card, sim, scope)) = &public {
+        println!("\nWhat the public record shows (CFPB complaints)");
+        if let Some(c) = card {
+            println!(
+                "  {}: {} complaints; {:.1}% closed with monetary relief, {:.1}% with non-monetary relief.",
+                c.company, c.complaints, c.monetary_relief, c.non_monetary_relief
+            );
+        }
+        let total: u64 = sim.outcomes.iter().map(|o| o.count).sum();
+        if total > 0 {
+            let money = sim
+                .outcomes
+                .iter()
+                .find(|o| o.name == "Closed with monetary relief")
+                .map_or(0, |o| o.count);
+            println!(
+                "  Of the {total} complaints most like yours ({scope}), {money} ({:.0}%) were closed with monetary relief. `casefile intel similar {}` lists them.",
+                money as f64 * 100.0 / total as f64,
+                rec.handle
+            );
+        }
+    }
     if !ctx.reveal && rec.state.facts.iter().any(|f| f.fact.sensitive) {
         println!(
             "\n(Sensitive identifiers are masked; `casefile brief {} --reveal` shows them to read out.)",
@@ -111,6 +140,37 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
         );
     }
     Ok(())
+}
+
+type PublicRecord = (
+    Option<casefile_intel::Scorecard>,
+    casefile_intel::SimilarReport,
+    String,
+);
+
+/// What imported complaint data says about the case's company and problem, if any was imported.
+fn public_record(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<PublicRecord>> {
+    let Some(intel) = super::intel::available(ctx) else {
+        return Ok(None);
+    };
+    let card = match rec
+        .state
+        .company
+        .map(|c| ctx.store.company(c))
+        .transpose()?
+    {
+        Some(c) => {
+            let mut names = vec![c.state.name.clone()];
+            names.extend(c.state.aliases.clone());
+            match intel.company(&names) {
+                Ok(casefile_intel::Lookup::Found(card)) => Some(*card),
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    let (sim, scope) = super::intel::similar_for(ctx, &intel, &rec.state, false, 3)?;
+    Ok(Some((card, sim, scope)))
 }
 
 pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {

@@ -7,6 +7,7 @@ pub mod coach;
 pub use capture::company_id;
 pub use coach::load_templates;
 pub mod company;
+pub mod intel;
 pub mod views;
 
 use clap::CommandFactory;
@@ -33,6 +34,9 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Check(_) | Command::Templates(_) => {}
         _ => {}
+    }
+    if let Command::Intel(crate::cli::IntelCommand::Import { file }) = &cli.command {
+        return intel::import(cli.db.clone(), file, cli.json);
     }
     // The tone check and the template list need a database only when a case is named.
     if let Command::Templates(t) = &cli.command {
@@ -89,6 +93,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Search(a) => views::search(ctx, a),
         Command::Due(a) => views::due(ctx, a),
         Command::Company(c) => company::run(ctx, c),
+        Command::Intel(c) => intel::run(ctx, c),
         Command::Verify => admin::verify(ctx),
         Command::Rebuild => admin::rebuild(ctx),
         Command::Export(a) => admin::export(ctx, a),

@@ -1,0 +1,319 @@
+//! `casefile intel`: public complaint data beside the journal.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use casefile_intel::{ImportReport, Intel, IntelError, Lookup, Scorecard, SimilarReport};
+use casefile_store::Store;
+use serde_json::json;
+
+use crate::cli::IntelCommand;
+use crate::ctx::{Ctx, default_db_path, intel_db_path};
+use crate::error::{CliError, Exit, Result};
+use crate::render;
+
+use super::views::print_json;
+
+fn intel_error(e: IntelError) -> CliError {
+    let hint = match &e {
+        IntelError::Empty => "give the CSV file exported from the CFPB Consumer Complaint Database",
+        IntelError::NotCfpb { .. } => {
+            "export complaints as CSV from the CFPB Consumer Complaint Database; casefile reads its columns by name"
+        }
+        IntelError::NotCsv(_) => "the file must be CSV text (UTF-8), as the CFPB exports it",
+        IntelError::Engine(_) => "check the path of the complaint database (CASEFILE_INTEL_DB)",
+    };
+    let exit = if matches!(e, IntelError::Engine(_)) {
+        Exit::Database
+    } else {
+        Exit::Invalid
+    };
+    CliError::new(exit, e.to_string()).hint(hint)
+}
+
+fn open_existing(path: &Path) -> Result<Intel> {
+    if !path.exists() {
+        return Err(CliError::not_found(format!(
+            "there is no complaint data yet ({} does not exist)",
+            path.display()
+        ))
+        .hint("import a CFPB export first: casefile intel import complaints.csv"));
+    }
+    Intel::open(path).map_err(intel_error)
+}
+
+/// Opens the complaint data if it has been imported; None otherwise.
+pub fn available(ctx: &Ctx) -> Option<Intel> {
+    let p = intel_db_path(&ctx.db_path);
+    p.exists().then(|| Intel::open(&p).ok()).flatten()
+}
+
+pub fn import(db: Option<PathBuf>, file: &Path, json_out: bool) -> Result<()> {
+    let journal = match db {
+        Some(p) => p,
+        None => default_db_path()?,
+    };
+    let path = intel_db_path(&journal);
+    let intel = Intel::open(&path).map_err(intel_error)?;
+    let name = file.display().to_string();
+    let (reader, size): (Box<dyn std::io::Read>, Option<u64>) = if name == "-" {
+        (Box::new(std::io::stdin().lock()), None)
+    } else {
+        let f = std::fs::File::open(file)
+            .map_err(|e| CliError::not_found(format!("cannot read {name}: {e}")))?;
+        let size = f.metadata().ok().map(|m| m.len());
+        (
+            Box::new(std::io::BufReader::with_capacity(1 << 20, f)),
+            size,
+        )
+    };
+    // A bar on a terminal; nothing when piped or scripted.
+    let bar = if std::io::stderr().is_terminal() && !json_out {
+        let b = match size {
+            Some(n) => indicatif::ProgressBar::new(n),
+            None => indicatif::ProgressBar::no_length(),
+        };
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bytes}/{total_bytes} {wide_bar} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let report = intel
+        .import(reader, &mut |n| bar.set_position(n))
+        .map_err(|e| intel_error(e).hint_with(&name))?;
+    bar.finish_and_clear();
+    if json_out {
+        return print_json(
+            &json!({"database": path, "total": intel.count().map_err(intel_error)?, "report": report}),
+        );
+    }
+    print_report(&name, &report, intel.count().map_err(intel_error)?, &path);
+    // Rows are reported and skipped as the import goes on; a file of nothing but bad rows fails.
+    if report.rows > 0 && report.bad == report.rows {
+        let first = report
+            .bad_rows
+            .first()
+            .map(|b| format!(" (line {}: {})", b.line, b.reason))
+            .unwrap_or_default();
+        return Err(CliError::invalid(format!(
+            "none of the {} rows of {name} could be read{first}",
+            report.rows
+        ))
+        .hint("check that it is a CFPB export saved as UTF-8 CSV"));
+    }
+    Ok(())
+}
+
+trait HintWith {
+    fn hint_with(self, file: &str) -> CliError;
+}
+
+impl HintWith for CliError {
+    fn hint_with(mut self, file: &str) -> CliError {
+        self.message = format!("{file}: {}", self.message);
+        self
+    }
+}
+
+fn print_report(name: &str, r: &ImportReport, total: u64, path: &Path) {
+    println!(
+        "Imported {name}: {} rows; {} new, {} updated, {} unchanged, {} could not be read.",
+        r.rows, r.inserted, r.updated, r.unchanged, r.bad
+    );
+    println!(
+        "The complaint database ({}) now holds {total} complaints.",
+        path.display()
+    );
+    println!("Columns read: {}", r.columns_used.join(", "));
+    if !r.columns_missing.is_empty() {
+        println!(
+            "Not in this file (a partial export): {}",
+            r.columns_missing.join(", ")
+        );
+    }
+    if !r.columns_ignored.is_empty() {
+        println!("Columns not used: {}", r.columns_ignored.join(", "));
+    }
+    if !r.bad_rows.is_empty() {
+        println!(
+            "Rows skipped{}:",
+            if r.bad > r.bad_rows.len() as u64 {
+                format!(" (the first {} of {})", r.bad_rows.len(), r.bad)
+            } else {
+                String::new()
+            }
+        );
+        for b in &r.bad_rows {
+            println!("  line {}: {}", b.line, b.reason);
+        }
+    }
+}
+
+pub fn run(ctx: &mut Ctx, cmd: IntelCommand) -> Result<()> {
+    let path = intel_db_path(&ctx.db_path);
+    match cmd {
+        IntelCommand::Import { .. } => Ok(()),
+        IntelCommand::Company { name } => {
+            let intel = open_existing(&path)?;
+            // A company casefile knows brings its aliases along.
+            let mut names = vec![name.clone()];
+            if let Some(id) = ctx.store.company_by_name(&name)? {
+                let c = ctx.store.company(id)?.state;
+                names.push(c.name.clone());
+                names.extend(c.aliases.clone());
+            }
+            match intel.company(&names).map_err(intel_error)? {
+                Lookup::Found(card) => {
+                    if ctx.json {
+                        return print_json(&card);
+                    }
+                    print!("{}", scorecard_text(&card));
+                    Ok(())
+                }
+                Lookup::Ambiguous { candidates } => Err(CliError::invalid(format!("'{name}' begins the names of several companies: {}", candidates.join("; ")))
+                    .hint("give more of the name, or add the exact one as an alias: casefile company alias NAME \"EXACT NAME\"")),
+                Lookup::NotFound => Err(CliError::not_found(format!("no complaints name a company like '{name}'"))
+                    .hint("try the name as the company registers it (e.g. \"Wells Fargo\"), or import a larger export")),
+            }
+        }
+        IntelCommand::Similar {
+            case,
+            all_companies,
+            limit,
+        } => {
+            let intel = open_existing(&path)?;
+            let rec = ctx.case(&case)?;
+            let (report, scope) = similar_for(ctx, &intel, &rec.state, all_companies, limit)?;
+            if ctx.json {
+                return print_json(&json!({"scope": scope, "report": report}));
+            }
+            print!("{}", similar_text(&report, &scope));
+            Ok(())
+        }
+    }
+}
+
+/// Complaints like the case's problem: at its company first, everywhere if none.
+pub fn similar_for(
+    ctx: &Ctx,
+    intel: &Intel,
+    s: &casefile_core::CaseState,
+    all: bool,
+    limit: usize,
+) -> Result<(SimilarReport, String)> {
+    let mut text = s.title.clone();
+    if let Some(g) = s.goal() {
+        text.push(' ');
+        text.push_str(&g.goal.problem);
+    }
+    for f in s.live_facts().filter(|f| {
+        !f.fact.sensitive
+            && !f.fact.kind.is_date()
+            && f.fact.kind != casefile_core::FactKind::Identifier
+    }) {
+        text.push(' ');
+        text.push_str(&f.fact.value);
+    }
+    if !all && let Some(company) = s.company.map(|c| ctx.store.company(c)).transpose()? {
+        let mut names = vec![company.state.name.clone()];
+        names.extend(company.state.aliases.clone());
+        if let Ok(norms) = intel.match_company(&names).map_err(intel_error)?
+            && !norms.is_empty()
+        {
+            let r = intel
+                .similar(&text, Some(&norms), limit)
+                .map_err(intel_error)?;
+            if !r.matches.is_empty() {
+                return Ok((r, company.state.name));
+            }
+        }
+    }
+    Ok((
+        intel.similar(&text, None, limit).map_err(intel_error)?,
+        "all companies".into(),
+    ))
+}
+
+pub fn scorecard_text(c: &Scorecard) -> String {
+    let mut o = format!(
+        "{} · {} complaints in the CFPB database",
+        c.company, c.complaints
+    );
+    if c.names.len() > 1 {
+        o.push_str(&format!(" (as {})", c.names.join("; ")));
+    }
+    o.push('\n');
+    let opt = |v: Option<f64>| v.map_or("unknown".to_string(), |v| format!("{v:.1}%"));
+    o.push_str(&format!(
+        "Closed with monetary relief {:.1}% · with non-monetary relief {:.1}% · timely response {} · disputed {}\n",
+        c.monetary_relief,
+        c.non_monetary_relief,
+        opt(c.timely),
+        opt(c.disputed)
+    ));
+    let section = |o: &mut String, title: &str, items: &[casefile_intel::Share]| {
+        o.push_str(&format!("\n{title}\n"));
+        let rows: Vec<Vec<String>> = items
+            .iter()
+            .map(|s| {
+                vec![
+                    format!("  {}", render::truncate(&s.name, 60)),
+                    s.count.to_string(),
+                    format!("{:.1}%", s.percent),
+                ]
+            })
+            .collect();
+        o.push_str(&render::align(&rows));
+    };
+    section(&mut o, "Products", &c.products);
+    section(&mut o, "Issues", &c.issues);
+    section(&mut o, "How the company answered", &c.responses);
+    if !c.by_year.is_empty() {
+        o.push_str("\nBy year\n");
+        let max = c.by_year.iter().map(|y| y.1).max().unwrap_or(1).max(1);
+        for (y, n) in &c.by_year {
+            let bar = "█".repeat(((*n as f64 / max as f64) * 30.0).ceil() as usize);
+            o.push_str(&format!("  {y}  {n:>6}  {bar}\n"));
+        }
+    }
+    o
+}
+
+pub fn similar_text(r: &SimilarReport, scope: &str) -> String {
+    if r.matches.is_empty() {
+        return "No complaints in the imported data resemble this case's problem.\n".into();
+    }
+    let mut o = format!(
+        "Complaints like this one ({scope}; searched for: {})\n",
+        r.words.join(", ")
+    );
+    for m in &r.matches {
+        o.push_str(&format!(
+            "\n#{} · {} · {} · {}\n  {}\n  {}\n",
+            m.id,
+            m.received.as_deref().unwrap_or("undated"),
+            m.company,
+            m.issue.as_deref().unwrap_or("no issue given"),
+            m.response.as_deref().unwrap_or("no response recorded"),
+            if m.excerpt.is_empty() {
+                "(the consumer did not publish a narrative)"
+            } else {
+                &m.excerpt
+            }
+        ));
+    }
+    let total: u64 = r.outcomes.iter().map(|s| s.count).sum();
+    o.push_str(&format!("\nHow the closest {total} were answered:\n"));
+    for s in &r.outcomes {
+        o.push_str(&format!(
+            "  {:<40} {:>4}  {:.0}%\n",
+            s.name, s.count, s.percent
+        ));
+    }
+    o
+}
