@@ -148,13 +148,14 @@ pub fn parse_date(s: &str) -> Option<String> {
     None
 }
 
-/// `Yes`/`No`, `1`/`0`, `true`/`false`; `N/A` and blanks are unknown.
-pub fn parse_flag(s: &str) -> std::result::Result<Option<bool>, ()> {
+/// `Yes`/`No`, `1`/`0`, `true`/`false`; `N/A` and blanks are unknown
+/// (`Some(None)`); anything else cannot be read (`None`).
+pub fn parse_flag(s: &str) -> Option<Option<bool>> {
     match s.trim().to_ascii_lowercase().as_str() {
-        "yes" | "y" | "1" | "true" => Ok(Some(true)),
-        "no" | "n" | "0" | "false" => Ok(Some(false)),
-        "" | "n/a" | "na" | "none" => Ok(None),
-        _ => Err(()),
+        "yes" | "y" | "1" | "true" => Some(Some(true)),
+        "no" | "n" | "0" | "false" => Some(Some(false)),
+        "" | "n/a" | "na" | "none" => Some(None),
+        _ => None,
     }
 }
 
@@ -405,7 +406,7 @@ fn row(
     let flag = |name: &str| -> std::result::Result<Option<bool>, String> {
         match get(name) {
             None => Ok(None),
-            Some(v) => parse_flag(&v).map_err(|_| format!("its {name} '{v}' is not yes or no")),
+            Some(v) => parse_flag(&v).ok_or_else(|| format!("its {name} '{v}' is not yes or no")),
         }
     };
     Ok(Complaint {

@@ -113,7 +113,8 @@ fn subsets_and_variants_of_the_export_are_read_by_header_name() {
     assert_eq!(card.disputed, Some(0.0), "one known, not disputed");
     assert_eq!(card.by_year, [(2020, 2)]);
     assert_eq!(parse_date("3/8/20").as_deref(), Some("2020-03-08"));
-    assert_eq!(parse_flag("N/A"), Ok(None));
+    assert_eq!(parse_flag("N/A"), Some(None));
+    assert_eq!(parse_flag("maybe"), None);
 }
 
 #[test]
