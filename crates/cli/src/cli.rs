@@ -190,6 +190,12 @@ Example:
     #[command(subcommand)]
     Intel(IntelCommand),
 
+    /// The web app on this machine: cases, the live call page, companies, letters, the record
+    #[command(
+        after_help = "It listens on 127.0.0.1 only, and prints an address with a secret key: open that\naddress in a browser on this machine (a phone on the same network needs --bind and care).\n\nExample:\n  casefile serve --port 8484"
+    )]
+    Serve(ServeArgs),
+
     /// Check every entry's hash chain and every stored view
     Verify,
     /// Rebuild every stored view from the journal
@@ -902,4 +908,14 @@ pub enum IntelCommand {
         #[arg(long, default_value_t = 5)]
         limit: usize,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on; 0 picks a free one
+    #[arg(long, default_value_t = 8484)]
+    pub port: u16,
+    /// The address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: String,
 }

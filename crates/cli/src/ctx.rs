@@ -20,6 +20,8 @@ pub struct Ctx {
     pub now: Timestamp,
     pub json: bool,
     pub reveal: bool,
+    /// Print nothing about writes (the web server reports in pages instead).
+    pub quiet: bool,
     pub author: String,
     pub currency: String,
 }
@@ -137,6 +139,7 @@ impl Ctx {
             now,
             json,
             reveal,
+            quiet: false,
             author: std::env::var("CASEFILE_USER")
                 .ok()
                 .filter(|s| !s.is_empty())
@@ -221,6 +224,9 @@ impl Ctx {
 
     /// Prints what a write recorded.
     pub fn report(&self, handle: u64, entries: &[Entry]) {
+        if self.quiet {
+            return;
+        }
         if self.json {
             let list: Vec<_> = entries
                 .iter()

@@ -10,6 +10,7 @@ pub mod error;
 pub mod input;
 pub mod render;
 pub mod specs;
+pub mod web;
 
 use clap::Parser;
 

@@ -132,7 +132,7 @@ pub fn company_id(ctx: &mut Ctx, name: &str) -> Result<Uuid> {
             },
         )],
     )?;
-    if !ctx.json {
+    if !ctx.json && !ctx.quiet {
         eprintln!("New company recorded: {}", name.trim());
     }
     Ok(id)
@@ -231,6 +231,21 @@ pub fn open(ctx: &mut Ctx, mut a: OpenArgs) -> Result<()> {
             }
         }
     }
+    let (handle, entries, title) = open_case(ctx, a)?;
+    if ctx.json {
+        ctx.report(handle, &entries);
+    } else {
+        println!("Opened case {handle}: {}", title);
+        println!(
+            "Next: `casefile show {handle}`, or log a contact with `casefile log {handle} --start ...`."
+        );
+    }
+    Ok(())
+}
+
+/// Opens a case from answers already gathered (flags, the wizard, a web form).
+/// Returns its number, the entries written and its title.
+pub fn open_case(ctx: &mut Ctx, a: OpenArgs) -> Result<(u64, Vec<Entry>, String)> {
     let title = a.title.clone().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
         CliError::invalid("a case needs a title").hint("casefile open \"Router refund\" --company Acme --problem ... --resolution ...  (or run it on a terminal for the wizard)")
     })?;
@@ -287,15 +302,7 @@ pub fn open(ctx: &mut Ctx, mut a: OpenArgs) -> Result<()> {
     let id = Uuid::now_v7();
     let entries = ctx.store.append(id, 0, &ctx.author, drafts)?;
     let handle = ctx.store.case(id)?.handle;
-    if ctx.json {
-        ctx.report(handle, &entries);
-    } else {
-        println!("Opened case {handle}: {}", title.trim());
-        println!(
-            "Next: `casefile show {handle}`, or log a contact with `casefile log {handle} --start ...`."
-        );
-    }
-    Ok(())
+    Ok((handle, entries, title.trim().to_string()))
 }
 
 pub fn goal(ctx: &mut Ctx, a: GoalArgs) -> Result<()> {

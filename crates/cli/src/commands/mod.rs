@@ -38,6 +38,13 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Command::Intel(crate::cli::IntelCommand::Import { file }) = &cli.command {
         return intel::import(cli.db.clone(), file, cli.json);
     }
+    if let Command::Serve(a) = &cli.command {
+        let db = match cli.db.clone() {
+            Some(p) => p,
+            None => crate::ctx::default_db_path()?,
+        };
+        return crate::web::serve(db, a.bind.clone(), a.port);
+    }
     // The tone check and the template list need a database only when a case is named.
     if let Command::Templates(t) = &cli.command {
         return coach::templates(t, cli.json);
@@ -102,6 +109,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let json = ctx.json;
             coach::check(Some(ctx), &a, json)
         }
-        Command::Completions(_) | Command::Man | Command::Templates(_) => Ok(()),
+        Command::Completions(_) | Command::Man | Command::Templates(_) | Command::Serve(_) => {
+            Ok(())
+        }
     }
 }

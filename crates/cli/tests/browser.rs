@@ -1,0 +1,306 @@
+//! The web app in a real browser: Debian's headless Chromium driven through
+//! chromedriver (W3C WebDriver) at a phone's 390x844. Opens a case through
+//! the form, logs a call with two transfers, reloads midway and finds every
+//! tap saved, reads the timeline, prints a letter to PDF. A note with a
+//! script in it shows as text. Screenshots and the PDF are kept in
+//! target/e2e-artifacts.
+//!
+//! Needs `chromium` and `chromium-driver` (Debian packages; .ci/run installs
+//! them). Skipped when missing, except under CI=true, where it fails.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin;
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Browser {
+    base: String,
+    session: String,
+}
+
+impl Browser {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let res = match (method, body) {
+            ("GET", _) => ureq::get(&url).call(),
+            ("DELETE", _) => ureq::delete(&url).call(),
+            (_, b) => ureq::post(&url).send_json(b.unwrap_or(json!({}))),
+        };
+        match res {
+            Ok(r) => r.into_json::<Value>().unwrap()["value"].clone(),
+            Err(ureq::Error::Status(code, r)) => panic!(
+                "webdriver {method} {path}: {code} {}",
+                r.into_string().unwrap_or_default()
+            ),
+            Err(e) => panic!("webdriver {method} {path}: {e}"),
+        }
+    }
+
+    fn go(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
+    }
+
+    fn fill(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/clear"), None);
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/click"), None);
+    }
+
+    fn source(&self) -> String {
+        self.call("GET", "/source", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn url(&self) -> String {
+        self.call("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn save(&self, name: &str, base64: &str) {
+        use base64::Engine;
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(base64)
+            .unwrap();
+        std::fs::write(dir.join(name), &bytes).unwrap();
+    }
+
+    fn screenshot(&self, name: &str) {
+        let b64 = self.call("GET", "/screenshot", None);
+        self.save(name, b64.as_str().unwrap());
+    }
+}
+
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    let driver = ["/usr/bin/chromedriver"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    match (chromium, driver) {
+        (Some(c), Some(d)) => Some((c, d)),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "chromium and chromium-driver are required in CI (.ci/run installs them)"
+            );
+            eprintln!("skipping: chromium or chromedriver is not installed");
+            None
+        }
+    }
+}
+
+#[test]
+fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
+    let Some((chromium, driver)) = tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("web.db");
+    let key = "e2e-key-0123456789abcdef0123";
+
+    // The app, on a free port.
+    let port = free_port();
+    let mut server = Command::new(cargo_bin("casefile"))
+        .args(["serve", "--port", &port.to_string()])
+        .env("CASEFILE_DB", &db)
+        .env("CASEFILE_WEB_KEY", key)
+        .env("TZ", "UTC")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let _server = Kill(server);
+    let login = first.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(
+        login.starts_with("http://127.0.0.1:") && login.contains(key),
+        "{first}"
+    );
+    let app = format!("http://127.0.0.1:{port}");
+
+    // The browser.
+    let dport = free_port();
+    let _driver = Kill(
+        Command::new(&driver)
+            .arg(format!("--port={dport}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{dport}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ureq::get(&format!("{base}/status")).call().is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let profile = dir.path().join("profile");
+    let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        "binary": chromium,
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display())],
+        "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0}}
+    }}}});
+    let session = ureq::post(&format!("{base}/session"))
+        .send_json(caps)
+        .unwrap()
+        .into_json::<Value>()
+        .unwrap()["value"]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = Browser { base, session };
+
+    // Without the key, nothing; with it, the case list.
+    b.go(&app);
+    assert!(b.source().contains("This casefile is private"));
+    b.go(&login);
+    assert_eq!(b.url(), format!("{app}/"));
+    b.screenshot("cases-empty-390x844.png");
+
+    // Open a case through the form.
+    b.click("a[href='/cases/new']");
+    b.fill("#title", "Router refund");
+    b.fill("#company", "Acme Broadband");
+    b.fill("#problem", "The X200 router stopped connecting on Oct 31");
+    b.fill("#resolution", "A full refund of $129 within 10 days");
+    b.click("input[name=fair][value=yes]");
+    b.fill("#began", "2026-10-31");
+    b.fill("#id_label", "Account");
+    b.fill("#id_value", "8812447109");
+    b.screenshot("new-case-390x844.png");
+    b.click("form[action='/cases'] button[type=submit]");
+    assert_eq!(b.url(), format!("{app}/cases/1"));
+    let page = b.source();
+    assert!(
+        page.contains("Router refund") && page.contains("••••7109"),
+        "{page}"
+    );
+
+    // A call: start, three reps (two transfers), a case number, a note with a script in it.
+    b.click("a[href='/cases/1/call']");
+    b.click("form:has(#via) button");
+    let rep = |name: &str, dept: &str| {
+        b.fill("#rep-name", name);
+        b.fill("#rep-dept", dept);
+        b.click("form:has(#rep-name) button");
+    };
+    rep("Dana Reyes", "Billing");
+    rep("Marcus Lee", "Retention");
+    // Midway, a reload: everything tapped so far is there.
+    b.call("POST", "/refresh", None);
+    let mid = b.source();
+    assert!(
+        mid.contains("Transferred from Dana Reyes to Marcus Lee") && mid.contains("1 transfer(s)"),
+        "{mid}"
+    );
+    rep("Priya Natarajan", "Returns");
+    b.fill("#ref", "CAS-88120");
+    b.click("form:has(#ref) button");
+    b.fill(
+        "#call-note",
+        "<script>document.title='pwned'</script> she said refunds take 5 days",
+    );
+    b.click("form:has(#call-note) button");
+    let call = b.source();
+    assert!(
+        call.contains("2 transfer(s)")
+            && call.contains("With Priya Natarajan")
+            && call.contains("CAS-88120"),
+        "{call}"
+    );
+    assert!(
+        call.contains("&lt;script&gt;document.title") && !call.contains("<script>document.title"),
+        "the note is text"
+    );
+    let title = b.call("GET", "/title", None);
+    assert!(
+        !title.as_str().unwrap_or_default().contains("pwned"),
+        "no script ran"
+    );
+    b.screenshot("call-390x844.png");
+    b.fill("#eo", "credit only");
+    b.click("form:has(#eo) button.end");
+
+    // The timeline, and a letter printed to PDF.
+    b.go(&format!("{app}/cases/1"));
+    let case = b.source();
+    assert!(
+        case.contains("Transferred from Marcus Lee to Priya Natarajan")
+            && case.contains("Got case number: CAS-88120"),
+        "{case}"
+    );
+    b.screenshot("case-390x844.png");
+    b.go(&format!("{app}/cases/1/letter/executive?from=Sam%20Smith"));
+    assert!(b.source().contains("Yours sincerely"));
+    let pdf = b.call("POST", "/print", Some(json!({"orientation": "portrait"})));
+    b.save("letter-executive.pdf", pdf.as_str().unwrap());
+    let pdf_path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/e2e-artifacts/letter-executive.pdf");
+    assert!(std::fs::read(&pdf_path).unwrap().starts_with(b"%PDF"));
+    b.call("DELETE", "", None);
+
+    // What the browser did is in the journal.
+    let out = Command::new(cargo_bin("casefile"))
+        .args(["--json", "show", "1"])
+        .env("CASEFILE_DB", &db)
+        .output()
+        .unwrap();
+    let show: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(show["costs"]["transfers"], 2);
+    assert_eq!(show["state"]["contacts"][0]["outcome"], "credit only");
+}

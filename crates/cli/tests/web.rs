@@ -1,0 +1,545 @@
+//! Every route of the web app, in process against a real SQLite file: the
+//! login, the CSRF and origin checks, escaping, the security headers, bad
+//! input answered with the right status and nothing written.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use casefile::web::{App, router};
+use casefile_store::{SqliteStore, Store};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const KEY: &str = "test-key-0123456789abcdef";
+
+struct Web {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    app: App,
+    router: Router,
+}
+
+struct Reply {
+    status: StatusCode,
+    location: Option<String>,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Web {
+    fn new() -> Web {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("web.db");
+        let app = App::new(db.clone(), KEY.into());
+        Web {
+            router: router(app.clone()),
+            app,
+            db,
+            _dir: dir,
+        }
+    }
+
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let location = headers
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_string());
+        let body = String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes())
+            .into_owned();
+        Reply {
+            status,
+            location,
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, format!("casefile_session={KEY}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("csrf", self.app.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all, None).await
+    }
+
+    async fn post_raw(&self, path: &str, fields: &[(&str, &str)], origin: Option<&str>) -> Reply {
+        let body: String = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut req = Request::post(path)
+            .header(header::COOKIE, format!("casefile_session={KEY}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "127.0.0.1:8484");
+        if let Some(o) = origin {
+            req = req.header(header::ORIGIN, o);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    fn entries(&self) -> usize {
+        let s = SqliteStore::open(&self.db).unwrap();
+        s.streams()
+            .unwrap()
+            .iter()
+            .map(|i| s.read_stream(i.id).unwrap().len())
+            .sum()
+    }
+
+    async fn open_case(&self) {
+        let r = self
+            .post(
+                "/cases",
+                &[
+                    ("title", "Router refund"),
+                    ("company", "Acme Broadband"),
+                    ("problem", "The X200 router stopped connecting on Oct 31"),
+                    ("resolution", "A full refund of $129 within 10 days"),
+                    ("fair", "yes"),
+                    ("began", "2026-10-31"),
+                    ("id_label", "Account"),
+                    ("id_value", "8812447109"),
+                    ("id_sensitive", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.location.as_deref()),
+            (StatusCode::SEE_OTHER, Some("/cases/1")),
+            "{}",
+            r.body
+        );
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_app_is_private_and_sends_its_security_headers() {
+    let w = Web::new();
+    let r = w.send(Request::get("/").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.body.contains("This casefile is private"));
+    let csp = r
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("script-src 'self'")
+            && csp.contains("frame-ancestors 'none'")
+    );
+    assert_eq!(
+        r.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+        "nosniff"
+    );
+
+    let wrong = w
+        .send(
+            Request::get("/login?key=guess")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let ok = w
+        .send(
+            Request::get(format!("/login?key={KEY}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (ok.status, ok.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/"))
+    );
+    let cookie = ok
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+
+    let css = w
+        .send(Request::get("/assets/app.css").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.headers
+            .get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert_eq!(
+        w.send(Request::get("/assets/nope.js").body(Body::empty()).unwrap())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn opening_a_case_and_adding_to_it() {
+    let w = Web::new();
+    let home = w.get("/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("No cases yet"));
+    let form = w.get("/cases/new").await;
+    assert!(
+        form.body
+            .contains(&format!("name=\"csrf\" value=\"{}\"", w.app.csrf))
+    );
+    assert!(
+        form.body.contains("<label for=\"problem\">"),
+        "labelled controls"
+    );
+
+    // No CSRF token, or a foreign origin: refused, nothing written.
+    let r = w.post_raw("/cases", &[("title", "X")], None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = w
+        .post_raw(
+            "/cases",
+            &[("csrf", w.app.csrf.as_str()), ("title", "X")],
+            Some("https://evil.example"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // A problem without a resolution: the form's own message, 422, nothing written.
+    let r = w
+        .post("/cases", &[("title", "X"), ("problem", "broken")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("role=\"alert\""));
+    assert_eq!(w.entries(), 0);
+
+    w.open_case().await;
+    let page = w.get("/cases/1").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Router refund")
+            && page.body.contains("••••7109")
+            && !page.body.contains("8812447109")
+    );
+    assert!(w.get("/cases/1?reveal=1").await.body.contains("8812447109"));
+    assert!(
+        page.body.contains("I&#x27;m calling because") || page.body.contains("I'm calling because"),
+        "the brief's opening"
+    );
+
+    // User text is shown as text.
+    let r = w
+        .post(
+            "/cases/1/add",
+            &[
+                ("kind", "note"),
+                ("text", "<script>alert(1)</script> and <b>bold</b>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = w.get("/cases/1").await.body;
+    let at = page.find("alert(1)").expect("the note is on the page");
+    assert!(
+        page[..at].ends_with("&lt;script&gt;")
+            && !page.contains("<script>alert(1)")
+            && !page.contains("<b>bold"),
+        "escaped: {}",
+        &page[at - 40..at + 40]
+    );
+
+    let before = w.entries();
+    for (fields, needle) in [
+        (
+            vec![
+                ("kind", "note"),
+                ("text", "hi"),
+                ("at", "the day after never"),
+            ],
+            "not a date",
+        ),
+        (vec![("kind", "note"), ("text", "   ")], "empty"),
+        (
+            vec![
+                ("kind", "promise"),
+                ("what", "call back"),
+                ("due", "whenever"),
+            ],
+            "not a date",
+        ),
+        (vec![("kind", "kept"), ("entry", "2")], "is not a promise"),
+        (
+            vec![("kind", "amend"), ("entry", "99"), ("reason", "typo")],
+            "no entry #99",
+        ),
+        (
+            vec![("kind", "expense"), ("amount", "lots"), ("what", "postage")],
+            "not an amount of money",
+        ),
+        (
+            vec![("kind", "fact"), ("fact_kind", "colour"), ("value", "blue")],
+            "not a valid kind of fact",
+        ),
+        (
+            vec![("kind", "teleport")],
+            "not something this page can add",
+        ),
+    ] {
+        let r = w.post("/cases/1/add", &fields).await;
+        assert!(
+            r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::NOT_FOUND,
+            "{fields:?}: {}",
+            r.status
+        );
+        assert!(r.body.contains(needle), "{fields:?}: {}", r.body);
+    }
+    assert_eq!(w.entries(), before, "refused forms write nothing");
+
+    for (fields, expect) in [
+        (
+            vec![
+                ("kind", "promise"),
+                ("what", "call back"),
+                ("by", "Dana"),
+                ("due", "in 2 days"),
+            ],
+            "Dana will call back",
+        ),
+        (
+            vec![
+                ("kind", "followup"),
+                ("what", "chase"),
+                ("due", "in 3 days"),
+            ],
+            "chase",
+        ),
+        (
+            vec![("kind", "expense"), ("amount", "4.50"), ("what", "postage")],
+            "$4.50",
+        ),
+        (vec![("kind", "status"), ("status", "waiting")], "waiting"),
+        (
+            vec![
+                ("kind", "amend"),
+                ("entry", "2"),
+                ("reason", "clearer"),
+                ("correction", "the router model is X200"),
+            ],
+            "amended by",
+        ),
+    ] {
+        let r = w.post("/cases/1/add", &fields).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{fields:?}: {}", r.body);
+        assert!(w.get("/cases/1").await.body.contains(expect), "{expect}");
+    }
+    assert_eq!(w.get("/cases/99").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_live_call_with_two_transfers_saves_every_tap() {
+    let w = Web::new();
+    w.open_case().await;
+    let call = w.get("/cases/1/call").await;
+    assert!(call.body.contains("Start the call"));
+    let tap = |fields: Vec<(&'static str, &'static str)>| {
+        let w = &w;
+        async move {
+            let r = w.post("/cases/1/call", &fields).await;
+            assert_eq!(
+                (r.status, r.location.as_deref()),
+                (StatusCode::SEE_OTHER, Some("/cases/1/call")),
+                "{fields:?}: {}",
+                r.body
+            );
+        }
+    };
+    tap(vec![
+        ("action", "start"),
+        ("channel", "phone"),
+        ("via", "800 555 0100"),
+    ])
+    .await;
+    tap(vec![
+        ("action", "rep"),
+        ("name", "Dana Reyes"),
+        ("ext", "4471"),
+        ("dept", "Billing"),
+    ])
+    .await;
+    tap(vec![
+        ("action", "rep"),
+        ("name", "Marcus Lee"),
+        ("dept", "Retention"),
+    ])
+    .await;
+    tap(vec![("action", "rep"), ("name", "Priya")]).await;
+    tap(vec![("action", "ref"), ("value", "CAS-88120")]).await;
+    tap(vec![("action", "hold")]).await;
+    assert!(w.get("/cases/1/call").await.body.contains("Back from hold"));
+    tap(vec![("action", "resume")]).await;
+    tap(vec![
+        ("action", "promise"),
+        ("what", "call me back"),
+        ("due", "in 2 days"),
+    ])
+    .await;
+    tap(vec![
+        ("action", "offer"),
+        ("what", "a $25 credit"),
+        ("value", "25"),
+        ("answer", "not-full"),
+    ])
+    .await;
+    let page = w.get("/cases/1/call").await.body;
+    assert!(
+        page.contains("2 transfer(s)") && page.contains("With Priya"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Transferred from Marcus Lee to Priya"),
+        "the call's log"
+    );
+    assert!(page.contains("data-start=\""), "the timer");
+
+    let r = w
+        .post("/cases/1/call", &[("action", "rep"), ("name", "")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = w
+        .post("/cases/1/call", &[("action", "end"), ("rating", "9")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    tap(vec![
+        ("action", "end"),
+        ("outcome", "credit only"),
+        ("rating", "2"),
+    ])
+    .await;
+
+    let s = SqliteStore::open(&w.db).unwrap();
+    let case = s.case(s.case_by_handle(1).unwrap().unwrap()).unwrap().state;
+    let c = &case.contacts[0];
+    assert_eq!((c.transfers(), c.rating, c.is_open()), (2, Some(2), false));
+    assert_eq!(case.references[0].value, "CAS-88120");
+    assert_eq!(case.promises[0].by.as_deref(), Some("Priya"));
+    assert_eq!(
+        case.offers[0].answer,
+        Some(casefile_core::OfferAnswer::AcceptedNotFull)
+    );
+    assert!(s.verify().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
+    let w = Web::new();
+    w.open_case().await;
+    w.post("/cases/1/call", &[("action", "start")]).await;
+    w.post(
+        "/cases/1/call",
+        &[
+            ("action", "rep"),
+            ("name", "Dana <Reyes>"),
+            ("dept", "Billing"),
+        ],
+    )
+    .await;
+    w.post(
+        "/cases/1/call",
+        &[("action", "rep"), ("name", "Marcus"), ("dept", "Retention")],
+    )
+    .await;
+    w.post("/cases/1/call", &[("action", "end")]).await;
+
+    let record = w.get("/cases/1/record").await;
+    assert_eq!(record.status, StatusCode::OK);
+    assert!(
+        record.body.contains("Case record: Router refund")
+            && record.body.contains("@media print")
+            && record.body.contains("Dana &lt;Reyes&gt;")
+    );
+    let letter = w.get("/cases/1/letter/executive?from=Sam").await;
+    assert!(
+        letter.status == StatusCode::OK
+            && letter.body.contains("Yours sincerely")
+            && letter.body.contains("Sam")
+    );
+    assert_eq!(
+        w.get("/cases/1/letter/ransom").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let pic = w.get("/cases/1/picture.svg").await;
+    assert_eq!(
+        pic.headers.get(header::CONTENT_TYPE).unwrap(),
+        "image/svg+xml"
+    );
+    assert!(pic.body.starts_with("<svg") && pic.body.contains("<rect"));
+    let companies = w.get("/companies").await;
+    assert!(companies.body.contains("Acme Broadband"));
+    let company = w.get("/companies/1").await;
+    assert!(company.body.contains("Dana &lt;Reyes&gt;") && company.body.contains("Marcus"));
+    let org = w.get("/companies/1/org.svg").await;
+    assert!(
+        org.body.contains("Dana &lt;Reyes&gt;")
+            && org.body.contains("marker-end")
+            && !org.body.contains("<Reyes>")
+    );
+    assert_eq!(w.get("/companies/9").await.status, StatusCode::NOT_FOUND);
+
+    assert!(
+        w.get("/search?q=refund")
+            .await
+            .body
+            .contains("Router refund")
+    );
+    assert!(
+        w.get("/search?q=%22%29%28*").await.status == StatusCode::OK,
+        "odd queries are safe"
+    );
+    assert_eq!(w.get("/due").await.status, StatusCode::OK);
+    assert!(w.get("/check").await.body.contains("Tone check"));
+    let checked = w
+        .post(
+            "/check",
+            &[("draft", "You people are useless. Refund me or else!!!")],
+        )
+        .await;
+    assert!(
+        checked.body.contains("threat")
+            && checked.body.contains("blame")
+            && checked.body.contains("shouting")
+    );
+    assert_eq!(
+        w.post_raw("/check", &[("draft", "x")], None).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
