@@ -102,6 +102,34 @@ impl Browser {
             .to_string()
     }
 
+    /// Waits for a navigation a click started to arrive.
+    fn wait_url(&self, want: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.url() != want {
+            if Instant::now() > deadline {
+                self.screenshot("failed.png");
+                panic!("waited for {want}, at {}:\n{}", self.url(), self.source());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the page says something.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = self.source();
+            if s.contains(needle) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("failed.png");
+                panic!("waited for {needle:?} at {}:\n{s}", self.url());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn save(&self, name: &str, base64: &str) {
         use base64::Engine;
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-artifacts");
@@ -209,11 +237,12 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     b.go(&app);
     assert!(b.source().contains("This casefile is private"));
     b.go(&login);
-    assert_eq!(b.url(), format!("{app}/"));
+    b.wait_url(&format!("{app}/"));
     b.screenshot("cases-empty-390x844.png");
 
     // Open a case through the form.
     b.click("a[href='/cases/new']");
+    b.wait_url(&format!("{app}/cases/new"));
     b.fill("#title", "Router refund");
     b.fill("#company", "Acme Broadband");
     b.fill("#problem", "The X200 router stopped connecting on Oct 31");
@@ -224,7 +253,7 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     b.fill("#id_value", "8812447109");
     b.screenshot("new-case-390x844.png");
     b.click("form[action='/cases'] button[type=submit]");
-    assert_eq!(b.url(), format!("{app}/cases/1"));
+    b.wait_url(&format!("{app}/cases/1"));
     let page = b.source();
     assert!(
         page.contains("Router refund") && page.contains("••••7109"),
@@ -233,11 +262,14 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
 
     // A call: start, three reps (two transfers), a case number, a note with a script in it.
     b.click("a[href='/cases/1/call']");
+    b.wait_for("Start the call");
     b.click("form:has(#via) button");
+    b.wait_for("Nobody yet");
     let rep = |name: &str, dept: &str| {
         b.fill("#rep-name", name);
         b.fill("#rep-dept", dept);
         b.click("form:has(#rep-name) button");
+        b.wait_for(&format!("With {name}"));
     };
     rep("Dana Reyes", "Billing");
     rep("Marcus Lee", "Retention");
@@ -251,12 +283,13 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     rep("Priya Natarajan", "Returns");
     b.fill("#ref", "CAS-88120");
     b.click("form:has(#ref) button");
+    b.wait_for("Got case number: CAS-88120");
     b.fill(
         "#call-note",
         "<script>document.title='pwned'</script> she said refunds take 5 days",
     );
     b.click("form:has(#call-note) button");
-    let call = b.source();
+    let call = b.wait_for("she said refunds take 5 days");
     assert!(
         call.contains("2 transfer(s)")
             && call.contains("With Priya Natarajan")
@@ -275,6 +308,7 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     b.screenshot("call-390x844.png");
     b.fill("#eo", "credit only");
     b.click("form:has(#eo) button.end");
+    b.wait_for("Start the call");
 
     // The timeline, and a letter printed to PDF.
     b.go(&format!("{app}/cases/1"));
