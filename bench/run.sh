@@ -22,6 +22,7 @@ command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v task >/dev/null || need+=(taskwarrior)
 [ -x /usr/bin/time ] || need+=(time)
+command -v wrk >/dev/null || need+=(wrk)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
@@ -95,6 +96,33 @@ rss "max RSS: capture (casefile note)" "$BIN note 1 '$note'" "sqlite3 $cap/floor
 
 # The call console, in process.
 target/release/examples/console_bench 500 | while read -r line; do echo "$line" | python3 -c "import json,sys; d=json.load(sys.stdin); d['reproduce']='cargo run --release -p casefile --example console_bench -- 500'; print(json.dumps(d))"; done >>"$OUT/results.jsonl"
+
+# The web app on loopback: the case page and an append (a note posted through
+# the form, durable commit included), each against a trivial handler (a static
+# asset) on the same server. Throughput ratios: higher is better.
+web=$OUT/web
+rm -rf "$web"; mkdir -p "$web"
+cp "$OUT/journal-$(echo "$SIZES" | awk '{print $1}' | cut -d: -f1).db" "$web/web.db"
+KEY=bench-key-0123456789abcdef0123
+port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+CASEFILE_DB=$web/web.db CASEFILE_WEB_KEY=$KEY "$BIN" serve --port "$port" >/dev/null 2>&1 &
+server=$!
+sleep 1
+csrf=$(python3 -c "import hashlib,sys; print(hashlib.sha256(('csrf:' + sys.argv[1]).encode()).hexdigest())" "$KEY")
+cat >"$web/post.lua" <<LUA
+wrk.method = "POST"
+wrk.body = "csrf=$csrf&kind=note&text=bench+note"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "casefile_session=$KEY"
+LUA
+rps() { wrk -t2 -c8 -d"${WEB_SECONDS:-5}"s "$@" | awk '/Requests\/sec/ {print $2}'; }
+trivial=$(rps -H "Cookie: casefile_session=$KEY" "http://127.0.0.1:$port/assets/app.css")
+page=$(rps -H "Cookie: casefile_session=$KEY" "http://127.0.0.1:$port/cases/1")
+append=$(rps -s "$web/post.lua" "http://127.0.0.1:$port/cases/1/add")
+kill "$server" 2>/dev/null || true
+for pair in "web: case page:$page" "web: append a note (durable):$append"; do
+  python3 -c "import json,sys; n,v,t=sys.argv[1],float(sys.argv[2]),float(sys.argv[3]); print(json.dumps({'figure': n + ' (requests/s, 2 threads, 8 connections)', 'value': v, 'unit': 'req/s', 'anchor': 'a static asset from the same server', 'anchor_value': t, 'ratio': v / t, 'reproduce': 'bash bench/run.sh (web section: wrk -t2 -c8 on loopback)'}))" "${pair%%:*}" "${pair##*:}" "$trivial" >>"$OUT/results.jsonl"
+done
 
 # Complaint data: import throughput, flat memory, scorecard and similar-complaint latency.
 INTEL_SIZES=${INTEL_SIZES:-"10000 1000000"}

@@ -356,6 +356,48 @@ async fn opening_a_case_and_adding_to_it() {
             ],
             "amended by",
         ),
+        (
+            vec![
+                ("kind", "offer"),
+                ("what", "a $20 voucher"),
+                ("value", "20"),
+            ],
+            "a $20 voucher",
+        ),
+        (
+            vec![("kind", "ref"), ("value", "TKT-77"), ("ref_kind", "ticket")],
+            "TKT-77",
+        ),
+        (
+            vec![
+                ("kind", "escalate"),
+                ("to", "a supervisor"),
+                ("reason", "no answer"),
+            ],
+            "Asked to escalate to a supervisor",
+        ),
+        (vec![("kind", "done"), ("entry", "7")], "(done)"),
+        (
+            vec![
+                ("kind", "sent"),
+                ("to", "The CEO"),
+                ("letter_kind", "executive escalation"),
+                ("via", "email"),
+            ],
+            "Letter (executive escalation) sent to The CEO",
+        ),
+        (
+            vec![
+                ("kind", "goal"),
+                ("resolution", "A refund of $129 by Friday"),
+                ("reason", "they need a date"),
+            ],
+            "A refund of $129 by Friday",
+        ),
+        (
+            vec![("kind", "lesson"), ("text", "Ask for the extension first")],
+            "Ask for the extension first",
+        ),
     ] {
         let r = w.post("/cases/1/add", &fields).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{fields:?}: {}", r.body);

@@ -174,21 +174,36 @@ CREATE TABLE IF NOT EXISTS complaints (
 );
 CREATE INDEX IF NOT EXISTS complaints_by_company ON complaints (company_norm, product);
 CREATE VIRTUAL TABLE IF NOT EXISTS complaint_text USING fts5(
-    narrative, issue, product, content = 'complaints', content_rowid = 'id',
+    narrative, issue, product, company_norm, content = 'complaints', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS complaint_vocab USING fts5vocab(complaint_text, 'row');
 CREATE TRIGGER IF NOT EXISTS complaints_ai AFTER INSERT ON complaints BEGIN
-    INSERT INTO complaint_text (rowid, narrative, issue, product) VALUES (new.id, new.narrative, new.issue, new.product);
+    INSERT INTO complaint_text (rowid, narrative, issue, product, company_norm) VALUES (new.id, new.narrative, new.issue, new.product, new.company_norm);
 END;
 CREATE TRIGGER IF NOT EXISTS complaints_ad AFTER DELETE ON complaints BEGIN
-    INSERT INTO complaint_text (complaint_text, rowid, narrative, issue, product) VALUES ('delete', old.id, old.narrative, old.issue, old.product);
+    INSERT INTO complaint_text (complaint_text, rowid, narrative, issue, product, company_norm) VALUES ('delete', old.id, old.narrative, old.issue, old.product, old.company_norm);
 END;
 CREATE TRIGGER IF NOT EXISTS complaints_au AFTER UPDATE ON complaints BEGIN
-    INSERT INTO complaint_text (complaint_text, rowid, narrative, issue, product) VALUES ('delete', old.id, old.narrative, old.issue, old.product);
-    INSERT INTO complaint_text (rowid, narrative, issue, product) VALUES (new.id, new.narrative, new.issue, new.product);
+    INSERT INTO complaint_text (complaint_text, rowid, narrative, issue, product, company_norm) VALUES ('delete', old.id, old.narrative, old.issue, old.product, old.company_norm);
+    INSERT INTO complaint_text (rowid, narrative, issue, product, company_norm) VALUES (new.id, new.narrative, new.issue, new.product, new.company_norm);
 END;
-PRAGMA user_version = 1;
+-- Counts by company, folded at the end of each import, so a scorecard sums
+-- hundreds of rows instead of scanning a large company's complaints.
+CREATE TABLE IF NOT EXISTS company_stats (
+    company_norm TEXT NOT NULL, company TEXT NOT NULL, product TEXT, issue TEXT, response TEXT,
+    year INTEGER, timely INTEGER, disputed INTEGER, narrative INTEGER NOT NULL, n INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS company_stats_by_norm ON company_stats (company_norm);
+PRAGMA user_version = 2;
+";
+
+/// Folds the counts the scorecard reads, from all complaints.
+const STATS: &str = "
+DELETE FROM company_stats;
+INSERT INTO company_stats (company_norm, company, product, issue, response, year, timely, disputed, narrative, n)
+SELECT company_norm, company, product, issue, response, CAST(substr(received, 1, 4) AS INTEGER), timely, disputed, narrative IS NOT NULL, count(*)
+FROM complaints GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 ";
 
 /// Reads through to `inner`, telling `progress` how many bytes have passed.
@@ -232,16 +247,42 @@ impl Intel {
             }
             other => engine(other),
         })?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(engine)?;
+        if version == 1 {
+            // Version 2 indexes the company in the text and keeps counts by company.
+            conn.execute_batch(
+                "DROP TRIGGER IF EXISTS complaints_ai; DROP TRIGGER IF EXISTS complaints_ad; DROP TRIGGER IF EXISTS complaints_au;
+                 DROP TABLE IF EXISTS complaint_vocab; DROP TABLE IF EXISTS complaint_text;",
+            )
+            .map_err(engine)?;
+        }
         conn.execute_batch(SCHEMA).map_err(engine)?;
+        if version == 1 {
+            conn.execute_batch("INSERT INTO complaint_text (complaint_text) VALUES ('rebuild');")
+                .map_err(engine)?;
+            conn.execute_batch(STATS).map_err(engine)?;
+        }
         Ok(Intel { conn })
     }
 
+    /// How many complaints are stored (from the per-company counts: no scan).
     pub fn count(&self) -> Result<u64> {
         self.conn
-            .query_row("SELECT count(*) FROM complaints", [], |r| {
+            .query_row("SELECT coalesce(sum(n), 0) FROM company_stats", [], |r| {
                 r.get::<_, i64>(0)
             })
             .map(|n| n as u64)
+            .map_err(engine)
+    }
+
+    /// Whether no complaint is stored yet.
+    fn is_empty(&self) -> Result<bool> {
+        self.conn
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM complaints)", [], |r| {
+                r.get(0)
+            })
             .map_err(engine)
     }
 
@@ -302,7 +343,7 @@ impl Intel {
         let conn = &self.conn;
         // Into an empty database, load the rows first and build the text index
         // once at the end: several times faster than indexing row by row.
-        let bulk = self.count()? == 0;
+        let bulk = self.is_empty()?;
         if bulk {
             // Derived data into an empty file: a crash means importing again,
             // so the load skips the WAL's double write and the syncs.
@@ -363,6 +404,10 @@ impl Intel {
             .map_err(engine)?;
             // Puts the row-by-row trigger back for later imports.
             conn.execute_batch(SCHEMA).map_err(engine)?;
+        }
+        if report.inserted + report.updated > 0 {
+            conn.execute_batch(&format!("BEGIN; {STATS} COMMIT;"))
+                .map_err(engine)?;
         }
         Ok(report)
     }
@@ -535,7 +580,7 @@ fn pct(part: u64, whole: u64) -> f64 {
 
 impl Intel {
     /// Normalised company keys the name (and its aliases) match: exact first,
-    /// then companies whose name begins with it.
+    /// then companies whose name begins with it. Err lists several candidates.
     pub fn match_company(
         &self,
         names: &[String],
@@ -546,34 +591,36 @@ impl Intel {
             .filter(|k| !k.is_empty())
             .collect();
         let mut exact = Vec::new();
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT company_norm FROM company_stats WHERE company_norm = ?1 LIMIT 1",
+            )
+            .map_err(engine)?;
         for k in &keys {
-            let hit: Option<String> = self
-                .conn
-                .query_row(
-                    "SELECT company_norm FROM complaints WHERE company_norm = ?1 LIMIT 1",
-                    [k],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(engine)?;
-            exact.extend(hit);
+            exact.extend(
+                st.query_row([k], |r| r.get::<_, String>(0))
+                    .optional()
+                    .map_err(engine)?,
+            );
         }
         if !exact.is_empty() {
             exact.sort();
             exact.dedup();
             return Ok(Ok(exact));
         }
+        // "wells" finds "wells fargo": names that begin with the key and a space,
+        // as an index range ("!" sorts right after the space).
         let mut prefixed: Vec<String> = Vec::new();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT DISTINCT company_norm FROM company_stats WHERE company_norm >= ?1 AND company_norm < ?2 LIMIT 20")
+            .map_err(engine)?;
         for k in &keys {
-            let like = format!(
-                "{} %",
-                k.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            let mut st = self.conn.prepare_cached("SELECT DISTINCT company_norm FROM complaints WHERE company_norm LIKE ?1 ESCAPE '\\' LIMIT 20").map_err(engine)?;
             let rows = st
-                .query_map([like], |r| r.get::<_, String>(0))
+                .query_map([format!("{k} "), format!("{k}!")], |r| {
+                    r.get::<_, String>(0)
+                })
                 .map_err(engine)?;
             for r in rows {
                 prefixed.push(r.map_err(engine)?);
@@ -582,8 +629,7 @@ impl Intel {
         prefixed.sort();
         prefixed.dedup();
         match prefixed.len() {
-            0 => Ok(Ok(vec![])),
-            1 => Ok(Ok(prefixed)),
+            0 | 1 => Ok(Ok(prefixed)),
             _ => Ok(Err(prefixed)),
         }
     }
@@ -607,7 +653,7 @@ impl Intel {
         let list = norms.iter().map(|_| "?").collect::<Vec<_>>().join(",");
         self.conn
             .query_row(
-                &format!("SELECT company FROM complaints WHERE company_norm IN ({list}) GROUP BY company ORDER BY count(*) DESC LIMIT 1"),
+                &format!("SELECT company FROM company_stats WHERE company_norm IN ({list}) GROUP BY company ORDER BY sum(n) DESC, company LIMIT 1"),
                 rusqlite::params_from_iter(norms),
                 |r| r.get(0),
             )
@@ -617,6 +663,7 @@ impl Intel {
     fn scorecard(&self, norms: &[String]) -> Result<Scorecard> {
         let list = norms.iter().map(|_| "?").collect::<Vec<_>>().join(",");
         let p = || rusqlite::params_from_iter(norms.iter());
+        let from = format!("FROM company_stats WHERE company_norm IN ({list})");
         let counts = |sql: &str| -> Result<Vec<(String, u64)>> {
             let mut st = self.conn.prepare(sql).map_err(engine)?;
             let rows = st
@@ -630,18 +677,15 @@ impl Intel {
                 .map_err(engine)?;
             rows.map(|r| r.map_err(engine)).collect()
         };
-        let total: u64 = self
+        let (total, with_narrative): (i64, i64) = self
             .conn
             .query_row(
-                &format!("SELECT count(*) FROM complaints WHERE company_norm IN ({list})"),
+                &format!("SELECT coalesce(sum(n), 0), coalesce(sum(n * narrative), 0) {from}"),
                 p(),
-                |r| r.get::<_, i64>(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(engine)? as u64;
-        let with_narrative: u64 = self
-            .conn
-            .query_row(&format!("SELECT count(*) FROM complaints WHERE company_norm IN ({list}) AND narrative IS NOT NULL"), p(), |r| r.get::<_, i64>(0))
-            .map_err(engine)? as u64;
+            .map_err(engine)?;
+        let total = total as u64;
         let share = |v: Vec<(String, u64)>| {
             v.into_iter()
                 .map(|(name, count)| Share {
@@ -652,13 +696,13 @@ impl Intel {
                 .collect::<Vec<_>>()
         };
         let products = share(counts(&format!(
-            "SELECT product, count(*) c FROM complaints WHERE company_norm IN ({list}) GROUP BY product ORDER BY c DESC, product LIMIT 10"
+            "SELECT product, sum(n) c {from} GROUP BY product ORDER BY c DESC, product LIMIT 10"
         ))?);
         let issues = share(counts(&format!(
-            "SELECT issue, count(*) c FROM complaints WHERE company_norm IN ({list}) GROUP BY issue ORDER BY c DESC, issue LIMIT 10"
+            "SELECT issue, sum(n) c {from} GROUP BY issue ORDER BY c DESC, issue LIMIT 10"
         ))?);
         let responses = share(counts(&format!(
-            "SELECT response, count(*) c FROM complaints WHERE company_norm IN ({list}) GROUP BY response ORDER BY c DESC, response"
+            "SELECT response, sum(n) c {from} GROUP BY response ORDER BY c DESC, response"
         ))?);
         let of = |name: &str| {
             responses
@@ -669,13 +713,19 @@ impl Intel {
         let known = |col: &str| -> Result<Option<f64>> {
             let (yes, n): (i64, i64) = self
                 .conn
-                .query_row(&format!("SELECT coalesce(sum({col}), 0), count({col}) FROM complaints WHERE company_norm IN ({list})"), p(), |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row(
+                    &format!("SELECT coalesce(sum(CASE WHEN {col} = 1 THEN n END), 0), coalesce(sum(CASE WHEN {col} IS NOT NULL THEN n END), 0) {from}"),
+                    p(),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .map_err(engine)?;
             Ok((n > 0).then(|| pct(yes as u64, n as u64)))
         };
         let mut st = self
             .conn
-            .prepare(&format!("SELECT CAST(substr(received, 1, 4) AS INTEGER) y, count(*) FROM complaints WHERE company_norm IN ({list}) AND received IS NOT NULL GROUP BY y ORDER BY y"))
+            .prepare(&format!(
+                "SELECT year, sum(n) {from} AND year IS NOT NULL GROUP BY year ORDER BY year"
+            ))
             .map_err(engine)?;
         let by_year = st
             .query_map(p(), |r| {
@@ -684,7 +734,12 @@ impl Intel {
             .map_err(engine)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(engine)?;
-        let mut st = self.conn.prepare(&format!("SELECT DISTINCT company FROM complaints WHERE company_norm IN ({list}) ORDER BY company LIMIT 20")).map_err(engine)?;
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT DISTINCT company {from} ORDER BY company LIMIT 20"
+            ))
+            .map_err(engine)?;
         let names = st
             .query_map(p(), |r| r.get::<_, String>(0))
             .map_err(engine)?
@@ -694,7 +749,7 @@ impl Intel {
             company: self.display_name(norms)?,
             names,
             complaints: total,
-            with_narrative,
+            with_narrative: with_narrative as u64,
             monetary_relief: of("Closed with monetary relief"),
             non_monetary_relief: of("Closed with non-monetary relief"),
             products,
@@ -772,12 +827,12 @@ impl Intel {
         let mut scored: Vec<(i64, String)> = Vec::new();
         for w in &words {
             let df: Option<i64> = st.query_row([w], |r| r.get(0)).optional().map_err(engine)?;
-            if let Some(df) = df.filter(|&d| d > 0 && (d as f64) < total * 0.2) {
+            if let Some(df) = df.filter(|&d| d > 0 && (d as f64) < (total * 0.05).max(50.0)) {
                 scored.push((df, w.clone()));
             }
         }
         scored.sort();
-        let chosen: Vec<String> = scored.into_iter().take(8).map(|(_, w)| w).collect();
+        let chosen: Vec<String> = scored.into_iter().take(5).map(|(_, w)| w).collect();
         if chosen.is_empty() {
             return Ok(SimilarReport {
                 words: chosen,
@@ -785,28 +840,28 @@ impl Intel {
                 outcomes: vec![],
             });
         }
-        let query = chosen
+        let words = chosen
             .iter()
             .map(|w| format!("\"{w}\""))
             .collect::<Vec<_>>()
             .join(" OR ");
-        let filter = match companies {
-            Some(list) if !list.is_empty() => format!(
-                "AND c.company_norm IN ({})",
-                list.iter().map(|_| "?").collect::<Vec<_>>().join(",")
-            ),
-            _ => String::new(),
+        // The company is a column of the text index, so the search narrows to it there.
+        let query = match companies {
+            Some(list) if !list.is_empty() => {
+                let names = list
+                    .iter()
+                    .map(|c| format!("\"{}\"", c.replace('"', "")))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
+                format!("{{narrative issue product}} : ({words}) AND company_norm : ({names})")
+            }
+            _ => format!("{{narrative issue product}} : ({words})"),
         };
-        let sql = format!(
-            "SELECT c.id, c.received, c.company, c.product, c.issue, c.response, coalesce(c.narrative, '')
+        let sql = "SELECT c.id, c.received, c.company, c.product, c.issue, c.response, coalesce(c.narrative, '')
              FROM complaint_text t JOIN complaints c ON c.id = t.rowid
-             WHERE complaint_text MATCH ?1 {filter} ORDER BY bm25(complaint_text, 4.0, 1.0, 0.5) LIMIT 100"
-        );
-        let mut params: Vec<String> = vec![query];
-        if let Some(list) = companies {
-            params.extend(list.iter().cloned());
-        }
-        let mut st = self.conn.prepare(&sql).map_err(engine)?;
+             WHERE complaint_text MATCH ?1 ORDER BY bm25(complaint_text, 4.0, 1.0, 0.5, 0.0) LIMIT 100";
+        let params: Vec<String> = vec![query];
+        let mut st = self.conn.prepare(sql).map_err(engine)?;
         let rows = st
             .query_map(rusqlite::params_from_iter(params.iter()), |r| {
                 let narrative: String = r.get(6)?;

@@ -251,3 +251,38 @@ fn the_scorecard_matches_the_file() {
     );
     assert!(sim.outcomes.iter().map(|o| o.count).sum::<u64>() >= sim.matches.len() as u64);
 }
+
+#[test]
+fn a_version_1_database_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("intel.db");
+    {
+        let intel = Intel::open(&path).unwrap();
+        import_str(&intel, "Complaint ID,Company,Consumer complaint narrative\n1,Acme Bank,The escrow was misapplied\n2,Acme Bank,Late fees charged twice\n").unwrap();
+    }
+    // Take the file back to version 1: a text index without the company, no counts.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER complaints_ai; DROP TRIGGER complaints_ad; DROP TRIGGER complaints_au; DROP TABLE complaint_vocab; DROP TABLE complaint_text;
+             DROP TABLE company_stats;
+             CREATE VIRTUAL TABLE complaint_text USING fts5(narrative, issue, product, content = 'complaints', content_rowid = 'id');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let intel = Intel::open(&path).unwrap();
+    let Lookup::Found(card) = intel.company(&["acme bank".into()]).unwrap() else {
+        panic!("not found after the upgrade")
+    };
+    assert_eq!(card.complaints, 2);
+    let at = intel.match_company(&["acme".into()]).unwrap().unwrap();
+    assert_eq!(
+        intel
+            .similar("escrow misapplied", Some(&at), 5)
+            .unwrap()
+            .matches[0]
+            .id,
+        1
+    );
+}

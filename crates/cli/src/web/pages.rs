@@ -316,6 +316,57 @@ pub async fn add(
                         at,
                     },
                 )?,
+                "offer" => capture::offer(
+                    &mut ctx,
+                    OfferArgs {
+                        case: case.clone(),
+                        what: need(&f, "what", "what was offered")?,
+                        by: field(&f, "by"),
+                        value: field(&f, "value"),
+                        at,
+                    },
+                )?,
+                "ref" => capture::reference(
+                    &mut ctx,
+                    RefArgs {
+                        case: case.clone(),
+                        value: need(&f, "value", "the reference")?,
+                        kind: field(&f, "ref_kind")
+                            .and_then(|k| RefKindArg::from_str(&k, true).ok())
+                            .unwrap_or(RefKindArg::Case),
+                        at,
+                    },
+                )?,
+                "escalate" => capture::escalate(
+                    &mut ctx,
+                    EscalateArgs {
+                        case: case.clone(),
+                        to: field(&f, "to"),
+                        reason: field(&f, "reason"),
+                        at,
+                    },
+                )?,
+                "escalation" => capture::escalation(
+                    &mut ctx,
+                    EscalationArgs {
+                        case: case.clone(),
+                        entry: need(&f, "entry", "the escalation's number")?,
+                        outcome: enum_of(&f, "outcome", "outcome")?,
+                        note: field(&f, "note"),
+                        at,
+                    },
+                )?,
+                "sent" => capture::sent(
+                    &mut ctx,
+                    SentArgs {
+                        case: case.clone(),
+                        to: need(&f, "to", "the recipient")?,
+                        kind: need(&f, "letter_kind", "the kind of letter")?,
+                        via: field(&f, "via"),
+                        summary: field(&f, "summary"),
+                        at,
+                    },
+                )?,
                 "lesson" => capture::lesson(
                     &mut ctx,
                     LessonArgs {
