@@ -120,8 +120,8 @@ trivial=$(rps -H "Cookie: casefile_session=$KEY" "http://127.0.0.1:$port/assets/
 page=$(rps -H "Cookie: casefile_session=$KEY" "http://127.0.0.1:$port/cases/1")
 append=$(rps -s "$web/post.lua" "http://127.0.0.1:$port/cases/1/add")
 kill "$server" 2>/dev/null || true
-for pair in "web: case page:$page" "web: append a note (durable):$append"; do
-  python3 -c "import json,sys; n,v,t=sys.argv[1],float(sys.argv[2]),float(sys.argv[3]); print(json.dumps({'figure': n + ' (requests/s, 2 threads, 8 connections)', 'value': v, 'unit': 'req/s', 'anchor': 'a static asset from the same server', 'anchor_value': t, 'ratio': v / t, 'reproduce': 'bash bench/run.sh (web section: wrk -t2 -c8 on loopback)'}))" "${pair%%:*}" "${pair##*:}" "$trivial" >>"$OUT/results.jsonl"
+for pair in "web: case page|$page" "web: append a note (durable)|$append"; do
+  python3 -c "import json,sys; n,v,t=sys.argv[1],float(sys.argv[2]),float(sys.argv[3]); print(json.dumps({'figure': n + ' (2 threads, 8 connections)', 'value': v, 'unit': 'req/s', 'anchor': 'a static asset from the same server', 'anchor_value': t, 'ratio': v / t, 'reproduce': 'bash bench/run.sh (web section: wrk -t2 -c8 on loopback)'}))" "${pair%%|*}" "${pair##*|}" "$trivial" >>"$OUT/results.jsonl"
 done
 
 # Complaint data: import throughput, flat memory, scorecard and similar-complaint latency.
