@@ -19,7 +19,9 @@ fn walkthrough_commands() -> Vec<String> {
         .find("## A dispute in five minutes")
         .expect("walkthrough section");
     // Up to the next section: only the walkthrough's commands are run.
-    let end = text[start + 1..].find("\n## ").map_or(text.len(), |e| start + 1 + e);
+    let end = text[start + 1..]
+        .find("\n## ")
+        .map_or(text.len(), |e| start + 1 + e);
     let mut commands = Vec::new();
     let mut in_block = false;
     let mut current = String::new();
