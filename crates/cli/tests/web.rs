@@ -585,3 +585,60 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_public_record_and_who_reports_to_whom() {
+    let w = Web::new();
+    let sample = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/cfpb/complaints-sample.csv");
+    let intel = casefile_intel::Intel::open(&w.db.with_file_name("intel.db")).unwrap();
+    intel
+        .import(std::fs::File::open(sample).unwrap(), &mut |_| {})
+        .unwrap();
+    let r = w
+        .post(
+            "/cases",
+            &[
+                ("title", "Escrow"),
+                ("company", "Wells Fargo"),
+                ("problem", "My mortgage escrow payment was misapplied"),
+                ("resolution", "Fix the escrow within 30 days"),
+                ("fair", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = w.get("/cases/1").await.body;
+    assert!(
+        page.contains("What the public record shows")
+            && page.contains("WELLS FARGO &amp; COMPANY: 174 complaints"),
+        "{page}"
+    );
+
+    w.post("/cases/1/call", &[("action", "start")]).await;
+    w.post(
+        "/cases/1/call",
+        &[
+            ("action", "rep"),
+            ("name", "Dana"),
+            ("dept", "Billing"),
+            ("reports_to", "Marcus"),
+        ],
+    )
+    .await;
+    w.post(
+        "/cases/1/call",
+        &[
+            ("action", "rep"),
+            ("name", "Marcus"),
+            ("dept", "Billing"),
+            ("role", "supervisor"),
+        ],
+    )
+    .await;
+    let org = w.get("/companies/1/org.svg").await.body;
+    assert!(
+        org.contains("stroke-dasharray") && org.contains("Dana reports to Marcus"),
+        "{org}"
+    );
+}

@@ -142,14 +142,14 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
     Ok(())
 }
 
-type PublicRecord = (
+pub type PublicRecord = (
     Option<casefile_intel::Scorecard>,
     casefile_intel::SimilarReport,
     String,
 );
 
 /// What imported complaint data says about the case's company and problem, if any was imported.
-fn public_record(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<PublicRecord>> {
+pub fn public_record(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<PublicRecord>> {
     let Some(intel) = super::intel::available(ctx) else {
         return Ok(None);
     };

@@ -189,6 +189,16 @@ fn case_view(ctx: &Ctx, n: &str) -> Result<serde_json::Value> {
     let rows = text::timeline(&entries, s, &ctx.tz, ctx.reveal);
     let e = coach::economics(s, &rates, ctx.now);
     let open = s.open_contact_now();
+    // What imported complaint data says, as in the brief.
+    let public = crate::commands::coach::public_record(ctx, &rec)?.map(|(card, sim, scope)| {
+        let total: u64 = sim.outcomes.iter().map(|o| o.count).sum();
+        let money = sim.outcomes.iter().find(|o| o.name == "Closed with monetary relief").map_or(0, |o| o.count);
+        json!({
+            "company": card.map(|c| json!({"name": c.company, "complaints": c.complaints, "monetary": format!("{:.1}", c.monetary_relief), "non_monetary": format!("{:.1}", c.non_monetary_relief)})),
+            "similar": total, "money": money, "scope": scope,
+            "matches": sim.matches.iter().take(3).map(|m| json!({"id": m.id, "received": m.received, "issue": m.issue, "response": m.response})).collect::<Vec<_>>(),
+        })
+    });
     Ok(json!({
         "handle": rec.handle, "title": s.title, "status": s.status().as_str(),
         "company": company.as_ref().map(|c| json!({"name": c.state.name, "handle": c.handle})),
@@ -211,6 +221,7 @@ fn case_view(ctx: &Ctx, n: &str) -> Result<serde_json::Value> {
         "timeline": rows.iter().map(|r| json!({"when": text::when(r.at, &ctx.tz), "seq": r.seq, "text": one_line(&r.text), "inner": r.contact.is_some() && r.kind != "contact_started",
             "retracted": r.retracted, "amended_by": r.amended_by})).collect::<Vec<_>>(),
         "contact_open": open.map(|c| c.origin.seq),
+        "public": public,
         "statuses": ["open", "waiting", "escalated", "resolved", "abandoned"],
         "fact_kinds": ["acquired", "began", "identifier", "status", "change", "expected", "tried", "other"],
     }))
@@ -529,7 +540,12 @@ pub async fn call_action(
                 )?,
                 "rep" => {
                     let mut spec = need(&f, "name", "the representative's name")?;
-                    for (k, key) in [("ext", "ext"), ("dept", "dept"), ("role", "role")] {
+                    for (k, key) in [
+                        ("ext", "ext"),
+                        ("dept", "dept"),
+                        ("role", "role"),
+                        ("reports_to", "reports-to"),
+                    ] {
                         if let Some(v) = field(&f, k) {
                             spec.push_str(&format!(", {key}={}", v.replace(',', " ")));
                         }

@@ -174,6 +174,17 @@ pub fn org(map: &OrgMap) -> String {
             ));
         }
     }
+    // Who reports to whom, where a rep said: dashed lines up to the supervisor.
+    for p in &map.people {
+        if let Some(boss) = &p.reports_to
+            && let (Some((x1, y1)), Some((x2, y2))) = (at(&p.name), at(boss))
+        {
+            o.push_str(&format!(
+                "<line x1=\"{:.0}\" y1=\"{:.0}\" x2=\"{:.0}\" y2=\"{:.0}\" stroke=\"#2b6cb0\" stroke-dasharray=\"4 3\"><title>{}</title></line>\n",
+                x1 + 85.0, y1, x2 + 85.0, y2 + 40.0, esc(&format!("{} reports to {}", p.name, boss))
+            ));
+        }
+    }
     o.push_str("</svg>\n");
     o
 }
