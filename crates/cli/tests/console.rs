@@ -24,8 +24,12 @@ impl Tmux {
             eprintln!("skipping: tmux is not installed");
             return None;
         }
+        // A socket of its own per session: a server still exiting on the
+        // previous one would take the new session down with it.
+        static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let t = Tmux {
-            socket: dir.join("tmux.sock").display().to_string(),
+            socket: dir.join(format!("tmux-{n}.sock")).display().to_string(),
             session: "call".into(),
         };
         let out = Command::new("tmux")
