@@ -189,9 +189,10 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    // Keep reading whatever else the server says, so its output never breaks.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     let _server = Kill(server);
     let login = first.trim().rsplit(' ').next().unwrap().to_string();
     assert!(

@@ -306,10 +306,12 @@ pub fn serve(db: PathBuf, bind: String, port: u16) -> Result<()> {
         let local = listener
             .local_addr()
             .map_err(|e| CliError::new(Exit::Internal, e.to_string()))?;
-        println!("casefile is serving at http://{local}/login?key={token}");
-        println!("Open that address in a browser on this machine. Press Ctrl-C to stop.");
+        // One write, never a panic: whoever started us may close our output early.
         use std::io::Write;
-        let _ = std::io::stdout().flush();
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, "casefile is serving at http://{local}/login?key={token}\nOpen that address in a browser on this machine. Press Ctrl-C to stop.\n");
+        let _ = out.flush();
+        drop(out);
         axum::serve(listener, router(app))
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
