@@ -642,3 +642,58 @@ async fn the_public_record_and_who_reports_to_whom() {
         "{org}"
     );
 }
+
+#[tokio::test]
+async fn a_file_is_recorded_by_its_fingerprint() {
+    let w = Web::new();
+    w.open_case().await;
+    let multipart = |csrf: &str, file: Option<(&str, &[u8])>| {
+        let mut body =
+            format!("--XYZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n")
+                .into_bytes();
+        if let Some((name, bytes)) = file {
+            body.extend(format!("--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes());
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(b"--XYZ--\r\n");
+        Request::post("/cases/1/attach")
+            .header(header::COOKIE, format!("casefile_session={KEY}"))
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let before = w.entries();
+    assert_eq!(
+        w.send(multipart(
+            "wrong",
+            Some(("receipt.pdf", b"%PDF-1.4 receipt"))
+        ))
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        w.send(multipart(&w.app.csrf, None)).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(w.entries(), before);
+    let r = w
+        .send(multipart(
+            &w.app.csrf,
+            Some(("receipt.pdf", b"%PDF-1.4 receipt")),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = w.get("/cases/1").await.body;
+    // sha256 of "%PDF-1.4 receipt"
+    use sha2::Digest;
+    let sha: String = sha2::Sha256::digest(b"%PDF-1.4 receipt")
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(
+        page.contains("Attached receipt.pdf (16 bytes, sha256 ") && page.contains(&sha[..12]),
+        "{page}"
+    );
+}

@@ -259,6 +259,10 @@ pub fn router(app: App) -> Router {
         .route("/cases", post(pages::create_case))
         .route("/cases/{n}", get(pages::case))
         .route("/cases/{n}/add", post(pages::add))
+        .route(
+            "/cases/{n}/attach",
+            post(pages::attach).layer(axum::extract::DefaultBodyLimit::max(pages::ATTACH_LIMIT)),
+        )
         .route("/cases/{n}/call", get(pages::call).post(pages::call_action))
         .route("/cases/{n}/record", get(pages::record))
         .route("/cases/{n}/letter/{kind}", get(pages::letter))

@@ -923,3 +923,91 @@ pub async fn check(State(app): State<App>, Form(f): Form<Fields>) -> Response {
     let findings: Vec<_> = report.findings.iter().map(|x| json!({"kind": x.kind.replace('_', " "), "excerpt": x.excerpt, "why": x.why, "instead": x.instead, "harmful": x.severity == coach::tone::Severity::Harmful})).collect();
     app.render("check.html", json_value(json!({"draft": draft, "checked": true, "clean": report.is_clean(), "findings": findings, "missing": report.missing})))
 }
+
+/// The largest file the web app takes (the CLI's `attach` has no limit).
+pub const ATTACH_LIMIT: usize = 25 << 20;
+
+/// A file's name, size and SHA-256 go in the journal; the file itself stays with the user.
+pub async fn attach(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Path(n): Path<String>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    use sha2::{Digest, Sha256};
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or_default().to_string();
+                let file_name = field.file_name().map(str::to_string);
+                match field.bytes().await {
+                    Ok(bytes) if name == "csrf" => {
+                        csrf = String::from_utf8_lossy(&bytes).into_owned()
+                    }
+                    Ok(bytes) if name == "file" => {
+                        file = file_name
+                            .filter(|f| !f.is_empty())
+                            .map(|f| (f, bytes.to_vec()))
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        return app.error(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            &format!("the file could not be received: {e}"),
+                            Some("files up to 25 MB; for larger ones use `casefile attach`"),
+                        );
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return app.error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("the upload could not be read: {e}"),
+                    None,
+                );
+            }
+        }
+    }
+    if !super::same(&csrf, &app.csrf) {
+        return app.error(
+            StatusCode::FORBIDDEN,
+            "This form has expired or did not come from casefile; nothing was saved.",
+            Some("Go back, reload the page and try again."),
+        );
+    }
+    let Some((name, bytes)) = file else {
+        return app.error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "No file was chosen.",
+            Some("Choose a file, then send it."),
+        );
+    };
+    blocking(move || {
+        let run = || -> Result<Response> {
+            let mut ctx = app.ctx(&caller, false)?;
+            let rec = ctx.case(&n)?;
+            let sha256: String = Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            let size = bytes.len() as u64;
+            let now = ctx.now;
+            ctx.append_case(&rec, |_, _| {
+                Ok(vec![casefile_core::Draft::new(
+                    now,
+                    casefile_core::Event::AttachmentAdded {
+                        name: name.clone(),
+                        sha256: sha256.clone(),
+                        bytes: size,
+                    },
+                )])
+            })?;
+            Ok(Redirect::to(&format!("/cases/{}#timeline", rec.handle)).into_response())
+        };
+        run().unwrap_or_else(|e| app.cli_error(e))
+    })
+    .await
+}
