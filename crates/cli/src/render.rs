@@ -113,15 +113,7 @@ fn section(out: &mut String, title: &str) {
 }
 
 fn tags(o: &state::Origin) -> String {
-    let mut t = String::new();
-    if o.retracted {
-        t.push_str(" [withdrawn]");
-    }
-    if !o.amended_by.is_empty() {
-        let by: Vec<String> = o.amended_by.iter().map(|s| format!("#{s}")).collect();
-        t.push_str(&format!(" [amended by {}]", by.join(", ")));
-    }
-    t
+    text::marks(o.retracted, &o.amended_by)
 }
 
 /// The case's current state, for `casefile show`.
@@ -474,13 +466,7 @@ pub fn timeline(handle: u64, title: &str, rows: &[text::TimelineRow], tz: &TimeZ
             r.seq,
             one_line(&r.text)
         );
-        if r.retracted {
-            line.push_str(" [withdrawn]");
-        }
-        if !r.amended_by.is_empty() {
-            let by: Vec<String> = r.amended_by.iter().map(|s| format!("#{s}")).collect();
-            line.push_str(&format!(" [amended by {}]", by.join(", ")));
-        }
+        line.push_str(&text::marks(r.retracted, &r.amended_by));
         out.push_str(&line);
         out.push('\n');
     }

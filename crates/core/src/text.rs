@@ -360,6 +360,20 @@ pub fn describe(e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) -> St
     }
 }
 
+/// ` [withdrawn]`, ` [amended by #22, #30]`, or nothing: how every view marks an
+/// entry that later entries corrected.
+pub fn marks(retracted: bool, amended_by: &[u64]) -> String {
+    let mut m = String::new();
+    if retracted {
+        m.push_str(" [withdrawn]");
+    }
+    if !amended_by.is_empty() {
+        let by: Vec<String> = amended_by.iter().map(|s| format!("#{s}")).collect();
+        m.push_str(&format!(" [amended by {}]", by.join(", ")));
+    }
+    m
+}
+
 /// One row of a case's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineRow {

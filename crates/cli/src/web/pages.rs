@@ -57,21 +57,7 @@ fn json_value(v: serde_json::Value) -> Value {
 }
 
 fn marks(o: &casefile_core::state::Origin) -> String {
-    let mut m = String::new();
-    if o.retracted {
-        m.push_str(" [withdrawn]");
-    }
-    if !o.amended_by.is_empty() {
-        m.push_str(&format!(
-            " [amended by #{}]",
-            o.amended_by
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", #")
-        ));
-    }
-    m
+    text::marks(o.retracted, &o.amended_by)
 }
 
 pub async fn cases(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {

@@ -270,42 +270,9 @@ pub fn record_markdown(
 }
 
 fn amended(o: &crate::state::Origin) -> String {
-    match (o.retracted, o.amended_by.is_empty()) {
-        (true, _) => format!(
-            " [withdrawn by #{}]",
-            o.amended_by
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", #")
-        ),
-        (false, false) => format!(
-            " [amended by #{}]",
-            o.amended_by
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", #")
-        ),
-        (false, true) => String::new(),
-    }
+    text::marks(o.retracted, &o.amended_by)
 }
 
-/// ` [withdrawn]`, ` [amended by #22]`, or nothing.
 fn row_marks(r: &text::TimelineRow) -> String {
-    let mut m = String::new();
-    if r.retracted {
-        m.push_str(" [withdrawn]");
-    }
-    if !r.amended_by.is_empty() {
-        m.push_str(&format!(
-            " [amended by #{}]",
-            r.amended_by
-                .iter()
-                .map(u64::to_string)
-                .collect::<Vec<_>>()
-                .join(", #")
-        ));
-    }
-    m
+    text::marks(r.retracted, &r.amended_by)
 }
