@@ -676,6 +676,12 @@ pub struct ListArgs {
     pub status: Option<StatusArg>,
     #[arg(long)]
     pub company: Option<String>,
+    /// Show at most this many, most recently active first
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Show every case
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -692,6 +698,12 @@ pub struct DueArgs {
     /// Include what falls due within this long from now
     #[arg(long, default_value = "7 days")]
     pub within: String,
+    /// Show at most this many, soonest first
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Show every item
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -333,3 +333,43 @@ fn rebuild_leaves_every_view_as_it_was() {
     );
     assert_eq!(views(&env), before);
 }
+
+#[test]
+fn long_lists_show_the_most_pressing_and_say_how_many_more() {
+    let env = sample();
+    env.ok(&["open", "Third", "--no-wizard", "--at", "2026-11-09 10:00"]);
+    env.ok(&[
+        "followup",
+        "3",
+        "check the bill",
+        "--due",
+        "2026-11-11 09:00",
+    ]);
+    let list = env.ok(&["list", "--limit", "2"]);
+    assert_eq!(
+        list.lines().filter(|l| l.contains("  open  ")).count(),
+        2,
+        "{list}"
+    );
+    assert!(
+        list.ends_with(
+            "2 of 3 cases shown, the most recently active; `casefile list --all` shows every one.\n"
+        ),
+        "{list}"
+    );
+    assert!(!env.ok(&["list", "--all"]).contains("shown"));
+    assert!(
+        !env.ok(&["list"]).contains("shown"),
+        "under the default limit: no footer"
+    );
+    let due = env.ok(&["due", "--limit", "1"]);
+    assert!(
+        due.contains("2026-11-05 14:52") && !due.contains("check the bill"),
+        "the soonest first: {due}"
+    );
+    assert!(
+        due.ends_with("1 of 3 items shown, the soonest; `casefile due --all` shows every one.\n"),
+        "{due}"
+    );
+    assert_eq!(env.json(&["due", "--all"]).as_array().unwrap().len(), 3);
+}

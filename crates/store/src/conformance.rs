@@ -255,16 +255,50 @@ pub fn lists_filter_by_status_and_company<S: Store>(make: &dyn Fn() -> Made<S>) 
         .unwrap();
     assert_eq!(resolved.iter().map(|r| r.id).collect::<Vec<_>>(), [b]);
     assert_eq!(all[1].next_due, Some(t("05T14:30")));
+    let first = s
+        .list_cases(&CaseFilter {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        first.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [b],
+        "a limit keeps the most recent"
+    );
+    assert_eq!(
+        s.count_cases(&CaseFilter {
+            limit: Some(1),
+            ..Default::default()
+        })
+        .unwrap(),
+        2
+    );
+    assert_eq!(
+        s.count_cases(&CaseFilter {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        })
+        .unwrap(),
+        1
+    );
 }
 
 pub fn due_spans_cases_and_skips_closed_ones<S: Store>(make: &dyn Fn() -> Made<S>) {
     let (mut s, _keep) = make();
     let a = seeded_case(&mut s, "A", None);
     let b = seeded_case(&mut s, "B", None);
-    let due = s.due(t("06T00:00")).unwrap();
+    let due = s.due(t("06T00:00"), None).unwrap();
     assert_eq!(due.len(), 2, "both promises, neither follow-up");
     assert!(due.iter().all(|d| d.item.kind == DueKind::Promise));
-    assert_eq!(s.due(t("30T00:00")).unwrap().len(), 4);
+    assert_eq!(s.due(t("30T00:00"), None).unwrap().len(), 4);
+    assert_eq!(s.count_due(t("30T00:00")).unwrap(), 4);
+    let soonest = s.due(t("30T00:00"), Some(1)).unwrap();
+    assert_eq!(
+        (soonest.len(), soonest[0].item.kind),
+        (1, DueKind::Promise),
+        "a limit keeps the soonest"
+    );
     s.append(
         b,
         7,
@@ -292,7 +326,7 @@ pub fn due_spans_cases_and_skips_closed_ones<S: Store>(make: &dyn Fn() -> Made<S
         )],
     )
     .unwrap();
-    let due = s.due(t("30T00:00")).unwrap();
+    let due = s.due(t("30T00:00"), None).unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!((due[0].case, due[0].item.kind), (a, DueKind::FollowUp));
 }
@@ -375,7 +409,7 @@ fn observable<S: Store>(s: &S) -> String {
     for r in &rows {
         out.push_str(&format!("{:?}\n", s.case(r.id).unwrap()));
     }
-    out.push_str(&format!("{:?}\n", s.due(t("30T00:00")).unwrap()));
+    out.push_str(&format!("{:?}\n", s.due(t("30T00:00"), None).unwrap()));
     out.push_str(&format!("{:?}\n", s.companies().unwrap()));
     out.push_str(&format!("{:?}\n", s.search("refund", 50).unwrap()));
     out

@@ -47,6 +47,8 @@ pub struct CaseRow {
 pub struct CaseFilter {
     pub status: Option<Status>,
     pub company: Option<Uuid>,
+    /// At most this many, most recently active first.
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,7 +146,13 @@ pub trait Store {
     fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>>;
 
     /// Open promises and follow-ups due at or before `until`, in open cases.
-    fn due(&self, until: Timestamp) -> Result<Vec<DueRow>>;
+    fn due(&self, until: Timestamp, limit: Option<usize>) -> Result<Vec<DueRow>>;
+
+    /// How many cases the filter matches, whatever its limit.
+    fn count_cases(&self, filter: &CaseFilter) -> Result<u64>;
+
+    /// How many items are due at or before `until`, in open cases.
+    fn count_due(&self, until: Timestamp) -> Result<u64>;
 
     fn company(&self, id: Uuid) -> Result<CompanyRecord>;
 

@@ -705,14 +705,15 @@ impl Store for SqliteStore {
                 "SELECT c.id, c.handle, c.title, c.company, co.name, c.status, c.opened_ms, c.last_ms, c.next_due_ms, c.entries
                  FROM cases c LEFT JOIN companies co ON co.id = c.company
                  WHERE (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.company = ?2)
-                 ORDER BY c.last_ms DESC, c.handle DESC",
+                 ORDER BY c.last_ms DESC, c.handle DESC LIMIT ?3",
             )
             .map_err(engine)?;
         let rows = st
             .query_map(
                 params![
                     filter.status.map(|s| s.as_str()),
-                    filter.company.map(|c| c.to_string())
+                    filter.company.map(|c| c.to_string()),
+                    filter.limit.map_or(-1, |l| l as i64)
                 ],
                 |r| {
                     Ok((
@@ -789,27 +790,52 @@ impl Store for SqliteStore {
         .collect()
     }
 
-    fn due(&self, until: Timestamp) -> Result<Vec<DueRow>> {
+    fn count_cases(&self, filter: &CaseFilter) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM cases WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR company = ?2)",
+                params![filter.status.map(|s| s.as_str()), filter.company.map(|c| c.to_string())],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(engine)
+    }
+
+    fn count_due(&self, until: Timestamp) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM due_items WHERE due_ms <= ?1",
+                [until.as_millisecond()],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(engine)
+    }
+
+    fn due(&self, until: Timestamp, limit: Option<usize>) -> Result<Vec<DueRow>> {
         let mut st = self
             .conn
             .prepare_cached(
                 "SELECT d.case_id, c.handle, c.title, d.item, d.seq, d.kind, d.what, d.due FROM due_items d JOIN cases c ON c.id = d.case_id
-                 WHERE d.due_ms <= ?1 ORDER BY d.due_ms, c.handle, d.seq",
+                 WHERE d.due_ms <= ?1 ORDER BY d.due_ms, c.handle, d.seq LIMIT ?2",
             )
             .map_err(engine)?;
         let rows = st
-            .query_map([until.as_millisecond()], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                ))
-            })
+            .query_map(
+                params![until.as_millisecond(), limit.map_or(-1, |l| l as i64)],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                    ))
+                },
+            )
             .map_err(engine)?;
         rows.map(|r| {
             let (case, handle, title, item, seq, kind, what, due) = r.map_err(engine)?;

@@ -29,14 +29,26 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         })?),
         None => None,
     };
-    let rows = ctx.store.list_cases(&CaseFilter {
+    let filter = CaseFilter {
         status: a.status.map(super::capture::status),
         company,
-    })?;
+        limit: (!a.all).then_some(a.limit),
+    };
+    let rows = ctx.store.list_cases(&filter)?;
     if ctx.json {
         return print_json(&rows);
     }
     print!("{}", render::case_list(&rows, &ctx.tz, ctx.now));
+    // The rest, counted but not shown, so long lists stay quick.
+    if !a.all && rows.len() == a.limit {
+        let total = ctx.store.count_cases(&filter)?;
+        if total > rows.len() as u64 {
+            println!(
+                "\n{} of {total} cases shown, the most recently active; `casefile list --all` shows every one.",
+                rows.len()
+            );
+        }
+    }
     Ok(())
 }
 
@@ -128,11 +140,20 @@ pub fn due(ctx: &Ctx, a: DueArgs) -> Result<()> {
         .checked_add(span)
         .map_err(|e| CliError::invalid(e.to_string()))?
         .timestamp();
-    let rows = ctx.store.due(until)?;
+    let rows = ctx.store.due(until, (!a.all).then_some(a.limit))?;
     if ctx.json {
         let out: Vec<_> = rows.iter().map(|r| json!({"case": r.handle, "title": r.title, "overdue": r.item.due < ctx.now, "item": r.item})).collect();
         return print_json(&out);
     }
     print!("{}", render::due_list(&rows, &ctx.tz, ctx.now));
+    if !a.all && rows.len() == a.limit {
+        let total = ctx.store.count_due(until)?;
+        if total > rows.len() as u64 {
+            println!(
+                "\n{} of {total} items shown, the soonest; `casefile due --all` shows every one.",
+                rows.len()
+            );
+        }
+    }
     Ok(())
 }

@@ -881,7 +881,7 @@ pub async fn due(State(app): State<App>, Extension(caller): Extension<Caller>) -
             let until = ctx.now + jiff::SignedDuration::from_hours(24 * 7);
             let rows: Vec<_> = ctx
                 .store
-                .due(until)?
+                .due(until, None)?
                 .into_iter()
                 .map(|r| json!({"handle": r.handle, "title": r.title, "seq": r.item.seq, "what": r.item.what, "when": text::when(r.item.due, &ctx.tz), "overdue": r.item.due < ctx.now}))
                 .collect();
