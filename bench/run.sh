@@ -67,8 +67,8 @@ for size in $SIZES; do
   label="$entries entries"
   q() { echo "sqlite3 $db \"$1\""; }
   due_until="(CAST(strftime('%s','now') AS INTEGER) + 7*86400) * 1000"
-  figure "list ($label)" "raw SQL in sqlite3" "$BIN list" "$(q "SELECT c.handle, c.status, co.name, c.title, c.last_ms, c.next_due_ms FROM cases c LEFT JOIN companies co ON co.id = c.company ORDER BY c.last_ms DESC;")"
-  figure "due ($label)" "raw SQL in sqlite3" "$BIN due" "$(q "SELECT c.handle, d.kind, d.what, c.title, d.due FROM due_items d JOIN cases c ON c.id = d.case_id WHERE d.due_ms <= $due_until ORDER BY d.due_ms;")"
+  figure "list ($label)" "raw SQL in sqlite3" "$BIN list" "$(q "SELECT c.handle, c.status, co.name, c.title, c.last_ms, c.next_due_ms FROM cases c LEFT JOIN companies co ON co.id = c.company ORDER BY c.last_ms DESC LIMIT 50;")"
+  figure "due ($label)" "raw SQL in sqlite3" "$BIN due" "$(q "SELECT c.handle, d.kind, d.what, c.title, d.due FROM due_items d JOIN cases c ON c.id = d.case_id WHERE d.due_ms <= $due_until ORDER BY d.due_ms LIMIT 50;")"
   figure "show ($label)" "raw SQL in sqlite3" "$BIN show 1" "$(q "SELECT state FROM cases WHERE handle = 1;")"
   figure "brief ($label)" "raw SQL in sqlite3" "$BIN brief 1" "$(q "SELECT c.state, co.state FROM cases c LEFT JOIN companies co ON co.id = c.company WHERE c.handle = 1;")"
   figure "timeline ($label)" "raw SQL in sqlite3" "$BIN timeline 1" "$(q "SELECT seq, at, event FROM entries WHERE stream = (SELECT id FROM cases WHERE handle = 1) ORDER BY seq;")"
