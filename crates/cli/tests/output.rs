@@ -9,24 +9,7 @@ use common::Env;
 fn sample() -> Env {
     let env = Env::new();
     env.open_router_case();
-    env.ok(&[
-        "company",
-        "channel",
-        "acme",
-        "phone",
-        "800 555 0100",
-        "--label",
-        "Billing",
-        "--hours",
-        "Mon-Fri 8-20 ET",
-    ]);
-    env.ok(&[
-        "company",
-        "channel",
-        "acme",
-        "executive",
-        "Office of the President, 1 Acme Way, Springfield",
-    ]);
+    env.acme_channels();
     env.ok(&[
         "log",
         "1",

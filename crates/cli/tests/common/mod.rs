@@ -133,4 +133,26 @@ impl Env {
             "2026-11-01 09:00",
         ]);
     }
+
+    /// Acme's billing line, with its hours, and its executive office.
+    pub fn acme_channels(&self) {
+        self.ok(&[
+            "company",
+            "channel",
+            "acme",
+            "phone",
+            "800 555 0100",
+            "--label",
+            "Billing",
+            "--hours",
+            "Mon-Fri 8-20 ET",
+        ]);
+        self.ok(&[
+            "company",
+            "channel",
+            "acme",
+            "executive",
+            "Office of the President, 1 Acme Way, Springfield",
+        ]);
+    }
 }
