@@ -551,6 +551,76 @@ fn fts_query(q: &str) -> Option<String> {
     }
 }
 
+/// A stream's folded state, as its projection table keeps it: cases and companies.
+trait Projected: Default + serde::de::DeserializeOwned {
+    /// Reads the stored state of a stream by its id.
+    const LOAD: &'static str;
+    const WHAT: &'static str;
+    fn apply(&mut self, e: &Entry) -> std::result::Result<(), casefile_core::DomainError>;
+    fn write(&self, tx: &Connection, handle: u64) -> Result<()>;
+}
+
+impl Projected for CaseState {
+    const LOAD: &'static str = "SELECT state FROM cases WHERE id = ?1";
+    const WHAT: &'static str = "a case's state";
+    fn apply(&mut self, e: &Entry) -> std::result::Result<(), casefile_core::DomainError> {
+        CaseState::apply(self, e)
+    }
+    fn write(&self, tx: &Connection, handle: u64) -> Result<()> {
+        write_case(tx, handle, self)
+    }
+}
+
+impl Projected for CompanyState {
+    const LOAD: &'static str = "SELECT state FROM companies WHERE id = ?1";
+    const WHAT: &'static str = "a company's state";
+    fn apply(&mut self, e: &Entry) -> std::result::Result<(), casefile_core::DomainError> {
+        CompanyState::apply(self, e)
+    }
+    fn write(&self, tx: &Connection, handle: u64) -> Result<()> {
+        write_company(tx, handle, self)
+    }
+}
+
+/// Where new entries go and who writes them.
+struct Place<'a> {
+    stream: Uuid,
+    handle: u64,
+    recorded: Timestamp,
+    author: &'a str,
+}
+
+/// Seals each draft after `prev`, applies it to the stream's state (refusing
+/// what cannot apply), stores it, and writes the state's projection.
+fn append_into<S: Projected>(
+    tx: &Connection,
+    at: &Place<'_>,
+    seq: &mut u64,
+    prev: &mut String,
+    drafts: Vec<Draft>,
+    out: &mut Vec<Entry>,
+) -> Result<()> {
+    let mut state: S = if *seq == 0 {
+        S::default()
+    } else {
+        let s: String = tx
+            .query_row(S::LOAD, [at.stream.to_string()], |r| r.get(0))
+            .map_err(engine)?;
+        parse_json(S::WHAT, &s)?
+    };
+    for d in drafts {
+        *seq += 1;
+        let e = Entry::seal(d, at.stream, *seq, at.recorded, at.author, prev);
+        state
+            .apply(&e)
+            .map_err(|err| StoreError::Domain { seq: *seq, err })?;
+        insert_entry(tx, &e)?;
+        prev.clone_from(&e.hash);
+        out.push(e);
+    }
+    state.write(tx, at.handle)
+}
+
 impl Store for SqliteStore {
     fn append(
         &mut self,
@@ -599,56 +669,18 @@ impl Store for SqliteStore {
         let recorded = Timestamp::from_millisecond(Timestamp::now().as_millisecond())
             .unwrap_or(Timestamp::UNIX_EPOCH);
         let mut out = Vec::with_capacity(drafts.len());
+        let at = Place {
+            stream,
+            handle,
+            recorded,
+            author,
+        };
         match kind {
             StreamKind::Case => {
-                let mut state: CaseState = if seq == 0 {
-                    CaseState::default()
-                } else {
-                    let s: String = tx
-                        .query_row(
-                            "SELECT state FROM cases WHERE id = ?1",
-                            [stream.to_string()],
-                            |r| r.get(0),
-                        )
-                        .map_err(engine)?;
-                    parse_json("a case's state", &s)?
-                };
-                for d in drafts {
-                    seq += 1;
-                    let e = Entry::seal(d, stream, seq, recorded, author, &prev);
-                    state
-                        .apply(&e)
-                        .map_err(|err| StoreError::Domain { seq, err })?;
-                    insert_entry(&tx, &e)?;
-                    prev = e.hash.clone();
-                    out.push(e);
-                }
-                write_case(&tx, handle, &state)?;
+                append_into::<CaseState>(&tx, &at, &mut seq, &mut prev, drafts, &mut out)?
             }
             StreamKind::Company => {
-                let mut state: CompanyState = if seq == 0 {
-                    CompanyState::default()
-                } else {
-                    let s: String = tx
-                        .query_row(
-                            "SELECT state FROM companies WHERE id = ?1",
-                            [stream.to_string()],
-                            |r| r.get(0),
-                        )
-                        .map_err(engine)?;
-                    parse_json("a company's state", &s)?
-                };
-                for d in drafts {
-                    seq += 1;
-                    let e = Entry::seal(d, stream, seq, recorded, author, &prev);
-                    state
-                        .apply(&e)
-                        .map_err(|err| StoreError::Domain { seq, err })?;
-                    insert_entry(&tx, &e)?;
-                    prev = e.hash.clone();
-                    out.push(e);
-                }
-                write_company(&tx, handle, &state)?;
+                append_into::<CompanyState>(&tx, &at, &mut seq, &mut prev, drafts, &mut out)?
             }
         }
         tx.execute(
