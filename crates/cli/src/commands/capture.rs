@@ -832,40 +832,33 @@ pub enum Target {
 }
 
 fn find_target(s: &CaseState, handle: u64, seq: u64, t: Target) -> Result<Uuid> {
-    let (name, plural, found) = match t {
+    let (name, plural, mut origins): (
+        &str,
+        &str,
+        Box<dyn Iterator<Item = &casefile_core::state::Origin>>,
+    ) = match t {
         Target::Promise => (
             "a promise",
             "promises",
-            s.promises
-                .iter()
-                .find(|x| x.origin.seq == seq)
-                .map(|x| x.origin.entry),
+            Box::new(s.promises.iter().map(|x| &x.origin)),
         ),
         Target::Offer => (
             "an offer",
             "offers",
-            s.offers
-                .iter()
-                .find(|x| x.origin.seq == seq)
-                .map(|x| x.origin.entry),
+            Box::new(s.offers.iter().map(|x| &x.origin)),
         ),
         Target::Escalation => (
             "an escalation request",
             "escalations",
-            s.escalations
-                .iter()
-                .find(|x| x.origin.seq == seq)
-                .map(|x| x.origin.entry),
+            Box::new(s.escalations.iter().map(|x| &x.origin)),
         ),
         Target::FollowUp => (
             "a follow-up",
             "follow-ups",
-            s.follow_ups
-                .iter()
-                .find(|x| x.origin.seq == seq)
-                .map(|x| x.origin.entry),
+            Box::new(s.follow_ups.iter().map(|x| &x.origin)),
         ),
     };
+    let found = origins.find(|o| o.seq == seq).map(|o| o.entry);
     found.ok_or_else(|| {
         CliError::not_found(format!("entry #{seq} of case {handle} is not {name}")).hint(format!(
             "`casefile show {handle}` lists the {plural} with their #numbers"

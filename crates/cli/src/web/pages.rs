@@ -26,11 +26,20 @@ use crate::render::one_line;
 
 type Fields = HashMap<String, String>;
 
-/// Runs database work off the async threads.
-async fn blocking(f: impl FnOnce() -> Response + Send + 'static) -> Response {
-    tokio::task::spawn_blocking(f)
+/// A page's work, off the async threads; an error becomes the error page.
+async fn page(app: App, f: impl FnOnce(&App) -> Result<Response> + Send + 'static) -> Response {
+    tokio::task::spawn_blocking(move || f(&app).unwrap_or_else(|e| app.cli_error(e)))
         .await
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// The answer to a form without our CSRF token: refused, nothing saved.
+fn forged(app: &App) -> Response {
+    app.error(
+        StatusCode::FORBIDDEN,
+        "This form has expired or did not come from casefile; nothing was saved.",
+        Some("Go back, reload the page and try again."),
+    )
 }
 
 fn field(f: &Fields, k: &str) -> Option<String> {
@@ -61,8 +70,7 @@ fn marks(o: &casefile_core::state::Origin) -> String {
 }
 
 pub async fn cases(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
+    page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let rows = ctx.store.list_cases(&CaseFilter::default())?;
             let rates = Rates::default_for(&ctx.currency);
@@ -77,10 +85,8 @@ pub async fn cases(State(app): State<App>, Extension(caller): Extension<Caller>)
                 }));
             }
             Ok(app.render("cases.html", json_value(json!({"cases": list}))))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
-    })
-    .await
+})
+.await
 }
 
 pub async fn new_case(State(app): State<App>) -> Response {
@@ -93,66 +99,59 @@ pub async fn create_case(
     Form(f): Form<Fields>,
 ) -> Response {
     if !csrf_ok(&app, &f) {
-        return app.error(
-            StatusCode::FORBIDDEN,
-            "This form has expired or did not come from casefile; nothing was saved.",
-            Some("Go back, reload the page and try again."),
-        );
+        return forged(&app);
     }
-    blocking(move || {
-        let run = || -> Result<Response> {
-            let mut ctx = app.ctx(&caller, false)?;
-            let mut facts = Vec::new();
-            for (k, name) in [
-                ("acquired", "acquired"),
-                ("began", "began"),
-                ("tried", "tried"),
-                ("expected", "expected"),
-                ("status_now", "status"),
-            ] {
-                if let Some(v) = field(&f, k) {
-                    facts.push(format!("{name}={v}"));
-                }
+    page(app, move |app| {
+        let mut ctx = app.ctx(&caller, false)?;
+        let mut facts = Vec::new();
+        for (k, name) in [
+            ("acquired", "acquired"),
+            ("began", "began"),
+            ("tried", "tried"),
+            ("expected", "expected"),
+            ("status_now", "status"),
+        ] {
+            if let Some(v) = field(&f, k) {
+                facts.push(format!("{name}={v}"));
             }
-            let (mut ids, mut sensitive_ids) = (vec![], vec![]);
-            if let (Some(l), Some(v)) = (field(&f, "id_label"), field(&f, "id_value")) {
-                if f.contains_key("id_sensitive") {
-                    sensitive_ids.push(format!("{l}={v}"))
-                } else {
-                    ids.push(format!("{l}={v}"))
-                }
+        }
+        let (mut ids, mut sensitive_ids) = (vec![], vec![]);
+        if let (Some(l), Some(v)) = (field(&f, "id_label"), field(&f, "id_value")) {
+            if f.contains_key("id_sensitive") {
+                sensitive_ids.push(format!("{l}={v}"))
+            } else {
+                ids.push(format!("{l}={v}"))
             }
-            let args = OpenArgs {
-                title: field(&f, "title"),
-                company: field(&f, "company"),
-                problem: field(&f, "problem"),
-                resolution: field(&f, "resolution"),
-                alternatives: f
-                    .get("alternatives")
-                    .map(|a| {
-                        a.lines()
-                            .map(str::trim)
-                            .filter(|l| !l.is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                fair: field(&f, "fair")
-                    .map(|v| FairArg::from_str(&v, true))
-                    .transpose()
-                    .map_err(|_| CliError::invalid("the fairness answer is yes, no or unsure"))?,
-                fairness_note: field(&f, "fairness_note"),
-                facts,
-                ids,
-                sensitive_ids,
-                at: None,
-                wizard: false,
-                no_wizard: true,
-            };
-            let (handle, _, _) = capture::open_case(&mut ctx, args)?;
-            Ok(Redirect::to(&format!("/cases/{handle}")).into_response())
+        }
+        let args = OpenArgs {
+            title: field(&f, "title"),
+            company: field(&f, "company"),
+            problem: field(&f, "problem"),
+            resolution: field(&f, "resolution"),
+            alternatives: f
+                .get("alternatives")
+                .map(|a| {
+                    a.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            fair: field(&f, "fair")
+                .map(|v| FairArg::from_str(&v, true))
+                .transpose()
+                .map_err(|_| CliError::invalid("the fairness answer is yes, no or unsure"))?,
+            fairness_note: field(&f, "fairness_note"),
+            facts,
+            ids,
+            sensitive_ids,
+            at: None,
+            wizard: false,
+            no_wizard: true,
         };
-        run().unwrap_or_else(|e| app.cli_error(e))
+        let (handle, _, _) = capture::open_case(&mut ctx, args)?;
+        Ok(Redirect::to(&format!("/cases/{handle}")).into_response())
     })
     .await
 }
@@ -219,12 +218,9 @@ pub async fn case(
     Path(n): Path<String>,
     Query(q): Query<Fields>,
 ) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
-            let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
-            Ok(app.render("case.html", json_value(case_view(&ctx, &n)?)))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
+    page(app, move |app| {
+        let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
+        Ok(app.render("case.html", json_value(case_view(&ctx, &n)?)))
     })
     .await
 }
@@ -237,213 +233,201 @@ pub async fn add(
     Form(f): Form<Fields>,
 ) -> Response {
     if !csrf_ok(&app, &f) {
-        return app.error(
-            StatusCode::FORBIDDEN,
-            "This form has expired or did not come from casefile; nothing was saved.",
-            Some("Go back, reload the page and try again."),
-        );
+        return forged(&app);
     }
-    blocking(move || {
-        let run = || -> Result<Response> {
-            let mut ctx = app.ctx(&caller, false)?;
-            let case = ctx.case(&n)?.handle.to_string();
-            let at = field(&f, "at");
-            match need(&f, "kind", "the kind of entry")?.as_str() {
-                "note" => capture::note(
-                    &mut ctx,
-                    NoteArgs {
-                        case: case.clone(),
-                        text: Some(need(&f, "text", "the note")?),
-                        at,
-                    },
-                )?,
-                "fact" => capture::fact(
-                    &mut ctx,
-                    FactArgs {
-                        case: case.clone(),
-                        kind: enum_of(&f, "fact_kind", "kind of fact")?,
-                        value: need(&f, "value", "the fact")?,
-                        label: field(&f, "label"),
-                        sensitive: f.contains_key("sensitive"),
-                        at,
-                    },
-                )?,
-                "promise" => capture::promise(
-                    &mut ctx,
-                    PromiseArgs {
-                        case: case.clone(),
-                        what: need(&f, "what", "what was promised")?,
-                        by: field(&f, "by"),
-                        due: field(&f, "due"),
-                        at,
-                    },
-                )?,
-                "followup" => capture::followup(
-                    &mut ctx,
-                    FollowupArgs {
-                        case: case.clone(),
-                        what: need(&f, "what", "the follow-up")?,
-                        due: need(&f, "due", "when it is due")?,
-                    },
-                )?,
-                "expense" => capture::expense(
-                    &mut ctx,
-                    ExpenseArgs {
-                        case: case.clone(),
-                        amount: need(&f, "amount", "the amount")?,
-                        what: need(&f, "what", "what it was for")?,
-                        at,
-                    },
-                )?,
-                "time" => capture::time(
-                    &mut ctx,
-                    TimeArgs {
-                        case: case.clone(),
-                        duration: need(&f, "duration", "the time spent")?,
-                        what: need(&f, "what", "what it was spent on")?,
-                        at,
-                    },
-                )?,
-                "status" => capture::set_status(
-                    &mut ctx,
-                    StatusArgs {
-                        case: case.clone(),
-                        status: enum_of(&f, "status", "status")?,
-                        note: field(&f, "note"),
-                        at,
-                    },
-                )?,
-                "offer" => capture::offer(
-                    &mut ctx,
-                    OfferArgs {
-                        case: case.clone(),
-                        what: need(&f, "what", "what was offered")?,
-                        by: field(&f, "by"),
-                        value: field(&f, "value"),
-                        at,
-                    },
-                )?,
-                "ref" => capture::reference(
-                    &mut ctx,
-                    RefArgs {
-                        case: case.clone(),
-                        value: need(&f, "value", "the reference")?,
-                        kind: field(&f, "ref_kind")
-                            .and_then(|k| RefKindArg::from_str(&k, true).ok())
-                            .unwrap_or(RefKindArg::Case),
-                        at,
-                    },
-                )?,
-                "escalate" => capture::escalate(
-                    &mut ctx,
-                    EscalateArgs {
-                        case: case.clone(),
-                        to: field(&f, "to"),
-                        reason: field(&f, "reason"),
-                        at,
-                    },
-                )?,
-                "escalation" => capture::escalation(
-                    &mut ctx,
-                    EscalationArgs {
-                        case: case.clone(),
-                        entry: need(&f, "entry", "the escalation's number")?,
-                        outcome: enum_of(&f, "outcome", "outcome")?,
-                        note: field(&f, "note"),
-                        at,
-                    },
-                )?,
-                "sent" => capture::sent(
-                    &mut ctx,
-                    SentArgs {
-                        case: case.clone(),
-                        to: need(&f, "to", "the recipient")?,
-                        kind: need(&f, "letter_kind", "the kind of letter")?,
-                        via: field(&f, "via"),
-                        summary: field(&f, "summary"),
-                        at,
-                    },
-                )?,
-                "lesson" => capture::lesson(
-                    &mut ctx,
-                    LessonArgs {
-                        case: case.clone(),
-                        text: need(&f, "text", "the lesson")?,
-                    },
-                )?,
-                "goal" => capture::goal(
-                    &mut ctx,
-                    GoalArgs {
-                        case: case.clone(),
-                        problem: field(&f, "problem"),
-                        resolution: field(&f, "resolution"),
-                        alternatives: vec![],
-                        fair: None,
-                        fairness_note: None,
-                        reason: field(&f, "reason"),
-                        at,
-                    },
-                )?,
-                "amend" => capture::amend(
-                    &mut ctx,
-                    AmendArgs {
-                        case: case.clone(),
-                        entry: need(&f, "entry", "the entry number")?,
-                        reason: need(&f, "reason", "the reason")?,
-                        correction: field(&f, "correction"),
-                        retract: f.contains_key("retract"),
-                    },
-                )?,
-                kind @ ("kept" | "broken" | "done") => {
-                    let a = SettleArgs {
-                        case: case.clone(),
-                        entry: need(&f, "entry", "the entry number")?,
-                        note: field(&f, "note"),
-                        at,
-                    };
-                    match kind {
-                        "kept" => capture::settle(
-                            &mut ctx,
-                            a,
-                            capture::Target::Promise,
-                            |promise, note| casefile_core::Event::PromiseKept { promise, note },
-                        )?,
-                        "broken" => capture::settle(
-                            &mut ctx,
-                            a,
-                            capture::Target::Promise,
-                            |promise, note| casefile_core::Event::PromiseBroken { promise, note },
-                        )?,
-                        _ => capture::settle(
-                            &mut ctx,
-                            a,
-                            capture::Target::FollowUp,
-                            |follow_up, note| casefile_core::Event::FollowUpDone {
-                                follow_up,
-                                note,
-                            },
-                        )?,
+    page(app, move |app| {
+        let mut ctx = app.ctx(&caller, false)?;
+        let case = ctx.case(&n)?.handle.to_string();
+        let at = field(&f, "at");
+        match need(&f, "kind", "the kind of entry")?.as_str() {
+            "note" => capture::note(
+                &mut ctx,
+                NoteArgs {
+                    case: case.clone(),
+                    text: Some(need(&f, "text", "the note")?),
+                    at,
+                },
+            )?,
+            "fact" => capture::fact(
+                &mut ctx,
+                FactArgs {
+                    case: case.clone(),
+                    kind: enum_of(&f, "fact_kind", "kind of fact")?,
+                    value: need(&f, "value", "the fact")?,
+                    label: field(&f, "label"),
+                    sensitive: f.contains_key("sensitive"),
+                    at,
+                },
+            )?,
+            "promise" => capture::promise(
+                &mut ctx,
+                PromiseArgs {
+                    case: case.clone(),
+                    what: need(&f, "what", "what was promised")?,
+                    by: field(&f, "by"),
+                    due: field(&f, "due"),
+                    at,
+                },
+            )?,
+            "followup" => capture::followup(
+                &mut ctx,
+                FollowupArgs {
+                    case: case.clone(),
+                    what: need(&f, "what", "the follow-up")?,
+                    due: need(&f, "due", "when it is due")?,
+                },
+            )?,
+            "expense" => capture::expense(
+                &mut ctx,
+                ExpenseArgs {
+                    case: case.clone(),
+                    amount: need(&f, "amount", "the amount")?,
+                    what: need(&f, "what", "what it was for")?,
+                    at,
+                },
+            )?,
+            "time" => capture::time(
+                &mut ctx,
+                TimeArgs {
+                    case: case.clone(),
+                    duration: need(&f, "duration", "the time spent")?,
+                    what: need(&f, "what", "what it was spent on")?,
+                    at,
+                },
+            )?,
+            "status" => capture::set_status(
+                &mut ctx,
+                StatusArgs {
+                    case: case.clone(),
+                    status: enum_of(&f, "status", "status")?,
+                    note: field(&f, "note"),
+                    at,
+                },
+            )?,
+            "offer" => capture::offer(
+                &mut ctx,
+                OfferArgs {
+                    case: case.clone(),
+                    what: need(&f, "what", "what was offered")?,
+                    by: field(&f, "by"),
+                    value: field(&f, "value"),
+                    at,
+                },
+            )?,
+            "ref" => capture::reference(
+                &mut ctx,
+                RefArgs {
+                    case: case.clone(),
+                    value: need(&f, "value", "the reference")?,
+                    kind: field(&f, "ref_kind")
+                        .and_then(|k| RefKindArg::from_str(&k, true).ok())
+                        .unwrap_or(RefKindArg::Case),
+                    at,
+                },
+            )?,
+            "escalate" => capture::escalate(
+                &mut ctx,
+                EscalateArgs {
+                    case: case.clone(),
+                    to: field(&f, "to"),
+                    reason: field(&f, "reason"),
+                    at,
+                },
+            )?,
+            "escalation" => capture::escalation(
+                &mut ctx,
+                EscalationArgs {
+                    case: case.clone(),
+                    entry: need(&f, "entry", "the escalation's number")?,
+                    outcome: enum_of(&f, "outcome", "outcome")?,
+                    note: field(&f, "note"),
+                    at,
+                },
+            )?,
+            "sent" => capture::sent(
+                &mut ctx,
+                SentArgs {
+                    case: case.clone(),
+                    to: need(&f, "to", "the recipient")?,
+                    kind: need(&f, "letter_kind", "the kind of letter")?,
+                    via: field(&f, "via"),
+                    summary: field(&f, "summary"),
+                    at,
+                },
+            )?,
+            "lesson" => capture::lesson(
+                &mut ctx,
+                LessonArgs {
+                    case: case.clone(),
+                    text: need(&f, "text", "the lesson")?,
+                },
+            )?,
+            "goal" => capture::goal(
+                &mut ctx,
+                GoalArgs {
+                    case: case.clone(),
+                    problem: field(&f, "problem"),
+                    resolution: field(&f, "resolution"),
+                    alternatives: vec![],
+                    fair: None,
+                    fairness_note: None,
+                    reason: field(&f, "reason"),
+                    at,
+                },
+            )?,
+            "amend" => capture::amend(
+                &mut ctx,
+                AmendArgs {
+                    case: case.clone(),
+                    entry: need(&f, "entry", "the entry number")?,
+                    reason: need(&f, "reason", "the reason")?,
+                    correction: field(&f, "correction"),
+                    retract: f.contains_key("retract"),
+                },
+            )?,
+            kind @ ("kept" | "broken" | "done") => {
+                let a = SettleArgs {
+                    case: case.clone(),
+                    entry: need(&f, "entry", "the entry number")?,
+                    note: field(&f, "note"),
+                    at,
+                };
+                match kind {
+                    "kept" => {
+                        capture::settle(&mut ctx, a, capture::Target::Promise, |promise, note| {
+                            casefile_core::Event::PromiseKept { promise, note }
+                        })?
                     }
-                }
-                "answer" => capture::answer(
-                    &mut ctx,
-                    AnswerArgs {
-                        case: case.clone(),
-                        entry: need(&f, "entry", "the offer's number")?,
-                        answer: enum_of(&f, "answer", "answer")?,
-                        note: field(&f, "note"),
-                        at,
-                    },
-                )?,
-                other => {
-                    return Err(CliError::invalid(format!(
-                        "'{other}' is not something this page can add"
-                    )));
+                    "broken" => {
+                        capture::settle(&mut ctx, a, capture::Target::Promise, |promise, note| {
+                            casefile_core::Event::PromiseBroken { promise, note }
+                        })?
+                    }
+                    _ => capture::settle(
+                        &mut ctx,
+                        a,
+                        capture::Target::FollowUp,
+                        |follow_up, note| casefile_core::Event::FollowUpDone { follow_up, note },
+                    )?,
                 }
             }
-            Ok(Redirect::to(&format!("/cases/{case}#timeline")).into_response())
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
+            "answer" => capture::answer(
+                &mut ctx,
+                AnswerArgs {
+                    case: case.clone(),
+                    entry: need(&f, "entry", "the offer's number")?,
+                    answer: enum_of(&f, "answer", "answer")?,
+                    note: field(&f, "note"),
+                    at,
+                },
+            )?,
+            other => {
+                return Err(CliError::invalid(format!(
+                    "'{other}' is not something this page can add"
+                )));
+            }
+        }
+        Ok(Redirect::to(&format!("/cases/{case}#timeline")).into_response())
     })
     .await
 }
@@ -454,8 +438,7 @@ pub async fn call(
     Path(n): Path<String>,
     Query(q): Query<Fields>,
 ) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
+    page(app, move |app| {
             let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
             let rec = ctx.case(&n)?;
             let s = &rec.state;
@@ -481,10 +464,8 @@ pub async fn call(
             }
             view["channels"] = json!(["phone", "chat", "email", "in-person", "social", "web", "other"]);
             Ok(app.render("call.html", json_value(view)))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
-    })
-    .await
+})
+.await
 }
 
 /// One tap on the live call page: saved at once, then back to the page.
@@ -495,161 +476,154 @@ pub async fn call_action(
     Form(f): Form<Fields>,
 ) -> Response {
     if !csrf_ok(&app, &f) {
-        return app.error(
-            StatusCode::FORBIDDEN,
-            "This form has expired or did not come from casefile; nothing was saved.",
-            Some("Go back, reload the page and try again."),
-        );
+        return forged(&app);
     }
-    blocking(move || {
-        let run = || -> Result<Response> {
-            let mut ctx = app.ctx(&caller, false)?;
-            let rec = ctx.case(&n)?;
-            let case = rec.handle.to_string();
-            let current_rep = rec
-                .state
-                .open_contact_now()
-                .and_then(|c| c.live_reps().last())
-                .map(|r| r.rep.name.clone());
-            match need(&f, "action", "the action")?.as_str() {
-                "start" => capture::contact(
-                    &mut ctx,
-                    ContactCommand::Start {
-                        case: case.clone(),
-                        channel: field(&f, "channel")
-                            .and_then(|c| ChannelArg::from_str(&c, true).ok())
-                            .unwrap_or(ChannelArg::Phone),
-                        inbound: f.contains_key("inbound"),
-                        via: field(&f, "via"),
-                        at: None,
-                    },
-                )?,
-                "rep" => {
-                    let mut spec = need(&f, "name", "the representative's name")?;
-                    for (k, key) in [
-                        ("ext", "ext"),
-                        ("dept", "dept"),
-                        ("role", "role"),
-                        ("reports_to", "reports-to"),
-                    ] {
-                        if let Some(v) = field(&f, k) {
-                            spec.push_str(&format!(", {key}={}", v.replace(',', " ")));
-                        }
+    page(app, move |app| {
+        let mut ctx = app.ctx(&caller, false)?;
+        let rec = ctx.case(&n)?;
+        let case = rec.handle.to_string();
+        let current_rep = rec
+            .state
+            .open_contact_now()
+            .and_then(|c| c.live_reps().last())
+            .map(|r| r.rep.name.clone());
+        match need(&f, "action", "the action")?.as_str() {
+            "start" => capture::contact(
+                &mut ctx,
+                ContactCommand::Start {
+                    case: case.clone(),
+                    channel: field(&f, "channel")
+                        .and_then(|c| ChannelArg::from_str(&c, true).ok())
+                        .unwrap_or(ChannelArg::Phone),
+                    inbound: f.contains_key("inbound"),
+                    via: field(&f, "via"),
+                    at: None,
+                },
+            )?,
+            "rep" => {
+                let mut spec = need(&f, "name", "the representative's name")?;
+                for (k, key) in [
+                    ("ext", "ext"),
+                    ("dept", "dept"),
+                    ("role", "role"),
+                    ("reports_to", "reports-to"),
+                ] {
+                    if let Some(v) = field(&f, k) {
+                        spec.push_str(&format!(", {key}={}", v.replace(',', " ")));
                     }
-                    capture::contact(
-                        &mut ctx,
-                        ContactCommand::Rep {
-                            case: case.clone(),
-                            spec,
-                        },
-                    )?
                 }
-                "note" => capture::note(
+                capture::contact(
                     &mut ctx,
-                    NoteArgs {
+                    ContactCommand::Rep {
                         case: case.clone(),
-                        text: Some(need(&f, "text", "the note")?),
+                        spec,
+                    },
+                )?
+            }
+            "note" => capture::note(
+                &mut ctx,
+                NoteArgs {
+                    case: case.clone(),
+                    text: Some(need(&f, "text", "the note")?),
+                    at: None,
+                },
+            )?,
+            "ref" => capture::reference(
+                &mut ctx,
+                RefArgs {
+                    case: case.clone(),
+                    value: need(&f, "value", "the reference")?,
+                    kind: RefKindArg::Case,
+                    at: None,
+                },
+            )?,
+            "promise" => capture::promise(
+                &mut ctx,
+                PromiseArgs {
+                    case: case.clone(),
+                    what: need(&f, "what", "what was promised")?,
+                    by: field(&f, "by").or(current_rep),
+                    due: field(&f, "due"),
+                    at: None,
+                },
+            )?,
+            "offer" => {
+                capture::offer(
+                    &mut ctx,
+                    OfferArgs {
+                        case: case.clone(),
+                        what: need(&f, "what", "what was offered")?,
+                        by: current_rep,
+                        value: field(&f, "value"),
                         at: None,
                     },
-                )?,
-                "ref" => capture::reference(
-                    &mut ctx,
-                    RefArgs {
-                        case: case.clone(),
-                        value: need(&f, "value", "the reference")?,
-                        kind: RefKindArg::Case,
-                        at: None,
-                    },
-                )?,
-                "promise" => capture::promise(
-                    &mut ctx,
-                    PromiseArgs {
-                        case: case.clone(),
-                        what: need(&f, "what", "what was promised")?,
-                        by: field(&f, "by").or(current_rep),
-                        due: field(&f, "due"),
-                        at: None,
-                    },
-                )?,
-                "offer" => {
-                    capture::offer(
+                )?;
+                if let Some(answer) = field(&f, "answer") {
+                    let seq = ctx
+                        .case(&case)?
+                        .state
+                        .offers
+                        .last()
+                        .map(|o| o.origin.seq)
+                        .unwrap_or_default();
+                    let answer = AnswerArg::from_str(&answer, true).map_err(|_| {
+                        CliError::invalid("the answer is declined, not-full or full")
+                    })?;
+                    capture::answer(
                         &mut ctx,
-                        OfferArgs {
+                        AnswerArgs {
                             case: case.clone(),
-                            what: need(&f, "what", "what was offered")?,
-                            by: current_rep,
-                            value: field(&f, "value"),
+                            entry: seq.to_string(),
+                            answer,
+                            note: None,
                             at: None,
                         },
                     )?;
-                    if let Some(answer) = field(&f, "answer") {
-                        let seq = ctx
-                            .case(&case)?
-                            .state
-                            .offers
-                            .last()
-                            .map(|o| o.origin.seq)
-                            .unwrap_or_default();
-                        let answer = AnswerArg::from_str(&answer, true).map_err(|_| {
-                            CliError::invalid("the answer is declined, not-full or full")
-                        })?;
-                        capture::answer(
-                            &mut ctx,
-                            AnswerArgs {
-                                case: case.clone(),
-                                entry: seq.to_string(),
-                                answer,
-                                note: None,
-                                at: None,
-                            },
-                        )?;
-                    }
                 }
-                "answer" => capture::answer(
-                    &mut ctx,
-                    AnswerArgs {
-                        case: case.clone(),
-                        entry: need(&f, "entry", "the offer")?,
-                        answer: enum_of(&f, "answer", "answer")?,
-                        note: None,
-                        at: None,
-                    },
-                )?,
-                "hold" => capture::contact(
-                    &mut ctx,
-                    ContactCommand::Hold {
-                        case: case.clone(),
-                        at: None,
-                    },
-                )?,
-                "resume" => capture::contact(
-                    &mut ctx,
-                    ContactCommand::Resume {
-                        case: case.clone(),
-                        at: None,
-                    },
-                )?,
-                "end" => capture::contact(
-                    &mut ctx,
-                    ContactCommand::End {
-                        case: case.clone(),
-                        outcome: field(&f, "outcome"),
-                        rating: field(&f, "rating")
-                            .map(|r| {
-                                r.parse::<u8>()
-                                    .ok()
-                                    .filter(|r| (1..=5).contains(r))
-                                    .ok_or_else(|| CliError::invalid("a rating is from 1 to 5"))
-                            })
-                            .transpose()?,
-                        at: None,
-                    },
-                )?,
-                other => return Err(CliError::invalid(format!("'{other}' is not a call action"))),
             }
-            Ok(Redirect::to(&format!("/cases/{case}/call")).into_response())
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
+            "answer" => capture::answer(
+                &mut ctx,
+                AnswerArgs {
+                    case: case.clone(),
+                    entry: need(&f, "entry", "the offer")?,
+                    answer: enum_of(&f, "answer", "answer")?,
+                    note: None,
+                    at: None,
+                },
+            )?,
+            "hold" => capture::contact(
+                &mut ctx,
+                ContactCommand::Hold {
+                    case: case.clone(),
+                    at: None,
+                },
+            )?,
+            "resume" => capture::contact(
+                &mut ctx,
+                ContactCommand::Resume {
+                    case: case.clone(),
+                    at: None,
+                },
+            )?,
+            "end" => capture::contact(
+                &mut ctx,
+                ContactCommand::End {
+                    case: case.clone(),
+                    outcome: field(&f, "outcome"),
+                    rating: field(&f, "rating")
+                        .map(|r| {
+                            r.parse::<u8>()
+                                .ok()
+                                .filter(|r| (1..=5).contains(r))
+                                .ok_or_else(|| CliError::invalid("a rating is from 1 to 5"))
+                        })
+                        .transpose()?,
+                    at: None,
+                },
+            )?,
+            other => return Err(CliError::invalid(format!("'{other}' is not a call action"))),
+        }
+        Ok(Redirect::to(&format!("/cases/{case}/call")).into_response())
     })
     .await
 }
@@ -664,43 +638,40 @@ pub async fn record(
     Path(n): Path<String>,
     Query(q): Query<Fields>,
 ) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
-            let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
-            let rec = ctx.case(&n)?;
-            let entries = ctx.store.read_stream(rec.state.id)?;
-            let company = rec
-                .state
-                .company
-                .map(|c| ctx.store.company(c))
-                .transpose()?
-                .map(|c| c.state.name);
-            let e = coach::economics(&rec.state, &Rates::default_for(&ctx.currency), ctx.now);
-            let costs = format!(
-                "{} contact(s) took {}; expenses: {}.",
-                e.contacts.len(),
-                text::duration(e.contact_time),
-                e.expenses
-                    .iter()
-                    .map(|m| m.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" + ")
-            );
-            let md = letters::record_markdown(
-                &rec.state,
-                &entries,
-                company.as_deref(),
-                &costs,
-                ctx.now,
-                &ctx.tz,
-                ctx.reveal,
-            );
-            Ok(html(coach::templates::print_html(
-                &format!("Case record: {}", rec.state.title),
-                &md,
-            )))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
+    page(app, move |app| {
+        let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
+        let rec = ctx.case(&n)?;
+        let entries = ctx.store.read_stream(rec.state.id)?;
+        let company = rec
+            .state
+            .company
+            .map(|c| ctx.store.company(c))
+            .transpose()?
+            .map(|c| c.state.name);
+        let e = coach::economics(&rec.state, &Rates::default_for(&ctx.currency), ctx.now);
+        let costs = format!(
+            "{} contact(s) took {}; expenses: {}.",
+            e.contacts.len(),
+            text::duration(e.contact_time),
+            e.expenses
+                .iter()
+                .map(|m| m.to_string())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        );
+        let md = letters::record_markdown(
+            &rec.state,
+            &entries,
+            company.as_deref(),
+            &costs,
+            ctx.now,
+            &ctx.tz,
+            ctx.reveal,
+        );
+        Ok(html(coach::templates::print_html(
+            &format!("Case record: {}", rec.state.title),
+            &md,
+        )))
     })
     .await
 }
@@ -711,44 +682,41 @@ pub async fn letter(
     Path((n, kind)): Path<(String, String)>,
     Query(q): Query<Fields>,
 ) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
-            if !coach::templates::LETTERS.iter().any(|(k, _)| *k == kind) {
-                return Err(CliError::not_found(format!("there is no letter '{kind}'"))
-                    .hint("letters: executive, regulator, final-response, commend"));
-            }
-            let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
-            let rec = ctx.case(&n)?;
-            let company = rec
-                .state
-                .company
-                .map(|c| ctx.store.company(c))
-                .transpose()?
-                .map(|c| c.state);
-            let who = Addressing {
-                sender: field(&q, "from"),
-                recipient: field(&q, "to"),
-                ..Addressing::default()
-            };
-            let c = case_context(
-                &rec.state,
-                company.as_ref(),
-                &Rates::default_for(&ctx.currency),
-                &who,
-                ctx.now,
-                &ctx.tz,
-                ctx.reveal,
-            );
-            let out = letters::letter(
-                &kind,
-                &c,
-                &crate::commands::load_templates()?,
-                letters::Format::Html,
-            )
-            .map_err(|e| CliError::invalid(e.to_string()))?;
-            Ok(html(out))
+    page(app, move |app| {
+        if !coach::templates::LETTERS.iter().any(|(k, _)| *k == kind) {
+            return Err(CliError::not_found(format!("there is no letter '{kind}'"))
+                .hint("letters: executive, regulator, final-response, commend"));
+        }
+        let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
+        let rec = ctx.case(&n)?;
+        let company = rec
+            .state
+            .company
+            .map(|c| ctx.store.company(c))
+            .transpose()?
+            .map(|c| c.state);
+        let who = Addressing {
+            sender: field(&q, "from"),
+            recipient: field(&q, "to"),
+            ..Addressing::default()
         };
-        run().unwrap_or_else(|e| app.cli_error(e))
+        let c = case_context(
+            &rec.state,
+            company.as_ref(),
+            &Rates::default_for(&ctx.currency),
+            &who,
+            ctx.now,
+            &ctx.tz,
+            ctx.reveal,
+        );
+        let out = letters::letter(
+            &kind,
+            &c,
+            &crate::commands::load_templates()?,
+            letters::Format::Html,
+        )
+        .map_err(|e| CliError::invalid(e.to_string()))?;
+        Ok(html(out))
     })
     .await
 }
@@ -769,25 +737,24 @@ pub async fn picture(
     Extension(caller): Extension<Caller>,
     Path(n): Path<String>,
 ) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
-            let ctx = app.ctx(&caller, false)?;
-            let rec = ctx.case(&n)?;
-            Ok(svg(svg::dispute(&rec.state, ctx.now, &ctx.tz)))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
+    page(app, move |app| {
+        let ctx = app.ctx(&caller, false)?;
+        let rec = ctx.case(&n)?;
+        Ok(svg(svg::dispute(&rec.state, ctx.now, &ctx.tz)))
     })
     .await
 }
 
 pub async fn companies(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
-            let ctx = app.ctx(&caller, false)?;
-            let list: Vec<_> = ctx.store.companies()?.into_iter().map(|c| json!({"handle": c.handle, "name": c.state.name, "aliases": c.state.aliases})).collect();
-            Ok(app.render("companies.html", json_value(json!({"companies": list}))))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
+    page(app, move |app| {
+        let ctx = app.ctx(&caller, false)?;
+        let list: Vec<_> = ctx
+            .store
+            .companies()?
+            .into_iter()
+            .map(|c| json!({"handle": c.handle, "name": c.state.name, "aliases": c.state.aliases}))
+            .collect();
+        Ok(app.render("companies.html", json_value(json!({"companies": list}))))
     })
     .await
 }
@@ -811,8 +778,7 @@ pub async fn company(
     Extension(caller): Extension<Caller>,
     Path(n): Path<String>,
 ) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
+    page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let c = company_record(&ctx, &n)?;
             let cases = ctx.store.cases_of_company(c.state.id)?;
@@ -824,10 +790,8 @@ pub async fn company(
                     "cases": cases.iter().map(|r| json!({"handle": r.handle, "title": r.state.title, "status": r.state.status().as_str()})).collect::<Vec<_>>(),
                 })),
             ))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
-    })
-    .await
+})
+.await
 }
 
 pub async fn org_svg(
@@ -835,14 +799,11 @@ pub async fn org_svg(
     Extension(caller): Extension<Caller>,
     Path(n): Path<String>,
 ) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
-            let ctx = app.ctx(&caller, false)?;
-            let c = company_record(&ctx, &n)?;
-            let cases = ctx.store.cases_of_company(c.state.id)?;
-            Ok(svg(svg::org(&org_map(cases.iter().map(|r| &r.state)))))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
+    page(app, move |app| {
+        let ctx = app.ctx(&caller, false)?;
+        let c = company_record(&ctx, &n)?;
+        let cases = ctx.store.cases_of_company(c.state.id)?;
+        Ok(svg(svg::org(&org_map(cases.iter().map(|r| &r.state)))))
     })
     .await
 }
@@ -852,8 +813,7 @@ pub async fn search(
     Extension(caller): Extension<Caller>,
     Query(q): Query<Fields>,
 ) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
+    page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let query = field(&q, "q").unwrap_or_default();
             let mut hits = Vec::new();
@@ -868,15 +828,12 @@ pub async fn search(
                 }
             }
             Ok(app.render("search.html", json_value(json!({"q": query, "hits": hits}))))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
-    })
-    .await
+})
+.await
 }
 
 pub async fn due(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
-    blocking(move || {
-        let run = || -> Result<Response> {
+    page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let until = ctx.now + jiff::SignedDuration::from_hours(24 * 7);
             let rows: Vec<_> = ctx
@@ -886,10 +843,8 @@ pub async fn due(State(app): State<App>, Extension(caller): Extension<Caller>) -
                 .map(|r| json!({"handle": r.handle, "title": r.title, "seq": r.item.seq, "what": r.item.what, "when": text::when(r.item.due, &ctx.tz), "overdue": r.item.due < ctx.now}))
                 .collect();
             Ok(app.render("due.html", json_value(json!({"rows": rows}))))
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
-    })
-    .await
+})
+.await
 }
 
 pub async fn check_form(State(app): State<App>) -> Response {
@@ -958,11 +913,7 @@ pub async fn attach(
         }
     }
     if !super::same(&csrf, &app.csrf) {
-        return app.error(
-            StatusCode::FORBIDDEN,
-            "This form has expired or did not come from casefile; nothing was saved.",
-            Some("Go back, reload the page and try again."),
-        );
+        return forged(&app);
     }
     let Some((name, bytes)) = file else {
         return app.error(
@@ -971,29 +922,26 @@ pub async fn attach(
             Some("Choose a file, then send it."),
         );
     };
-    blocking(move || {
-        let run = || -> Result<Response> {
-            let mut ctx = app.ctx(&caller, false)?;
-            let rec = ctx.case(&n)?;
-            let sha256: String = Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            let size = bytes.len() as u64;
-            let now = ctx.now;
-            ctx.append_case(&rec, |_, _| {
-                Ok(vec![casefile_core::Draft::new(
-                    now,
-                    casefile_core::Event::AttachmentAdded {
-                        name: name.clone(),
-                        sha256: sha256.clone(),
-                        bytes: size,
-                    },
-                )])
-            })?;
-            Ok(Redirect::to(&format!("/cases/{}#timeline", rec.handle)).into_response())
-        };
-        run().unwrap_or_else(|e| app.cli_error(e))
+    page(app, move |app| {
+        let mut ctx = app.ctx(&caller, false)?;
+        let rec = ctx.case(&n)?;
+        let sha256: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let size = bytes.len() as u64;
+        let now = ctx.now;
+        ctx.append_case(&rec, |_, _| {
+            Ok(vec![casefile_core::Draft::new(
+                now,
+                casefile_core::Event::AttachmentAdded {
+                    name: name.clone(),
+                    sha256: sha256.clone(),
+                    bytes: size,
+                },
+            )])
+        })?;
+        Ok(Redirect::to(&format!("/cases/{}#timeline", rec.handle)).into_response())
     })
     .await
 }
