@@ -10,7 +10,8 @@
 use std::path::PathBuf;
 
 use casefile_core::*;
-use casefile_store::{SqliteStore, Store};
+use casefile_store::Store;
+use casefile_store_sqlite::SqliteStore;
 use jiff::{SignedDuration, Timestamp};
 use uuid::Uuid;
 

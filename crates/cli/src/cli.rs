@@ -143,7 +143,7 @@ Example:
     Lesson(LessonArgs),
     /// Amend an earlier entry: a new entry that corrects or withdraws it, with a reason
     #[command(
-        after_help = "Examples:\n  casefile amend 1 7 --reason \"misheard the name\" --correction \"the rep was Dana Ruiz\"\n  casefile amend 1 9 --reason \"no promise was actually made\" --retract"
+        after_help = "Examples:\n  casefile amend 1 7 --reason \"misheard the name\" --correction \"Dana Ruiz\"\n  casefile amend 1 9 --reason \"no promise was actually made\" --retract"
     )]
     Amend(AmendArgs),
 
@@ -662,7 +662,8 @@ pub struct AmendArgs {
     /// Why it is being amended
     #[arg(long)]
     pub reason: String,
-    /// The corrected information
+    /// What it should have said. It replaces the entry's main text in every
+    /// view (a rep's name, a fact's value, what was promised); the record keeps both
     #[arg(long)]
     pub correction: Option<String>,
     /// The entry no longer counts (it was wrong or never happened)

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 
 use casefile_core::{CaseState, Draft, Entry};
-use casefile_store::{CaseRecord, SqliteStore, Store, StoreError};
+use casefile_store::{CaseRecord, Store, StoreError};
+use casefile_store_sqlite::SqliteStore;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use uuid::Uuid;

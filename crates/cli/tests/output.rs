@@ -52,7 +52,7 @@ fn sample() -> Env {
         "--reason",
         "misheard the surname",
         "--correction",
-        "the supervisor is Marcus Leigh",
+        "Marcus Leigh",
     ]);
     env.ok(&[
         "open",

@@ -93,10 +93,24 @@ fn the_walkthrough_runs_as_written() {
     assert!(
         show.contains("resolved")
             && show.contains("BROKEN")
-            && show.contains("(transfer) Marcus Lee"),
+            && show.contains("(transfer) Marcus Leigh")
+            && show.contains("Marcus Leigh: call me back")
+            && !show.contains("Marcus Lee"),
         "{show}"
     );
+    // The correction is shown, and the record keeps both.
     assert!(show.contains("[amended by #"), "{show}");
+    // The words for the next call use the corrected name too.
+    let brief = Command::new(cargo_bin("casefile"))
+        .args(["brief", "1"])
+        .env("CASEFILE_DB", dir.path().join("readme.db"))
+        .output()
+        .unwrap();
+    let brief = String::from_utf8(brief.stdout).unwrap();
+    assert!(
+        brief.contains("Marcus Leigh") && !brief.contains("Marcus Lee"),
+        "{brief}"
+    );
 }
 
 fn tmux(args: &[&str]) -> std::process::Output {

@@ -6,7 +6,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use casefile::web::{App, router};
-use casefile_store::{SqliteStore, Store};
+use casefile_store::Store;
+use casefile_store_sqlite::SqliteStore;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 

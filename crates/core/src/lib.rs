@@ -5,6 +5,7 @@ pub mod coach;
 pub mod company;
 pub mod entry;
 pub mod event;
+pub mod items;
 pub mod mask;
 pub mod money;
 pub mod state;
@@ -13,6 +14,7 @@ pub mod text;
 pub use company::{CompanyState, OrgMap, normalize_company_name, org_map};
 pub use entry::{ChainBreak, Draft, Entry, GENESIS, compute_hash, verify_chain};
 pub use event::*;
+pub use items::{CaseHeader, CaseItem, ItemKind, apply_partial, touched_entries};
 pub use money::Money;
 pub use state::{CaseState, Costs, DomainError, DueItem, DueKind, PromiseState};
 

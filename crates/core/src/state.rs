@@ -84,6 +84,9 @@ pub struct Origin {
     pub retracted: bool,
     /// Seqs of amendments made to it.
     pub amended_by: Vec<u64>,
+    /// The principal text as first recorded, when a correction replaced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<String>,
 }
 
 impl Origin {
@@ -94,6 +97,7 @@ impl Origin {
             at: e.at,
             retracted: false,
             amended_by: vec![],
+            original: None,
         }
     }
 }
@@ -349,11 +353,28 @@ pub struct CaseState {
     pub statuses: Vec<StatusChange>,
     pub lessons: Vec<Lesson>,
     pub amendments: Vec<AmendmentItem>,
-    /// Entry ids in order: `entries[seq - 1]`.
-    pub entries: Vec<Uuid>,
+    /// How many entries have been applied: the stream's head.
+    pub head: u64,
     /// The latest `at` seen.
     pub last_at: Option<Timestamp>,
+    /// Entry id to position, for amendments that name an entry creating no
+    /// item. Filled by a whole fold; a store's partial state holds only what
+    /// one append needs. Not part of the state's value.
+    #[serde(skip)]
+    pub index: EntryIndex,
 }
+
+/// Entry ids seen by a fold, with their positions. Never compared or stored:
+/// the journal already holds it.
+#[derive(Debug, Clone, Default)]
+pub struct EntryIndex(pub std::collections::HashMap<Uuid, u64>);
+
+impl PartialEq for EntryIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for EntryIndex {}
 
 impl CaseState {
     /// Folds a whole journal. Fails on the first entry that cannot apply.
@@ -366,7 +387,7 @@ impl CaseState {
     }
 
     pub fn seq(&self) -> u64 {
-        self.entries.len() as u64
+        self.head
     }
 
     /// Applies one entry, refusing it if it cannot belong here.
@@ -615,7 +636,7 @@ impl CaseState {
                     what: "entry",
                     id: *target,
                 })?;
-                self.mark_amended(*target, e.seq, *retracts);
+                self.mark_amended(*target, e.seq, *retracts, correction.as_deref());
                 self.amendments.push(AmendmentItem {
                     origin: o,
                     target: *target,
@@ -631,7 +652,8 @@ impl CaseState {
                 unreachable!("check() refuses company events in a case")
             }
         }
-        self.entries.push(e.id);
+        self.head = e.seq;
+        self.index.0.insert(e.id, e.seq);
         self.last_at = Some(self.last_at.map_or(e.at, |l| l.max(e.at)));
         Ok(())
     }
@@ -645,7 +667,7 @@ impl CaseState {
                 self.seq()
             )));
         }
-        let opened = !self.entries.is_empty();
+        let opened = self.head > 0;
         match (&e.event, opened) {
             (Event::CaseOpened { .. }, true) => return Err(DomainError::AlreadyOpened),
             (Event::CaseOpened { .. }, false) => {}
@@ -899,49 +921,176 @@ impl CaseState {
         }
     }
 
+    /// The position of an entry: from the items it made, else from the fold's index.
     pub fn seq_of(&self, id: Uuid) -> Option<u64> {
-        self.entries
-            .iter()
-            .position(|x| *x == id)
-            .map(|i| i as u64 + 1)
-    }
-
-    pub fn id_of(&self, seq: u64) -> Option<Uuid> {
-        seq.checked_sub(1)
-            .and_then(|i| self.entries.get(i as usize))
-            .copied()
-    }
-
-    fn mark_amended(&mut self, target: Uuid, by: u64, retracts: bool) {
-        let mark = |o: &mut Origin| {
-            if o.entry == target {
-                o.amended_by.push(by);
-                o.retracted |= retracts;
+        let mut found = None;
+        self.for_each_origin(|o| {
+            if o.entry == id {
+                found = Some(o.seq);
             }
-        };
-        self.goals.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.facts.iter_mut().for_each(|x| mark(&mut x.origin));
-        for c in &mut self.contacts {
-            mark(&mut c.origin);
-            c.reps.iter_mut().for_each(|x| mark(&mut x.origin));
+        });
+        found.or_else(|| self.index.0.get(&id).copied())
+    }
+
+    /// Calls `f` on the origin of every item, rep visits included.
+    pub fn for_each_origin(&self, mut f: impl FnMut(&Origin)) {
+        self.goals.iter().for_each(|x| f(&x.origin));
+        self.facts.iter().for_each(|x| f(&x.origin));
+        for c in &self.contacts {
+            f(&c.origin);
+            c.reps.iter().for_each(|x| f(&x.origin));
         }
-        self.references.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.notes.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.promises.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.offers.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.escalations
-            .iter_mut()
-            .for_each(|x| mark(&mut x.origin));
-        self.expenses.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.time_spent.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.follow_ups.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.letters.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.attachments
-            .iter_mut()
-            .for_each(|x| mark(&mut x.origin));
-        self.statuses.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.lessons.iter_mut().for_each(|x| mark(&mut x.origin));
-        self.amendments.iter_mut().for_each(|x| mark(&mut x.origin));
+        self.references.iter().for_each(|x| f(&x.origin));
+        self.notes.iter().for_each(|x| f(&x.origin));
+        self.promises.iter().for_each(|x| f(&x.origin));
+        self.offers.iter().for_each(|x| f(&x.origin));
+        self.escalations.iter().for_each(|x| f(&x.origin));
+        self.expenses.iter().for_each(|x| f(&x.origin));
+        self.time_spent.iter().for_each(|x| f(&x.origin));
+        self.follow_ups.iter().for_each(|x| f(&x.origin));
+        self.letters.iter().for_each(|x| f(&x.origin));
+        self.attachments.iter().for_each(|x| f(&x.origin));
+        self.statuses.iter().for_each(|x| f(&x.origin));
+        self.lessons.iter().for_each(|x| f(&x.origin));
+        self.amendments.iter().for_each(|x| f(&x.origin));
+    }
+
+    /// Marks the item `target` made as amended by entry `by`; a correction
+    /// replaces the item's principal text (a rep's name, a fact's value, what
+    /// was promised), and the first wording is kept on its origin.
+    fn mark_amended(&mut self, target: Uuid, by: u64, retracts: bool, correction: Option<&str>) {
+        fn mark(o: &mut Origin, target: Uuid, by: u64, retracts: bool) -> bool {
+            if o.entry != target {
+                return false;
+            }
+            o.amended_by.push(by);
+            o.retracted |= retracts;
+            true
+        }
+        // Replaces `field` with the correction, remembering the first wording.
+        fn correct(o: &mut Origin, field: &mut String, c: Option<&str>) {
+            if let Some(c) = c {
+                if o.original.is_none() {
+                    o.original = Some(field.clone());
+                }
+                *field = c.to_string();
+            }
+        }
+        fn correct_opt(o: &mut Origin, field: &mut Option<String>, c: Option<&str>) {
+            if let Some(c) = c {
+                if o.original.is_none() {
+                    o.original = Some(field.clone().unwrap_or_default());
+                }
+                *field = Some(c.to_string());
+            }
+        }
+        let c = if retracts { None } else { correction };
+        let (t, b, r) = (target, by, retracts);
+        for x in &mut self.goals {
+            mark(&mut x.origin, t, b, r);
+        }
+        for x in &mut self.facts {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.fact.value, c);
+            }
+        }
+        let mut renamed: Option<(String, String)> = None;
+        for x in &mut self.contacts {
+            if mark(&mut x.origin, t, b, r) {
+                correct_opt(&mut x.origin, &mut x.via, c);
+            }
+            let mut here = false;
+            for v in &mut x.reps {
+                if let Some((old, new)) = renamed.as_ref().filter(|_| here)
+                    && v.transferred_from.as_deref() == Some(old.as_str())
+                {
+                    v.transferred_from = Some(new.clone());
+                }
+                if mark(&mut v.origin, t, b, r) {
+                    let old = v.rep.name.clone();
+                    correct(&mut v.origin, &mut v.rep.name, c);
+                    renamed = Some((old, v.rep.name.clone()));
+                    here = true;
+                }
+            }
+        }
+        // What that person promised or offered carries the corrected name.
+        if let Some((old, new)) = renamed.filter(|(o, n)| o != n) {
+            for by in self
+                .promises
+                .iter_mut()
+                .map(|p| &mut p.by)
+                .chain(self.offers.iter_mut().map(|o| &mut o.by))
+            {
+                if by.as_deref() == Some(old.as_str()) {
+                    *by = Some(new.clone());
+                }
+            }
+        }
+        for x in &mut self.references {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.value, c);
+            }
+        }
+        for x in &mut self.notes {
+            if mark(&mut x.origin, t, b, r) && c.is_some() {
+                correct(&mut x.origin, &mut x.preview, c.map(preview).as_deref());
+                x.chars = c.map_or(x.chars, |c| c.chars().count());
+            }
+        }
+        for x in &mut self.promises {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.what, c);
+            }
+        }
+        for x in &mut self.offers {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.what, c);
+            }
+        }
+        for x in &mut self.escalations {
+            if mark(&mut x.origin, t, b, r) {
+                correct_opt(&mut x.origin, &mut x.to, c);
+            }
+        }
+        for x in &mut self.expenses {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.what, c);
+            }
+        }
+        for x in &mut self.time_spent {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.what, c);
+            }
+        }
+        for x in &mut self.follow_ups {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.what, c);
+            }
+        }
+        for x in &mut self.letters {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.to, c);
+            }
+        }
+        for x in &mut self.attachments {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.name, c);
+            }
+        }
+        for x in &mut self.statuses {
+            if mark(&mut x.origin, t, b, r) {
+                correct_opt(&mut x.origin, &mut x.note, c);
+            }
+        }
+        for x in &mut self.lessons {
+            if mark(&mut x.origin, t, b, r) {
+                correct(&mut x.origin, &mut x.text, c);
+            }
+        }
+        for x in &mut self.amendments {
+            mark(&mut x.origin, t, b, r);
+        }
     }
 
     // --- derived views (retracted items never count) ---

@@ -484,6 +484,9 @@ pub fn masked_state(s: &CaseState, reveal: bool) -> CaseState {
         .collect();
     for f in out.facts.iter_mut().filter(|f| f.fact.sensitive) {
         f.fact.value = mask(&f.fact.value);
+        if let Some(o) = &mut f.origin.original {
+            *o = mask(o);
+        }
     }
     for a in out
         .amendments

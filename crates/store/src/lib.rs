@@ -1,11 +1,11 @@
 //! Storage for casefile: domain-level verbs behind the [`Store`] trait, the
-//! SQLite engine, and one conformance suite every engine must pass.
+//! journal's rules written once over an engine's primitives ([`journal`]),
+//! the export format, and one conformance suite every engine must pass.
+//! Engines live in crates of their own (`casefile-store-sqlite`).
 
 pub mod conformance;
+pub mod journal;
 pub mod jsonl;
-mod sqlite;
-
-pub use sqlite::{LATEST_SCHEMA, SqliteStore};
 
 use casefile_core::{
     CaseState, ChainBreak, CompanyState, DomainError, Draft, DueItem, Entry, Status, StreamKind,
@@ -132,6 +132,9 @@ pub trait Store {
 
     /// Every entry of a stream, in order.
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>>;
+
+    /// The entry at a position of a stream.
+    fn entry_at(&self, stream: Uuid, seq: u64) -> Result<Option<Entry>>;
 
     /// All streams, oldest first (by id, which is time-ordered).
     fn streams(&self) -> Result<Vec<StreamInfo>>;

@@ -1016,16 +1016,21 @@ pub fn amend(ctx: &mut Ctx, a: AmendArgs) -> Result<()> {
     let seq = Ctx::entry_seq(&a.entry)?;
     let handle = case.handle;
     let now = ctx.now;
-    let entries = ctx.append_case(&case, |_, s| {
-        let target = s.id_of(seq).ok_or_else(|| {
+    // Entries are never rewritten, so #seq names the same entry on a retry.
+    let target = ctx
+        .store
+        .entry_at(case.state.id, seq)?
+        .map(|e| e.id)
+        .ok_or_else(|| {
             CliError::not_found(format!(
                 "case {handle} has no entry #{seq} (it has {})",
-                s.seq()
+                case.state.seq()
             ))
             .hint(format!(
                 "`casefile timeline {handle}` shows every entry's #number"
             ))
         })?;
+    let entries = ctx.append_case(&case, |_, _| {
         Ok(vec![Draft::new(
             now,
             Event::Amended {

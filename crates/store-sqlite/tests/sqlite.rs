@@ -7,6 +7,7 @@ use std::time::Duration;
 use casefile_core::*;
 use casefile_store::conformance::Made;
 use casefile_store::*;
+use casefile_store_sqlite::{LATEST_SCHEMA, SqliteStore};
 use uuid::Uuid;
 
 fn fresh() -> Made<SqliteStore> {
@@ -77,20 +78,65 @@ fn rusqlite_free_check(path: &std::path::Path) -> String {
 #[test]
 fn an_older_file_upgrades_in_place_and_gains_its_projections() {
     let (_d, path) = db();
-    // Write a journal with today's engine, then take the file back to schema 1.
-    let id = {
-        let mut s = SqliteStore::open(&path).unwrap();
-        open_case(&mut s, "Old router")
-    };
+    // A schema-2 file as the previous release wrote it: the journal only
+    // (its projections are folded again on upgrade).
+    SqliteStore::create_at_version(&path, 2).unwrap();
+    let id = Uuid::now_v7();
+    let entries = seal_all(
+        id,
+        "owner",
+        vec![
+            Draft::new(
+                t("01T09:00"),
+                Event::CaseOpened {
+                    title: "Old router".into(),
+                    company: None,
+                },
+            ),
+            Draft::new(
+                t("01T09:05"),
+                Event::NoteAdded {
+                    contact: None,
+                    text: "refund asked".into(),
+                },
+            ),
+        ],
+        t("01T10:00"),
+    );
     {
-        let s = SqliteStore::open(&path).unwrap();
-        s.execute_for_tests("DROP TABLE due_items; DROP TABLE company_names; DROP TABLE companies; DROP TABLE cases; DROP TABLE entry_text; PRAGMA user_version = 1;").unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let last = entries.last().unwrap();
+        conn.execute(
+            "INSERT INTO streams (id, kind, handle, head_seq, head_hash) VALUES (?1, 'case', 1, ?2, ?3)",
+            rusqlite::params![id.to_string(), last.seq as i64, last.hash],
+        )
+        .unwrap();
+        for e in &entries {
+            conn.execute(
+                "INSERT INTO entries (id, stream, seq, at, recorded, author, kind, event, prev, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                rusqlite::params![
+                    e.id.to_string(),
+                    id.to_string(),
+                    e.seq as i64,
+                    e.at.to_string(),
+                    e.recorded.to_string(),
+                    e.author,
+                    e.event.kind(),
+                    serde_json::to_string(&e.event).unwrap(),
+                    e.prev,
+                    e.hash
+                ],
+            )
+            .unwrap();
+        }
     }
     let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), LATEST_SCHEMA);
     assert_eq!(s.case(id).unwrap().state.title, "Old router");
+    assert_eq!(s.read_stream(id).unwrap(), entries, "entries kept verbatim");
     assert_eq!(s.search("refund", 5).unwrap().len(), 1);
     assert!(s.verify().unwrap().is_empty());
+    assert!(!s.workspace().is_empty() && !s.device().is_empty());
 }
 
 #[test]
@@ -224,7 +270,7 @@ fn verify_names_edits_deletions_and_stale_projections() {
     let mut s2 = SqliteStore::open(&path2).unwrap();
     let c = open_case(&mut s2, "C");
     s2.execute_for_tests(&format!(
-        "UPDATE cases SET state = replace(state, '\"C\"', '\"Z\"') WHERE id = '{c}'"
+        "UPDATE cases SET header = replace(header, '\"C\"', '\"Z\"') WHERE id = '{c}'"
     ))
     .unwrap();
     let f = s2.verify().unwrap();

@@ -1,7 +1,8 @@
 //! export -> import -> export is byte-identical, for generated journals.
 
 use casefile_core::*;
-use casefile_store::{SqliteStore, Store, jsonl};
+use casefile_store::{Store, jsonl};
+use casefile_store_sqlite::SqliteStore;
 use proptest::prelude::*;
 use uuid::Uuid;
 

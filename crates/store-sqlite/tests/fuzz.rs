@@ -2,7 +2,8 @@
 //! anything it accepts either imports whole or is refused whole.
 
 use casefile_core::*;
-use casefile_store::{SqliteStore, Store, jsonl};
+use casefile_store::{Store, jsonl};
+use casefile_store_sqlite::SqliteStore;
 use proptest::prelude::*;
 use uuid::Uuid;
 

@@ -3,7 +3,8 @@
 //! naming the stream and an entry at or before the one touched.
 
 use casefile_core::*;
-use casefile_store::{SqliteStore, Store};
+use casefile_store::Store;
+use casefile_store_sqlite::SqliteStore;
 use proptest::prelude::*;
 use uuid::Uuid;
 

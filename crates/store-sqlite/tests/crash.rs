@@ -10,7 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use casefile_core::*;
-use casefile_store::{CaseFilter, SqliteStore, Store};
+use casefile_store::{CaseFilter, Store};
+use casefile_store_sqlite::SqliteStore;
 use uuid::Uuid;
 
 const CHILD: &str = "CASEFILE_CRASH_CHILD_DB";

@@ -1,0 +1,1194 @@
+//! The embedded engine: one SQLite file, WAL, durable commits.
+//!
+//! Durability: `journal_mode=WAL` with `synchronous=FULL` means a commit that
+//! returned is on disk; it survives a process crash and a power loss. Every
+//! append runs in one `BEGIN IMMEDIATE` transaction with its projections.
+//!
+//! This crate holds only rows and SQL: what an append, verify, rebuild or
+//! import must do is decided once in [`casefile_store::journal`]. Every table
+//! is keyed first by the workspace (a local file has one), and every entry
+//! names the device that wrote it, so a server engine and sync add rows, not
+//! a new schema.
+
+use std::path::Path;
+use std::time::Duration;
+
+use casefile_core::{
+    CaseHeader, CaseItem, CompanyState, DueItem, Entry, GENESIS, Status, StreamKind,
+    normalize_company_name,
+};
+use casefile_store::journal::{self, CaseColumns, Head, Items, Tx, Unreadable};
+use casefile_store::*;
+use jiff::Timestamp;
+use rusqlite::{
+    Connection, ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params,
+};
+use uuid::Uuid;
+
+mod schema;
+
+pub use schema::LATEST_SCHEMA;
+
+pub struct SqliteStore {
+    conn: Connection,
+    busy_timeout: Duration,
+    workspace: String,
+    device: String,
+}
+
+fn engine(e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        match f.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return StoreError::Busy { waited_ms: 0 };
+            }
+            ErrorCode::NotADatabase => return StoreError::NotCasefile("the file".into()),
+            ErrorCode::DatabaseCorrupt => return StoreError::Corrupt(e.to_string()),
+            _ => {}
+        }
+    }
+    StoreError::Engine(e.to_string())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what} cannot be read: {e}")))
+}
+
+fn uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("bad id {s:?}: {e}")))
+}
+
+fn ts(s: &str) -> Result<Timestamp> {
+    s.parse()
+        .map_err(|e| StoreError::Corrupt(format!("bad time {s:?}: {e}")))
+}
+
+fn ms(t: Option<Timestamp>) -> Option<i64> {
+    t.map(|t| t.as_millisecond())
+}
+
+fn from_ms(m: Option<i64>) -> Option<Timestamp> {
+    m.and_then(|m| Timestamp::from_millisecond(m).ok())
+}
+
+fn kind_str(k: StreamKind) -> &'static str {
+    match k {
+        StreamKind::Case => "case",
+        StreamKind::Company => "company",
+    }
+}
+
+fn kind_of(s: &str) -> Result<StreamKind> {
+    match s {
+        "case" => Ok(StreamKind::Case),
+        "company" => Ok(StreamKind::Company),
+        other => Err(StoreError::Corrupt(format!(
+            "unknown stream kind {other:?}"
+        ))),
+    }
+}
+
+fn status_of(s: &str) -> Result<Status> {
+    parse_json("a status", &format!("\"{s}\""))
+}
+
+const ENTRY_COLUMNS: &str = "id, stream, seq, at, recorded, author, event, prev, hash";
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 9]> {
+    Ok([
+        r.get(0)?,
+        r.get(1)?,
+        r.get::<_, i64>(2)?.to_string(),
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ])
+}
+
+fn entry_from_cols(c: [String; 9]) -> Result<Entry> {
+    let [id, stream, seq, at, recorded, author, event, prev, hash] = c;
+    Ok(Entry {
+        id: uuid(&id)?,
+        stream: uuid(&stream)?,
+        seq: seq
+            .parse()
+            .map_err(|_| StoreError::Corrupt("bad seq".into()))?,
+        at: ts(&at)?,
+        recorded: ts(&recorded)?,
+        author,
+        event: parse_json("an entry", &event)?,
+        prev,
+        hash,
+    })
+}
+
+/// The row verbs over one connection (inside a transaction when writing),
+/// scoped to this file's workspace.
+struct Rows<'c> {
+    conn: &'c Connection,
+    ws: &'c str,
+    device: &'c str,
+}
+
+impl Rows<'_> {
+    fn query_entries(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Entry>> {
+        let mut st = self.conn.prepare_cached(sql).map_err(engine)?;
+        let rows = st.query_map(p, entry_from_row).map_err(engine)?;
+        rows.map(|r| r.map_err(engine).and_then(entry_from_cols))
+            .collect()
+    }
+
+    fn items_where(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<CaseItem>> {
+        let mut st = self.conn.prepare_cached(sql).map_err(engine)?;
+        let rows = st.query_map(p, |r| r.get::<_, String>(0)).map_err(engine)?;
+        rows.map(|r| {
+            r.map_err(engine)
+                .and_then(|s| parse_json("a case's item", &s))
+        })
+        .collect()
+    }
+}
+
+impl Tx for Rows<'_> {
+    fn head(&mut self, stream: Uuid) -> Result<Option<Head>> {
+        let row: Option<(String, i64, i64, String)> = self
+            .conn
+            .prepare_cached(
+                "SELECT kind, handle, head_seq, head_hash FROM streams WHERE workspace = ?1 AND id = ?2",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![self.ws, stream.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()
+            })
+            .map_err(engine)?;
+        row.map(|(kind, handle, seq, hash)| {
+            Ok(Head {
+                info: StreamInfo {
+                    id: stream,
+                    kind: kind_of(&kind)?,
+                    handle: handle as u64,
+                    head_seq: seq as u64,
+                },
+                hash,
+            })
+        })
+        .transpose()
+    }
+
+    fn create_stream(&mut self, stream: Uuid, kind: StreamKind) -> Result<u64> {
+        let handle: i64 = self
+            .conn
+            .query_row(
+                "SELECT coalesce(max(handle), 0) + 1 FROM streams WHERE workspace = ?1 AND kind = ?2",
+                params![self.ws, kind_str(kind)],
+                |r| r.get(0),
+            )
+            .map_err(engine)?;
+        self.conn
+            .execute(
+                "INSERT INTO streams (workspace, id, kind, handle, head_seq, head_hash) VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+                params![self.ws, stream.to_string(), kind_str(kind), handle, GENESIS],
+            )
+            .map_err(engine)?;
+        Ok(handle as u64)
+    }
+
+    fn set_head(&mut self, stream: Uuid, seq: u64, hash: &str) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "UPDATE streams SET head_seq = ?1, head_hash = ?2 WHERE workspace = ?3 AND id = ?4",
+            )
+            .and_then(|mut st| st.execute(params![seq as i64, hash, self.ws, stream.to_string()]))
+            .map_err(engine)?;
+        Ok(())
+    }
+
+    fn heads(&mut self) -> Result<Vec<Head>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, kind, handle, head_seq, head_hash FROM streams WHERE workspace = ?1 ORDER BY id",
+            )
+            .map_err(engine)?;
+        let rows = st
+            .query_map([self.ws], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(engine)?;
+        rows.map(|r| {
+            let (id, kind, handle, head, hash) = r.map_err(engine)?;
+            Ok(Head {
+                info: StreamInfo {
+                    id: uuid(&id)?,
+                    kind: kind_of(&kind)?,
+                    handle: handle as u64,
+                    head_seq: head as u64,
+                },
+                hash,
+            })
+        })
+        .collect()
+    }
+
+    fn insert_entry(&mut self, e: &Entry) -> Result<()> {
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO entries (workspace, device, kind, {ENTRY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+            ))
+            .and_then(|mut st| {
+                st.execute(params![
+                    self.ws,
+                    self.device,
+                    e.event.kind(),
+                    e.id.to_string(),
+                    e.stream.to_string(),
+                    e.seq as i64,
+                    e.at.to_string(),
+                    e.recorded.to_string(),
+                    e.author,
+                    json(&e.event),
+                    e.prev,
+                    e.hash,
+                ])
+            })
+            .map_err(|err| match &err {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == ErrorCode::ConstraintViolation =>
+                {
+                    StoreError::Import(format!("entry {} is already stored elsewhere", e.id))
+                }
+                _ => engine(err),
+            })?;
+        self.index_text(e)
+    }
+
+    fn index_text(&mut self, e: &Entry) -> Result<()> {
+        if e.event.stream_kind() != StreamKind::Case {
+            return Ok(());
+        }
+        let body = e.event.texts().join("\n");
+        if body.is_empty() {
+            return Ok(());
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO entry_text (body, workspace, stream, seq) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![body, self.ws, e.stream.to_string(), e.seq as i64])
+            })
+            .map_err(engine)?;
+        Ok(())
+    }
+
+    fn entry(&mut self, id: Uuid) -> Result<Option<Entry>> {
+        Ok(self
+            .query_entries(
+                &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = ?1 AND id = ?2"),
+                params![self.ws, id.to_string()],
+            )?
+            .pop())
+    }
+
+    fn read_stream(&mut self, stream: Uuid) -> Result<(Vec<Entry>, Option<Unreadable>)> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = ?1 AND stream = ?2 ORDER BY seq"
+            ))
+            .map_err(engine)?;
+        let rows = st
+            .query_map(params![self.ws, stream.to_string()], |r| {
+                Ok((
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(0)?,
+                    entry_from_row(r)?,
+                ))
+            })
+            .map_err(engine)?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (seq, id, cols) = r.map_err(engine)?;
+            match entry_from_cols(cols) {
+                Ok(e) => out.push(e),
+                Err(e) => {
+                    return Ok((
+                        out,
+                        Some((seq.max(0) as u64, Uuid::parse_str(&id).ok(), e.to_string())),
+                    ));
+                }
+            }
+        }
+        Ok((out, None))
+    }
+
+    fn case_header(&mut self, case: Uuid) -> Result<Option<CaseHeader>> {
+        let h: Option<String> = self
+            .conn
+            .prepare_cached("SELECT header FROM cases WHERE workspace = ?1 AND id = ?2")
+            .and_then(|mut st| {
+                st.query_row(params![self.ws, case.to_string()], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(engine)?;
+        h.map(|h| parse_json("a case's header", &h)).transpose()
+    }
+
+    fn case_items(&mut self, case: Uuid, which: Items<'_>) -> Result<Vec<CaseItem>> {
+        let c = case.to_string();
+        match which {
+            Items::All => self.items_where(
+                "SELECT item FROM case_items WHERE workspace = ?1 AND case_id = ?2 ORDER BY seq",
+                params![self.ws, c],
+            ),
+            Items::OfKind(k) => self.items_where(
+                "SELECT item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND kind = ?3 ORDER BY seq",
+                params![self.ws, c, k.as_str()],
+            ),
+            Items::ByEntry(ids) => {
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    out.extend(self.items_where(
+                        "SELECT item FROM case_items WHERE workspace = ?1 AND entry = ?2 AND case_id = ?3",
+                        params![self.ws, id.to_string(), c],
+                    )?);
+                }
+                out.sort_by_key(|i| i.origin().seq);
+                out.dedup_by_key(|i| i.origin().seq);
+                Ok(out)
+            }
+        }
+    }
+
+    fn put_case(&mut self, handle: u64, h: &CaseHeader, items: &[CaseItem]) -> Result<()> {
+        let case = h.id.to_string();
+        let closed = h.status.is_closed();
+        for item in items {
+            let o = item.origin();
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO case_items (workspace, case_id, seq, entry, kind, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (workspace, case_id, seq) DO UPDATE SET item = excluded.item",
+                )
+                .and_then(|mut st| {
+                    st.execute(params![
+                        self.ws,
+                        case,
+                        o.seq as i64,
+                        o.entry.to_string(),
+                        item.kind().as_str(),
+                        json(item)
+                    ])
+                })
+                .map_err(engine)?;
+            self.conn
+                .prepare_cached("DELETE FROM due_items WHERE workspace = ?1 AND item = ?2")
+                .and_then(|mut st| st.execute(params![self.ws, o.entry.to_string()]))
+                .map_err(engine)?;
+            if let Some(d) = item.due() {
+                let kind = json(&d.kind);
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO due_items (workspace, item, case_id, seq, kind, what, due_ms, due, open)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )
+                    .and_then(|mut st| {
+                        st.execute(params![
+                            self.ws,
+                            d.item.to_string(),
+                            case,
+                            d.seq as i64,
+                            kind.trim_matches('"'),
+                            d.what,
+                            d.due.as_millisecond(),
+                            d.due.to_string(),
+                            !closed
+                        ])
+                    })
+                    .map_err(engine)?;
+            }
+        }
+        // A case that closes or reopens takes its due lines off or back on the list.
+        self.conn
+            .prepare_cached(
+                "UPDATE due_items SET open = ?1 WHERE workspace = ?2 AND case_id = ?3 AND open != ?1",
+            )
+            .and_then(|mut st| st.execute(params![!closed, self.ws, case]))
+            .map_err(engine)?;
+        let next_due: Option<i64> = if closed {
+            None
+        } else {
+            self.conn
+                .prepare_cached(
+                    "SELECT min(due_ms) FROM due_items WHERE workspace = ?1 AND case_id = ?2",
+                )
+                .and_then(|mut st| st.query_row(params![self.ws, case], |r| r.get(0)))
+                .map_err(engine)?
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO cases (workspace, id, handle, title, company, status, opened_ms, last_ms, next_due_ms, entries, header)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (workspace, id) DO UPDATE SET title = excluded.title, company = excluded.company,
+                   status = excluded.status, opened_ms = excluded.opened_ms, last_ms = excluded.last_ms,
+                   next_due_ms = excluded.next_due_ms, entries = excluded.entries, header = excluded.header",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    self.ws,
+                    case,
+                    handle as i64,
+                    h.title,
+                    h.company.map(|c| c.to_string()),
+                    h.status.as_str(),
+                    ms(h.opened),
+                    ms(h.last_at),
+                    next_due,
+                    h.head as i64,
+                    json(h),
+                ])
+            })
+            .map_err(engine)?;
+        Ok(())
+    }
+
+    fn case_columns(&mut self, case: Uuid) -> Result<Option<CaseColumns>> {
+        type Row = (
+            i64,
+            String,
+            Option<String>,
+            String,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            i64,
+        );
+        let row: Option<Row> = self
+            .conn
+            .query_row(
+                "SELECT handle, title, company, status, opened_ms, last_ms, next_due_ms, entries FROM cases WHERE workspace = ?1 AND id = ?2",
+                params![self.ws, case.to_string()],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(engine)?;
+        row.map(
+            |(handle, title, company, status, opened, last, due, entries)| {
+                Ok(CaseColumns {
+                    handle: handle as u64,
+                    title,
+                    company: company.as_deref().map(uuid).transpose()?,
+                    // An unknown status is a stale row, not an unreadable file.
+                    status: status_of(&status).unwrap_or(Status::Abandoned),
+                    opened: from_ms(opened),
+                    last_at: from_ms(last),
+                    next_due: from_ms(due),
+                    entries: entries as u64,
+                })
+            },
+        )
+        .transpose()
+    }
+
+    fn case_due(&mut self, case: Uuid) -> Result<Vec<DueItem>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT item, seq, kind, what, due FROM due_items WHERE workspace = ?1 AND case_id = ?2 ORDER BY due_ms, seq",
+            )
+            .map_err(engine)?;
+        let rows = st
+            .query_map(params![self.ws, case.to_string()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(engine)?;
+        rows.map(|r| {
+            let (item, seq, kind, what, due) = r.map_err(engine)?;
+            due_item(&item, seq, &kind, what, &due)
+        })
+        .collect()
+    }
+
+    fn company(&mut self, id: Uuid) -> Result<Option<CompanyState>> {
+        let s: Option<String> = self
+            .conn
+            .prepare_cached("SELECT state FROM companies WHERE workspace = ?1 AND id = ?2")
+            .and_then(|mut st| {
+                st.query_row(params![self.ws, id.to_string()], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(engine)?;
+        s.map(|s| parse_json("a company's state", &s)).transpose()
+    }
+
+    fn put_company(&mut self, handle: u64, s: &CompanyState) -> Result<()> {
+        let id = s.id.to_string();
+        self.conn
+            .execute(
+                "INSERT INTO companies (workspace, id, handle, name, state) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name, state = excluded.state",
+                params![self.ws, id, handle as i64, s.name, json(s)],
+            )
+            .map_err(engine)?;
+        self.conn
+            .execute(
+                "DELETE FROM company_names WHERE workspace = ?1 AND company = ?2",
+                params![self.ws, id],
+            )
+            .map_err(engine)?;
+        for key in s.match_keys() {
+            self.conn
+                .execute(
+                    "INSERT OR IGNORE INTO company_names (workspace, norm, company) VALUES (?1, ?2, ?3)",
+                    params![self.ws, key, id],
+                )
+                .map_err(engine)?;
+        }
+        Ok(())
+    }
+
+    fn company_keys(&mut self, id: Uuid) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT norm FROM company_names WHERE workspace = ?1 AND company = ?2 ORDER BY norm",
+            )
+            .map_err(engine)?;
+        let rows = st
+            .query_map(params![self.ws, id.to_string()], |r| r.get::<_, String>(0))
+            .map_err(engine)?;
+        rows.map(|r| r.map_err(engine)).collect()
+    }
+
+    fn clear_projections(&mut self) -> Result<()> {
+        for table in [
+            "due_items",
+            "case_items",
+            "cases",
+            "company_names",
+            "companies",
+            "entry_text",
+        ] {
+            self.conn
+                .execute(
+                    &format!("DELETE FROM {table} WHERE workspace = ?1"),
+                    [self.ws],
+                )
+                .map_err(engine)?;
+        }
+        Ok(())
+    }
+}
+
+fn due_item(item: &str, seq: i64, kind: &str, what: String, due: &str) -> Result<DueItem> {
+    Ok(DueItem {
+        item: uuid(item)?,
+        seq: seq as u64,
+        kind: parse_json("a due kind", &format!("\"{kind}\""))?,
+        what,
+        due: ts(due)?,
+    })
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        Self::open_with_timeout(path, Duration::from_secs(5))
+    }
+
+    /// As [`open`](Self::open), waiting at most `busy_timeout` for another process's write.
+    pub fn open_with_timeout(path: &Path, busy_timeout: Duration) -> Result<SqliteStore> {
+        let not_ours = || StoreError::NotCasefile(path.display().to_string());
+        let conn = Connection::open(path).map_err(|e| match engine(e) {
+            StoreError::NotCasefile(_) => not_ours(),
+            other => other,
+        })?;
+        conn.busy_timeout(busy_timeout).map_err(engine)?;
+        // Each CLI command is a short-lived process; checkpointing the WAL on
+        // every close would cost two extra fsyncs per note. The WAL is still
+        // checkpointed as it grows (every 1000 pages), and commits stay durable.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .map_err(engine)?;
+        let mut store = SqliteStore {
+            conn,
+            busy_timeout,
+            workspace: String::new(),
+            device: String::new(),
+        };
+        store.setup().map_err(|e| match e {
+            StoreError::NotCasefile(_) => not_ours(),
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    /// The schema version of the open file.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(engine)
+    }
+
+    /// The workspace this file holds.
+    pub fn workspace(&self) -> &str {
+        &self.workspace
+    }
+
+    /// The device this file's entries are written on.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
+    /// Creates a database at only the first `version` migrations: for tests of upgrades.
+    pub fn create_at_version(path: &Path, version: i64) -> Result<()> {
+        let mut conn = Connection::open(path).map_err(engine)?;
+        let tx = conn.transaction().map_err(engine)?;
+        schema::migrate(&tx, 0, version)?;
+        tx.commit().map_err(engine)
+    }
+
+    /// Appends a raw entry with no checks at all: for tests that need a broken chain.
+    pub fn append_unchecked_for_tests(&mut self, e: &Entry) -> Result<()> {
+        self.rows().insert_entry(e)
+    }
+
+    /// Runs raw SQL: for tests that tamper with the file the way an outsider could.
+    pub fn execute_for_tests(&self, sql: &str) -> Result<()> {
+        self.conn.execute_batch(sql).map_err(engine)
+    }
+
+    fn rows(&self) -> Rows<'_> {
+        Rows {
+            conn: &self.conn,
+            ws: &self.workspace,
+            device: &self.device,
+        }
+    }
+
+    fn setup(&mut self) -> Result<()> {
+        // Version and table count from one snapshot, so a migration committing
+        // in another process between the two reads cannot mislead us.
+        let (version, tables): (i64, i64) = {
+            let tx = self.conn.transaction().map_err(engine)?;
+            let v = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(engine)?;
+            let t = tx
+                .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+                .map_err(engine)?;
+            tx.commit().map_err(engine)?;
+            (v, t)
+        };
+        if version > LATEST_SCHEMA {
+            return Err(StoreError::NewerSchema {
+                found: version,
+                known: LATEST_SCHEMA,
+            });
+        }
+        if version == 0 && tables > 0 {
+            return Err(StoreError::NotCasefile(String::new()));
+        }
+        // WAL cannot be entered inside a transaction, so it comes first.
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(engine)?;
+        if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+            return Err(StoreError::Engine(format!(
+                "could not switch the journal to WAL (got {mode})"
+            )));
+        }
+        self.conn
+            .execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+            .map_err(engine)?;
+        if version < LATEST_SCHEMA {
+            let busy = self.busy_timeout.as_millis() as u64;
+            let tx = begin(&mut self.conn, busy)?;
+            // Another process may have migrated while we waited for the lock.
+            let now: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(engine)?;
+            let rebuild = schema::migrate(&tx, now, LATEST_SCHEMA)?;
+            let (ws, device) = schema::identity(&tx)?;
+            if rebuild {
+                journal::rebuild(&mut Rows {
+                    conn: &tx,
+                    ws: &ws,
+                    device: &device,
+                })?;
+            }
+            tx.commit().map_err(engine)?;
+        }
+        let (ws, device) = schema::identity(&self.conn)?;
+        self.workspace = ws;
+        self.device = device;
+        Ok(())
+    }
+
+    fn busy(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Busy { .. } => StoreError::Busy {
+                waited_ms: self.busy_timeout.as_millis() as u64,
+            },
+            other => other,
+        }
+    }
+
+    /// Runs `f` over the rows in one write transaction, committed only if it succeeds.
+    fn write<T>(&mut self, f: impl FnOnce(&mut Rows<'_>) -> Result<T>) -> Result<T> {
+        let busy = self.busy_timeout.as_millis() as u64;
+        let tx = begin(&mut self.conn, busy)?;
+        let out = f(&mut Rows {
+            conn: &tx,
+            ws: &self.workspace,
+            device: &self.device,
+        })?;
+        tx.commit().map_err(|e| match engine(e) {
+            StoreError::Busy { .. } => StoreError::Busy { waited_ms: busy },
+            other => other,
+        })?;
+        Ok(out)
+    }
+
+    /// Runs `f` over one consistent snapshot of the file.
+    fn read<T>(&self, f: impl FnOnce(&mut Rows<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.unchecked_transaction().map_err(engine)?;
+        let out = f(&mut Rows {
+            conn: &tx,
+            ws: &self.workspace,
+            device: &self.device,
+        });
+        tx.finish().map_err(engine)?;
+        out
+    }
+}
+
+fn begin(conn: &mut Connection, waited_ms: u64) -> Result<Transaction<'_>> {
+    conn.transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| match engine(e) {
+            StoreError::Busy { .. } => StoreError::Busy { waited_ms },
+            other => other,
+        })
+}
+
+/// Turns what a person typed into an FTS5 query that cannot be a syntax error:
+/// every word quoted, all of them required.
+fn fts_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '-' && c != '_')
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .map(|w| format!("\"{}\"", w.replace('"', "")))
+        .collect();
+    if words.is_empty() {
+        None
+    } else {
+        Some(words.join(" AND "))
+    }
+}
+
+impl Store for SqliteStore {
+    fn append(
+        &mut self,
+        stream: Uuid,
+        expected_head: u64,
+        author: &str,
+        drafts: Vec<casefile_core::Draft>,
+    ) -> Result<Vec<Entry>> {
+        if drafts.is_empty() {
+            return Ok(vec![]);
+        }
+        let recorded = Timestamp::from_millisecond(Timestamp::now().as_millisecond())
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        self.write(|rows| journal::append(rows, stream, expected_head, author, recorded, drafts))
+            .map_err(|e| self.busy(e))
+    }
+
+    fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>> {
+        self.rows().query_entries(
+            &format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = ?1 AND stream = ?2 ORDER BY seq"
+            ),
+            params![self.workspace, stream.to_string()],
+        )
+    }
+
+    fn entry_at(&self, stream: Uuid, seq: u64) -> Result<Option<Entry>> {
+        Ok(self
+            .rows()
+            .query_entries(
+                &format!(
+                    "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = ?1 AND stream = ?2 AND seq = ?3"
+                ),
+                params![self.workspace, stream.to_string(), seq as i64],
+            )?
+            .pop())
+    }
+
+    fn streams(&self) -> Result<Vec<StreamInfo>> {
+        Ok(self.rows().heads()?.into_iter().map(|h| h.info).collect())
+    }
+
+    fn case(&self, id: Uuid) -> Result<CaseRecord> {
+        self.read(|rows| {
+            let handle: Option<i64> = rows
+                .conn
+                .query_row(
+                    "SELECT handle FROM cases WHERE workspace = ?1 AND id = ?2",
+                    params![rows.ws, id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(engine)?;
+            let state = journal::load_case(rows, id)?;
+            match (handle, state) {
+                (Some(h), Some(state)) => Ok(CaseRecord {
+                    handle: h as u64,
+                    state,
+                }),
+                _ => Err(StoreError::NoSuchStream { kind: "case", id }),
+            }
+        })
+    }
+
+    fn case_by_handle(&self, handle: u64) -> Result<Option<Uuid>> {
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM cases WHERE workspace = ?1 AND handle = ?2",
+                params![self.workspace, handle as i64],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(engine)?;
+        id.map(|s| uuid(&s)).transpose()
+    }
+
+    fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.handle, c.title, c.company, co.name, c.status, c.opened_ms, c.last_ms, c.next_due_ms, c.entries
+                 FROM cases c LEFT JOIN companies co ON co.workspace = c.workspace AND co.id = c.company
+                 WHERE c.workspace = ?4 AND (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.company = ?2)
+                 ORDER BY c.last_ms DESC, c.handle DESC LIMIT ?3",
+            )
+            .map_err(engine)?;
+        let rows = st
+            .query_map(
+                params![
+                    filter.status.map(|s| s.as_str()),
+                    filter.company.map(|c| c.to_string()),
+                    filter.limit.map_or(-1, |l| l as i64),
+                    self.workspace,
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<i64>>(6)?,
+                        r.get::<_, Option<i64>>(7)?,
+                        r.get::<_, Option<i64>>(8)?,
+                        r.get::<_, i64>(9)?,
+                    ))
+                },
+            )
+            .map_err(engine)?;
+        rows.map(|r| {
+            let (id, handle, title, company, company_name, status, opened, last, due, entries) =
+                r.map_err(engine)?;
+            Ok(CaseRow {
+                id: uuid(&id)?,
+                handle: handle as u64,
+                title,
+                company: company.as_deref().map(uuid).transpose()?,
+                company_name,
+                status: status_of(&status)?,
+                opened: from_ms(opened),
+                last_at: from_ms(last),
+                next_due: from_ms(due),
+                entries: entries as u64,
+            })
+        })
+        .collect()
+    }
+
+    fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let Some(q) = fts_query(query) else {
+            return Ok(vec![]);
+        };
+        let cols = ENTRY_COLUMNS
+            .split(", ")
+            .map(|c| format!("e.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT c.handle, c.title, {cols} FROM entry_text t
+                 JOIN entries e ON e.workspace = t.workspace AND e.stream = t.stream AND e.seq = t.seq
+                 JOIN cases c ON c.workspace = t.workspace AND c.id = t.stream
+                 WHERE entry_text MATCH ?1 AND t.workspace = ?3 ORDER BY rank LIMIT ?2"
+            ))
+            .map_err(engine)?;
+        let rows = st
+            .query_map(params![q, limit as i64, self.workspace], |r| {
+                let handle: i64 = r.get(0)?;
+                let title: String = r.get(1)?;
+                let mut cols: [String; 9] = Default::default();
+                for (i, c) in cols.iter_mut().enumerate() {
+                    *c = if i == 2 {
+                        r.get::<_, i64>(i + 2)?.to_string()
+                    } else {
+                        r.get(i + 2)?
+                    };
+                }
+                Ok((handle, title, cols))
+            })
+            .map_err(engine)?;
+        rows.map(|r| {
+            let (handle, title, cols) = r.map_err(engine)?;
+            let entry = entry_from_cols(cols)?;
+            Ok(SearchHit {
+                case: entry.stream,
+                handle: handle as u64,
+                title,
+                entry,
+            })
+        })
+        .collect()
+    }
+
+    fn count_cases(&self, filter: &CaseFilter) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM cases WHERE workspace = ?3 AND (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR company = ?2)",
+                params![
+                    filter.status.map(|s| s.as_str()),
+                    filter.company.map(|c| c.to_string()),
+                    self.workspace
+                ],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(engine)
+    }
+
+    fn count_due(&self, until: Timestamp) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM due_items WHERE workspace = ?2 AND open = 1 AND due_ms <= ?1",
+                params![until.as_millisecond(), self.workspace],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(engine)
+    }
+
+    fn due(&self, until: Timestamp, limit: Option<usize>) -> Result<Vec<DueRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT d.case_id, c.handle, c.title, d.item, d.seq, d.kind, d.what, d.due
+                 FROM due_items d JOIN cases c ON c.workspace = d.workspace AND c.id = d.case_id
+                 WHERE d.workspace = ?3 AND d.open = 1 AND d.due_ms <= ?1
+                 ORDER BY d.due_ms, c.handle, d.seq LIMIT ?2",
+            )
+            .map_err(engine)?;
+        let rows = st
+            .query_map(
+                params![
+                    until.as_millisecond(),
+                    limit.map_or(-1, |l| l as i64),
+                    self.workspace
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                        r.get::<_, String>(7)?,
+                    ))
+                },
+            )
+            .map_err(engine)?;
+        rows.map(|r| {
+            let (case, handle, title, item, seq, kind, what, due) = r.map_err(engine)?;
+            Ok(DueRow {
+                case: uuid(&case)?,
+                handle: handle as u64,
+                title,
+                item: due_item(&item, seq, &kind, what, &due)?,
+            })
+        })
+        .collect()
+    }
+
+    fn company(&self, id: Uuid) -> Result<CompanyRecord> {
+        let row: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT handle, state FROM companies WHERE workspace = ?1 AND id = ?2",
+                params![self.workspace, id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(engine)?;
+        let (handle, state) = row.ok_or(StoreError::NoSuchStream {
+            kind: "company",
+            id,
+        })?;
+        Ok(CompanyRecord {
+            handle: handle as u64,
+            state: parse_json("a company's state", &state)?,
+        })
+    }
+
+    fn company_by_name(&self, name: &str) -> Result<Option<Uuid>> {
+        let key = normalize_company_name(name);
+        if key.is_empty() {
+            return Ok(None);
+        }
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT company FROM company_names WHERE workspace = ?2 AND norm = ?1 ORDER BY company LIMIT 1",
+                params![key, self.workspace],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(engine)?;
+        if let Some(id) = id {
+            return Ok(Some(uuid(&id)?));
+        }
+        // "acme" finds "Acme Broadband" when no other company starts with that word.
+        let escaped = key
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT company FROM company_names WHERE workspace = ?2 AND norm LIKE ?1 ESCAPE '\\' LIMIT 2",
+            )
+            .map_err(engine)?;
+        let found: Vec<String> = st
+            .query_map(params![format!("{escaped} %"), self.workspace], |r| {
+                r.get(0)
+            })
+            .map_err(engine)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(engine)?;
+        match found.as_slice() {
+            [one] => Ok(Some(uuid(one)?)),
+            _ => Ok(None),
+        }
+    }
+
+    fn companies(&self) -> Result<Vec<CompanyRecord>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT handle, state FROM companies WHERE workspace = ?1 ORDER BY name COLLATE NOCASE",
+            )
+            .map_err(engine)?;
+        let rows = st
+            .query_map([&self.workspace], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(engine)?;
+        rows.map(|r| {
+            let (handle, state) = r.map_err(engine)?;
+            Ok(CompanyRecord {
+                handle: handle as u64,
+                state: parse_json("a company's state", &state)?,
+            })
+        })
+        .collect()
+    }
+
+    fn cases_of_company(&self, id: Uuid) -> Result<Vec<CaseRecord>> {
+        let ids: Vec<String> = {
+            let mut st = self
+                .conn
+                .prepare_cached(
+                    "SELECT id FROM cases WHERE workspace = ?1 AND company = ?2 ORDER BY handle",
+                )
+                .map_err(engine)?;
+            st.query_map(params![self.workspace, id.to_string()], |r| r.get(0))
+                .map_err(engine)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(engine)?
+        };
+        ids.iter().map(|c| self.case(uuid(c)?)).collect()
+    }
+
+    fn verify(&self) -> Result<Vec<Finding>> {
+        self.read(|rows| journal::verify(rows))
+    }
+
+    fn rebuild(&mut self) -> Result<()> {
+        self.write(|rows| journal::rebuild(rows))
+    }
+
+    fn import(&mut self, entries: Vec<Entry>) -> Result<ImportSummary> {
+        self.write(|rows| journal::import(rows, entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn search_words_are_quoted_so_no_input_is_a_syntax_error() {
+        assert_eq!(
+            fts_query("refund AND \"x"),
+            Some("\"refund\" AND \"AND\" AND \"x\"".into())
+        );
+        assert_eq!(fts_query("  *** () "), None);
+        assert_eq!(fts_query("CAS-1234"), Some("\"CAS-1234\"".into()));
+    }
+}

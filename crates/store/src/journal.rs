@@ -1,0 +1,417 @@
+//! The journal's rules, written once over an engine's primitives: append
+//! (seal, apply to a partial state, write what changed), verify, rebuild and
+//! import. An engine provides [`Tx`], a handful of row-level verbs inside one
+//! transaction; everything that decides what is right lives here.
+
+use std::collections::HashMap;
+
+use casefile_core::{
+    CaseHeader, CaseItem, CaseState, ChainBreak, CompanyState, Draft, DueItem, Entry, Event,
+    GENESIS, ItemKind, StreamKind, apply_partial, touched_entries, verify_chain,
+};
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use crate::{Finding, ImportSummary, Result, StoreError, StreamInfo};
+
+/// A stream's row: what it is and where its chain ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub info: StreamInfo,
+    pub hash: String,
+}
+
+/// Which items of a case to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Items<'a> {
+    /// The items created by these entries (those that created one).
+    ByEntry(&'a [Uuid]),
+    OfKind(ItemKind),
+    All,
+}
+
+/// The columns a case's row keeps for lists, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseColumns {
+    pub handle: u64,
+    pub title: String,
+    pub company: Option<Uuid>,
+    pub status: casefile_core::Status,
+    pub opened: Option<Timestamp>,
+    pub last_at: Option<Timestamp>,
+    pub next_due: Option<Timestamp>,
+    pub entries: u64,
+}
+
+/// An entry row that may no longer parse: its position, id and the problem.
+pub type Unreadable = (u64, Option<Uuid>, String);
+
+/// The row-level verbs an engine provides inside one transaction. Every verb
+/// is scoped to the engine's workspace.
+pub trait Tx {
+    fn head(&mut self, stream: Uuid) -> Result<Option<Head>>;
+    /// Makes a stream row with an empty chain and the next free handle of its kind.
+    fn create_stream(&mut self, stream: Uuid, kind: StreamKind) -> Result<u64>;
+    fn set_head(&mut self, stream: Uuid, seq: u64, hash: &str) -> Result<()>;
+    fn heads(&mut self) -> Result<Vec<Head>>;
+
+    /// Stores an entry and indexes its text.
+    fn insert_entry(&mut self, e: &Entry) -> Result<()>;
+    fn entry(&mut self, id: Uuid) -> Result<Option<Entry>>;
+    /// A stream's entries in order, stopping at the first that does not parse.
+    fn read_stream(&mut self, stream: Uuid) -> Result<(Vec<Entry>, Option<Unreadable>)>;
+
+    fn case_header(&mut self, case: Uuid) -> Result<Option<CaseHeader>>;
+    fn case_items(&mut self, case: Uuid, which: Items<'_>) -> Result<Vec<CaseItem>>;
+    /// Writes the case's row from its header, and each given item with its
+    /// due-list line (none when it no longer has one).
+    fn put_case(&mut self, handle: u64, header: &CaseHeader, items: &[CaseItem]) -> Result<()>;
+    fn case_columns(&mut self, case: Uuid) -> Result<Option<CaseColumns>>;
+    /// The due-list lines stored for a case, soonest first.
+    fn case_due(&mut self, case: Uuid) -> Result<Vec<DueItem>>;
+
+    fn company(&mut self, id: Uuid) -> Result<Option<CompanyState>>;
+    fn put_company(&mut self, handle: u64, state: &CompanyState) -> Result<()>;
+    /// The normalised names stored for a company's lookups, sorted.
+    fn company_keys(&mut self, id: Uuid) -> Result<Vec<String>>;
+
+    /// Empties every projection and the text index, keeping the journal.
+    fn clear_projections(&mut self) -> Result<()>;
+    /// Indexes an entry's text again (for rebuild).
+    fn index_text(&mut self, e: &Entry) -> Result<()>;
+}
+
+/// A case read whole from its projection.
+pub fn load_case(tx: &mut impl Tx, case: Uuid) -> Result<Option<CaseState>> {
+    let Some(header) = tx.case_header(case)? else {
+        return Ok(None);
+    };
+    let items = tx.case_items(case, Items::All)?;
+    Ok(Some(CaseState::from_parts(header, items)))
+}
+
+/// Appends drafts to a stream whose head is `expected_head`, in the caller's
+/// transaction. Each draft is applied to only the parts of the state it
+/// touches, so the cost does not grow with the case.
+pub fn append(
+    tx: &mut impl Tx,
+    stream: Uuid,
+    expected_head: u64,
+    author: &str,
+    recorded: Timestamp,
+    drafts: Vec<Draft>,
+) -> Result<Vec<Entry>> {
+    let Some(first) = drafts.first() else {
+        return Ok(vec![]);
+    };
+    let (kind, handle, mut seq, mut prev) = match tx.head(stream)? {
+        Some(h) => (h.info.kind, h.info.handle, h.info.head_seq, h.hash),
+        None => {
+            let kind = first.event.stream_kind();
+            let handle = tx.create_stream(stream, kind)?;
+            (kind, handle, 0, GENESIS.to_string())
+        }
+    };
+    if seq != expected_head {
+        return Err(StoreError::Conflict {
+            expected: expected_head,
+            actual: seq,
+        });
+    }
+    let mut out = Vec::with_capacity(drafts.len());
+    match kind {
+        StreamKind::Case => {
+            let mut header = tx.case_header(stream)?.unwrap_or_default();
+            for d in drafts {
+                seq += 1;
+                let e = Entry::seal(d, stream, seq, recorded, author, &prev);
+                let (h, changed) = apply_case_entry(tx, &header, &e)
+                    .map_err(|err| StoreError::Domain { seq, err })?;
+                tx.insert_entry(&e)?;
+                tx.put_case(handle, &h, &changed)?;
+                header = h;
+                prev.clone_from(&e.hash);
+                out.push(e);
+            }
+        }
+        StreamKind::Company => {
+            let mut state = tx.company(stream)?.unwrap_or_default();
+            for d in drafts {
+                seq += 1;
+                let e = Entry::seal(d, stream, seq, recorded, author, &prev);
+                state
+                    .apply(&e)
+                    .map_err(|err| StoreError::Domain { seq, err })?;
+                tx.insert_entry(&e)?;
+                prev.clone_from(&e.hash);
+                out.push(e);
+            }
+            tx.put_company(handle, &state)?;
+        }
+    }
+    tx.set_head(stream, seq, &prev)?;
+    Ok(out)
+}
+
+/// Loads what `e` touches, applies it, and returns the new header and the
+/// items to write. A domain error means nothing may be written.
+fn apply_case_entry(
+    tx: &mut impl Tx,
+    header: &CaseHeader,
+    e: &Entry,
+) -> std::result::Result<(CaseHeader, Vec<CaseItem>), casefile_core::DomainError> {
+    let loaded = load_touched(tx, e);
+    // A read failure here is reported as the entry being unusable; the
+    // store's own error would lose the entry's number.
+    let (items, target, all_statuses) = loaded.map_err(|err| {
+        casefile_core::DomainError::Invalid(format!("the case could not be read: {err}"))
+    })?;
+    apply_partial(header, items, target, all_statuses, e)
+}
+
+/// The items `e` touches, the amendment's target with its position, and
+/// whether every status change was loaded.
+type Touched = (Vec<CaseItem>, Option<(Uuid, u64)>, bool);
+
+fn load_touched(tx: &mut impl Tx, e: &Entry) -> Result<Touched> {
+    let mut wanted = touched_entries(&e.event);
+    let mut target = None;
+    let mut all_statuses = false;
+    let mut renames_rep = false;
+    if let Event::Amended { target: t, .. } = &e.event {
+        // The target may be any entry of this case; its item may sit inside
+        // a contact (a rep joining).
+        if let Some(te) = tx.entry(*t)?.filter(|te| te.stream == e.stream) {
+            target = Some((te.id, te.seq));
+            if let Event::RepJoined { contact, .. } = te.event {
+                wanted.push(contact);
+                renames_rep = true;
+            }
+            all_statuses = matches!(te.event, Event::StatusChanged { .. });
+        }
+    }
+    let mut items = tx.case_items(e.stream, Items::ByEntry(&wanted))?;
+    if renames_rep {
+        // A corrected name follows into what that person promised or offered.
+        for kind in [ItemKind::Promise, ItemKind::Offer] {
+            items.retain(|i| i.kind() != kind);
+            items.extend(tx.case_items(e.stream, Items::OfKind(kind))?);
+        }
+    }
+    if all_statuses {
+        items.retain(|i| i.kind() != ItemKind::Status);
+        items.extend(tx.case_items(e.stream, Items::OfKind(ItemKind::Status))?);
+    }
+    Ok((items, target, all_statuses))
+}
+
+/// Folds a whole stream and writes every part of its projection.
+fn project_whole(tx: &mut impl Tx, info: &StreamInfo, entries: &[Entry]) -> Result<()> {
+    match info.kind {
+        StreamKind::Case => {
+            let s =
+                CaseState::fold(entries).map_err(|(seq, err)| StoreError::Domain { seq, err })?;
+            tx.put_case(info.handle, &s.header(), &s.items())
+        }
+        StreamKind::Company => {
+            let s = CompanyState::fold(entries)
+                .map_err(|(seq, err)| StoreError::Domain { seq, err })?;
+            tx.put_company(info.handle, &s)
+        }
+    }
+}
+
+/// Drops every projection and folds them again from the journal.
+pub fn rebuild(tx: &mut impl Tx) -> Result<()> {
+    tx.clear_projections()?;
+    for h in tx.heads()? {
+        let (entries, unreadable) = tx.read_stream(h.info.id)?;
+        if let Some((seq, _, problem)) = unreadable {
+            return Err(StoreError::Corrupt(format!(
+                "entry {seq} of {} {} {problem}; run `casefile verify`",
+                kind_name(h.info.kind),
+                h.info.handle
+            )));
+        }
+        for e in &entries {
+            tx.index_text(e)?;
+        }
+        project_whole(tx, &h.info, &entries)?;
+    }
+    Ok(())
+}
+
+fn kind_name(k: StreamKind) -> &'static str {
+    match k {
+        StreamKind::Case => "case",
+        StreamKind::Company => "company",
+    }
+}
+
+/// Checks every chain, and every stored view against a fresh fold.
+pub fn verify(tx: &mut impl Tx) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for h in tx.heads()? {
+        let info = h.info.clone();
+        let finding = |chain| Finding {
+            kind: info.kind,
+            handle: info.handle,
+            chain,
+        };
+        let (entries, unreadable) = tx.read_stream(info.id)?;
+        let unreadable = unreadable.map(|(seq, entry, problem)| ChainBreak {
+            stream: info.id,
+            seq,
+            entry,
+            problem: format!("cannot be read, so it was altered: {problem}"),
+        });
+        if let Some(b) = verify_chain(info.id, &entries, Some((info.head_seq, &h.hash))) {
+            // A break before the unreadable entry is the first one.
+            let first = match unreadable {
+                Some(u) if u.seq <= b.seq => u,
+                _ => b,
+            };
+            findings.push(finding(first));
+            continue;
+        }
+        if let Some(u) = unreadable {
+            findings.push(finding(u));
+            continue;
+        }
+        let stale = |what: &str| ChainBreak {
+            stream: info.id,
+            seq: info.head_seq,
+            entry: None,
+            problem: format!(
+                "the stored {what} is out of step with the journal; run `casefile rebuild`"
+            ),
+        };
+        match info.kind {
+            StreamKind::Case => match CaseState::fold(&entries) {
+                Err((seq, err)) => findings.push(finding(ChainBreak {
+                    stream: info.id,
+                    seq,
+                    entry: entries.get(seq as usize - 1).map(|e| e.id),
+                    problem: format!("cannot be applied: {err}"),
+                })),
+                Ok(fresh) => {
+                    if let Some(what) = stale_case_view(tx, &info, &fresh)? {
+                        findings.push(finding(stale(what)));
+                    }
+                }
+            },
+            StreamKind::Company => {
+                let fresh = CompanyState::fold(&entries).ok();
+                let stored = tx.company(info.id)?;
+                let mut keys = fresh.as_ref().map(|f| f.match_keys()).unwrap_or_default();
+                keys.sort();
+                keys.dedup();
+                if fresh != stored {
+                    findings.push(finding(stale("company view")));
+                } else if tx.company_keys(info.id)? != keys {
+                    findings.push(finding(stale("company name index")));
+                }
+            }
+        }
+    }
+    Ok(findings)
+}
+
+/// Which stored view of a case differs from the fold, if any.
+fn stale_case_view(
+    tx: &mut impl Tx,
+    info: &StreamInfo,
+    fresh: &CaseState,
+) -> Result<Option<&'static str>> {
+    if load_case(tx, info.id)?.as_ref() != Some(fresh) {
+        return Ok(Some("case view"));
+    }
+    let closed = fresh.status().is_closed();
+    // Rows keep times to the millisecond.
+    let ms =
+        |t: Option<Timestamp>| t.and_then(|t| Timestamp::from_millisecond(t.as_millisecond()).ok());
+    let expected = CaseColumns {
+        handle: info.handle,
+        title: fresh.title.clone(),
+        company: fresh.company,
+        status: fresh.status(),
+        opened: ms(fresh.opened),
+        last_at: ms(fresh.last_at),
+        next_due: if closed { None } else { ms(fresh.next_due()) },
+        entries: fresh.seq(),
+    };
+    if tx.case_columns(info.id)?.as_ref() != Some(&expected) {
+        return Ok(Some("case list row"));
+    }
+    if tx.case_due(info.id)? != fresh.due_items() {
+        return Ok(Some("due list"));
+    }
+    Ok(None)
+}
+
+/// Adds entries exported elsewhere, verbatim. Entries already present are
+/// skipped; a stream that diverges is refused. The caller's transaction makes
+/// it all or nothing.
+pub fn import(tx: &mut impl Tx, entries: Vec<Entry>) -> Result<ImportSummary> {
+    let mut by_stream: HashMap<Uuid, Vec<Entry>> = HashMap::new();
+    for e in entries {
+        by_stream.entry(e.stream).or_default().push(e);
+    }
+    let mut order: Vec<Uuid> = by_stream.keys().copied().collect();
+    order.sort();
+    let mut summary = ImportSummary::default();
+    for stream in order {
+        let incoming = by_stream.remove(&stream).unwrap_or_default();
+        if let Some(b) = verify_chain(stream, &incoming, None) {
+            return Err(StoreError::Import(format!(
+                "stream {stream}, entry {}: {}",
+                b.seq, b.problem
+            )));
+        }
+        let Some(first) = incoming.first() else {
+            continue;
+        };
+        let kind = first.event.stream_kind();
+        let (existing, _) = tx.read_stream(stream)?;
+        for (have, new) in existing.iter().zip(&incoming) {
+            if have.hash != new.hash {
+                return Err(StoreError::Import(format!(
+                    "stream {stream} differs from the one in this database at entry {}; nothing was imported",
+                    have.seq
+                )));
+            }
+        }
+        summary.entries_already_present += existing.len().min(incoming.len());
+        if incoming.len() <= existing.len() {
+            continue;
+        }
+        let handle = match tx.head(stream)? {
+            Some(h) => h.info.handle,
+            None => {
+                summary.streams_added += 1;
+                tx.create_stream(stream, kind)?
+            }
+        };
+        for e in &incoming[existing.len()..] {
+            tx.insert_entry(e)?;
+            summary.entries_added += 1;
+        }
+        let last = incoming.last().map(|e| (e.seq, e.hash.clone()));
+        if let Some((seq, hash)) = &last {
+            tx.set_head(stream, *seq, hash)?;
+        }
+        let info = StreamInfo {
+            id: stream,
+            kind,
+            handle,
+            head_seq: last.map_or(0, |l| l.0),
+        };
+        project_whole(tx, &info, &incoming).map_err(|e| match e {
+            StoreError::Domain { seq, err } => StoreError::Import(format!(
+                "stream {stream}, entry {seq} cannot be applied: {err}"
+            )),
+            other => other,
+        })?;
+    }
+    Ok(summary)
+}
