@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use casefile_core::{CaseState, Draft, Entry};
-use casefile_store::{CaseRecord, Store, StoreError};
+use casefile_store::{CaseRecord, Parts, Store, StoreError};
 use casefile_store_sqlite::SqliteStore;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -163,6 +163,41 @@ impl Ctx {
         parse_when(s, self.now, &self.tz, Tense::Future)
     }
 
+    /// A case by its number or id, with only what a writer needs: the
+    /// header, the open contacts, the goals, and the items at `seqs`. Its
+    /// state is partial; a note on a long case then costs what a note costs.
+    pub fn case_to_write(&self, arg: &str, seqs: &[u64]) -> Result<CaseRecord> {
+        let id = self.case_id(arg)?;
+        let parts = Self::write_parts(seqs);
+        self.store.case_parts(id, &parts).map_err(|e| match e {
+            StoreError::NoSuchStream { .. } => Self::no_case(arg),
+            other => other.into(),
+        })
+    }
+
+    fn write_parts(seqs: &[u64]) -> Parts {
+        Parts {
+            open_contacts: true,
+            goals: true,
+            seqs: seqs.to_vec(),
+        }
+    }
+
+    fn no_case(arg: &str) -> CliError {
+        CliError::not_found(format!("there is no case {arg}"))
+            .hint("`casefile list` shows your cases and their numbers")
+    }
+
+    fn case_id(&self, arg: &str) -> Result<Uuid> {
+        let a = arg.trim().trim_start_matches('#');
+        let id = if let Ok(n) = a.parse::<u64>() {
+            self.store.case_by_handle(n)?
+        } else {
+            Uuid::parse_str(a).ok()
+        };
+        id.ok_or_else(|| Self::no_case(arg))
+    }
+
     /// Finds a case by its number (`3` or `#3`) or its full id.
     pub fn case(&self, arg: &str) -> Result<CaseRecord> {
         let a = arg.trim().trim_start_matches('#');
@@ -183,13 +218,16 @@ impl Ctx {
     }
 
     /// Appends what `build` makes from the case's current state; if another
-    /// process wrote first, reads the state again and retries.
+    /// process wrote first, reads the state again and retries. `seqs` names
+    /// the items `build` looks up besides the open contacts and the goals.
     pub fn append_case(
         &mut self,
         case: &CaseRecord,
+        seqs: &[u64],
         build: impl Fn(&Ctx, &CaseState) -> Result<Vec<Draft>>,
     ) -> Result<Vec<Entry>> {
         let id = case.state.id;
+        let parts = Self::write_parts(seqs);
         let mut state = case.state.clone();
         // Another process appending first is a conflict, not an error: read
         // the case again and rebuild. Jitter keeps racing writers apart.
@@ -199,7 +237,7 @@ impl Ctx {
                 Err(StoreError::Conflict { .. }) => {
                     let jitter = (u64::from(std::process::id()) * 7 + attempt * 13) % 17;
                     std::thread::sleep(std::time::Duration::from_millis(1 + jitter));
-                    state = self.store.case(id)?.state;
+                    state = self.store.case_parts(id, &parts)?.state;
                 }
                 other => return Ok(other?),
             }

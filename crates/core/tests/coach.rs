@@ -537,3 +537,57 @@ fn user_text_is_escaped_in_html() {
         "{html}"
     );
 }
+
+#[test]
+fn advice_on_a_long_case_is_grouped_and_bounded() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    // 600 calls, each a different rep giving one of two scripted answers,
+    // none with a case number, and 40 promises left overdue.
+    for i in 0..600 {
+        let answer = if i % 2 == 0 {
+            "refunds are not possible after 3 days"
+        } else {
+            "the system shows no fault on the line"
+        };
+        let day = format!("{:02}", 2 + i % 20);
+        let name = format!("Rep {i}");
+        c.call(&day, &[(name.as_str(), "Billing")], None, answer, 2);
+    }
+    for i in 0..40 {
+        c.push(
+            "02T11:00",
+            Event::PromiseMade {
+                contact: None,
+                by: Some(format!("Rep {i}")),
+                what: "call me back".into(),
+                due: Some(t("03T11:00")),
+            },
+        );
+    }
+    let s = c.state();
+    let advice = coach::advise(&s, None, t("25T00:00"), &TimeZone::UTC);
+    let count = |rule: &str| advice.iter().filter(|a| a.rule == rule).count();
+    assert_eq!(count("same_answer"), 2, "one item per answer heard");
+    assert_eq!(count("no_reference"), 1, "missing numbers are listed once");
+    assert_eq!(
+        count("promise_overdue"),
+        4,
+        "three named and the rest summed up"
+    );
+    assert!(advice.len() <= 15, "{} items", advice.len());
+    let same = advice.iter().find(|a| a.rule == "same_answer").unwrap();
+    assert!(
+        same.seen.contains("more got the same answer") || same.seen.contains(" more "),
+        "{}",
+        same.seen
+    );
+    let summed = advice
+        .iter()
+        .rfind(|a| a.rule == "promise_overdue")
+        .unwrap();
+    assert!(
+        summed.seen.starts_with("37 more promises are overdue: #"),
+        "{}",
+        summed.seen
+    );
+}

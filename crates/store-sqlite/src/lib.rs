@@ -357,9 +357,25 @@ impl Tx for Rows<'_> {
                 params![self.ws, c],
             ),
             Items::OfKind(k) => self.items_where(
-                "SELECT item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND kind = ?3 ORDER BY seq",
+                // Without statistics the planner would walk the whole case
+                // in position order; the kind index reads only these. Callers sort.
+                "SELECT item FROM case_items INDEXED BY case_items_by_kind WHERE workspace = ?1 AND case_id = ?2 AND kind = ?3",
                 params![self.ws, c, k.as_str()],
             ),
+            Items::OpenContacts => self.items_where(
+                "SELECT item FROM case_items INDEXED BY case_items_by_kind WHERE workspace = ?1 AND case_id = ?2 AND kind = 'contact' AND open = 1",
+                params![self.ws, c],
+            ),
+            Items::BySeq(seqs) => {
+                let mut out = Vec::with_capacity(seqs.len());
+                for seq in seqs {
+                    out.extend(self.items_where(
+                        "SELECT item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND seq = ?3",
+                        params![self.ws, c, *seq as i64],
+                    )?);
+                }
+                Ok(out)
+            }
             Items::ByEntry(ids) => {
                 let mut out = Vec::with_capacity(ids.len());
                 for id in ids {
@@ -382,8 +398,8 @@ impl Tx for Rows<'_> {
             let o = item.origin();
             self.conn
                 .prepare_cached(
-                    "INSERT INTO case_items (workspace, case_id, seq, entry, kind, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (workspace, case_id, seq) DO UPDATE SET item = excluded.item",
+                    "INSERT INTO case_items (workspace, case_id, seq, entry, kind, item, open) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (workspace, case_id, seq) DO UPDATE SET item = excluded.item, open = excluded.open",
                 )
                 .and_then(|mut st| {
                     st.execute(params![
@@ -392,7 +408,8 @@ impl Tx for Rows<'_> {
                         o.seq as i64,
                         o.entry.to_string(),
                         item.kind().as_str(),
-                        json(item)
+                        json(item),
+                        matches!(item, CaseItem::Contact(c) if c.is_open() && !c.origin.retracted),
                     ])
                 })
                 .map_err(engine)?;
@@ -796,6 +813,32 @@ impl SqliteStore {
         tx.finish().map_err(engine)?;
         out
     }
+
+    /// A case's handle with its state as `load` folds it, in one snapshot.
+    fn case_with(
+        &self,
+        id: Uuid,
+        load: impl FnOnce(&mut Rows<'_>) -> Result<Option<casefile_core::CaseState>>,
+    ) -> Result<CaseRecord> {
+        self.read(|rows| {
+            let handle: Option<i64> = rows
+                .conn
+                .query_row(
+                    "SELECT handle FROM cases WHERE workspace = ?1 AND id = ?2",
+                    params![rows.ws, id.to_string()],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(engine)?;
+            match (handle, load(rows)?) {
+                (Some(h), Some(state)) => Ok(CaseRecord {
+                    handle: h as u64,
+                    state,
+                }),
+                _ => Err(StoreError::NoSuchStream { kind: "case", id }),
+            }
+        })
+    }
 }
 
 fn begin(conn: &mut Connection, waited_ms: u64) -> Result<Transaction<'_>> {
@@ -864,25 +907,11 @@ impl Store for SqliteStore {
     }
 
     fn case(&self, id: Uuid) -> Result<CaseRecord> {
-        self.read(|rows| {
-            let handle: Option<i64> = rows
-                .conn
-                .query_row(
-                    "SELECT handle FROM cases WHERE workspace = ?1 AND id = ?2",
-                    params![rows.ws, id.to_string()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(engine)?;
-            let state = journal::load_case(rows, id)?;
-            match (handle, state) {
-                (Some(h), Some(state)) => Ok(CaseRecord {
-                    handle: h as u64,
-                    state,
-                }),
-                _ => Err(StoreError::NoSuchStream { kind: "case", id }),
-            }
-        })
+        self.case_with(id, |rows| journal::load_case(rows, id))
+    }
+
+    fn case_parts(&self, id: Uuid, parts: &Parts) -> Result<CaseRecord> {
+        self.case_with(id, |rows| journal::load_parts(rows, id, parts))
     }
 
     fn case_by_handle(&self, handle: u64) -> Result<Option<Uuid>> {

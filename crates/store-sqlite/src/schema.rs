@@ -162,10 +162,12 @@ const MIGRATIONS: &[Migration] = &[
             entry TEXT NOT NULL,
             kind TEXT NOT NULL,
             item TEXT NOT NULL,
+            -- A contact still under way, so a writer finds it without reading the case.
+            open INTEGER NOT NULL,
             PRIMARY KEY (workspace, case_id, seq),
             UNIQUE (workspace, entry)
         ) WITHOUT ROWID;
-        CREATE INDEX case_items_by_kind ON case_items (workspace, case_id, kind);
+        CREATE INDEX case_items_by_kind ON case_items (workspace, case_id, kind, open);
         CREATE TABLE companies (
             workspace TEXT NOT NULL,
             id TEXT NOT NULL,

@@ -691,6 +691,87 @@ pub fn projections_equal_the_fold_for_random_journals<S: Store>(make: &dyn Fn() 
     assert_eq!(observable(&s), before);
 }
 
+/// What a writer asks for is what it gets: the open contact, the goals, the
+/// items of the named entries, and the status, and nothing else.
+pub fn partial_reads_hold_what_writers_need<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = seeded_case(&mut s, "Partial", None);
+    let head = s.case(id).unwrap().state.seq();
+    let call = Draft::new(
+        t("04T09:00"),
+        Event::ContactStarted {
+            channel: Channel::Phone,
+            direction: Direction::Outbound,
+            via: None,
+        },
+    );
+    let goal = Draft::new(
+        t("04T09:30"),
+        Event::GoalSet(Goal {
+            problem: "the router is broken".into(),
+            resolution: "a replacement".into(),
+            alternatives: vec![],
+            fair: Some(Fairness::Yes),
+            fairness_note: None,
+            reason: None,
+        }),
+    );
+    let waiting = Draft::new(
+        t("04T09:40"),
+        Event::StatusChanged {
+            status: Status::Waiting,
+            note: None,
+        },
+    );
+    s.append(
+        id,
+        head,
+        "owner",
+        vec![call, note("on hold again"), goal, waiting],
+    )
+    .unwrap();
+    let full = s.case(id).unwrap().state;
+
+    let none = s.case_parts(id, &crate::Parts::default()).unwrap().state;
+    assert!(none.contacts.is_empty() && none.goals.is_empty() && none.notes.is_empty());
+    assert_eq!(none.status(), Status::Waiting);
+    assert_eq!(none.seq(), full.seq());
+    assert_eq!(none.title, "Partial");
+
+    let open = s
+        .case_parts(
+            id,
+            &crate::Parts {
+                open_contacts: true,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .state;
+    assert_eq!(open.contacts.len(), 1, "only the contact still open");
+    assert_eq!(open.contacts[0], full.contacts[1]);
+
+    let goals = s
+        .case_parts(
+            id,
+            &crate::Parts {
+                goals: true,
+                seqs: vec![5],
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .state;
+    assert_eq!(goals.goals, full.goals);
+    assert_eq!(goals.promises, full.promises, "entry 5 made the promise");
+    assert!(goals.contacts.is_empty() && goals.follow_ups.is_empty());
+
+    match s.case_parts(Uuid::now_v7(), &crate::Parts::default()) {
+        Err(StoreError::NoSuchStream { kind: "case", .. }) => {}
+        other => panic!("an unknown case is not found: {other:?}"),
+    }
+}
+
 /// Stamps out the suite as `#[test]` functions for one engine.
 #[macro_export]
 macro_rules! conformance_tests {
@@ -706,6 +787,7 @@ macro_rules! conformance_tests {
             rebuild_equals_incremental,
             import_is_verbatim_idempotent_and_refuses_divergence,
             projections_equal_the_fold_for_random_journals,
+            partial_reads_hold_what_writers_need,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -27,6 +27,10 @@ pub enum Items<'a> {
     /// The items created by these entries (those that created one).
     ByEntry(&'a [Uuid]),
     OfKind(ItemKind),
+    /// Items at these positions.
+    BySeq(&'a [u64]),
+    /// Contacts not ended and not retracted.
+    OpenContacts,
     All,
 }
 
@@ -88,6 +92,41 @@ pub fn load_case(tx: &mut impl Tx, case: Uuid) -> Result<Option<CaseState>> {
     };
     let items = tx.case_items(case, Items::All)?;
     Ok(Some(CaseState::from_parts(header, items)))
+}
+
+/// A case with only the parts asked for: the header always, then the open
+/// contacts, the goals and the items at the given positions.
+pub fn load_parts(tx: &mut impl Tx, case: Uuid, parts: &crate::Parts) -> Result<Option<CaseState>> {
+    let Some(header) = tx.case_header(case)? else {
+        return Ok(None);
+    };
+    let mut items = Vec::new();
+    if parts.open_contacts {
+        items.extend(tx.case_items(case, Items::OpenContacts)?);
+    }
+    if parts.goals {
+        items.extend(tx.case_items(case, Items::OfKind(ItemKind::Goal))?);
+    }
+    if !parts.seqs.is_empty() {
+        items.extend(tx.case_items(case, Items::BySeq(&parts.seqs))?);
+    }
+    items.sort_by_key(|i| i.origin().seq);
+    items.dedup_by_key(|i| i.origin().seq);
+    let mut s = CaseState::from_parts(header.clone(), items);
+    // The status cannot be told from a partial list of status changes.
+    s.statuses = vec![casefile_core::state::StatusChange {
+        origin: casefile_core::state::Origin {
+            entry: Uuid::nil(),
+            seq: 0,
+            at: header.opened.unwrap_or_default(),
+            retracted: false,
+            amended_by: vec![],
+            original: None,
+        },
+        status: header.status,
+        note: None,
+    }];
+    Ok(Some(s))
 }
 
 /// Appends drafts to a stream whose head is `expected_head`, in the caller's

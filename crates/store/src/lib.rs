@@ -43,6 +43,17 @@ pub struct CaseRow {
     pub entries: u64,
 }
 
+/// Which parts of a case a partial read brings (the header always). Writers
+/// need little of a case; reading all of it would make a note on a long case
+/// cost what the case costs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parts {
+    pub open_contacts: bool,
+    pub goals: bool,
+    /// Items created by the entries at these positions.
+    pub seqs: Vec<u64>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseFilter {
     pub status: Option<Status>,
@@ -140,6 +151,9 @@ pub trait Store {
     fn streams(&self) -> Result<Vec<StreamInfo>>;
 
     fn case(&self, id: Uuid) -> Result<CaseRecord>;
+
+    /// The case with only the parts asked for: a partial state, for writers.
+    fn case_parts(&self, id: Uuid, parts: &Parts) -> Result<CaseRecord>;
 
     fn case_by_handle(&self, handle: u64) -> Result<Option<Uuid>>;
 

@@ -306,9 +306,9 @@ pub fn open_case(ctx: &mut Ctx, a: OpenArgs) -> Result<(u64, Vec<Entry>, String)
 }
 
 pub fn goal(ctx: &mut Ctx, a: GoalArgs) -> Result<()> {
-    let case = ctx.case(&a.case)?;
+    let case = ctx.case_to_write(&a.case, &[])?;
     let at = ctx.past(a.at.as_deref())?;
-    let entries = ctx.append_case(&case, |_, s| {
+    let entries = ctx.append_case(&case, &[], |_, s| {
         let prev = s.goal().map(|g| g.goal.clone());
         if prev.is_some() && a.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             return Err(CliError::invalid("revising a goal needs a reason")
@@ -357,10 +357,10 @@ pub fn goal(ctx: &mut Ctx, a: GoalArgs) -> Result<()> {
 }
 
 pub fn fact(ctx: &mut Ctx, a: FactArgs) -> Result<()> {
-    let case = ctx.case(&a.case)?;
+    let case = ctx.case_to_write(&a.case, &[])?;
     let at = ctx.past(a.at.as_deref())?;
     let fact = make_fact(ctx, fact_kind(a.kind), a.label, &a.value, a.sensitive)?;
-    let entries = ctx.append_case(&case, |_, _| {
+    let entries = ctx.append_case(&case, &[], |_, _| {
         Ok(vec![Draft::new(at, Event::FactRecorded(fact.clone()))])
     })?;
     ctx.report(case.handle, &entries);
@@ -435,7 +435,7 @@ fn ref_kind_named(s: &str) -> Result<RefKind> {
 }
 
 pub fn log(ctx: &mut Ctx, a: LogArgs) -> Result<()> {
-    let case = ctx.case(&a.case)?;
+    let case = ctx.case_to_write(&a.case, &[])?;
     let start = ctx.past(Some(&a.start))?;
     let end = match (&a.end, &a.minutes) {
         (Some(e), _) => at_within(ctx, Some(e), start)?,
@@ -609,7 +609,7 @@ pub fn log(ctx: &mut Ctx, a: LogArgs) -> Result<()> {
             rating: a.rating,
         },
     ));
-    let entries = ctx.append_case(&case, |_, _| Ok(drafts.clone()))?;
+    let entries = ctx.append_case(&case, &[], |_, _| Ok(drafts.clone()))?;
     ctx.report(case.handle, &entries);
     Ok(())
 }
@@ -734,9 +734,9 @@ pub fn contact(ctx: &mut Ctx, cmd: ContactCommand) -> Result<()> {
             }),
         ),
     };
-    let case = ctx.case(&case_arg)?;
+    let case = ctx.case_to_write(&case_arg, &[])?;
     let handle = case.handle;
-    let entries = ctx.append_case(&case, |ctx, s| build(ctx, s, handle))?;
+    let entries = ctx.append_case(&case, &[], |ctx, s| build(ctx, s, handle))?;
     ctx.report(handle, &entries);
     Ok(())
 }
@@ -748,9 +748,9 @@ fn simple(
     at: Option<&str>,
     make: impl Fn(Option<Uuid>) -> Event,
 ) -> Result<()> {
-    let case = ctx.case(case_arg)?;
+    let case = ctx.case_to_write(case_arg, &[])?;
     let at = ctx.past(at)?;
-    let entries = ctx.append_case(&case, |_, s| {
+    let entries = ctx.append_case(&case, &[], |_, s| {
         Ok(vec![Draft::new(
             at,
             make(s.open_contact_now().map(|c| c.origin.entry)),
@@ -872,11 +872,11 @@ pub fn settle(
     target: Target,
     make: impl Fn(Uuid, Option<String>) -> Event,
 ) -> Result<()> {
-    let case = ctx.case(&a.case)?;
     let seq = Ctx::entry_seq(&a.entry)?;
+    let case = ctx.case_to_write(&a.case, &[seq])?;
     let at = ctx.past(a.at.as_deref())?;
     let handle = case.handle;
-    let entries = ctx.append_case(&case, |_, s| {
+    let entries = ctx.append_case(&case, &[seq], |_, s| {
         Ok(vec![Draft::new(
             at,
             make(find_target(s, handle, seq, target)?, a.note.clone()),
@@ -1012,7 +1012,7 @@ pub fn lesson(ctx: &mut Ctx, a: LessonArgs) -> Result<()> {
 }
 
 pub fn amend(ctx: &mut Ctx, a: AmendArgs) -> Result<()> {
-    let case = ctx.case(&a.case)?;
+    let case = ctx.case_to_write(&a.case, &[])?;
     let seq = Ctx::entry_seq(&a.entry)?;
     let handle = case.handle;
     let now = ctx.now;
@@ -1030,7 +1030,7 @@ pub fn amend(ctx: &mut Ctx, a: AmendArgs) -> Result<()> {
                 "`casefile timeline {handle}` shows every entry's #number"
             ))
         })?;
-    let entries = ctx.append_case(&case, |_, _| {
+    let entries = ctx.append_case(&case, &[], |_, _| {
         Ok(vec![Draft::new(
             now,
             Event::Amended {

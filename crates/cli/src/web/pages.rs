@@ -931,7 +931,7 @@ pub async fn attach(
             .collect();
         let size = bytes.len() as u64;
         let now = ctx.now;
-        ctx.append_case(&rec, |_, _| {
+        ctx.append_case(&rec, &[], |_, _| {
             Ok(vec![casefile_core::Draft::new(
                 now,
                 casefile_core::Event::AttachmentAdded {

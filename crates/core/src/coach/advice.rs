@@ -174,14 +174,92 @@ fn words(s: &str) -> std::collections::BTreeSet<String> {
         .collect()
 }
 
-/// Whether two answers say much the same (most of their words shared).
-fn same_answer(a: &str, b: &str) -> bool {
-    let (a, b) = (words(a), words(b));
-    if a.is_empty() || b.is_empty() {
-        return false;
+/// How many items of one kind advice lists before it sums up the rest.
+const SHOWN: usize = 3;
+
+/// "#3, #8 and #12", or "#3, #8, #12 and 40 more" for a long list.
+fn seq_list(seqs: &[u64]) -> String {
+    const NAMED: usize = 5;
+    let named: Vec<String> = seqs.iter().take(NAMED).map(|s| format!("#{s}")).collect();
+    match (seqs.len(), named.split_last()) {
+        (_, None) => String::new(),
+        (1, Some((one, _))) => one.clone(),
+        (n, Some((last, rest))) if n <= NAMED => format!("{} and {last}", rest.join(", ")),
+        (n, _) => format!("{} and {} more", named.join(", "), n - NAMED),
     }
-    let shared = a.intersection(&b).count() as f64;
-    shared / (a.union(&b).count() as f64) >= 0.5
+}
+
+fn contacts_phrase(seqs: &[u64]) -> String {
+    if seqs.len() == 1 {
+        format!("contact #{}", seqs[0])
+    } else {
+        format!("contacts {}", seq_list(seqs))
+    }
+}
+
+/// Contacts that ended with much the same answer from different people.
+struct SameAnswer {
+    answer: String,
+    contacts: Vec<u64>,
+}
+
+/// Groups ended contacts by their answer. Each contact is compared with the
+/// most recent groups only, so the work grows with the case, not its square.
+fn same_answers(ended: &[&crate::state::Contact]) -> Vec<SameAnswer> {
+    const RECENT: usize = 32;
+    struct Group {
+        words: std::collections::BTreeSet<String>,
+        answer: String,
+        contacts: Vec<u64>,
+        reps: std::collections::BTreeSet<Option<String>>,
+        last: usize,
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, c) in ended.iter().enumerate() {
+        let Some(outcome) = &c.outcome else { continue };
+        let w = words(outcome);
+        if w.is_empty() {
+            continue;
+        }
+        let rep = c.live_reps().last().map(|r| r.rep.name.to_lowercase());
+        let mut recent: Vec<usize> = (0..groups.len()).collect();
+        recent.sort_by_key(|g| std::cmp::Reverse(groups[*g].last));
+        let found = recent
+            .into_iter()
+            .take(RECENT)
+            .find(|g| similar(&groups[*g].words, &w));
+        match found {
+            Some(g) => {
+                let g = &mut groups[g];
+                g.contacts.push(c.origin.seq);
+                g.reps.insert(rep);
+                g.last = i;
+            }
+            None => groups.push(Group {
+                words: w,
+                answer: outcome.clone(),
+                contacts: vec![c.origin.seq],
+                reps: [rep].into(),
+                last: i,
+            }),
+        }
+    }
+    let mut out: Vec<SameAnswer> = groups
+        .into_iter()
+        .filter(|g| g.reps.len() >= 2)
+        .map(|g| SameAnswer {
+            answer: g.answer,
+            contacts: g.contacts,
+        })
+        .collect();
+    out.sort_by_key(|g| std::cmp::Reverse(g.contacts.len()));
+    out
+}
+
+/// Whether two answers say much the same (most of their words shared).
+fn similar(a: &std::collections::BTreeSet<String>, b: &std::collections::BTreeSet<String>) -> bool {
+    let shared = a.intersection(b).count() as f64;
+    shared / (a.union(b).count() as f64) >= 0.5
 }
 
 /// Every rule that applies now, most urgent first.
@@ -231,7 +309,8 @@ pub fn advise(
         ));
     }
 
-    for p in s.live_promises().filter(|p| p.is_overdue(now)) {
+    let overdue: Vec<_> = s.live_promises().filter(|p| p.is_overdue(now)).collect();
+    for p in overdue.iter().take(SHOWN) {
         let who = p.by.as_deref().unwrap_or("They");
         let due = p.due.map(|d| text::when(d, tz)).unwrap_or_default();
         out.push(advice(
@@ -243,6 +322,17 @@ pub fn advise(
                 p.origin.seq,
                 rung.name()
             ),
+            "A broken promise is the clearest reason to go up a rung, and the record makes it hard to dispute.",
+            Some(rung),
+        ));
+    }
+    if overdue.len() > SHOWN {
+        let rest: Vec<u64> = overdue[SHOWN..].iter().map(|p| p.origin.seq).collect();
+        out.push(advice(
+            "promise_overdue",
+            Urgency::Now,
+            format!("{} more promises are overdue: {}.", rest.len(), seq_list(&rest)),
+            "Mark each one kept or broken, so the record says which were honoured.".into(),
             "A broken promise is the clearest reason to go up a rung, and the record makes it hard to dispute.",
             Some(rung),
         ));
@@ -268,24 +358,20 @@ pub fn advise(
     }
 
     let ended: Vec<_> = s.live_contacts().filter(|c| !c.is_open()).collect();
-    for (i, a) in ended.iter().enumerate() {
-        for b in &ended[i + 1..] {
-            let (Some(oa), Some(ob)) = (&a.outcome, &b.outcome) else {
-                continue;
-            };
-            let rep =
-                |c: &crate::state::Contact| c.live_reps().last().map(|r| r.rep.name.to_lowercase());
-            if rep(a) != rep(b) && same_answer(oa, ob) {
-                out.push(advice(
-                    "same_answer",
-                    Urgency::Act,
-                    format!("Contacts #{} and #{} got the same answer from different people (\"{}\").", a.origin.seq, b.origin.seq, ob),
-                    format!("Don't ask the front line again. Ask for {}, or for the reason behind the policy and who can make an exception.", rung.name()),
-                    "Two reps reading the same script means the answer lives above them.",
-                    Some(rung),
-                ));
-            }
-        }
+    for g in same_answers(&ended).into_iter().take(SHOWN) {
+        let who = if g.contacts.len() == 2 {
+            format!("Contacts #{} and #{}", g.contacts[0], g.contacts[1])
+        } else {
+            format!("Contacts {}", seq_list(&g.contacts))
+        };
+        out.push(advice(
+            "same_answer",
+            Urgency::Act,
+            format!("{who} got the same answer from different people (\"{}\").", g.answer),
+            format!("Don't ask the front line again. Ask for {}, or for the reason behind the policy and who can make an exception.", rung.name()),
+            "Two reps reading the same script means the answer lives above them.",
+            Some(rung),
+        ));
     }
 
     if let Some(c) = s.live_contacts().last() {
@@ -334,7 +420,9 @@ pub fn advise(
         {
             for o in s
                 .live_offers()
+                .rev()
                 .filter(|o| o.answer.is_none() || o.answer == Some(OfferAnswer::AcceptedNotFull))
+                .take(SHOWN)
             {
                 if let Some(v) = o
                     .value
@@ -361,39 +449,50 @@ pub fn advise(
         }
     }
 
-    for c in ended.iter().filter(|c| {
-        matches!(
-            c.channel,
-            Channel::Phone | Channel::Chat | Channel::InPerson
-        )
-    }) {
-        if c.live_reps().next().is_none() {
-            out.push(advice(
-                "no_name",
-                Urgency::Note,
-                format!("No name was taken on contact #{}.", c.origin.seq),
-                "Ask every person for their name and extension or employee id, and use their name."
-                    .into(),
-                "Names make a contact citable and make the person accountable.",
-                None,
-            ));
-        }
-        if !s
-            .live_references()
-            .any(|r| r.contact == Some(c.origin.entry))
-        {
-            out.push(advice(
-                "no_reference",
-                Urgency::Note,
-                format!(
-                    "No case or ticket number was taken on contact #{}.",
-                    c.origin.seq
-                ),
-                "Ask for a case number at the start of each contact.".into(),
-                "A case number lets the next rep find the history and you cite it.",
-                None,
-            ));
-        }
+    let live_calls: Vec<_> = ended
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.channel,
+                Channel::Phone | Channel::Chat | Channel::InPerson
+            )
+        })
+        .collect();
+    let unnamed: Vec<u64> = live_calls
+        .iter()
+        .filter(|c| c.live_reps().next().is_none())
+        .map(|c| c.origin.seq)
+        .collect();
+    if !unnamed.is_empty() {
+        out.push(advice(
+            "no_name",
+            Urgency::Note,
+            format!("No name was taken on {}.", contacts_phrase(&unnamed)),
+            "Ask every person for their name and extension or employee id, and use their name."
+                .into(),
+            "Names make a contact citable and make the person accountable.",
+            None,
+        ));
+    }
+    let referenced: std::collections::HashSet<uuid::Uuid> =
+        s.live_references().filter_map(|r| r.contact).collect();
+    let unreferenced: Vec<u64> = live_calls
+        .iter()
+        .filter(|c| !referenced.contains(&c.origin.entry))
+        .map(|c| c.origin.seq)
+        .collect();
+    if !unreferenced.is_empty() {
+        out.push(advice(
+            "no_reference",
+            Urgency::Note,
+            format!(
+                "No case or ticket number was taken on {}.",
+                contacts_phrase(&unreferenced)
+            ),
+            "Ask for a case number at the start of each contact.".into(),
+            "A case number lets the next rep find the history and you cite it.",
+            None,
+        ));
     }
 
     if let Some(c) = ended.last() {
@@ -412,11 +511,12 @@ pub fn advise(
         }
     }
 
-    for f in s
+    let late: Vec<_> = s
         .follow_ups
         .iter()
         .filter(|f| !f.origin.retracted && f.done_at.is_none() && f.due < now)
-    {
+        .collect();
+    for f in late.iter().take(SHOWN) {
         out.push(advice(
             "follow_up_overdue",
             Urgency::Now,
@@ -427,6 +527,21 @@ pub fn advise(
                 f.what
             ),
             format!("Do it, then `casefile done CASE {}`.", f.origin.seq),
+            "Patience and persistence win these; a missed follow-up lets the case go cold.",
+            None,
+        ));
+    }
+    if late.len() > SHOWN {
+        let rest: Vec<u64> = late[SHOWN..].iter().map(|f| f.origin.seq).collect();
+        out.push(advice(
+            "follow_up_overdue",
+            Urgency::Now,
+            format!(
+                "{} more follow-ups are overdue: {}.",
+                rest.len(),
+                seq_list(&rest)
+            ),
+            "Do them or mark them done, oldest first.".into(),
             "Patience and persistence win these; a missed follow-up lets the case go cold.",
             None,
         ));
