@@ -23,6 +23,7 @@ command -v sqlite3 >/dev/null || need+=(sqlite3)
 command -v task >/dev/null || need+=(taskwarrior)
 [ -x /usr/bin/time ] || need+=(time)
 command -v wrk >/dev/null || need+=(wrk)
+command -v valgrind >/dev/null || need+=(valgrind)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
@@ -69,8 +70,9 @@ for size in $SIZES; do
   due_until="(CAST(strftime('%s','now') AS INTEGER) + 7*86400) * 1000"
   figure "list ($label)" "raw SQL in sqlite3" "$BIN list" "$(q "SELECT c.handle, c.status, co.name, c.title, c.last_ms, c.next_due_ms FROM cases c LEFT JOIN companies co ON co.id = c.company ORDER BY c.last_ms DESC LIMIT 50;")"
   figure "due ($label)" "raw SQL in sqlite3" "$BIN due" "$(q "SELECT c.handle, d.kind, d.what, c.title, d.due FROM due_items d JOIN cases c ON c.id = d.case_id WHERE d.due_ms <= $due_until ORDER BY d.due_ms LIMIT 50;")"
-  figure "show ($label)" "raw SQL in sqlite3" "$BIN show 1" "$(q "SELECT state FROM cases WHERE handle = 1;")"
-  figure "brief ($label)" "raw SQL in sqlite3" "$BIN brief 1" "$(q "SELECT c.state, co.state FROM cases c LEFT JOIN companies co ON co.id = c.company WHERE c.handle = 1;")"
+  one_case="SELECT header FROM cases WHERE handle = 1; SELECT item FROM case_items WHERE case_id = (SELECT id FROM cases WHERE handle = 1) ORDER BY seq; SELECT co.state FROM companies co JOIN cases c ON co.id = c.company WHERE c.handle = 1;"
+  figure "show ($label)" "raw SQL in sqlite3" "$BIN show 1" "$(q "$one_case")"
+  figure "brief ($label)" "raw SQL in sqlite3" "$BIN brief 1" "$(q "$one_case")"
   figure "timeline ($label)" "raw SQL in sqlite3" "$BIN timeline 1" "$(q "SELECT seq, at, event FROM entries WHERE stream = (SELECT id FROM cases WHERE handle = 1) ORDER BY seq;")"
   figure "search ($label)" "raw SQL in sqlite3" "$BIN search refund" "$(q "SELECT e.stream, e.seq, e.event FROM entry_text t JOIN entries e ON e.stream = t.stream AND e.seq = t.seq WHERE entry_text MATCH '\"refund\"' ORDER BY rank LIMIT 20;")"
   last_db=$db
@@ -81,6 +83,9 @@ export CASEFILE_DB=$last_db
 for cmd in "list" "due" "show 1" "brief 1" "timeline 1" "search refund"; do
   rss "max RSS: $cmd (largest journal)" "$BIN $cmd" "sqlite3 $last_db 'SELECT count(*) FROM entries;'"
 done
+
+# Appends at 10 and 20,000 entries; reads of one 5,000-entry case.
+OUT=$OUT bash bench/appends.sh >>"$OUT/results.jsonl"
 
 # Capture: one note, the whole process, durable commit included.
 cap=$OUT/capture

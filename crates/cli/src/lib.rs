@@ -17,6 +17,9 @@ use clap::Parser;
 /// Parses the command line, runs it, and exits with the error's code on failure.
 pub fn main() {
     let cli = cli::Cli::parse();
+    if !matches!(cli.command, cli::Command::Serve(_)) {
+        quiet_on_closed_pipe();
+    }
     if let Err(e) = commands::run(cli) {
         // An empty message is an outcome already reported (the tone check's exit code).
         if !e.message.is_empty() {
@@ -26,5 +29,17 @@ pub fn main() {
             }
         }
         std::process::exit(e.exit as i32);
+    }
+}
+
+/// Output piped into `head` or a pager that quits ends the process quietly, as
+/// it does for other command-line tools, instead of a panic on the next write.
+/// The server keeps Rust's default: a closed socket is an error it handles.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread exists; SIG_DFL is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

@@ -5,6 +5,7 @@ use casefile_core::*;
 use casefile_store::{CaseRow, DueRow};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use std::fmt::Write as _;
 use unicode_width::UnicodeWidthStr;
 
 /// A table with a header row.
@@ -42,7 +43,24 @@ pub fn align(rows: &[Vec<String>]) -> String {
 
 /// Replaces line breaks so one item stays on one line.
 pub fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Most text is plain ASCII on one line with single spaces: copied as is.
+    let b = s.as_bytes();
+    let plain = s.is_ascii()
+        && !b.iter().any(|&c| c.is_ascii_whitespace() && c != b' ')
+        && !s.contains("  ")
+        && !s.starts_with(' ')
+        && !s.ends_with(' ');
+    if plain {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 pub fn case_list(rows: &[CaseRow], tz: &TimeZone, now: Timestamp) -> String {
@@ -126,45 +144,47 @@ pub fn case_view(
     reveal: bool,
 ) -> String {
     let mut out = String::new();
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "Case {handle} · {} · {}",
         one_line(&s.title),
         s.status().as_str()
-    ));
+    );
     if let Some(c) = company {
-        out.push_str(&format!(" · {c}"));
+        let _ = write!(out, " · {c}");
     }
     out.push('\n');
     if let Some(o) = s.opened {
-        out.push_str(&format!("Opened {} · {} entries\n", when(o, tz), s.seq()));
+        let _ = writeln!(out, "Opened {} · {} entries", when(o, tz), s.seq());
     }
 
     section(&mut out, "Goal");
     match s.goal() {
         Some(g) => {
-            out.push_str(&format!("  Problem:      {}\n", one_line(&g.goal.problem)));
-            out.push_str(&format!(
-                "  Resolution:   {}\n",
-                one_line(&g.goal.resolution)
-            ));
+            let _ = writeln!(out, "  Problem:      {}", one_line(&g.goal.problem));
+            let _ = writeln!(out, "  Resolution:   {}", one_line(&g.goal.resolution));
             for a in &g.goal.alternatives {
-                out.push_str(&format!("  Would accept: {}\n", one_line(a)));
+                let _ = writeln!(out, "  Would accept: {}", one_line(a));
             }
-            out.push_str(&format!("  Fair to ask:  {}", text::fairness(g.goal.fair)));
+            let _ = write!(out, "  Fair to ask:  {}", text::fairness(g.goal.fair));
             if let Some(n) = &g.goal.fairness_note {
-                out.push_str(&format!(" ({})", one_line(n)));
+                let _ = write!(out, " ({})", one_line(n));
             }
             out.push('\n');
             if s.goals.iter().filter(|g| !g.origin.retracted).count() > 1 {
-                out.push_str(&format!(
-                    "  Revised {} times; `casefile timeline {handle}` shows why.\n",
+                let _ = writeln!(
+                    out,
+                    "  Revised {} times; `casefile timeline {handle}` shows why.",
                     s.goals.len() - 1
-                ));
+                );
             }
         }
-        None => out.push_str(&format!(
-            "  Not set. Set it with `casefile goal {handle} --problem ... --resolution ...`\n"
-        )),
+        None => {
+            let _ = writeln!(
+                out,
+                "  Not set. Set it with `casefile goal {handle} --problem ... --resolution ...`"
+            );
+        }
     }
 
     if !s.facts.is_empty() {
@@ -203,8 +223,9 @@ pub fn case_view(
                 (Direction::Outbound, _) => "you wrote",
                 (Direction::Inbound, _) => "they reached you",
             };
-            out.push_str(&format!(
-                "  #{} {} {}–{} ({}{}), {who}{}{}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {} {}–{} ({}{}), {who}{}{}",
                 c.origin.seq,
                 text::contact_noun(c.channel),
                 when(c.started(), tz),
@@ -220,36 +241,38 @@ pub fn case_view(
                     .map(|v| format!(" via {v}"))
                     .unwrap_or_default(),
                 tags(&c.origin)
-            ));
+            );
             for r in &c.reps {
                 let arrow = if r.is_transfer() {
                     format!("→ {} (transfer)", text::clock(r.origin.at, tz))
                 } else {
                     "·".to_string()
                 };
-                out.push_str(&format!(
-                    "      {arrow} {}{}\n",
+                let _ = writeln!(
+                    out,
+                    "      {arrow} {}{}",
                     text::rep(&r.rep),
                     tags(&r.origin)
-                ));
+                );
             }
             for r in s
                 .references
                 .iter()
                 .filter(|r| r.contact == Some(c.origin.entry))
             {
-                out.push_str(&format!(
-                    "      {}: {}{}\n",
+                let _ = writeln!(
+                    out,
+                    "      {}: {}{}",
                     text::ref_kind(r.kind),
                     r.value,
                     tags(&r.origin)
-                ));
+                );
             }
             if let Some(o) = &c.outcome {
-                out.push_str(&format!("      outcome: {}\n", one_line(o)));
+                let _ = writeln!(out, "      outcome: {}", one_line(o));
             }
             if let Some(r) = c.rating {
-                out.push_str(&format!("      rated {r}/5\n"));
+                let _ = writeln!(out, "      rated {r}/5");
             }
         }
     }
@@ -261,13 +284,14 @@ pub fn case_view(
     if !loose_refs.is_empty() {
         section(&mut out, "References");
         for r in loose_refs {
-            out.push_str(&format!(
-                "  #{} {}: {}{}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {}: {}{}",
                 r.origin.seq,
                 text::ref_kind(r.kind),
                 r.value,
                 tags(&r.origin)
-            ));
+            );
         }
     }
 
@@ -285,12 +309,13 @@ pub fn case_view(
                 .map(|d| format!(", due {}", when(d, tz)))
                 .unwrap_or_default();
             let by = p.by.as_deref().unwrap_or("they");
-            out.push_str(&format!(
-                "  #{} {state:<8} {by}: {}{due}{}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {state:<8} {by}: {}{due}{}",
                 p.origin.seq,
                 one_line(&p.what),
                 tags(&p.origin)
-            ));
+            );
         }
     }
     if !s.offers.is_empty() {
@@ -306,12 +331,13 @@ pub fn case_view(
                 .map(text::offer_answer)
                 .unwrap_or("not answered yet");
             let by = o.by.as_deref().unwrap_or("they");
-            out.push_str(&format!(
-                "  #{} {by}: {}{value}: {answer}{}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {by}: {}{value}: {answer}{}",
                 o.origin.seq,
                 one_line(&o.what),
                 tags(&o.origin)
-            ));
+            );
         }
     }
     if !s.escalations.is_empty() {
@@ -322,13 +348,14 @@ pub fn case_view(
                 .outcome
                 .map(text::escalation_outcome)
                 .unwrap_or("no answer yet");
-            out.push_str(&format!(
-                "  #{} {} asked for {}: {outcome}{}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {} asked for {}: {outcome}{}",
                 e.origin.seq,
                 when(e.origin.at, tz),
                 one_line(to),
                 tags(&e.origin)
-            ));
+            );
         }
     }
     if !s.follow_ups.is_empty() {
@@ -339,85 +366,90 @@ pub fn case_view(
                 None if f.due < now => "OVERDUE".into(),
                 None => "planned".into(),
             };
-            out.push_str(&format!(
-                "  #{} {} {}: {}{}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {} {}: {}{}",
                 f.origin.seq,
                 when(f.due, tz),
                 state,
                 one_line(&f.what),
                 tags(&f.origin)
-            ));
+            );
         }
     }
     if !s.letters.is_empty() || !s.attachments.is_empty() {
         section(&mut out, "Letters and files");
         for l in &s.letters {
-            out.push_str(&format!(
-                "  #{} {} {} to {}{}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {} {} to {}{}",
                 l.origin.seq,
                 when(l.origin.at, tz),
                 l.kind,
                 l.to,
                 tags(&l.origin)
-            ));
+            );
         }
         for a in &s.attachments {
-            out.push_str(&format!(
-                "  #{} {} ({} bytes, sha256 {}){}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {} ({} bytes, sha256 {}){}",
                 a.origin.seq,
                 a.name,
                 a.bytes,
                 &a.sha256[..16],
                 tags(&a.origin)
-            ));
+            );
         }
     }
 
     let c = s.costs(now);
     section(&mut out, "Cost so far");
-    out.push_str(&format!(
-        "  {} contact(s), {} in all, {} on hold; {} representative(s), {} transfer(s)\n",
+    let _ = writeln!(
+        out,
+        "  {} contact(s), {} in all, {} on hold; {} representative(s), {} transfer(s)",
         c.contacts,
         text::duration(c.contact_time),
         text::duration(c.hold_time),
         c.reps,
         c.transfers
-    ));
-    out.push_str(&format!(
-        "  Time away from contacts: {}\n",
+    );
+    let _ = writeln!(
+        out,
+        "  Time away from contacts: {}",
         text::duration(c.off_contact_time)
-    ));
+    );
     let spent: Vec<String> = c.expenses.iter().map(|m| m.to_string()).collect();
-    out.push_str(&format!(
-        "  Expenses: {}\n",
+    let _ = writeln!(
+        out,
+        "  Expenses: {}",
         if spent.is_empty() {
             "none".to_string()
         } else {
             spent.join(" + ")
         }
-    ));
+    );
 
     if !s.notes.is_empty() {
         section(&mut out, &format!("Notes ({})", s.notes.len()));
         for n in s.notes.iter().rev().take(5).rev() {
-            out.push_str(&format!(
-                "  #{} {} {}{}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {} {}{}",
                 n.origin.seq,
                 when(n.origin.at, tz),
                 truncate(&one_line(&n.preview), 100),
                 tags(&n.origin)
-            ));
+            );
         }
         if s.notes.len() > 5 {
-            out.push_str(&format!(
-                "  (older notes in `casefile timeline {handle}`)\n"
-            ));
+            let _ = writeln!(out, "  (older notes in `casefile timeline {handle}`)");
         }
     }
     if !s.lessons.is_empty() {
         section(&mut out, "Lessons");
         for l in &s.lessons {
-            out.push_str(&format!("  #{} {}\n", l.origin.seq, one_line(&l.text)));
+            let _ = writeln!(out, "  #{} {}", l.origin.seq, one_line(&l.text));
         }
     }
     if !s.amendments.is_empty() {
@@ -429,12 +461,13 @@ pub fn case_view(
                 .as_ref()
                 .map(|c| format!(": {}", one_line(c)))
                 .unwrap_or_default();
-            out.push_str(&format!(
-                "  #{} {what} #{} because {}{corr}\n",
+            let _ = writeln!(
+                out,
+                "  #{} {what} #{} because {}{corr}",
                 a.origin.seq,
                 a.target_seq,
                 one_line(&a.reason)
-            ));
+            );
         }
     }
     out

@@ -427,3 +427,39 @@ fn verify_reports_tampering_with_exit_6() {
     assert_eq!(v["ok"], false);
     assert_eq!(v["findings"][0]["seq"], 8);
 }
+
+/// Output piped into a reader that has gone (`casefile show 1 | head -1`)
+/// ends quietly: no panic, no message about the pipe, nothing written twice.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let env = Env::new();
+    env.open_router_case();
+    // More than a pipe's buffer (64 KiB), so a write must meet the closed end.
+    let long = "the rep read the same script again. ".repeat(100);
+    for i in 0..25 {
+        env.ok(&["note", "1", &format!("note number {i}: {long}")]);
+    }
+    for args in [
+        &["show", "1"][..],
+        &["timeline", "1"],
+        &["export"],
+        &["list", "--json"],
+    ] {
+        let mut child = env
+            .cmd(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            !out.status.success(),
+            "{args:?}: the output was not all written"
+        );
+    }
+    let notes = env.journal().matches("note number").count();
+    assert_eq!(notes, 25);
+}

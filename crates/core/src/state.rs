@@ -921,15 +921,19 @@ impl CaseState {
         }
     }
 
-    /// The position of an entry: from the items it made, else from the fold's index.
+    /// The position of an entry: from the fold's index, else from the items it
+    /// made (a state read from its parts has no index).
     pub fn seq_of(&self, id: Uuid) -> Option<u64> {
+        if let Some(seq) = self.index.0.get(&id) {
+            return Some(*seq);
+        }
         let mut found = None;
         self.for_each_origin(|o| {
             if o.entry == id {
                 found = Some(o.seq);
             }
         });
-        found.or_else(|| self.index.0.get(&id).copied())
+        found
     }
 
     /// Calls `f` on the origin of every item, rep visits included.

@@ -395,6 +395,24 @@ pub fn timeline(
     tz: &TimeZone,
     reveal: bool,
 ) -> Vec<TimelineRow> {
+    // A state read from its parts has no index of entries; these entries give
+    // it one, so each lookup below is one probe, not a walk of the case.
+    let indexed;
+    let state = if state.index.0.len() < entries.len() {
+        let mut s = state.clone();
+        s.index.0.extend(entries.iter().map(|e| (e.id, e.seq)));
+        indexed = s;
+        &indexed
+    } else {
+        state
+    };
+    let mut amendments: std::collections::HashMap<uuid::Uuid, (Vec<u64>, bool)> =
+        std::collections::HashMap::new();
+    for a in &state.amendments {
+        let slot = amendments.entry(a.target).or_default();
+        slot.0.push(a.origin.seq);
+        slot.1 |= a.retracts;
+    }
     let mut rows: Vec<TimelineRow> = entries
         .iter()
         .map(|e| {
@@ -404,16 +422,7 @@ pub fn timeline(
                     Event::ContactStarted { .. } => Some(e.seq),
                     _ => None,
                 });
-            let amended_by: Vec<u64> = state
-                .amendments
-                .iter()
-                .filter(|a| a.target == e.id)
-                .map(|a| a.origin.seq)
-                .collect();
-            let retracted = state
-                .amendments
-                .iter()
-                .any(|a| a.target == e.id && a.retracts);
+            let (amended_by, retracted) = amendments.get(&e.id).cloned().unwrap_or_default();
             TimelineRow {
                 seq: e.seq,
                 at: e.at,

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use casefile_core::{
-    CaseHeader, CaseItem, CompanyState, DueItem, Entry, GENESIS, Status, StreamKind,
+    CaseHeader, CaseItem, CompanyState, DueItem, Entry, GENESIS, ItemKind, Status, StreamKind,
     normalize_company_name,
 };
 use casefile_store::journal::{self, CaseColumns, Head, Items, Tx, Unreadable};
@@ -147,10 +147,19 @@ impl Rows<'_> {
 
     fn items_where(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<CaseItem>> {
         let mut st = self.conn.prepare_cached(sql).map_err(engine)?;
-        let rows = st.query_map(p, |r| r.get::<_, String>(0)).map_err(engine)?;
+        let rows = st
+            .query_map(p, |r| {
+                let kind = r.get_ref(0)?.as_str()?;
+                let kind = ItemKind::parse(kind).ok_or_else(|| {
+                    rusqlite::Error::InvalidColumnType(0, kind.into(), rusqlite::types::Type::Text)
+                })?;
+                // Read in place: the item's text is parsed, never copied first.
+                Ok(CaseItem::from_body(kind, r.get_ref(1)?.as_str()?))
+            })
+            .map_err(engine)?;
         rows.map(|r| {
-            r.map_err(engine)
-                .and_then(|s| parse_json("a case's item", &s))
+            r.map_err(|e| StoreError::Corrupt(format!("a case's item cannot be read: {e}")))?
+                .map_err(|e| StoreError::Corrupt(format!("a case's item cannot be read: {e}")))
         })
         .collect()
     }
@@ -353,24 +362,24 @@ impl Tx for Rows<'_> {
         let c = case.to_string();
         match which {
             Items::All => self.items_where(
-                "SELECT item FROM case_items WHERE workspace = ?1 AND case_id = ?2 ORDER BY seq",
+                "SELECT kind, item FROM case_items WHERE workspace = ?1 AND case_id = ?2 ORDER BY seq",
                 params![self.ws, c],
             ),
             Items::OfKind(k) => self.items_where(
                 // Without statistics the planner would walk the whole case
                 // in position order; the kind index reads only these. Callers sort.
-                "SELECT item FROM case_items INDEXED BY case_items_by_kind WHERE workspace = ?1 AND case_id = ?2 AND kind = ?3",
+                "SELECT kind, item FROM case_items INDEXED BY case_items_by_kind WHERE workspace = ?1 AND case_id = ?2 AND kind = ?3",
                 params![self.ws, c, k.as_str()],
             ),
             Items::OpenContacts => self.items_where(
-                "SELECT item FROM case_items INDEXED BY case_items_by_kind WHERE workspace = ?1 AND case_id = ?2 AND kind = 'contact' AND open = 1",
+                "SELECT kind, item FROM case_items INDEXED BY case_items_by_kind WHERE workspace = ?1 AND case_id = ?2 AND kind = 'contact' AND open = 1",
                 params![self.ws, c],
             ),
             Items::BySeq(seqs) => {
                 let mut out = Vec::with_capacity(seqs.len());
                 for seq in seqs {
                     out.extend(self.items_where(
-                        "SELECT item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND seq = ?3",
+                        "SELECT kind, item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND seq = ?3",
                         params![self.ws, c, *seq as i64],
                     )?);
                 }
@@ -380,7 +389,7 @@ impl Tx for Rows<'_> {
                 let mut out = Vec::with_capacity(ids.len());
                 for id in ids {
                     out.extend(self.items_where(
-                        "SELECT item FROM case_items WHERE workspace = ?1 AND entry = ?2 AND case_id = ?3",
+                        "SELECT kind, item FROM case_items WHERE workspace = ?1 AND entry = ?2 AND case_id = ?3",
                         params![self.ws, id.to_string(), c],
                     )?);
                 }
@@ -408,7 +417,7 @@ impl Tx for Rows<'_> {
                         o.seq as i64,
                         o.entry.to_string(),
                         item.kind().as_str(),
-                        json(item),
+                        item.body_json(),
                         matches!(item, CaseItem::Contact(c) if c.is_open() && !c.origin.retracted),
                     ])
                 })

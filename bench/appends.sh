@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Appends that cost the same at any size, and reads of a long case against
+# their raw-SQL floor. Prints JSON lines (one figure each) on stdout.
+#
+#   bash bench/appends.sh > target/bench/appends.jsonl
+#   python3 bench/report.py target/bench/appends.jsonl
+#
+# Needs the release build, hyperfine, valgrind, sqlite3 and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-target/bench}/appends
+RUNS=${RUNS:-20}
+BIN=$PWD/target/release/casefile
+GEN=$PWD/target/release/examples/gen_journal
+NARR=${NARRATIVES:-../shared/data/cfpb/narratives-by-product.csv}
+SMALL=${SMALL:-10}
+BIG=${BIG:-20000}
+LONG=${LONG:-5000}
+rm -rf "$OUT"; mkdir -p "$OUT"
+export TZ=UTC
+note="The rep said the refund was approved and will post in five days"
+
+emit() { # figure value unit anchor anchor_value reproduce
+  python3 -c 'import json,sys; a=sys.argv; print(json.dumps({"figure": a[1], "value": float(a[2]), "unit": a[3], "anchor": a[4], "anchor_value": float(a[5]), "ratio": float(a[2]) / float(a[5]), "reproduce": a[6]}))' "$@"
+}
+
+for n in "$SMALL" "$BIG" "$LONG"; do
+  "$GEN" --db "$OUT/case-$n.db" --entries "$n" --cases 1 --seed 42 --narratives "$NARR" >/dev/null
+  # A first note, so both files have paid for opening and for any migration.
+  "$BIN" --db "$OUT/case-$n.db" note 1 "warm up" >/dev/null
+done
+
+# Instructions per note, counted by callgrind (the whole process).
+instr() {
+  valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" "$BIN" --db "$1" note 1 "$note" 2>&1 >/dev/null |
+    awk '/Collected/ {print $NF}'
+}
+small_i=$(instr "$OUT/case-$SMALL.db"); big_i=$(instr "$OUT/case-$BIG.db")
+emit "note on a $BIG-entry case: instructions" "$((big_i / 1000))" "k instr" "the same note on a $SMALL-entry case" "$((small_i / 1000))" \
+  "valgrind --tool=callgrind casefile --db case-N.db note 1 '...' (journals: gen_journal --entries N --cases 1 --seed 42)"
+
+# Wall time of the same.
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/note.json" \
+  -n big "$BIN --db $OUT/case-$BIG.db note 1 '$note'" -n small "$BIN --db $OUT/case-$SMALL.db note 1 '$note'" >/dev/null
+read -r big_ms small_ms < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(r[0]["mean"]*1000, r[1]["mean"]*1000)' "$OUT/note.json")
+emit "note on a $BIG-entry case: wall time" "$big_ms" "ms" "the same note on a $SMALL-entry case" "$small_ms" \
+  "hyperfine -N 'casefile --db case-$BIG.db note 1 ...' 'casefile --db case-$SMALL.db note 1 ...'"
+
+# Pages written per note: the WAL frames of 30 notes, averaged.
+pages() {
+  sqlite3 "$1" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+  for i in $(seq 30); do "$BIN" --db "$1" note 1 "$note ($i)" >/dev/null; done
+  python3 bench/wal_pages.py "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["pages"])'
+}
+small_p=$(pages "$OUT/case-$SMALL.db"); big_p=$(pages "$OUT/case-$BIG.db")
+emit "note on a $BIG-entry case: pages written" "$big_p" "pages" "the same note on a $SMALL-entry case" "$small_p" \
+  "python3 bench/wal_pages.py case-N.db after 30 notes (WAL checkpointed first)"
+
+# Reads of a long case, beside the raw SQL that fetches the same rows.
+db=$OUT/case-$LONG.db
+case_id="(SELECT id FROM cases WHERE handle = 1)"
+items="SELECT header FROM cases WHERE handle = 1; SELECT item FROM case_items WHERE case_id = $case_id ORDER BY seq;"
+company="SELECT co.state FROM companies co JOIN cases c ON co.id = c.company WHERE c.handle = 1;"
+timeline="SELECT count(*) FROM entries WHERE stream = $case_id; SELECT seq, at, event FROM entries WHERE stream = $case_id ORDER BY seq;"
+for pair in "show|$items $company" "brief|$items $company" "timeline|$timeline $items"; do
+  cmd=${pair%%|*}; sql=${pair#*|}
+  hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/$cmd.json" \
+    -n casefile "$BIN --db $db $cmd 1" -n anchor "sqlite3 $db \"$sql\"" >/dev/null
+  read -r ours theirs < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(r[0]["mean"]*1000, r[1]["mean"]*1000)' "$OUT/$cmd.json")
+  emit "$cmd of a $LONG-entry case" "$ours" "ms" "raw SQL in sqlite3, the same rows" "$theirs" "hyperfine -N 'casefile $cmd 1' 'sqlite3 case-$LONG.db \"$sql\"'"
+done
