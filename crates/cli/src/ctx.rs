@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use casefile_app::{Layer, Settings, WriteError, Writer, write_case};
 use casefile_core::{CaseState, Draft, Entry};
 use casefile_store::{CaseRecord, Parts, Store, StoreError};
 use casefile_store_sqlite::SqliteStore;
@@ -25,6 +26,34 @@ pub struct Ctx {
     pub quiet: bool,
     pub author: String,
     pub currency: String,
+    /// Resolved once from the config file, the environment and the flags;
+    /// every face reads its rates and templates from here.
+    pub settings: Settings,
+}
+
+/// The settings for this process, with `--db` as the flags' layer.
+pub fn settings(db: Option<PathBuf>) -> Result<Settings> {
+    Settings::load(
+        &|k| std::env::var(k).ok(),
+        Layer {
+            db,
+            ..Layer::default()
+        },
+    )
+    .map_err(settings_error)
+}
+
+pub fn settings_error(e: casefile_app::SettingsError) -> CliError {
+    let hint = e.hint();
+    CliError::invalid(e.to_string()).hint(hint)
+}
+
+/// The journal's file: as set, else the default place in the data folder.
+pub fn db_path(settings: &Settings) -> Result<PathBuf> {
+    match &settings.db {
+        Some(p) => Ok(p.clone()),
+        None => default_db_path(),
+    }
 }
 
 /// The user's time zone: TZ, else /etc/localtime. Reads the one zone file it
@@ -91,10 +120,13 @@ pub fn default_db_path() -> Result<PathBuf> {
 
 impl Ctx {
     pub fn open(db: Option<PathBuf>, json: bool, reveal: bool) -> Result<Ctx> {
-        let path = match db {
-            Some(p) => p,
-            None => default_db_path()?,
-        };
+        let settings = settings(db)?;
+        let path = db_path(&settings)?;
+        Ctx::open_with(path, settings, json, reveal)
+    }
+
+    /// Opens the journal at `path` with settings already resolved.
+    pub fn open_with(path: PathBuf, settings: Settings, json: bool, reveal: bool) -> Result<Ctx> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| {
                 CliError::new(
@@ -141,14 +173,9 @@ impl Ctx {
             json,
             reveal,
             quiet: false,
-            author: std::env::var("CASEFILE_USER")
-                .ok()
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "owner".into()),
-            currency: std::env::var("CASEFILE_CURRENCY")
-                .ok()
-                .filter(|s| s.len() == 3)
-                .unwrap_or_else(|| "USD".into()),
+            author: settings.author.clone(),
+            currency: settings.currency.clone(),
+            settings,
         })
     }
 
@@ -175,7 +202,7 @@ impl Ctx {
         })
     }
 
-    fn write_parts(seqs: &[u64]) -> Parts {
+    pub fn write_parts(seqs: &[u64]) -> Parts {
         Parts {
             open_contacts: true,
             goals: true,
@@ -226,27 +253,28 @@ impl Ctx {
         seqs: &[u64],
         build: impl Fn(&Ctx, &CaseState) -> Result<Vec<Draft>>,
     ) -> Result<Vec<Entry>> {
-        let id = case.state.id;
-        let parts = Self::write_parts(seqs);
-        let mut state = case.state.clone();
-        // Another process appending first is a conflict, not an error: read
-        // the case again and rebuild. Jitter keeps racing writers apart.
-        for attempt in 0..50u64 {
-            let drafts = build(self, &state)?;
-            match self.store.append(id, state.seq(), &self.author, drafts) {
-                Err(StoreError::Conflict { .. }) => {
-                    let jitter = (u64::from(std::process::id()) * 7 + attempt * 13) % 17;
-                    std::thread::sleep(std::time::Duration::from_millis(1 + jitter));
-                    state = self.store.case_parts(id, &parts)?.state;
-                }
-                other => return Ok(other?),
+        struct Via<'a, F> {
+            ctx: &'a mut Ctx,
+            build: F,
+        }
+        impl<F: Fn(&Ctx, &CaseState) -> Result<Vec<Draft>>> Writer for Via<'_, F> {
+            type Error = CliError;
+            fn store(&mut self) -> &mut dyn Store {
+                &mut self.ctx.store
+            }
+            fn author(&self) -> &str {
+                &self.ctx.author
+            }
+            fn build(&self, state: &CaseState) -> Result<Vec<Draft>> {
+                (self.build)(self.ctx, state)
             }
         }
-        Err(CliError::new(
-            Exit::Busy,
-            "the case kept changing while this command tried to write",
+        write_case(
+            &mut Via { ctx: self, build },
+            case,
+            &Self::write_parts(seqs),
         )
-        .hint("run the command again"))
+        .map_err(write_error)
     }
 
     /// Resolves `#12`/`12` to the entry id within a case.
@@ -289,5 +317,18 @@ impl Ctx {
                 );
             }
         }
+    }
+}
+
+/// What the write path's refusal means to a person at the command line.
+pub fn write_error(e: WriteError<CliError>) -> CliError {
+    match e {
+        WriteError::Build(e) => e,
+        WriteError::Store(e) => e.into(),
+        WriteError::KeptChanging => CliError::new(
+            Exit::Busy,
+            "the case kept changing while this command tried to write",
+        )
+        .hint("run the command again"),
     }
 }

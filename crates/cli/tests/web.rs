@@ -698,3 +698,63 @@ async fn a_file_is_recorded_by_its_fingerprint() {
         "{page}"
     );
 }
+
+/// One config file, the same cost in every face: the web page reads the
+/// settings the command line reads (the file's hourly value and rep minute).
+#[tokio::test]
+async fn the_web_and_the_command_line_count_the_same_cost() {
+    use assert_cmd::cargo::CommandCargoExt;
+    let web_dir = tempfile::tempdir().unwrap();
+    let config = web_dir.path().join("config.toml");
+    std::fs::write(&config, "hourly_value = 80\nagent_minute = \"3\"\n").unwrap();
+    let db = web_dir.path().join("web.db");
+    let env = |k: &str| match k {
+        "CASEFILE_CONFIG" => Some(config.display().to_string()),
+        _ => None,
+    };
+    let settings = casefile_app::Settings::load(&env, casefile_app::Layer::default()).unwrap();
+    let app = App::with_settings(db.clone(), KEY.into(), settings);
+    let web = Web {
+        router: router(app.clone()),
+        app,
+        db: db.clone(),
+        _dir: web_dir,
+    };
+    web.open_case().await;
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::cargo_bin("casefile")
+            .unwrap()
+            .args(args)
+            .env("CASEFILE_DB", &db)
+            .env("CASEFILE_CONFIG", &config)
+            .env("TZ", "UTC")
+            .env_remove("CASEFILE_HOURLY_VALUE")
+            .env_remove("CASEFILE_AGENT_MINUTE")
+            .env_remove("CASEFILE_CURRENCY")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    cli(&[
+        "log",
+        "1",
+        "--start",
+        "2026-11-03 14:05",
+        "--end",
+        "2026-11-03 15:05",
+    ]);
+    let cost = cli(&["cost", "1"]);
+    assert!(
+        cost.contains("At $80.00/hour your time is worth $80.00"),
+        "{cost}"
+    );
+    assert!(cost.contains("company's cost ≈ $180.00"), "{cost}");
+    let page = web.get("/cases/1").await.body;
+    assert!(page.contains("Your total: $80.00."), "{page}");
+    assert!(page.contains("The company's, roughly: $180.00."), "{page}");
+}

@@ -8,7 +8,7 @@ use casefile_core::coach::letters::{self, Format};
 use casefile_core::coach::templates::{Addressing, SCRIPTS, case_context};
 use casefile_core::coach::tone::{DraftKind, Severity};
 use casefile_core::coach::{self, Rates, Templates, Urgency};
-use casefile_core::{CompanyState, Money, text};
+use casefile_core::{CompanyState, text};
 use casefile_store::{CaseRecord, Store};
 use serde_json::json;
 
@@ -28,43 +28,27 @@ fn company_of(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<CompanyState>> {
         .map(|c| c.state))
 }
 
-fn money_setting(flag: Option<&str>, env: &str, default: Money, currency: &str) -> Result<Money> {
-    let text = flag
-        .map(str::to_string)
-        .or_else(|| std::env::var(env).ok().filter(|v| !v.trim().is_empty()));
-    match text {
-        Some(t) => Money::parse(&t, currency).map_err(|e| {
-            CliError::invalid(e.to_string()).hint(format!(
-                "set it with a flag or {env}, e.g. 40 or \"40 EUR\""
-            ))
-        }),
-        None => Ok(default),
-    }
-}
-
+/// The rates of the settings, with this command's `--hourly` and
+/// `--agent-minute` on top.
 fn rates(ctx: &Ctx, hourly: Option<&str>, agent_minute: Option<&str>) -> Result<Rates> {
-    let d = Rates::default_for(&ctx.currency);
-    Ok(Rates {
-        hourly_value: money_setting(
-            hourly,
-            "CASEFILE_HOURLY_VALUE",
-            d.hourly_value,
-            &ctx.currency,
-        )?,
-        agent_minute: money_setting(
-            agent_minute,
-            "CASEFILE_AGENT_MINUTE",
-            d.agent_minute,
-            &ctx.currency,
-        )?,
-    })
+    if hourly.is_none() && agent_minute.is_none() {
+        return Ok(ctx.settings.rates.clone());
+    }
+    let flags = casefile_app::Layer {
+        hourly_value: hourly.map(|h| casefile_app::Amount::Text(h.into())),
+        agent_minute: agent_minute.map(|a| casefile_app::Amount::Text(a.into())),
+        ..Default::default()
+    };
+    Ok(ctx
+        .settings
+        .with_flags(flags)
+        .map_err(crate::ctx::settings_error)?
+        .rates)
 }
 
 /// Where the user's own templates live: CASEFILE_TEMPLATES, or `templates/` in the config directory.
 fn templates_dir() -> Option<PathBuf> {
-    std::env::var_os("CASEFILE_TEMPLATES")
-        .map(PathBuf::from)
-        .or_else(|| dirs::config_dir().map(|d| d.join("casefile").join("templates")))
+    crate::ctx::settings(None).ok().and_then(|s| s.templates)
 }
 
 /// The built-in templates with the user's overrides, each checked as it loads.

@@ -39,11 +39,8 @@ pub fn run(cli: Cli) -> Result<()> {
         return intel::import(cli.db.clone(), file, cli.json);
     }
     if let Command::Serve(a) = &cli.command {
-        let db = match cli.db.clone() {
-            Some(p) => p,
-            None => crate::ctx::default_db_path()?,
-        };
-        return crate::web::serve(db, a.bind.clone(), a.port);
+        let settings = crate::ctx::settings(cli.db.clone())?;
+        return crate::web::serve(settings, a.bind.clone(), a.port);
     }
     // The tone check and the template list need a database only when a case is named.
     if let Command::Templates(t) = &cli.command {

@@ -8,9 +8,9 @@ pub mod view;
 use std::io::IsTerminal;
 use std::time::Duration;
 
+use casefile_core::coach;
 use casefile_core::coach::live::in_call;
 use casefile_core::coach::templates::{Addressing, case_context};
-use casefile_core::coach::{self, Rates};
 use casefile_core::{Channel, Direction, Draft, Event, text};
 use casefile_store::Store;
 use jiff::Timestamp;
@@ -43,7 +43,7 @@ pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
         .into_iter()
         .filter(|r| focus.is_some() && r.contact == focus)
         .collect();
-    let rates = Rates::default_for(&ctx.currency);
+    let rates = ctx.settings.rates.clone();
     let brief = coach::brief(
         &rec.state,
         company.as_ref(),
@@ -77,7 +77,20 @@ fn perform(ctx: &mut Ctx, m: &mut Machine, case: Uuid, effects: Vec<Effect>) -> 
         match e {
             Effect::Quit => return Ok(true),
             Effect::Append(drafts) => {
-                match ctx.store.append(case, m.state.seq(), &ctx.author, drafts) {
+                // The same write path as every command: another writer (the
+                // web page on a phone) first is a retry, not a failure.
+                let rec = casefile_store::CaseRecord {
+                    handle: 0,
+                    state: m.state.clone(),
+                };
+                let parts = Ctx::write_parts(&[]);
+                let author = ctx.author.clone();
+                let written =
+                    casefile_app::append_case(&mut ctx.store, &author, &rec, &parts, |_| {
+                        Ok::<_, CliError>(drafts.clone())
+                    })
+                    .map_err(crate::ctx::write_error);
+                match written {
                     Ok(written) => {
                         refresh(ctx, m, case)?;
                         if m.message.is_none() {
@@ -87,7 +100,6 @@ fn perform(ctx: &mut Ctx, m: &mut Machine, case: Uuid, effects: Vec<Effect>) -> 
                         }
                     }
                     Err(err) => {
-                        let err = CliError::from(err);
                         refresh(ctx, m, case)?;
                         m.failed(err.message);
                     }

@@ -40,6 +40,9 @@ pub struct App {
     /// The CSRF token every form carries.
     pub csrf: Arc<String>,
     templates: Arc<minijinja::Environment<'static>>,
+    /// Resolved once when the server starts, so every page computes what the
+    /// command line computes.
+    pub settings: Arc<casefile_app::Settings>,
 }
 
 const COOKIE: &str = "casefile_session";
@@ -85,7 +88,14 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 impl App {
+    /// An app on `db` with the built-in settings.
     pub fn new(db: PathBuf, token: String) -> App {
+        let settings =
+            casefile_app::Settings::resolve(&[]).expect("the built-in settings are valid");
+        App::with_settings(db, token, settings)
+    }
+
+    pub fn with_settings(db: PathBuf, token: String, settings: casefile_app::Settings) -> App {
         let csrf = hex(&Sha256::digest(format!("csrf:{token}").as_bytes()));
         let mut env = minijinja::Environment::new();
         env.set_trim_blocks(true);
@@ -100,12 +110,13 @@ impl App {
             token: Arc::new(token),
             csrf: Arc::new(csrf),
             templates: Arc::new(env),
+            settings: Arc::new(settings),
         }
     }
 
     /// A context for one request: the user's database, quiet, as the caller.
     pub fn ctx(&self, caller: &Caller, reveal: bool) -> Result<Ctx> {
-        let mut ctx = Ctx::open(Some(self.db.clone()), false, reveal)?;
+        let mut ctx = Ctx::open_with(self.db.clone(), (*self.settings).clone(), false, reveal)?;
         ctx.quiet = true;
         ctx.author = caller.user.clone();
         Ok(ctx)
@@ -287,9 +298,10 @@ pub fn new_token() -> String {
     hex(&Sha256::digest(format!("{a}{b}").as_bytes()))
 }
 
-pub fn serve(db: PathBuf, bind: String, port: u16) -> Result<()> {
+pub fn serve(settings: casefile_app::Settings, bind: String, port: u16) -> Result<()> {
+    let db = crate::ctx::db_path(&settings)?;
     // Fail early, with the CLI's words, if the database cannot be opened.
-    drop(Ctx::open(Some(db.clone()), false, false)?);
+    drop(Ctx::open_with(db.clone(), settings.clone(), false, false)?);
     let addr: SocketAddr = format!("{bind}:{port}").parse().map_err(|_| {
         CliError::invalid(format!("'{bind}:{port}' is not an address to listen on"))
     })?;
@@ -297,7 +309,7 @@ pub fn serve(db: PathBuf, bind: String, port: u16) -> Result<()> {
         .ok()
         .filter(|k| k.len() >= 16)
         .unwrap_or_else(new_token);
-    let app = App::new(db, token.clone());
+    let app = App::with_settings(db, token.clone(), settings);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -10,7 +10,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use casefile_core::coach::templates::{Addressing, case_context};
 use casefile_core::coach::tone::{DraftKind, Purpose};
-use casefile_core::coach::{self, Rates, letters};
+use casefile_core::coach::{self, letters};
 use casefile_core::{PromiseState, org_map, text};
 use casefile_store::{CaseFilter, Store};
 use clap::ValueEnum;
@@ -73,7 +73,7 @@ pub async fn cases(State(app): State<App>, Extension(caller): Extension<Caller>)
     page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let rows = ctx.store.list_cases(&CaseFilter::default())?;
-            let rates = Rates::default_for(&ctx.currency);
+            let rates = ctx.settings.rates.clone();
             let mut list = Vec::new();
             for r in rows {
                 let state = ctx.store.case(r.id)?.state;
@@ -161,7 +161,7 @@ fn case_view(ctx: &Ctx, n: &str) -> Result<serde_json::Value> {
     let rec = ctx.case(n)?;
     let s = &rec.state;
     let company = s.company.map(|c| ctx.store.company(c)).transpose()?;
-    let rates = Rates::default_for(&ctx.currency);
+    let rates = ctx.settings.rates.clone();
     let brief = coach::brief(
         s,
         company.as_ref().map(|c| &c.state),
@@ -445,7 +445,7 @@ pub async fn call(
             let mut view = case_view(&ctx, &n)?;
             let company = s.company.map(|c| ctx.store.company(c)).transpose()?.map(|c| c.state);
             if let Some(c) = s.open_contact_now() {
-                let rates = Rates::default_for(&ctx.currency);
+                let rates = ctx.settings.rates.clone();
                 let cc = case_context(s, company.as_ref(), &rates, &Addressing::default(), ctx.now, &ctx.tz, ctx.reveal);
                 let tips = coach::live::in_call(s, c.origin.entry, &cc, &crate::commands::load_templates()?);
                 let entries = ctx.store.read_stream(s.id)?;
@@ -648,7 +648,7 @@ pub async fn record(
             .map(|c| ctx.store.company(c))
             .transpose()?
             .map(|c| c.state.name);
-        let e = coach::economics(&rec.state, &Rates::default_for(&ctx.currency), ctx.now);
+        let e = coach::economics(&rec.state, &ctx.settings.rates.clone(), ctx.now);
         let costs = format!(
             "{} contact(s) took {}; expenses: {}.",
             e.contacts.len(),
@@ -703,7 +703,7 @@ pub async fn letter(
         let c = case_context(
             &rec.state,
             company.as_ref(),
-            &Rates::default_for(&ctx.currency),
+            &ctx.settings.rates.clone(),
             &who,
             ctx.now,
             &ctx.tz,

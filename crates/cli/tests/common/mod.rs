@@ -34,6 +34,8 @@ impl Env {
             .env_remove("CASEFILE_HOURLY_VALUE")
             .env_remove("CASEFILE_AGENT_MINUTE")
             .env("CASEFILE_TEMPLATES", self.dir.path().join("templates"))
+            // No one's own config file: a test sets one here when it needs one.
+            .env("CASEFILE_CONFIG", self.dir.path().join("config.toml"))
             .env_remove("EDITOR")
             .env_remove("VISUAL")
             .stdin(Stdio::null());
