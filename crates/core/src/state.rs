@@ -81,8 +81,10 @@ pub struct Origin {
     pub seq: u64,
     pub at: Timestamp,
     /// Set when a later amendment retracted it: it no longer counts.
+    #[serde(default)]
     pub retracted: bool,
     /// Seqs of amendments made to it.
+    #[serde(default)]
     pub amended_by: Vec<u64>,
     /// The principal text as first recorded, when a correction replaced it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
