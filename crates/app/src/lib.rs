@@ -1,11 +1,20 @@
 //! casefile's application layer: what every face (the command line, the call
 //! console, the web app) shares above the store. Settings are resolved here
-//! once, so a case costs the same in every face; and every write goes through
-//! [`append_case`], so every face retries the same way when another writer
-//! got there first.
+//! once, so a case costs the same in every face; every write goes through one
+//! path with one retry; the typed operations in [`ops`] turn what a person
+//! gave (a form's fields, a command's flags) into drafts, with the same
+//! checks and the same words for bad input whichever face it came from.
 
+pub mod ctx;
+pub mod dates;
+pub mod error;
+pub mod intel;
+pub mod ops;
 pub mod settings;
+pub mod templates;
 pub mod write;
 
+pub use ctx::Ctx;
+pub use error::{Error, Exit, Result};
 pub use settings::{Amount, Layer, Settings, SettingsError, Source, config_path};
 pub use write::{WriteError, Writer, append_case, write_case};

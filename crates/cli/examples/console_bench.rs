@@ -13,7 +13,6 @@ use casefile::console::machine::{Key, Machine, Settings};
 use casefile::console::{refresh, view};
 use casefile::ctx::Ctx;
 use casefile_core::{Channel, Direction, Draft, Event};
-use casefile_store::Store;
 use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

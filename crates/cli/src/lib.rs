@@ -10,7 +10,6 @@ pub mod error;
 pub mod input;
 pub mod render;
 pub mod specs;
-pub mod web;
 
 use clap::Parser;
 

@@ -41,27 +41,7 @@ pub fn align(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Replaces line breaks so one item stays on one line.
-pub fn one_line(s: &str) -> String {
-    // Most text is plain ASCII on one line with single spaces: copied as is.
-    let b = s.as_bytes();
-    let plain = s.is_ascii()
-        && !b.iter().any(|&c| c.is_ascii_whitespace() && c != b' ')
-        && !s.contains("  ")
-        && !s.starts_with(' ')
-        && !s.ends_with(' ');
-    if plain {
-        return s.to_owned();
-    }
-    let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
+pub use casefile_core::text::one_line;
 
 pub fn case_list(rows: &[CaseRow], tz: &TimeZone, now: Timestamp) -> String {
     if rows.is_empty() {

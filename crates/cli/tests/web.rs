@@ -5,9 +5,9 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use casefile::web::{App, router};
 use casefile_store::Store;
 use casefile_store_sqlite::SqliteStore;
+use casefile_web::{App, router};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -308,7 +308,7 @@ async fn opening_a_case_and_adding_to_it() {
         ),
         (
             vec![("kind", "fact"), ("fact_kind", "colour"), ("value", "blue")],
-            "not a valid kind of fact",
+            "is not a kind of fact",
         ),
         (
             vec![("kind", "teleport")],
@@ -441,7 +441,8 @@ async fn a_live_call_with_two_transfers_saves_every_tap() {
     tap(vec![
         ("action", "rep"),
         ("name", "Marcus Lee"),
-        ("dept", "Retention"),
+        ("dept", "Billing, Tier 2"),
+        ("role", "supervisor"),
     ])
     .await;
     tap(vec![("action", "rep"), ("name", "Priya")]).await;
@@ -455,6 +456,7 @@ async fn a_live_call_with_two_transfers_saves_every_tap() {
         ("due", "in 2 days"),
     ])
     .await;
+    let before = w.entries();
     tap(vec![
         ("action", "offer"),
         ("what", "a $25 credit"),
@@ -462,6 +464,7 @@ async fn a_live_call_with_two_transfers_saves_every_tap() {
         ("answer", "not-full"),
     ])
     .await;
+    assert_eq!(w.entries(), before + 2, "the offer and its answer");
     let page = w.get("/cases/1/call").await.body;
     assert!(
         page.contains("2 transfer(s)") && page.contains("With Priya"),
@@ -493,6 +496,28 @@ async fn a_live_call_with_two_transfers_saves_every_tap() {
     let c = &case.contacts[0];
     assert_eq!((c.transfers(), c.rating, c.is_open()), (2, Some(2), false));
     assert_eq!(case.references[0].value, "CAS-88120");
+    // A form field is a value, never part of a spec: its comma stays.
+    let marcus = &c.reps[1].rep;
+    assert_eq!(
+        (marcus.department.as_deref(), marcus.role.as_deref()),
+        (Some("Billing, Tier 2"), Some("supervisor"))
+    );
+    // One append: the answer names the offer made with it, and both share
+    // one recorded time (a retry could not have split them).
+    let entries = s.read_stream(case.id).unwrap();
+    let offer = entries
+        .iter()
+        .find(|e| e.event.kind() == "offer_made")
+        .unwrap();
+    let answer = entries
+        .iter()
+        .find(|e| e.event.kind() == "offer_answered")
+        .unwrap();
+    assert_eq!(answer.seq, offer.seq + 1);
+    assert_eq!(answer.recorded, offer.recorded);
+    assert!(
+        matches!(&answer.event, casefile_core::Event::OfferAnswered { offer: o, .. } if *o == offer.id)
+    );
     assert_eq!(case.promises[0].by.as_deref(), Some("Priya"));
     assert_eq!(
         case.offers[0].answer,

@@ -44,7 +44,7 @@ fn push_line<T: Serialize>(out: &mut Vec<u8>, v: &T) {
 
 /// Writes the whole journal. Sensitive values are masked unless `reveal`.
 pub fn export(
-    store: &impl Store,
+    store: &(impl Store + ?Sized),
     reveal: bool,
     out: &mut impl Write,
 ) -> Result<Header, StoreError> {

@@ -3,7 +3,7 @@
 use std::io::{BufReader, Write};
 
 use casefile_core::StreamKind;
-use casefile_store::{Store, jsonl};
+use casefile_store::jsonl;
 use serde_json::json;
 
 use crate::cli::{ExportArgs, ImportArgs};
@@ -69,7 +69,7 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
                     .hint("choose another place with --output")
             };
             let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(cannot)?);
-            let header = jsonl::export(&ctx.store, ctx.reveal, &mut f)?;
+            let header = jsonl::export(&*ctx.store, ctx.reveal, &mut f)?;
             f.into_inner()
                 .map_err(|e| cannot(e.into_error()))?
                 .sync_all()
@@ -82,7 +82,7 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
         }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let header = jsonl::export(&ctx.store, ctx.reveal, &mut out)?;
+            let header = jsonl::export(&*ctx.store, ctx.reveal, &mut out)?;
             out.flush()?;
             header
         }

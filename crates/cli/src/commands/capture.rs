@@ -3,14 +3,18 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use casefile_core::*;
-use casefile_store::Store;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use casefile_app::ops::{
+    self, FactInput, GoalInput, NewCase, Op, Settlement, Step, answer_named, at_within,
+    fact_kind_named, outcome_named, ref_kind_named,
+};
+
 use crate::cli::*;
-use crate::ctx::Ctx;
-use crate::dates::{Tense, parse_day, parse_minutes, parse_when};
+use crate::ctx::{Ctx, Report};
+use crate::dates::{Tense, parse_minutes, parse_when};
 use crate::error::{CliError, Result};
 use crate::input::text_arg;
 use crate::specs::*;
@@ -46,26 +50,6 @@ pub fn status(s: StatusArg) -> Status {
     }
 }
 
-fn fact_kind_named(name: &str) -> Result<FactKind> {
-    Ok(match name.trim().to_lowercase().as_str() {
-        "acquired" | "bought" => FactKind::Acquired,
-        "began" | "problem-began" | "started" => FactKind::ProblemBegan,
-        "identifier" | "id" => FactKind::Identifier,
-        "status" | "now" => FactKind::CurrentStatus,
-        "change" | "changed" => FactKind::Change,
-        "expected" => FactKind::Expected,
-        "tried" => FactKind::Tried,
-        "other" => FactKind::Other,
-        other => {
-            return Err(
-                CliError::invalid(format!("'{other}' is not a kind of fact")).hint(
-                    "kinds: acquired, began, identifier, status, change, expected, tried, other",
-                ),
-            );
-        }
-    })
-}
-
 fn fact_kind(k: FactKindArg) -> FactKind {
     match k {
         FactKindArg::Acquired => FactKind::Acquired,
@@ -77,29 +61,6 @@ fn fact_kind(k: FactKindArg) -> FactKind {
         FactKindArg::Tried => FactKind::Tried,
         FactKindArg::Other => FactKind::Other,
     }
-}
-
-/// A fact, with date kinds normalised to `YYYY-MM-DD`.
-fn make_fact(
-    ctx: &Ctx,
-    kind: FactKind,
-    label: Option<String>,
-    value: &str,
-    sensitive: bool,
-) -> Result<Fact> {
-    let value = if kind.is_date() {
-        parse_day(value, ctx.now, &ctx.tz)?
-    } else {
-        value.trim().to_string()
-    };
-    Ok(Fact {
-        kind,
-        label: label
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty()),
-        value,
-        sensitive,
-    })
 }
 
 fn split_pair<'a>(flag: &str, s: &'a str) -> Result<(&'a str, &'a str)> {
@@ -114,25 +75,8 @@ fn split_pair<'a>(flag: &str, s: &'a str) -> Result<(&'a str, &'a str)> {
 
 /// Finds the company by name, creating it if it is new.
 pub fn company_id(ctx: &mut Ctx, name: &str) -> Result<Uuid> {
-    if name.trim().is_empty() {
-        return Err(CliError::invalid("the company name is empty"));
-    }
-    if let Some(id) = ctx.store.company_by_name(name)? {
-        return Ok(id);
-    }
-    let id = Uuid::now_v7();
-    ctx.store.append(
-        id,
-        0,
-        &ctx.author,
-        vec![Draft::new(
-            ctx.now,
-            Event::CompanyCreated {
-                name: name.trim().to_string(),
-            },
-        )],
-    )?;
-    if !ctx.json && !ctx.quiet {
+    let (id, new) = ops::company_id(ctx, name)?;
+    if new && !ctx.json && !ctx.quiet {
         eprintln!("New company recorded: {}", name.trim());
     }
     Ok(id)
@@ -243,7 +187,7 @@ pub fn open(ctx: &mut Ctx, mut a: OpenArgs) -> Result<()> {
     Ok(())
 }
 
-/// Opens a case from answers already gathered (flags, the wizard, a web form).
+/// Opens a case from answers already gathered (flags or the wizard).
 /// Returns its number, the entries written and its title.
 pub fn open_case(ctx: &mut Ctx, a: OpenArgs) -> Result<(u64, Vec<Entry>, String)> {
     let title = a.title.clone().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
@@ -252,135 +196,81 @@ pub fn open_case(ctx: &mut Ctx, a: OpenArgs) -> Result<(u64, Vec<Entry>, String)
     if a.problem.is_some() != a.resolution.is_some() {
         return Err(CliError::invalid("give both --problem and --resolution, or neither").hint("a goal is a problem and the exact outcome you want; set it later with `casefile goal CASE`"));
     }
-    let at = ctx.past(a.at.as_deref())?;
-    let mut facts: Vec<Fact> = Vec::new();
+    let mut facts = Vec::new();
     for f in &a.facts {
         let (k, v) = split_pair("--fact", f)?;
-        facts.push(make_fact(ctx, fact_kind_named(k)?, None, v, false)?);
+        facts.push(FactInput {
+            kind: fact_kind_named(k)?,
+            label: None,
+            value: v.to_string(),
+            sensitive: false,
+        });
     }
     for (list, sensitive) in [(&a.ids, false), (&a.sensitive_ids, true)] {
         for f in list {
             let (label, v) = split_pair(if sensitive { "--sensitive-id" } else { "--id" }, f)?;
-            facts.push(make_fact(
-                ctx,
-                FactKind::Identifier,
-                Some(label.to_string()),
-                v,
+            facts.push(FactInput {
+                kind: FactKind::Identifier,
+                label: Some(label.to_string()),
+                value: v.to_string(),
                 sensitive,
-            )?);
+            });
         }
     }
-    let company = match a.company.as_deref().filter(|c| !c.trim().is_empty()) {
-        Some(name) => Some(company_id(ctx, name)?),
-        None => None,
+    let goal = GoalInput {
+        problem: a.problem,
+        resolution: a.resolution,
+        alternatives: a.alternatives,
+        fair: a.fair.map(fairness),
+        fairness_note: a.fairness_note,
+        reason: None,
     };
-    let mut drafts = vec![Draft::new(
-        at,
-        Event::CaseOpened {
-            title: title.trim().to_string(),
-            company,
+    let ((handle, entries), new_company) = ops::open_case(
+        ctx,
+        NewCase {
+            title: Some(title.clone()),
+            company: a.company.clone(),
+            goal: Some(goal),
+            facts,
+            at: a.at,
         },
-    )];
-    if let (Some(problem), Some(resolution)) = (a.problem, a.resolution) {
-        drafts.push(Draft::new(
-            at,
-            Event::GoalSet(Goal {
-                problem,
-                resolution,
-                alternatives: a.alternatives,
-                fair: a.fair.map(fairness),
-                fairness_note: a.fairness_note,
-                reason: None,
-            }),
-        ));
+    )?;
+    if new_company && !ctx.json && !ctx.quiet {
+        eprintln!(
+            "New company recorded: {}",
+            a.company.as_deref().unwrap_or_default().trim()
+        );
     }
-    drafts.extend(
-        facts
-            .into_iter()
-            .map(|f| Draft::new(at, Event::FactRecorded(f))),
-    );
-    let id = Uuid::now_v7();
-    let entries = ctx.store.append(id, 0, &ctx.author, drafts)?;
-    let handle = ctx.store.case(id)?.handle;
     Ok((handle, entries, title.trim().to_string()))
 }
 
-pub fn goal(ctx: &mut Ctx, a: GoalArgs) -> Result<()> {
-    let case = ctx.case_to_write(&a.case, &[])?;
-    let at = ctx.past(a.at.as_deref())?;
-    let entries = ctx.append_case(&case, &[], |_, s| {
-        let prev = s.goal().map(|g| g.goal.clone());
-        if prev.is_some() && a.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-            return Err(CliError::invalid("revising a goal needs a reason")
-                .hint("add --reason \"what you learned or why it changed\""));
-        }
-        let problem = a
-            .problem
-            .clone()
-            .or_else(|| prev.as_ref().map(|g| g.problem.clone()));
-        let resolution = a
-            .resolution
-            .clone()
-            .or_else(|| prev.as_ref().map(|g| g.resolution.clone()));
-        let (Some(problem), Some(resolution)) = (problem, resolution) else {
-            return Err(CliError::invalid(
-                "a first goal needs both --problem and --resolution",
-            ));
-        };
-        let alternatives = if a.alternatives.is_empty() {
-            prev.as_ref()
-                .map(|g| g.alternatives.clone())
-                .unwrap_or_default()
-        } else {
-            a.alternatives.clone()
-        };
-        Ok(vec![Draft::new(
-            at,
-            Event::GoalSet(Goal {
-                problem,
-                resolution,
-                alternatives,
-                fair: a
-                    .fair
-                    .map(fairness)
-                    .or_else(|| prev.as_ref().and_then(|g| g.fair)),
-                fairness_note: a
-                    .fairness_note
-                    .clone()
-                    .or_else(|| prev.as_ref().and_then(|g| g.fairness_note.clone())),
-                reason: a.reason.clone(),
-            }),
-        )])
-    })?;
-    ctx.report(case.handle, &entries);
+/// Records one operation and reports it.
+fn record(ctx: &mut Ctx, case: &str, at: Option<&str>, op: Op) -> Result<()> {
+    let (handle, entries) = ops::record(ctx, case, at, op)?;
+    ctx.report(handle, &entries);
     Ok(())
+}
+
+pub fn goal(ctx: &mut Ctx, a: GoalArgs) -> Result<()> {
+    let goal = GoalInput {
+        problem: a.problem,
+        resolution: a.resolution,
+        alternatives: a.alternatives,
+        fair: a.fair.map(fairness),
+        fairness_note: a.fairness_note,
+        reason: a.reason,
+    };
+    record(ctx, &a.case, a.at.as_deref(), Op::Goal(goal))
 }
 
 pub fn fact(ctx: &mut Ctx, a: FactArgs) -> Result<()> {
-    let case = ctx.case_to_write(&a.case, &[])?;
-    let at = ctx.past(a.at.as_deref())?;
-    let fact = make_fact(ctx, fact_kind(a.kind), a.label, &a.value, a.sensitive)?;
-    let entries = ctx.append_case(&case, &[], |_, _| {
-        Ok(vec![Draft::new(at, Event::FactRecorded(fact.clone()))])
-    })?;
-    ctx.report(case.handle, &entries);
-    Ok(())
-}
-
-/// Parses a time inside a contact: a bare time takes the contact's day.
-fn at_within(ctx: &Ctx, s: Option<&str>, base: Timestamp) -> Result<Timestamp> {
-    match s {
-        None => Ok(base),
-        Some(s) => {
-            let t = parse_when(s, base, &ctx.tz, Tense::Future)?;
-            if t > ctx.now + jiff::Span::new().minutes(5) {
-                return Err(CliError::invalid(format!(
-                    "'{s}' is in the future; a logged contact happened already"
-                )));
-            }
-            Ok(t)
-        }
-    }
+    let f = FactInput {
+        kind: fact_kind(a.kind),
+        label: a.label,
+        value: a.value,
+        sensitive: a.sensitive,
+    };
+    record(ctx, &a.case, a.at.as_deref(), Op::Fact(f))
 }
 
 fn rep_from(spec: &Spec) -> Rep {
@@ -393,45 +283,6 @@ fn rep_from(spec: &Spec) -> Rep {
         role: get("role"),
         reports_to: get("reports-to"),
     }
-}
-
-fn answer_named(s: &str) -> Result<OfferAnswer> {
-    Ok(match s.trim().to_lowercase().as_str() {
-        "declined" | "decline" | "no" => OfferAnswer::Declined,
-        "not-full" | "partial" | "accepted-not-full" => OfferAnswer::AcceptedNotFull,
-        "full" | "accepted" | "accepted-full" => OfferAnswer::AcceptedFull,
-        other => return Err(CliError::invalid(format!("'{other}' is not an answer to an offer")).hint("answer=declined, answer=not-full (accepted, not as full resolution) or answer=full")),
-    })
-}
-
-fn outcome_named(s: &str) -> Result<EscalationOutcome> {
-    Ok(match s.trim().to_lowercase().as_str() {
-        "granted" | "yes" => EscalationOutcome::Granted,
-        "callback" => EscalationOutcome::CallbackPromised,
-        "refused" | "no" => EscalationOutcome::Refused,
-        other => {
-            return Err(
-                CliError::invalid(format!("'{other}' is not an escalation outcome"))
-                    .hint("outcome=granted, outcome=callback or outcome=refused"),
-            );
-        }
-    })
-}
-
-fn ref_kind_named(s: &str) -> Result<RefKind> {
-    Ok(match s.trim().to_lowercase().as_str() {
-        "case" => RefKind::Case,
-        "ticket" => RefKind::Ticket,
-        "complaint" => RefKind::Complaint,
-        "order" => RefKind::Order,
-        "other" => RefKind::Other,
-        other => {
-            return Err(
-                CliError::invalid(format!("'{other}' is not a kind of reference"))
-                    .hint("kind=case, ticket, complaint, order or other"),
-            );
-        }
-    })
 }
 
 pub fn log(ctx: &mut Ctx, a: LogArgs) -> Result<()> {
@@ -630,18 +481,8 @@ fn split_range(ctx: &Ctx, s: &str, base: Timestamp) -> Result<(Timestamp, Timest
         .hint("write a hold as START-END, e.g. --hold \"14:22-14:32\""))
 }
 
-fn open_contact_of(s: &CaseState, handle: u64) -> Result<Uuid> {
-    s.open_contact_now().map(|c| c.origin.entry).ok_or_else(|| {
-        CliError::invalid(format!("no contact is open in case {handle}"))
-            .hint(format!("start one with `casefile contact start {handle}`"))
-    })
-}
-
-/// Makes a live-contact step's drafts from the context, the case and its number.
-type Builder = Box<dyn Fn(&Ctx, &CaseState, u64) -> Result<Vec<Draft>>>;
-
 pub fn contact(ctx: &mut Ctx, cmd: ContactCommand) -> Result<()> {
-    let (case_arg, build): (String, Builder) = match cmd {
+    let (case, at, step) = match cmd {
         ContactCommand::Start {
             case,
             channel: ch,
@@ -650,122 +491,33 @@ pub fn contact(ctx: &mut Ctx, cmd: ContactCommand) -> Result<()> {
             at,
         } => (
             case,
-            Box::new(move |ctx, s, handle| {
-                if let Some(c) = s.open_contact_now() {
-                    return Err(CliError::invalid(format!(
-                        "contact #{} is still open in case {handle}",
-                        c.origin.seq
-                    ))
-                    .hint(format!("end it first with `casefile contact end {handle}`")));
-                }
-                Ok(vec![Draft::new(
-                    ctx.past(at.as_deref())?,
-                    Event::ContactStarted {
-                        channel: channel(ch),
-                        direction: if inbound {
-                            Direction::Inbound
-                        } else {
-                            Direction::Outbound
-                        },
-                        via: via.clone(),
-                    },
-                )])
-            }),
+            at,
+            Step::Start {
+                channel: channel(ch),
+                inbound,
+                via,
+            },
         ),
-        ContactCommand::Rep { case, spec } => (
-            case,
-            Box::new(move |ctx, s, handle| {
-                let spec = Spec::parse("--rep", &spec, REP_KEYS)?;
-                let contact = open_contact_of(s, handle)?;
-                Ok(vec![Draft::new(
-                    ctx.past(spec.get("at"))?,
-                    Event::RepJoined {
-                        contact,
-                        rep: rep_from(&spec),
-                    },
-                )])
-            }),
-        ),
-        ContactCommand::Hold { case, at } => (
-            case,
-            Box::new(move |ctx, s, handle| {
-                Ok(vec![Draft::new(
-                    ctx.past(at.as_deref())?,
-                    Event::HoldStarted {
-                        contact: open_contact_of(s, handle)?,
-                    },
-                )])
-            }),
-        ),
-        ContactCommand::Resume { case, at } => (
-            case,
-            Box::new(move |ctx, s, handle| {
-                Ok(vec![Draft::new(
-                    ctx.past(at.as_deref())?,
-                    Event::HoldEnded {
-                        contact: open_contact_of(s, handle)?,
-                    },
-                )])
-            }),
-        ),
+        ContactCommand::Rep { case, spec } => {
+            let spec = Spec::parse("--rep", &spec, REP_KEYS)?;
+            let at = spec.get("at").map(str::to_string);
+            (case, at, Step::Rep(rep_from(&spec)))
+        }
+        ContactCommand::Hold { case, at } => (case, at, Step::Hold),
+        ContactCommand::Resume { case, at } => (case, at, Step::Resume),
         ContactCommand::End {
             case,
             outcome,
             rating,
             at,
-        } => (
-            case,
-            Box::new(move |ctx, s, handle| {
-                let contact = open_contact_of(s, handle)?;
-                let at = ctx.past(at.as_deref())?;
-                let mut out = Vec::new();
-                if s.contact(contact).is_some_and(|c| c.on_hold()) {
-                    out.push(Draft::new(at, Event::HoldEnded { contact }));
-                }
-                out.push(Draft::new(
-                    at,
-                    Event::ContactEnded {
-                        contact,
-                        outcome: outcome.clone(),
-                        rating,
-                    },
-                ));
-                Ok(out)
-            }),
-        ),
+        } => (case, at, Step::End { outcome, rating }),
     };
-    let case = ctx.case_to_write(&case_arg, &[])?;
-    let handle = case.handle;
-    let entries = ctx.append_case(&case, &[], |ctx, s| build(ctx, s, handle))?;
-    ctx.report(handle, &entries);
-    Ok(())
-}
-
-/// One event that belongs to the open contact, if there is one.
-fn simple(
-    ctx: &mut Ctx,
-    case_arg: &str,
-    at: Option<&str>,
-    make: impl Fn(Option<Uuid>) -> Event,
-) -> Result<()> {
-    let case = ctx.case_to_write(case_arg, &[])?;
-    let at = ctx.past(at)?;
-    let entries = ctx.append_case(&case, &[], |_, s| {
-        Ok(vec![Draft::new(
-            at,
-            make(s.open_contact_now().map(|c| c.origin.entry)),
-        )])
-    })?;
-    ctx.report(case.handle, &entries);
-    Ok(())
+    record(ctx, &case, at.as_deref(), Op::Contact(step))
 }
 
 pub fn note(ctx: &mut Ctx, a: NoteArgs) -> Result<()> {
     let text = text_arg(a.text, "note")?;
-    simple(ctx, &a.case, a.at.as_deref(), |contact| Event::NoteAdded {
-        contact,
-        text: text.clone(),
-    })
+    record(ctx, &a.case, a.at.as_deref(), Op::Note { text })
 }
 
 pub fn reference(ctx: &mut Ctx, a: RefArgs) -> Result<()> {
@@ -776,114 +528,48 @@ pub fn reference(ctx: &mut Ctx, a: RefArgs) -> Result<()> {
         RefKindArg::Order => RefKind::Order,
         RefKindArg::Other => RefKind::Other,
     };
-    simple(ctx, &a.case, a.at.as_deref(), |contact| {
-        Event::ReferenceRecorded {
-            contact,
-            kind,
-            value: a.value.trim().to_string(),
-        }
-    })
+    let op = Op::Reference {
+        kind,
+        value: a.value,
+    };
+    record(ctx, &a.case, a.at.as_deref(), op)
 }
 
 pub fn promise(ctx: &mut Ctx, a: PromiseArgs) -> Result<()> {
-    let due = a.due.as_deref().map(|d| ctx.future(d)).transpose()?;
-    simple(ctx, &a.case, a.at.as_deref(), |contact| {
-        Event::PromiseMade {
-            contact,
-            by: a.by.clone(),
-            what: a.what.clone(),
-            due,
-        }
-    })
+    let op = Op::Promise {
+        by: a.by,
+        what: a.what,
+        due: a.due,
+    };
+    record(ctx, &a.case, a.at.as_deref(), op)
 }
 
 pub fn offer(ctx: &mut Ctx, a: OfferArgs) -> Result<()> {
-    let value = a
-        .value
-        .as_deref()
-        .map(|v| Money::parse(v, &ctx.currency))
-        .transpose()
-        .map_err(|e| CliError::invalid(e.to_string()))?;
-    simple(ctx, &a.case, a.at.as_deref(), |contact| Event::OfferMade {
-        contact,
-        by: a.by.clone(),
-        what: a.what.clone(),
-        value: value.clone(),
-    })
+    let op = Op::Offer {
+        by: a.by,
+        what: a.what,
+        value: a.value,
+        answer: None,
+    };
+    record(ctx, &a.case, a.at.as_deref(), op)
 }
 
 pub fn escalate(ctx: &mut Ctx, a: EscalateArgs) -> Result<()> {
-    simple(ctx, &a.case, a.at.as_deref(), |contact| {
-        Event::EscalationRequested {
-            contact,
-            to: a.to.clone(),
-            reason: a.reason.clone(),
-        }
-    })
-}
-
-/// Which earlier item an answer refers to.
-#[derive(Clone, Copy)]
-pub enum Target {
-    Promise,
-    Offer,
-    Escalation,
-    FollowUp,
-}
-
-fn find_target(s: &CaseState, handle: u64, seq: u64, t: Target) -> Result<Uuid> {
-    let (name, plural, mut origins): (
-        &str,
-        &str,
-        Box<dyn Iterator<Item = &casefile_core::state::Origin>>,
-    ) = match t {
-        Target::Promise => (
-            "a promise",
-            "promises",
-            Box::new(s.promises.iter().map(|x| &x.origin)),
-        ),
-        Target::Offer => (
-            "an offer",
-            "offers",
-            Box::new(s.offers.iter().map(|x| &x.origin)),
-        ),
-        Target::Escalation => (
-            "an escalation request",
-            "escalations",
-            Box::new(s.escalations.iter().map(|x| &x.origin)),
-        ),
-        Target::FollowUp => (
-            "a follow-up",
-            "follow-ups",
-            Box::new(s.follow_ups.iter().map(|x| &x.origin)),
-        ),
+    let op = Op::Escalate {
+        to: a.to,
+        reason: a.reason,
     };
-    let found = origins.find(|o| o.seq == seq).map(|o| o.entry);
-    found.ok_or_else(|| {
-        CliError::not_found(format!("entry #{seq} of case {handle} is not {name}")).hint(format!(
-            "`casefile show {handle}` lists the {plural} with their #numbers"
-        ))
-    })
+    record(ctx, &a.case, a.at.as_deref(), op)
 }
 
-pub fn settle(
-    ctx: &mut Ctx,
-    a: SettleArgs,
-    target: Target,
-    make: impl Fn(Uuid, Option<String>) -> Event,
-) -> Result<()> {
-    let seq = Ctx::entry_seq(&a.entry)?;
-    let case = ctx.case_to_write(&a.case, &[seq])?;
-    let at = ctx.past(a.at.as_deref())?;
-    let handle = case.handle;
-    let entries = ctx.append_case(&case, &[seq], |_, s| {
-        Ok(vec![Draft::new(
-            at,
-            make(find_target(s, handle, seq, target)?, a.note.clone()),
-        )])
-    })?;
-    ctx.report(handle, &entries);
-    Ok(())
+/// Settles an earlier promise, offer, escalation or follow-up.
+pub fn settle(ctx: &mut Ctx, a: SettleArgs, how: Settlement) -> Result<()> {
+    let op = Op::Settle {
+        entry: a.entry,
+        how,
+        note: a.note,
+    };
+    record(ctx, &a.case, a.at.as_deref(), op)
 }
 
 pub fn answer(ctx: &mut Ctx, a: AnswerArgs) -> Result<()> {
@@ -892,21 +578,13 @@ pub fn answer(ctx: &mut Ctx, a: AnswerArgs) -> Result<()> {
         AnswerArg::NotFull => OfferAnswer::AcceptedNotFull,
         AnswerArg::Full => OfferAnswer::AcceptedFull,
     };
-    settle(
-        ctx,
-        SettleArgs {
-            case: a.case,
-            entry: a.entry,
-            note: a.note,
-            at: a.at,
-        },
-        Target::Offer,
-        |offer, note| Event::OfferAnswered {
-            offer,
-            answer,
-            note,
-        },
-    )
+    let a2 = SettleArgs {
+        case: a.case,
+        entry: a.entry,
+        note: a.note,
+        at: a.at,
+    };
+    settle(ctx, a2, Settlement::Answer(answer))
 }
 
 pub fn escalation(ctx: &mut Ctx, a: EscalationArgs) -> Result<()> {
@@ -915,55 +593,47 @@ pub fn escalation(ctx: &mut Ctx, a: EscalationArgs) -> Result<()> {
         OutcomeArg::Callback => EscalationOutcome::CallbackPromised,
         OutcomeArg::Refused => EscalationOutcome::Refused,
     };
-    settle(
-        ctx,
-        SettleArgs {
-            case: a.case,
-            entry: a.entry,
-            note: a.note,
-            at: a.at,
-        },
-        Target::Escalation,
-        |escalation, note| Event::EscalationAnswered {
-            escalation,
-            outcome,
-            note,
-        },
-    )
+    let a2 = SettleArgs {
+        case: a.case,
+        entry: a.entry,
+        note: a.note,
+        at: a.at,
+    };
+    settle(ctx, a2, Settlement::Escalation(outcome))
 }
 
 pub fn expense(ctx: &mut Ctx, a: ExpenseArgs) -> Result<()> {
-    let amount =
-        Money::parse(&a.amount, &ctx.currency).map_err(|e| CliError::invalid(e.to_string()))?;
-    simple(ctx, &a.case, a.at.as_deref(), |_| Event::ExpenseIncurred {
-        what: a.what.clone(),
-        amount: amount.clone(),
-    })
+    let op = Op::Expense {
+        what: a.what,
+        amount: a.amount,
+    };
+    record(ctx, &a.case, a.at.as_deref(), op)
 }
 
 pub fn time(ctx: &mut Ctx, a: TimeArgs) -> Result<()> {
-    let minutes = parse_minutes(&a.duration)?;
-    simple(ctx, &a.case, a.at.as_deref(), |_| Event::TimeSpent {
-        minutes,
-        what: a.what.clone(),
-    })
+    let op = Op::Time {
+        what: a.what,
+        duration: a.duration,
+    };
+    record(ctx, &a.case, a.at.as_deref(), op)
 }
 
 pub fn followup(ctx: &mut Ctx, a: FollowupArgs) -> Result<()> {
-    let due = ctx.future(&a.due)?;
-    simple(ctx, &a.case, None, |_| Event::FollowUpPlanned {
-        what: a.what.clone(),
-        due,
-    })
+    let op = Op::FollowUp {
+        what: a.what,
+        due: a.due,
+    };
+    record(ctx, &a.case, None, op)
 }
 
 pub fn sent(ctx: &mut Ctx, a: SentArgs) -> Result<()> {
-    simple(ctx, &a.case, a.at.as_deref(), |_| Event::LetterSent {
-        to: a.to.clone(),
-        kind: a.kind.clone(),
-        via: a.via.clone(),
-        summary: a.summary.clone(),
-    })
+    let op = Op::Sent {
+        to: a.to,
+        kind: a.kind,
+        via: a.via,
+        summary: a.summary,
+    };
+    record(ctx, &a.case, a.at.as_deref(), op)
 }
 
 pub fn attach(ctx: &mut Ctx, a: AttachArgs) -> Result<()> {
@@ -983,11 +653,12 @@ pub fn attach(ctx: &mut Ctx, a: AttachArgs) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| a.file.display().to_string());
-    simple(ctx, &a.case, a.at.as_deref(), |_| Event::AttachmentAdded {
-        name: name.clone(),
+    let op = Op::Attachment {
+        name,
         sha256: sha256.clone(),
         bytes,
-    })?;
+    };
+    record(ctx, &a.case, a.at.as_deref(), op)?;
     if !ctx.json {
         println!(
             "Keep the file itself safe: casefile records its fingerprint (SHA-256 {}…), not its contents.",
@@ -998,49 +669,24 @@ pub fn attach(ctx: &mut Ctx, a: AttachArgs) -> Result<()> {
 }
 
 pub fn set_status(ctx: &mut Ctx, a: StatusArgs) -> Result<()> {
-    let st = status(a.status);
-    simple(ctx, &a.case, a.at.as_deref(), |_| Event::StatusChanged {
-        status: st,
-        note: a.note.clone(),
-    })
+    let op = Op::Status {
+        status: status(a.status),
+        note: a.note,
+    };
+    record(ctx, &a.case, a.at.as_deref(), op)
 }
 
 pub fn lesson(ctx: &mut Ctx, a: LessonArgs) -> Result<()> {
-    simple(ctx, &a.case, None, |_| Event::LessonLearned {
-        text: a.text.clone(),
-    })
+    record(ctx, &a.case, None, Op::Lesson { text: a.text })
 }
 
 pub fn amend(ctx: &mut Ctx, a: AmendArgs) -> Result<()> {
-    let case = ctx.case_to_write(&a.case, &[])?;
-    let seq = Ctx::entry_seq(&a.entry)?;
-    let handle = case.handle;
-    let now = ctx.now;
-    // Entries are never rewritten, so #seq names the same entry on a retry.
-    let target = ctx
-        .store
-        .entry_at(case.state.id, seq)?
-        .map(|e| e.id)
-        .ok_or_else(|| {
-            CliError::not_found(format!(
-                "case {handle} has no entry #{seq} (it has {})",
-                case.state.seq()
-            ))
-            .hint(format!(
-                "`casefile timeline {handle}` shows every entry's #number"
-            ))
-        })?;
-    let entries = ctx.append_case(&case, &[], |_, _| {
-        Ok(vec![Draft::new(
-            now,
-            Event::Amended {
-                target,
-                reason: a.reason.clone(),
-                correction: a.correction.clone(),
-                retracts: a.retract,
-            },
-        )])
-    })?;
-    ctx.report(handle, &entries);
-    Ok(())
+    let op = Op::Amend {
+        entry: a.entry,
+        reason: a.reason,
+        correction: a.correction,
+        retract: a.retract,
+    };
+    // An amendment is made now: it says when the record was corrected.
+    record(ctx, &a.case, None, op)
 }

@@ -9,13 +9,15 @@ use casefile_core::coach::templates::{Addressing, SCRIPTS, case_context};
 use casefile_core::coach::tone::{DraftKind, Severity};
 use casefile_core::coach::{self, Rates, Templates, Urgency};
 use casefile_core::{CompanyState, text};
-use casefile_store::{CaseRecord, Store};
+use casefile_store::CaseRecord;
 use serde_json::json;
 
 use crate::cli::*;
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit, Result};
 use crate::render;
+pub use casefile_app::intel::{PublicRecord, public_record};
+pub use casefile_app::templates::{load_templates, templates_dir};
 
 use super::views::print_json;
 
@@ -44,33 +46,6 @@ fn rates(ctx: &Ctx, hourly: Option<&str>, agent_minute: Option<&str>) -> Result<
         .with_flags(flags)
         .map_err(crate::ctx::settings_error)?
         .rates)
-}
-
-/// Where the user's own templates live: CASEFILE_TEMPLATES, or `templates/` in the config directory.
-fn templates_dir() -> Option<PathBuf> {
-    crate::ctx::settings(None).ok().and_then(|s| s.templates)
-}
-
-/// The built-in templates with the user's overrides, each checked as it loads.
-pub fn load_templates() -> Result<Templates> {
-    let mut t = Templates::builtin();
-    let Some(dir) = templates_dir() else {
-        return Ok(t);
-    };
-    for name in Templates::names() {
-        let path = dir.join(name);
-        if let Ok(source) = std::fs::read_to_string(&path) {
-            t.set_override(name, source).map_err(|e| {
-                CliError::invalid(format!(
-                    "your template {} does not work: {}",
-                    path.display(),
-                    e.message
-                ))
-                .hint("fix it, or remove the file to use the built-in one")
-            })?;
-        }
-    }
-    Ok(t)
 }
 
 pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
@@ -124,37 +99,6 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
         );
     }
     Ok(())
-}
-
-pub type PublicRecord = (
-    Option<casefile_intel::Scorecard>,
-    casefile_intel::SimilarReport,
-    String,
-);
-
-/// What imported complaint data says about the case's company and problem, if any was imported.
-pub fn public_record(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<PublicRecord>> {
-    let Some(intel) = super::intel::available(ctx) else {
-        return Ok(None);
-    };
-    let card = match rec
-        .state
-        .company
-        .map(|c| ctx.store.company(c))
-        .transpose()?
-    {
-        Some(c) => {
-            let mut names = vec![c.state.name.clone()];
-            names.extend(c.state.aliases.clone());
-            match intel.company(&names) {
-                Ok(casefile_intel::Lookup::Found(card)) => Some(*card),
-                _ => None,
-            }
-        }
-        None => None,
-    };
-    let (sim, scope) = super::intel::similar_for(ctx, &intel, &rec.state, false, 3)?;
-    Ok(Some((card, sim, scope)))
 }
 
 pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {

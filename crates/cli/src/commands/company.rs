@@ -1,7 +1,7 @@
 //! `casefile company ...`: what is known about a company, across cases.
 
 use casefile_core::*;
-use casefile_store::{CaseFilter, CompanyRecord, Store};
+use casefile_store::{CaseFilter, CompanyRecord};
 use serde_json::json;
 use uuid::Uuid;
 

@@ -3,33 +3,16 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use casefile_intel::{ImportReport, Intel, IntelError, Lookup, Scorecard, SimilarReport};
-use casefile_store::Store;
+use casefile_intel::{ImportReport, Intel, Lookup, Scorecard, SimilarReport};
 use serde_json::json;
 
 use crate::cli::IntelCommand;
 use crate::ctx::{Ctx, default_db_path, intel_db_path};
-use crate::error::{CliError, Exit, Result};
+use crate::error::{CliError, Result};
 use crate::render;
+use casefile_app::intel::{intel_error, similar_for};
 
 use super::views::print_json;
-
-fn intel_error(e: IntelError) -> CliError {
-    let hint = match &e {
-        IntelError::Empty => "give the CSV file exported from the CFPB Consumer Complaint Database",
-        IntelError::NotCfpb { .. } => {
-            "export complaints as CSV from the CFPB Consumer Complaint Database; casefile reads its columns by name"
-        }
-        IntelError::NotCsv(_) => "the file must be CSV text (UTF-8), as the CFPB exports it",
-        IntelError::Engine(_) => "check the path of the complaint database (CASEFILE_INTEL_DB)",
-    };
-    let exit = if matches!(e, IntelError::Engine(_)) {
-        Exit::Database
-    } else {
-        Exit::Invalid
-    };
-    CliError::new(exit, e.to_string()).hint(hint)
-}
 
 fn open_existing(path: &Path) -> Result<Intel> {
     if !path.exists() {
@@ -40,12 +23,6 @@ fn open_existing(path: &Path) -> Result<Intel> {
         .hint("import a CFPB export first: casefile intel import complaints.csv"));
     }
     Intel::open(path).map_err(intel_error)
-}
-
-/// Opens the complaint data if it has been imported; None otherwise.
-pub fn available(ctx: &Ctx) -> Option<Intel> {
-    let p = intel_db_path(&ctx.db_path);
-    p.exists().then(|| Intel::open(&p).ok()).flatten()
 }
 
 pub fn import(db: Option<PathBuf>, file: &Path, json_out: bool) -> Result<()> {
@@ -199,46 +176,6 @@ pub fn run(ctx: &mut Ctx, cmd: IntelCommand) -> Result<()> {
 }
 
 /// Complaints like the case's problem: at its company first, everywhere if none.
-pub fn similar_for(
-    ctx: &Ctx,
-    intel: &Intel,
-    s: &casefile_core::CaseState,
-    all: bool,
-    limit: usize,
-) -> Result<(SimilarReport, String)> {
-    let mut text = s.title.clone();
-    if let Some(g) = s.goal() {
-        text.push(' ');
-        text.push_str(&g.goal.problem);
-    }
-    for f in s.live_facts().filter(|f| {
-        !f.fact.sensitive
-            && !f.fact.kind.is_date()
-            && f.fact.kind != casefile_core::FactKind::Identifier
-    }) {
-        text.push(' ');
-        text.push_str(&f.fact.value);
-    }
-    if !all && let Some(company) = s.company.map(|c| ctx.store.company(c)).transpose()? {
-        let mut names = vec![company.state.name.clone()];
-        names.extend(company.state.aliases.clone());
-        if let Ok(norms) = intel.match_company(&names).map_err(intel_error)?
-            && !norms.is_empty()
-        {
-            let r = intel
-                .similar(&text, Some(&norms), limit)
-                .map_err(intel_error)?;
-            if !r.matches.is_empty() {
-                return Ok((r, company.state.name));
-            }
-        }
-    }
-    Ok((
-        intel.similar(&text, None, limit).map_err(intel_error)?,
-        "all companies".into(),
-    ))
-}
-
 pub fn scorecard_text(c: &Scorecard) -> String {
     let mut o = format!(
         "{} · {} complaints in the CFPB database",

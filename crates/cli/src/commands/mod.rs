@@ -40,7 +40,7 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     if let Command::Serve(a) = &cli.command {
         let settings = crate::ctx::settings(cli.db.clone())?;
-        return crate::web::serve(settings, a.bind.clone(), a.port);
+        return casefile_web::serve(settings, a.bind.clone(), a.port);
     }
     // The tone check and the template list need a database only when a case is named.
     if let Command::Templates(t) = &cli.command {
@@ -53,8 +53,8 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     let mut ctx = Ctx::open(cli.db, cli.json, cli.reveal)?;
     let ctx = &mut ctx;
-    use capture::Target;
-    use casefile_core::Event;
+    use casefile_app::ops::Settlement;
+
     match cli.command {
         Command::Open(a) => capture::open(ctx, a),
         Command::Goal(a) => capture::goal(ctx, a),
@@ -65,12 +65,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Note(a) => capture::note(ctx, a),
         Command::Ref(a) => capture::reference(ctx, a),
         Command::Promise(a) => capture::promise(ctx, a),
-        Command::Kept(a) => capture::settle(ctx, a, Target::Promise, |promise, note| {
-            Event::PromiseKept { promise, note }
-        }),
-        Command::Broken(a) => capture::settle(ctx, a, Target::Promise, |promise, note| {
-            Event::PromiseBroken { promise, note }
-        }),
+        Command::Kept(a) => capture::settle(ctx, a, Settlement::Kept),
+        Command::Broken(a) => capture::settle(ctx, a, Settlement::Broken),
         Command::Offer(a) => capture::offer(ctx, a),
         Command::Answer(a) => capture::answer(ctx, a),
         Command::Escalate(a) => capture::escalate(ctx, a),
@@ -78,9 +74,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Expense(a) => capture::expense(ctx, a),
         Command::Time(a) => capture::time(ctx, a),
         Command::Followup(a) => capture::followup(ctx, a),
-        Command::Done(a) => capture::settle(ctx, a, Target::FollowUp, |follow_up, note| {
-            Event::FollowUpDone { follow_up, note }
-        }),
+        Command::Done(a) => capture::settle(ctx, a, Settlement::Done),
         Command::Sent(a) => capture::sent(ctx, a),
         Command::Attach(a) => capture::attach(ctx, a),
         Command::Status(a) => capture::set_status(ctx, a),

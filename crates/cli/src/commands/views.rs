@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use casefile_core::text;
-use casefile_store::{CaseFilter, Store};
+use casefile_store::CaseFilter;
 use jiff::Span;
 use serde_json::json;
 

@@ -12,7 +12,6 @@ use casefile_core::coach;
 use casefile_core::coach::live::in_call;
 use casefile_core::coach::templates::{Addressing, case_context};
 use casefile_core::{Channel, Direction, Draft, Event, text};
-use casefile_store::Store;
 use jiff::Timestamp;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyCode, KeyEventKind, KeyModifiers};
 use uuid::Uuid;
@@ -52,7 +51,7 @@ pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
         &ctx.tz,
         ctx.reveal,
     );
-    let templates = crate::commands::load_templates()?;
+    let templates = casefile_app::templates::load_templates()?;
     let tips = match rec.state.open_contact_now() {
         Some(c) => {
             let cc = case_context(
@@ -86,7 +85,7 @@ fn perform(ctx: &mut Ctx, m: &mut Machine, case: Uuid, effects: Vec<Effect>) -> 
                 let parts = Ctx::write_parts(&[]);
                 let author = ctx.author.clone();
                 let written =
-                    casefile_app::append_case(&mut ctx.store, &author, &rec, &parts, |_| {
+                    casefile_app::append_case(&mut *ctx.store, &author, &rec, &parts, |_| {
                         Ok::<_, CliError>(drafts.clone())
                     })
                     .map_err(crate::ctx::write_error);
@@ -132,7 +131,7 @@ pub fn run(ctx: &mut Ctx, a: CallArgs) -> Result<()> {
                 let company = a
                     .company
                     .as_deref()
-                    .map(|c| crate::commands::company_id(ctx, c))
+                    .map(|c| casefile_app::ops::company_id(ctx, c).map(|(id, _)| id))
                     .transpose()?;
                 let id = Uuid::now_v7();
                 ctx.store.append(

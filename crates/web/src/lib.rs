@@ -22,8 +22,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use sha2::{Digest, Sha256};
 
-use crate::ctx::Ctx;
-use crate::error::{CliError, Exit, Result};
+use casefile_app::ctx::Ctx;
+use casefile_app::error::{Error, Exit, Result};
 
 /// Who is asking. One user today; every handler takes it, so accounts can come later.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
-        &[$(($name, include_str!(concat!("../../web/templates/", $name)))),*]
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
     };
 }
 
@@ -74,12 +74,12 @@ const ASSETS: &[(&str, &str, &str)] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
-        include_str!("../../web/assets/app.css"),
+        include_str!("../assets/app.css"),
     ),
     (
         "call.js",
         "text/javascript; charset=utf-8",
-        include_str!("../../web/assets/call.js"),
+        include_str!("../assets/call.js"),
     ),
 ];
 
@@ -146,7 +146,7 @@ impl App {
         r
     }
 
-    pub fn cli_error(&self, e: CliError) -> Response {
+    pub fn cli_error(&self, e: Error) -> Response {
         let status = match e.exit {
             Exit::NotFound => StatusCode::NOT_FOUND,
             Exit::Invalid | Exit::CheckSuggestions | Exit::CheckHarmful => {
@@ -299,12 +299,12 @@ pub fn new_token() -> String {
 }
 
 pub fn serve(settings: casefile_app::Settings, bind: String, port: u16) -> Result<()> {
-    let db = crate::ctx::db_path(&settings)?;
+    let db = casefile_app::ctx::db_path(&settings)?;
     // Fail early, with the CLI's words, if the database cannot be opened.
     drop(Ctx::open_with(db.clone(), settings.clone(), false, false)?);
-    let addr: SocketAddr = format!("{bind}:{port}").parse().map_err(|_| {
-        CliError::invalid(format!("'{bind}:{port}' is not an address to listen on"))
-    })?;
+    let addr: SocketAddr = format!("{bind}:{port}")
+        .parse()
+        .map_err(|_| Error::invalid(format!("'{bind}:{port}' is not an address to listen on")))?;
     let token = std::env::var("CASEFILE_WEB_KEY")
         .ok()
         .filter(|k| k.len() >= 16)
@@ -313,15 +313,15 @@ pub fn serve(settings: casefile_app::Settings, bind: String, port: u16) -> Resul
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::new(Exit::Internal, e.to_string()))?;
+        .map_err(|e| Error::new(Exit::Internal, e.to_string()))?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            CliError::invalid(format!("cannot listen on {addr}: {e}"))
+            Error::invalid(format!("cannot listen on {addr}: {e}"))
                 .hint("choose another port with --port, or 0 for any free one")
         })?;
         let local = listener
             .local_addr()
-            .map_err(|e| CliError::new(Exit::Internal, e.to_string()))?;
+            .map_err(|e| Error::new(Exit::Internal, e.to_string()))?;
         // One write, never a panic: whoever started us may close our output early.
         use std::io::Write;
         let mut out = std::io::stdout().lock();
@@ -333,6 +333,6 @@ pub fn serve(settings: casefile_app::Settings, bind: String, port: u16) -> Resul
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await
-            .map_err(|e| CliError::new(Exit::Internal, e.to_string()))
+            .map_err(|e| Error::new(Exit::Internal, e.to_string()))
     })
 }

@@ -1,6 +1,7 @@
-//! The pages and the forms behind them. Every write goes through the same
-//! capture functions as the command line, so a web form and a command refuse
-//! the same bad input with the same words, and write nothing when they do.
+//! The pages and the forms behind them. A form's fields are read into the
+//! application's typed operations, the ones the command line's flags are read
+//! into, so both refuse the same bad input with the same words and write
+//! nothing when they do; neither goes through the other's parser.
 
 use std::collections::HashMap;
 
@@ -12,17 +13,17 @@ use casefile_core::coach::templates::{Addressing, case_context};
 use casefile_core::coach::tone::{DraftKind, Purpose};
 use casefile_core::coach::{self, letters};
 use casefile_core::{PromiseState, org_map, text};
-use casefile_store::{CaseFilter, Store};
-use clap::ValueEnum;
+use casefile_store::CaseFilter;
 use minijinja::Value;
 use serde_json::json;
 
+use casefile_app::ctx::Ctx;
+use casefile_app::error::{Error, Result};
+use casefile_app::ops::{self, FactInput, GoalInput, NewCase, Op, Settlement, Step};
+use casefile_core::text::one_line;
+use casefile_core::{Channel, FactKind, RefKind, Rep};
+
 use super::{App, Caller, svg};
-use crate::cli::*;
-use crate::commands::capture;
-use crate::ctx::Ctx;
-use crate::error::{CliError, Result};
-use crate::render::one_line;
 
 type Fields = HashMap<String, String>;
 
@@ -49,12 +50,7 @@ fn field(f: &Fields, k: &str) -> Option<String> {
 }
 
 fn need(f: &Fields, k: &str, what: &str) -> Result<String> {
-    field(f, k).ok_or_else(|| CliError::invalid(format!("{what} is empty; fill it in")))
-}
-
-fn enum_of<T: ValueEnum>(f: &Fields, k: &str, what: &str) -> Result<T> {
-    let v = need(f, k, what)?;
-    T::from_str(&v, true).map_err(|_| CliError::invalid(format!("'{v}' is not a valid {what}")))
+    field(f, k).ok_or_else(|| Error::invalid(format!("{what} is empty; fill it in")))
 }
 
 fn csrf_ok(app: &App, f: &Fields) -> bool {
@@ -104,28 +100,31 @@ pub async fn create_case(
     page(app, move |app| {
         let mut ctx = app.ctx(&caller, false)?;
         let mut facts = Vec::new();
-        for (k, name) in [
-            ("acquired", "acquired"),
-            ("began", "began"),
-            ("tried", "tried"),
-            ("expected", "expected"),
-            ("status_now", "status"),
+        for (k, kind) in [
+            ("acquired", FactKind::Acquired),
+            ("began", FactKind::ProblemBegan),
+            ("tried", FactKind::Tried),
+            ("expected", FactKind::Expected),
+            ("status_now", FactKind::CurrentStatus),
         ] {
-            if let Some(v) = field(&f, k) {
-                facts.push(format!("{name}={v}"));
+            if let Some(value) = field(&f, k) {
+                facts.push(FactInput {
+                    kind,
+                    label: None,
+                    value,
+                    sensitive: false,
+                });
             }
         }
-        let (mut ids, mut sensitive_ids) = (vec![], vec![]);
-        if let (Some(l), Some(v)) = (field(&f, "id_label"), field(&f, "id_value")) {
-            if f.contains_key("id_sensitive") {
-                sensitive_ids.push(format!("{l}={v}"))
-            } else {
-                ids.push(format!("{l}={v}"))
-            }
+        if let (Some(label), Some(value)) = (field(&f, "id_label"), field(&f, "id_value")) {
+            facts.push(FactInput {
+                kind: FactKind::Identifier,
+                label: Some(label),
+                value,
+                sensitive: f.contains_key("id_sensitive"),
+            });
         }
-        let args = OpenArgs {
-            title: field(&f, "title"),
-            company: field(&f, "company"),
+        let goal = GoalInput {
             problem: field(&f, "problem"),
             resolution: field(&f, "resolution"),
             alternatives: f
@@ -139,18 +138,19 @@ pub async fn create_case(
                 })
                 .unwrap_or_default(),
             fair: field(&f, "fair")
-                .map(|v| FairArg::from_str(&v, true))
-                .transpose()
-                .map_err(|_| CliError::invalid("the fairness answer is yes, no or unsure"))?,
+                .map(|v| ops::fairness_named(&v))
+                .transpose()?,
             fairness_note: field(&f, "fairness_note"),
-            facts,
-            ids,
-            sensitive_ids,
-            at: None,
-            wizard: false,
-            no_wizard: true,
+            reason: None,
         };
-        let (handle, _, _) = capture::open_case(&mut ctx, args)?;
+        let new = NewCase {
+            title: field(&f, "title"),
+            company: field(&f, "company"),
+            goal: Some(goal),
+            facts,
+            at: None,
+        };
+        let ((handle, _), _) = ops::open_case(&mut ctx, new)?;
         Ok(Redirect::to(&format!("/cases/{handle}")).into_response())
     })
     .await
@@ -175,7 +175,7 @@ fn case_view(ctx: &Ctx, n: &str) -> Result<serde_json::Value> {
     let e = coach::economics(s, &rates, ctx.now);
     let open = s.open_contact_now();
     // What imported complaint data says, as in the brief.
-    let public = crate::commands::coach::public_record(ctx, &rec)?.map(|(card, sim, scope)| {
+    let public = casefile_app::intel::public_record(ctx, &rec)?.map(|(card, sim, scope)| {
         let total: u64 = sim.outcomes.iter().map(|o| o.count).sum();
         let money = sim.outcomes.iter().find(|o| o.name == "Closed with monetary relief").map_or(0, |o| o.count);
         json!({
@@ -239,194 +239,109 @@ pub async fn add(
         let mut ctx = app.ctx(&caller, false)?;
         let case = ctx.case(&n)?.handle.to_string();
         let at = field(&f, "at");
-        match need(&f, "kind", "the kind of entry")?.as_str() {
-            "note" => capture::note(
-                &mut ctx,
-                NoteArgs {
-                    case: case.clone(),
-                    text: Some(need(&f, "text", "the note")?),
-                    at,
-                },
-            )?,
-            "fact" => capture::fact(
-                &mut ctx,
-                FactArgs {
-                    case: case.clone(),
-                    kind: enum_of(&f, "fact_kind", "kind of fact")?,
-                    value: need(&f, "value", "the fact")?,
-                    label: field(&f, "label"),
-                    sensitive: f.contains_key("sensitive"),
-                    at,
-                },
-            )?,
-            "promise" => capture::promise(
-                &mut ctx,
-                PromiseArgs {
-                    case: case.clone(),
-                    what: need(&f, "what", "what was promised")?,
-                    by: field(&f, "by"),
-                    due: field(&f, "due"),
-                    at,
-                },
-            )?,
-            "followup" => capture::followup(
-                &mut ctx,
-                FollowupArgs {
-                    case: case.clone(),
-                    what: need(&f, "what", "the follow-up")?,
-                    due: need(&f, "due", "when it is due")?,
-                },
-            )?,
-            "expense" => capture::expense(
-                &mut ctx,
-                ExpenseArgs {
-                    case: case.clone(),
-                    amount: need(&f, "amount", "the amount")?,
-                    what: need(&f, "what", "what it was for")?,
-                    at,
-                },
-            )?,
-            "time" => capture::time(
-                &mut ctx,
-                TimeArgs {
-                    case: case.clone(),
-                    duration: need(&f, "duration", "the time spent")?,
-                    what: need(&f, "what", "what it was spent on")?,
-                    at,
-                },
-            )?,
-            "status" => capture::set_status(
-                &mut ctx,
-                StatusArgs {
-                    case: case.clone(),
-                    status: enum_of(&f, "status", "status")?,
-                    note: field(&f, "note"),
-                    at,
-                },
-            )?,
-            "offer" => capture::offer(
-                &mut ctx,
-                OfferArgs {
-                    case: case.clone(),
-                    what: need(&f, "what", "what was offered")?,
-                    by: field(&f, "by"),
-                    value: field(&f, "value"),
-                    at,
-                },
-            )?,
-            "ref" => capture::reference(
-                &mut ctx,
-                RefArgs {
-                    case: case.clone(),
-                    value: need(&f, "value", "the reference")?,
-                    kind: field(&f, "ref_kind")
-                        .and_then(|k| RefKindArg::from_str(&k, true).ok())
-                        .unwrap_or(RefKindArg::Case),
-                    at,
-                },
-            )?,
-            "escalate" => capture::escalate(
-                &mut ctx,
-                EscalateArgs {
-                    case: case.clone(),
-                    to: field(&f, "to"),
-                    reason: field(&f, "reason"),
-                    at,
-                },
-            )?,
-            "escalation" => capture::escalation(
-                &mut ctx,
-                EscalationArgs {
-                    case: case.clone(),
-                    entry: need(&f, "entry", "the escalation's number")?,
-                    outcome: enum_of(&f, "outcome", "outcome")?,
-                    note: field(&f, "note"),
-                    at,
-                },
-            )?,
-            "sent" => capture::sent(
-                &mut ctx,
-                SentArgs {
-                    case: case.clone(),
-                    to: need(&f, "to", "the recipient")?,
-                    kind: need(&f, "letter_kind", "the kind of letter")?,
-                    via: field(&f, "via"),
-                    summary: field(&f, "summary"),
-                    at,
-                },
-            )?,
-            "lesson" => capture::lesson(
-                &mut ctx,
-                LessonArgs {
-                    case: case.clone(),
-                    text: need(&f, "text", "the lesson")?,
-                },
-            )?,
-            "goal" => capture::goal(
-                &mut ctx,
-                GoalArgs {
-                    case: case.clone(),
-                    problem: field(&f, "problem"),
-                    resolution: field(&f, "resolution"),
-                    alternatives: vec![],
-                    fair: None,
-                    fairness_note: None,
-                    reason: field(&f, "reason"),
-                    at,
-                },
-            )?,
-            "amend" => capture::amend(
-                &mut ctx,
-                AmendArgs {
-                    case: case.clone(),
-                    entry: need(&f, "entry", "the entry number")?,
-                    reason: need(&f, "reason", "the reason")?,
-                    correction: field(&f, "correction"),
-                    retract: f.contains_key("retract"),
-                },
-            )?,
-            kind @ ("kept" | "broken" | "done") => {
-                let a = SettleArgs {
-                    case: case.clone(),
-                    entry: need(&f, "entry", "the entry number")?,
-                    note: field(&f, "note"),
-                    at,
-                };
-                match kind {
-                    "kept" => {
-                        capture::settle(&mut ctx, a, capture::Target::Promise, |promise, note| {
-                            casefile_core::Event::PromiseKept { promise, note }
-                        })?
-                    }
-                    "broken" => {
-                        capture::settle(&mut ctx, a, capture::Target::Promise, |promise, note| {
-                            casefile_core::Event::PromiseBroken { promise, note }
-                        })?
-                    }
-                    _ => capture::settle(
-                        &mut ctx,
-                        a,
-                        capture::Target::FollowUp,
-                        |follow_up, note| casefile_core::Event::FollowUpDone { follow_up, note },
-                    )?,
-                }
-            }
-            "answer" => capture::answer(
-                &mut ctx,
-                AnswerArgs {
-                    case: case.clone(),
-                    entry: need(&f, "entry", "the offer's number")?,
-                    answer: enum_of(&f, "answer", "answer")?,
-                    note: field(&f, "note"),
-                    at,
-                },
-            )?,
+        let settle = |how| -> Result<Op> {
+            Ok(Op::Settle {
+                entry: need(&f, "entry", "the entry number")?,
+                how,
+                note: field(&f, "note"),
+            })
+        };
+        let op = match need(&f, "kind", "the kind of entry")?.as_str() {
+            "note" => Op::Note {
+                text: need(&f, "text", "the note")?,
+            },
+            "fact" => Op::Fact(FactInput {
+                kind: ops::fact_kind_named(&need(&f, "fact_kind", "the kind of fact")?)?,
+                value: need(&f, "value", "the fact")?,
+                label: field(&f, "label"),
+                sensitive: f.contains_key("sensitive"),
+            }),
+            "promise" => Op::Promise {
+                what: need(&f, "what", "what was promised")?,
+                by: field(&f, "by"),
+                due: field(&f, "due"),
+            },
+            "followup" => Op::FollowUp {
+                what: need(&f, "what", "the follow-up")?,
+                due: need(&f, "due", "when it is due")?,
+            },
+            "expense" => Op::Expense {
+                amount: need(&f, "amount", "the amount")?,
+                what: need(&f, "what", "what it was for")?,
+            },
+            "time" => Op::Time {
+                duration: need(&f, "duration", "the time spent")?,
+                what: need(&f, "what", "what it was spent on")?,
+            },
+            "status" => Op::Status {
+                status: ops::status_named(&need(&f, "status", "the status")?)?,
+                note: field(&f, "note"),
+            },
+            "offer" => Op::Offer {
+                what: need(&f, "what", "what was offered")?,
+                by: field(&f, "by"),
+                value: field(&f, "value"),
+                answer: field(&f, "answer")
+                    .map(|a| ops::answer_named(&a))
+                    .transpose()?,
+            },
+            "ref" => Op::Reference {
+                value: need(&f, "value", "the reference")?,
+                kind: field(&f, "ref_kind")
+                    .map(|k| ops::ref_kind_named(&k))
+                    .transpose()?
+                    .unwrap_or(RefKind::Case),
+            },
+            "escalate" => Op::Escalate {
+                to: field(&f, "to"),
+                reason: field(&f, "reason"),
+            },
+            "escalation" => settle(Settlement::Escalation(ops::outcome_named(&need(
+                &f,
+                "outcome",
+                "the outcome",
+            )?)?))?,
+            "sent" => Op::Sent {
+                to: need(&f, "to", "the recipient")?,
+                kind: need(&f, "letter_kind", "the kind of letter")?,
+                via: field(&f, "via"),
+                summary: field(&f, "summary"),
+            },
+            "lesson" => Op::Lesson {
+                text: need(&f, "text", "the lesson")?,
+            },
+            "goal" => Op::Goal(GoalInput {
+                problem: field(&f, "problem"),
+                resolution: field(&f, "resolution"),
+                reason: field(&f, "reason"),
+                ..GoalInput::default()
+            }),
+            "amend" => Op::Amend {
+                entry: need(&f, "entry", "the entry number")?,
+                reason: need(&f, "reason", "the reason")?,
+                correction: field(&f, "correction"),
+                retract: f.contains_key("retract"),
+            },
+            "kept" => settle(Settlement::Kept)?,
+            "broken" => settle(Settlement::Broken)?,
+            "done" => settle(Settlement::Done)?,
+            "answer" => settle(Settlement::Answer(ops::answer_named(&need(
+                &f,
+                "answer",
+                "the answer",
+            )?)?))?,
             other => {
-                return Err(CliError::invalid(format!(
+                return Err(Error::invalid(format!(
                     "'{other}' is not something this page can add"
                 )));
             }
-        }
+        };
+        // Goals, lessons, follow-ups and amendments are made now, as on the command line.
+        let at = match op {
+            Op::Lesson { .. } | Op::FollowUp { .. } | Op::Amend { .. } => None,
+            _ => at,
+        };
+        ops::record(&mut ctx, &case, at.as_deref(), op)?;
         Ok(Redirect::to(&format!("/cases/{case}#timeline")).into_response())
     })
     .await
@@ -447,7 +362,7 @@ pub async fn call(
             if let Some(c) = s.open_contact_now() {
                 let rates = ctx.settings.rates.clone();
                 let cc = case_context(s, company.as_ref(), &rates, &Addressing::default(), ctx.now, &ctx.tz, ctx.reveal);
-                let tips = coach::live::in_call(s, c.origin.entry, &cc, &crate::commands::load_templates()?);
+                let tips = coach::live::in_call(s, c.origin.entry, &cc, &casefile_app::templates::load_templates()?);
                 let entries = ctx.store.read_stream(s.id)?;
                 let rows: Vec<_> = text::timeline(&entries, s, &ctx.tz, ctx.reveal)
                     .into_iter()
@@ -487,142 +402,59 @@ pub async fn call_action(
             .open_contact_now()
             .and_then(|c| c.live_reps().last())
             .map(|r| r.rep.name.clone());
-        match need(&f, "action", "the action")?.as_str() {
-            "start" => capture::contact(
-                &mut ctx,
-                ContactCommand::Start {
-                    case: case.clone(),
-                    channel: field(&f, "channel")
-                        .and_then(|c| ChannelArg::from_str(&c, true).ok())
-                        .unwrap_or(ChannelArg::Phone),
-                    inbound: f.contains_key("inbound"),
-                    via: field(&f, "via"),
-                    at: None,
-                },
-            )?,
-            "rep" => {
-                let mut spec = need(&f, "name", "the representative's name")?;
-                for (k, key) in [
-                    ("ext", "ext"),
-                    ("dept", "dept"),
-                    ("role", "role"),
-                    ("reports_to", "reports-to"),
-                ] {
-                    if let Some(v) = field(&f, k) {
-                        spec.push_str(&format!(", {key}={}", v.replace(',', " ")));
-                    }
-                }
-                capture::contact(
-                    &mut ctx,
-                    ContactCommand::Rep {
-                        case: case.clone(),
-                        spec,
-                    },
-                )?
-            }
-            "note" => capture::note(
-                &mut ctx,
-                NoteArgs {
-                    case: case.clone(),
-                    text: Some(need(&f, "text", "the note")?),
-                    at: None,
-                },
-            )?,
-            "ref" => capture::reference(
-                &mut ctx,
-                RefArgs {
-                    case: case.clone(),
-                    value: need(&f, "value", "the reference")?,
-                    kind: RefKindArg::Case,
-                    at: None,
-                },
-            )?,
-            "promise" => capture::promise(
-                &mut ctx,
-                PromiseArgs {
-                    case: case.clone(),
-                    what: need(&f, "what", "what was promised")?,
-                    by: field(&f, "by").or(current_rep),
-                    due: field(&f, "due"),
-                    at: None,
-                },
-            )?,
-            "offer" => {
-                capture::offer(
-                    &mut ctx,
-                    OfferArgs {
-                        case: case.clone(),
-                        what: need(&f, "what", "what was offered")?,
-                        by: current_rep,
-                        value: field(&f, "value"),
-                        at: None,
-                    },
-                )?;
-                if let Some(answer) = field(&f, "answer") {
-                    let seq = ctx
-                        .case(&case)?
-                        .state
-                        .offers
-                        .last()
-                        .map(|o| o.origin.seq)
-                        .unwrap_or_default();
-                    let answer = AnswerArg::from_str(&answer, true).map_err(|_| {
-                        CliError::invalid("the answer is declined, not-full or full")
-                    })?;
-                    capture::answer(
-                        &mut ctx,
-                        AnswerArgs {
-                            case: case.clone(),
-                            entry: seq.to_string(),
-                            answer,
-                            note: None,
-                            at: None,
-                        },
-                    )?;
-                }
-            }
-            "answer" => capture::answer(
-                &mut ctx,
-                AnswerArgs {
-                    case: case.clone(),
-                    entry: need(&f, "entry", "the offer")?,
-                    answer: enum_of(&f, "answer", "answer")?,
-                    note: None,
-                    at: None,
-                },
-            )?,
-            "hold" => capture::contact(
-                &mut ctx,
-                ContactCommand::Hold {
-                    case: case.clone(),
-                    at: None,
-                },
-            )?,
-            "resume" => capture::contact(
-                &mut ctx,
-                ContactCommand::Resume {
-                    case: case.clone(),
-                    at: None,
-                },
-            )?,
-            "end" => capture::contact(
-                &mut ctx,
-                ContactCommand::End {
-                    case: case.clone(),
-                    outcome: field(&f, "outcome"),
-                    rating: field(&f, "rating")
-                        .map(|r| {
-                            r.parse::<u8>()
-                                .ok()
-                                .filter(|r| (1..=5).contains(r))
-                                .ok_or_else(|| CliError::invalid("a rating is from 1 to 5"))
-                        })
-                        .transpose()?,
-                    at: None,
-                },
-            )?,
-            other => return Err(CliError::invalid(format!("'{other}' is not a call action"))),
-        }
+        let op = match need(&f, "action", "the action")?.as_str() {
+            "start" => Op::Contact(Step::Start {
+                channel: field(&f, "channel")
+                    .map(|c| ops::channel_named(&c))
+                    .transpose()?
+                    .unwrap_or(Channel::Phone),
+                inbound: f.contains_key("inbound"),
+                via: field(&f, "via"),
+            }),
+            // Each field is its own value: a department may hold a comma.
+            "rep" => Op::Contact(Step::Rep(Rep {
+                name: need(&f, "name", "the representative's name")?,
+                ext: field(&f, "ext"),
+                email: field(&f, "email"),
+                department: field(&f, "dept"),
+                role: field(&f, "role"),
+                reports_to: field(&f, "reports_to"),
+            })),
+            "note" => Op::Note {
+                text: need(&f, "text", "the note")?,
+            },
+            "ref" => Op::Reference {
+                value: need(&f, "value", "the reference")?,
+                kind: RefKind::Case,
+            },
+            "promise" => Op::Promise {
+                what: need(&f, "what", "what was promised")?,
+                by: field(&f, "by").or(current_rep),
+                due: field(&f, "due"),
+            },
+            // An offer and its answer, when given at once, are one append.
+            "offer" => Op::Offer {
+                what: need(&f, "what", "what was offered")?,
+                by: current_rep,
+                value: field(&f, "value"),
+                answer: field(&f, "answer")
+                    .map(|a| ops::answer_named(&a))
+                    .transpose()?,
+            },
+            "answer" => Op::Settle {
+                entry: need(&f, "entry", "the offer")?,
+                how: Settlement::Answer(ops::answer_named(&need(&f, "answer", "the answer")?)?),
+                note: None,
+            },
+            "hold" => Op::Contact(Step::Hold),
+            "resume" => Op::Contact(Step::Resume),
+            "end" => Op::Contact(Step::End {
+                outcome: field(&f, "outcome"),
+                rating: field(&f, "rating").map(|r| ops::rating(&r)).transpose()?,
+            }),
+            other => return Err(Error::invalid(format!("'{other}' is not a call action"))),
+        };
+        ops::record(&mut ctx, &case, None, op)?;
         Ok(Redirect::to(&format!("/cases/{case}/call")).into_response())
     })
     .await
@@ -684,7 +516,7 @@ pub async fn letter(
 ) -> Response {
     page(app, move |app| {
         if !coach::templates::LETTERS.iter().any(|(k, _)| *k == kind) {
-            return Err(CliError::not_found(format!("there is no letter '{kind}'"))
+            return Err(Error::not_found(format!("there is no letter '{kind}'"))
                 .hint("letters: executive, regulator, final-response, commend"));
         }
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
@@ -712,10 +544,10 @@ pub async fn letter(
         let out = letters::letter(
             &kind,
             &c,
-            &crate::commands::load_templates()?,
+            &casefile_app::templates::load_templates()?,
             letters::Format::Html,
         )
-        .map_err(|e| CliError::invalid(e.to_string()))?;
+        .map_err(|e| Error::invalid(e.to_string()))?;
         Ok(html(out))
     })
     .await
@@ -762,13 +594,13 @@ pub async fn companies(State(app): State<App>, Extension(caller): Extension<Call
 fn company_record(ctx: &Ctx, n: &str) -> Result<casefile_store::CompanyRecord> {
     let handle: u64 = n
         .parse()
-        .map_err(|_| CliError::not_found(format!("there is no company {n}")))?;
+        .map_err(|_| Error::not_found(format!("there is no company {n}")))?;
     ctx.store
         .companies()?
         .into_iter()
         .find(|c| c.handle == handle)
         .ok_or_else(|| {
-            CliError::not_found(format!("there is no company {n}"))
+            Error::not_found(format!("there is no company {n}"))
                 .hint("the Companies page lists them")
         })
 }
@@ -929,18 +761,12 @@ pub async fn attach(
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let size = bytes.len() as u64;
-        let now = ctx.now;
-        ctx.append_case(&rec, &[], |_, _| {
-            Ok(vec![casefile_core::Draft::new(
-                now,
-                casefile_core::Event::AttachmentAdded {
-                    name: name.clone(),
-                    sha256: sha256.clone(),
-                    bytes: size,
-                },
-            )])
-        })?;
+        let op = Op::Attachment {
+            name: name.clone(),
+            sha256,
+            bytes: bytes.len() as u64,
+        };
+        ops::record(&mut ctx, &rec.handle.to_string(), None, op)?;
         Ok(Redirect::to(&format!("/cases/{}#timeline", rec.handle)).into_response())
     })
     .await

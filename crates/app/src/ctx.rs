@@ -1,0 +1,307 @@
+//! A session with the journal, what every face needs: the store (any engine,
+//! through the trait), the clock, the time zone, the settings, and the one
+//! write path, so a command, a web page and the call console write alike.
+
+use std::path::PathBuf;
+
+use crate::settings::{Layer, Settings, SettingsError};
+use crate::write::{WriteError, Writer, write_case};
+use casefile_core::{CaseState, Draft, Entry};
+use casefile_store::{CaseRecord, Parts, Store, StoreError};
+use casefile_store_sqlite::SqliteStore;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use uuid::Uuid;
+
+use crate::dates::{Tense, parse_when};
+use crate::error::{Error, Exit, Result};
+
+pub struct Ctx {
+    /// The journal, through the trait: any engine.
+    pub store: Box<dyn Store>,
+    /// The journal's file.
+    pub db_path: PathBuf,
+    pub tz: TimeZone,
+    pub now: Timestamp,
+    pub json: bool,
+    pub reveal: bool,
+    /// Print nothing about writes (the web server reports in pages instead).
+    pub quiet: bool,
+    pub author: String,
+    pub currency: String,
+    /// Resolved once from the config file, the environment and the flags;
+    /// every face reads its rates and templates from here.
+    pub settings: Settings,
+}
+
+/// The settings for this process, with `--db` as the flags' layer.
+pub fn settings(db: Option<PathBuf>) -> Result<Settings> {
+    Settings::load(
+        &|k| std::env::var(k).ok(),
+        Layer {
+            db,
+            ..Layer::default()
+        },
+    )
+    .map_err(settings_error)
+}
+
+pub fn settings_error(e: SettingsError) -> Error {
+    let hint = e.hint();
+    Error::invalid(e.to_string()).hint(hint)
+}
+
+/// The journal's file: as set, else the default place in the data folder.
+pub fn db_path(settings: &Settings) -> Result<PathBuf> {
+    match &settings.db {
+        Some(p) => Ok(p.clone()),
+        None => default_db_path(),
+    }
+}
+
+/// The user's time zone: TZ, else /etc/localtime. Reads the one zone file it
+/// needs (jiff's own lookup scans the whole zoneinfo tree, a millisecond of a
+/// capture that should take a few); falls back to jiff where that fails.
+pub fn local_time_zone() -> TimeZone {
+    const ZONEINFO: &str = "/usr/share/zoneinfo";
+    let from_file = |name: &str, path: &std::path::Path| {
+        std::fs::read(path)
+            .ok()
+            .and_then(|bytes| TimeZone::tzif(name, &bytes).ok())
+    };
+    if let Ok(tz) = std::env::var("TZ") {
+        let tz = tz.trim_start_matches(':');
+        if tz.is_empty() || tz == "UTC" {
+            return TimeZone::UTC;
+        }
+        let safe = !tz.contains("..")
+            && tz
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_-+".contains(c));
+        if safe && let Some(z) = from_file(tz, &std::path::Path::new(ZONEINFO).join(tz)) {
+            return z;
+        }
+        return TimeZone::get(tz)
+            .or_else(|_| TimeZone::posix(tz))
+            .unwrap_or(TimeZone::UTC);
+    }
+    if let Ok(target) = std::fs::read_link("/etc/localtime") {
+        let name = target
+            .to_string_lossy()
+            .split("zoneinfo/")
+            .nth(1)
+            .map(str::to_string);
+        if let Some(name) = name
+            && let Some(z) = from_file(&name, std::path::Path::new("/etc/localtime"))
+        {
+            return z;
+        }
+    }
+    TimeZone::try_system().unwrap_or(TimeZone::UTC)
+}
+
+/// The complaint data's file: CASEFILE_INTEL_DB, or intel.db beside the journal.
+pub fn intel_db_path(journal: &std::path::Path) -> PathBuf {
+    match std::env::var_os("CASEFILE_INTEL_DB") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => journal
+            .parent()
+            .map_or_else(|| PathBuf::from("intel.db"), |d| d.join("intel.db")),
+    }
+}
+
+/// Where the database lives unless told otherwise.
+pub fn default_db_path() -> Result<PathBuf> {
+    let base = dirs::data_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join(".local/share")))
+        .ok_or_else(|| {
+            Error::new(Exit::Database, "cannot tell where your data directory is")
+                .hint("give the database's path with --db PATH or CASEFILE_DB")
+        })?;
+    Ok(base.join("casefile").join("casefile.db"))
+}
+
+impl Ctx {
+    pub fn open(db: Option<PathBuf>, json: bool, reveal: bool) -> Result<Ctx> {
+        let settings = settings(db)?;
+        let path = db_path(&settings)?;
+        Ctx::open_with(path, settings, json, reveal)
+    }
+
+    /// Opens the journal at `path` with settings already resolved.
+    pub fn open_with(path: PathBuf, settings: Settings, json: bool, reveal: bool) -> Result<Ctx> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                Error::new(
+                    Exit::Database,
+                    format!("cannot create the folder {}: {e}", parent.display()),
+                )
+                .hint("choose another place with --db PATH")
+            })?;
+        }
+        // How long to wait for another process's write before saying the database is busy.
+        let wait_ms: u64 = match std::env::var("CASEFILE_BUSY_TIMEOUT_MS") {
+            Ok(v) => v.trim().parse().map_err(|_| {
+                Error::invalid(format!(
+                    "CASEFILE_BUSY_TIMEOUT_MS={v} is not a number of milliseconds"
+                ))
+            })?,
+            Err(_) => 5000,
+        };
+        let store =
+            SqliteStore::open_with_timeout(&path, std::time::Duration::from_millis(wait_ms))
+                .map_err(|e| match e {
+                    StoreError::Engine(m) => Error::new(
+                        Exit::Database,
+                        format!("cannot open {}: {m}", path.display()),
+                    )
+                    .hint("check the path and its permissions, or choose another with --db PATH"),
+                    other => Error::from(other),
+                })?;
+        let tz = local_time_zone();
+        // CASEFILE_NOW fixes the clock that relative dates are read against
+        // (for reproducible scripts and tests); `recorded` is always the real time.
+        let now = match std::env::var("CASEFILE_NOW") {
+            Ok(s) if !s.is_empty() => s.parse::<Timestamp>().map_err(|e| {
+                Error::invalid(format!("CASEFILE_NOW={s} is not a timestamp: {e}"))
+                    .hint("use RFC 3339, e.g. 2026-11-22T15:00:00Z")
+            })?,
+            _ => Timestamp::now(),
+        };
+        Ok(Ctx {
+            store: Box::new(store),
+            db_path: path.clone(),
+            tz,
+            now,
+            json,
+            reveal,
+            quiet: false,
+            author: settings.author.clone(),
+            currency: settings.currency.clone(),
+            settings,
+        })
+    }
+
+    pub fn past(&self, at: Option<&str>) -> Result<Timestamp> {
+        match at {
+            Some(s) => parse_when(s, self.now, &self.tz, Tense::Past),
+            None => Ok(self.now),
+        }
+    }
+
+    pub fn future(&self, s: &str) -> Result<Timestamp> {
+        parse_when(s, self.now, &self.tz, Tense::Future)
+    }
+
+    /// A case by its number or id, with only what a writer needs: the
+    /// header, the open contacts, the goals, and the items at `seqs`. Its
+    /// state is partial; a note on a long case then costs what a note costs.
+    pub fn case_to_write(&self, arg: &str, seqs: &[u64]) -> Result<CaseRecord> {
+        let id = self.case_id(arg)?;
+        let parts = Self::write_parts(seqs);
+        self.store.case_parts(id, &parts).map_err(|e| match e {
+            StoreError::NoSuchStream { .. } => Self::no_case(arg),
+            other => other.into(),
+        })
+    }
+
+    pub fn write_parts(seqs: &[u64]) -> Parts {
+        Parts {
+            open_contacts: true,
+            goals: true,
+            seqs: seqs.to_vec(),
+        }
+    }
+
+    fn no_case(arg: &str) -> Error {
+        Error::not_found(format!("there is no case {arg}"))
+            .hint("`casefile list` shows your cases and their numbers")
+    }
+
+    fn case_id(&self, arg: &str) -> Result<Uuid> {
+        let a = arg.trim().trim_start_matches('#');
+        let id = if let Ok(n) = a.parse::<u64>() {
+            self.store.case_by_handle(n)?
+        } else {
+            Uuid::parse_str(a).ok()
+        };
+        id.ok_or_else(|| Self::no_case(arg))
+    }
+
+    /// Finds a case by its number (`3` or `#3`) or its full id.
+    pub fn case(&self, arg: &str) -> Result<CaseRecord> {
+        let a = arg.trim().trim_start_matches('#');
+        let id = if let Ok(n) = a.parse::<u64>() {
+            self.store.case_by_handle(n)?
+        } else {
+            Uuid::parse_str(a).ok()
+        };
+        let missing = || {
+            Error::not_found(format!("there is no case {arg}"))
+                .hint("`casefile list` shows your cases and their numbers")
+        };
+        let id = id.ok_or_else(missing)?;
+        self.store.case(id).map_err(|e| match e {
+            StoreError::NoSuchStream { .. } => missing(),
+            other => other.into(),
+        })
+    }
+
+    /// Appends what `build` makes from the case's current state; if another
+    /// process wrote first, reads the state again and retries. `seqs` names
+    /// the items `build` looks up besides the open contacts and the goals.
+    pub fn append_case(
+        &mut self,
+        case: &CaseRecord,
+        seqs: &[u64],
+        build: impl Fn(&Ctx, &CaseState) -> Result<Vec<Draft>>,
+    ) -> Result<Vec<Entry>> {
+        struct Via<'a, F> {
+            ctx: &'a mut Ctx,
+            build: F,
+        }
+        impl<F: Fn(&Ctx, &CaseState) -> Result<Vec<Draft>>> Writer for Via<'_, F> {
+            type Error = Error;
+            fn store(&mut self) -> &mut dyn Store {
+                &mut *self.ctx.store
+            }
+            fn author(&self) -> &str {
+                &self.ctx.author
+            }
+            fn build(&self, state: &CaseState) -> Result<Vec<Draft>> {
+                (self.build)(self.ctx, state)
+            }
+        }
+        write_case(
+            &mut Via { ctx: self, build },
+            case,
+            &Self::write_parts(seqs),
+        )
+        .map_err(write_error)
+    }
+
+    /// Resolves `#12`/`12` to the entry id within a case.
+    pub fn entry_seq(arg: &str) -> Result<u64> {
+        arg.trim()
+            .trim_start_matches('#')
+            .parse::<u64>()
+            .map_err(|_| {
+                Error::invalid(format!("'{arg}' is not an entry number")).hint(
+                    "entries are numbered #1, #2, ... in `casefile show` and `casefile timeline`",
+                )
+            })
+    }
+}
+
+/// What the write path's refusal means to a person at the command line.
+pub fn write_error(e: WriteError<Error>) -> Error {
+    match e {
+        WriteError::Build(e) => e,
+        WriteError::Store(e) => e.into(),
+        WriteError::KeptChanging => Error::new(
+            Exit::Busy,
+            "the case kept changing while this command tried to write",
+        )
+        .hint("run the command again"),
+    }
+}

@@ -1,0 +1,182 @@
+//! Dates and times as people type them, in their own time zone.
+
+use jiff::tz::TimeZone;
+use jiff::{Span, Timestamp, Zoned};
+
+use crate::error::{Error, Result};
+
+/// Whether a time names something that happened or something expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tense {
+    /// `--at`: a bare weekday means the last one, and the future is refused.
+    Past,
+    /// `--due`: a bare weekday means the next one.
+    Future,
+}
+
+const HINT: &str = "write it like `2026-11-03 14:05`, `14:05`, `yesterday 9am`, `friday 5pm`, `in 48h` or `3 days ago`";
+
+/// Parses `input` relative to `now` in `tz`.
+pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone, tense: Tense) -> Result<Timestamp> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(Error::invalid("the date is empty").hint(HINT));
+    }
+    let now_z = now.to_zoned(tz.clone());
+    let bad = |why: &str| {
+        Error::invalid(format!(
+            "'{s}' is not a date and time casefile understands{why}"
+        ))
+        .hint(HINT)
+    };
+    let lower = s.to_lowercase();
+
+    let parsed: Timestamp = if let Some(rest) = lower.strip_prefix("in ") {
+        add_span(&now_z, rest, false).ok_or_else(|| bad(""))?
+    } else if let Some(rest) = lower.strip_suffix(" ago") {
+        add_span(&now_z, rest, true).ok_or_else(|| bad(""))?
+    } else if let Ok(t) = s.parse::<Timestamp>() {
+        t
+    } else {
+        match parse_natural(s, &now_z) {
+            Ok(z) => {
+                let mut z: Zoned = z;
+                let weekday_only = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                    .iter()
+                    .any(|d| lower.starts_with(d));
+                if tense == Tense::Past && weekday_only && z.timestamp() > now {
+                    z = z.checked_sub(Span::new().days(7)).map_err(|_| bad(""))?;
+                }
+                z.timestamp()
+            }
+            Err(_) => return Err(bad("")),
+        }
+    };
+    if tense == Tense::Past && parsed > now + Span::new().minutes(5) {
+        return Err(Error::invalid(format!(
+            "'{s}' is in the future ({}); this field records when something happened",
+            casefile_core::text::when(parsed, tz)
+        ))
+        .hint("for something expected later, use a follow-up or a promise with --due"));
+    }
+    Ok(parsed)
+}
+
+/// interim, guarded: version 0.2.2 panics on some input (e.g. "s0A", an
+/// `assert!` in its keyword table), and bad input must be an error, not a crash.
+fn parse_natural(s: &str, now: &Zoned) -> Result<Zoned, ()> {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        interim::parse_date_string(s, now.clone(), interim::Dialect::Uk)
+    }));
+    std::panic::set_hook(quiet);
+    match result {
+        Ok(Ok(z)) => Ok(z),
+        _ => Err(()),
+    }
+}
+
+fn add_span(now: &Zoned, text: &str, back: bool) -> Option<Timestamp> {
+    let span: Span = text.trim().parse().ok()?;
+    let span = if back { span.negate() } else { span };
+    now.checked_add(span).ok().map(|z| z.timestamp())
+}
+
+/// Parses a duration like `45m`, `1h 30m`, `2 hours` or `20` (minutes) into whole minutes.
+pub fn parse_minutes(input: &str) -> Result<u32> {
+    let bad = || {
+        Error::invalid(format!("'{input}' is not a length of time"))
+            .hint("write it like `45m`, `1h 30m` or `2 hours`")
+    };
+    // A bare number is minutes, as in `--minutes 20`.
+    if let Ok(m) = input.trim().parse::<u32>() {
+        return if (1..=60 * 24 * 365).contains(&m) {
+            Ok(m)
+        } else {
+            Err(bad())
+        };
+    }
+    let span: Span = input.trim().parse().map_err(|_| bad())?;
+    let secs = span.total(jiff::Unit::Second).map_err(|_| bad())?;
+    if !(60.0..=60.0 * 60.0 * 24.0 * 365.0).contains(&secs) {
+        return Err(bad());
+    }
+    Ok((secs / 60.0).round() as u32)
+}
+
+/// Turns a date-only fact (`acquired`, `problem began`) into `YYYY-MM-DD`.
+pub fn parse_day(input: &str, now: Timestamp, tz: &TimeZone) -> Result<String> {
+    if let Ok(d) = input.trim().parse::<jiff::civil::Date>() {
+        return Ok(d.to_string());
+    }
+    let t = parse_when(input, now, tz, Tense::Past)?;
+    Ok(t.to_zoned(tz.clone()).date().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        // A Sunday afternoon in London.
+        "2026-11-22T15:00:00Z".parse().unwrap()
+    }
+
+    fn p(s: &str, tense: Tense) -> String {
+        let tz = TimeZone::get("Europe/London").unwrap();
+        casefile_core::text::when(parse_when(s, now(), &tz, tense).unwrap(), &tz)
+    }
+
+    #[test]
+    fn understands_what_people_type() {
+        assert_eq!(p("2026-11-03 14:05", Tense::Past), "2026-11-03 14:05");
+        assert_eq!(p("yesterday 9am", Tense::Past), "2026-11-21 09:00");
+        assert_eq!(p("in 48h", Tense::Future), "2026-11-24 15:00");
+        assert_eq!(p("in 2 days", Tense::Future), "2026-11-24 15:00");
+        assert_eq!(p("3 days ago", Tense::Past), "2026-11-19 15:00");
+        assert_eq!(p("friday 5pm", Tense::Future), "2026-11-27 17:00");
+        assert_eq!(p("friday 5pm", Tense::Past), "2026-11-20 17:00");
+        assert_eq!(p("14:20", Tense::Past), "2026-11-22 14:20");
+        assert_eq!(p("2026-11-03T14:05:00Z", Tense::Past), "2026-11-03 14:05");
+    }
+
+    #[test]
+    fn refuses_nonsense_and_the_future_for_past_fields() {
+        let tz = TimeZone::UTC;
+        // "s0A" panics inside interim 0.2.2; it must come back as an error.
+        for bad in [
+            "",
+            "garbage",
+            "2026-02-30",
+            "in forever",
+            "32/13/2026",
+            "s0A",
+        ] {
+            let e = parse_when(bad, now(), &tz, Tense::Future).unwrap_err();
+            assert!(e.hint.unwrap().contains("yesterday 9am"), "{bad}");
+        }
+        let e = parse_when("tomorrow", now(), &tz, Tense::Past).unwrap_err();
+        assert!(e.message.contains("in the future"));
+    }
+
+    #[test]
+    fn durations_and_days() {
+        assert_eq!(parse_minutes("45m").unwrap(), 45);
+        assert_eq!(parse_minutes("1h 30m").unwrap(), 90);
+        assert_eq!(parse_minutes("2 hours").unwrap(), 120);
+        assert_eq!(parse_minutes("20").unwrap(), 20);
+        assert!(parse_minutes("0").is_err());
+        assert!(parse_minutes("soon").is_err());
+        assert!(parse_minutes("10s").is_err());
+        assert_eq!(
+            parse_day("2026-09-14", now(), &TimeZone::UTC).unwrap(),
+            "2026-09-14"
+        );
+        assert_eq!(
+            parse_day("yesterday", now(), &TimeZone::UTC).unwrap(),
+            "2026-11-21"
+        );
+        assert!(parse_day("2026-13-01", now(), &TimeZone::UTC).is_err());
+    }
+}

@@ -1,0 +1,101 @@
+//! Public complaint data beside the journal, as every face reads it.
+
+use casefile_intel::{Intel, IntelError, SimilarReport};
+use casefile_store::CaseRecord;
+
+use crate::ctx::{Ctx, intel_db_path};
+use crate::error::{Error, Exit, Result};
+
+pub fn intel_error(e: IntelError) -> Error {
+    let hint = match &e {
+        IntelError::Empty => "give the CSV file exported from the CFPB Consumer Complaint Database",
+        IntelError::NotCfpb { .. } => {
+            "export complaints as CSV from the CFPB Consumer Complaint Database; casefile reads its columns by name"
+        }
+        IntelError::NotCsv(_) => "the file must be CSV text (UTF-8), as the CFPB exports it",
+        IntelError::Engine(_) => "check the path of the complaint database (CASEFILE_INTEL_DB)",
+    };
+    let exit = if matches!(e, IntelError::Engine(_)) {
+        Exit::Database
+    } else {
+        Exit::Invalid
+    };
+    Error::new(exit, e.to_string()).hint(hint)
+}
+
+/// Opens the complaint data if it has been imported; None otherwise.
+pub fn available(ctx: &Ctx) -> Option<Intel> {
+    let p = intel_db_path(&ctx.db_path);
+    p.exists().then(|| Intel::open(&p).ok()).flatten()
+}
+
+pub fn similar_for(
+    ctx: &Ctx,
+    intel: &Intel,
+    s: &casefile_core::CaseState,
+    all: bool,
+    limit: usize,
+) -> Result<(SimilarReport, String)> {
+    let mut text = s.title.clone();
+    if let Some(g) = s.goal() {
+        text.push(' ');
+        text.push_str(&g.goal.problem);
+    }
+    for f in s.live_facts().filter(|f| {
+        !f.fact.sensitive
+            && !f.fact.kind.is_date()
+            && f.fact.kind != casefile_core::FactKind::Identifier
+    }) {
+        text.push(' ');
+        text.push_str(&f.fact.value);
+    }
+    if !all && let Some(company) = s.company.map(|c| ctx.store.company(c)).transpose()? {
+        let mut names = vec![company.state.name.clone()];
+        names.extend(company.state.aliases.clone());
+        if let Ok(norms) = intel.match_company(&names).map_err(intel_error)?
+            && !norms.is_empty()
+        {
+            let r = intel
+                .similar(&text, Some(&norms), limit)
+                .map_err(intel_error)?;
+            if !r.matches.is_empty() {
+                return Ok((r, company.state.name));
+            }
+        }
+    }
+    Ok((
+        intel.similar(&text, None, limit).map_err(intel_error)?,
+        "all companies".into(),
+    ))
+}
+
+pub type PublicRecord = (
+    Option<casefile_intel::Scorecard>,
+    casefile_intel::SimilarReport,
+    String,
+);
+
+/// What imported complaint data says about the case's company and problem, if any was imported.
+pub fn public_record(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<PublicRecord>> {
+    let Some(intel) = available(ctx) else {
+        return Ok(None);
+    };
+    let card = match rec
+        .state
+        .company
+        .map(|c| ctx.store.company(c))
+        .transpose()?
+    {
+        Some(c) => {
+            let mut names = vec![c.state.name.clone()];
+            names.extend(c.state.aliases.clone());
+            match intel.company(&names) {
+                Ok(casefile_intel::Lookup::Found(card)) => Some(*card),
+                _ => None,
+            }
+        }
+        None => None,
+    };
+    let (sim, scope) = similar_for(ctx, &intel, &rec.state, false, 3)?;
+    Ok(Some((card, sim, scope)))
+}
