@@ -14,8 +14,9 @@ pub fn intel_error(e: IntelError) -> Error {
         }
         IntelError::NotCsv(_) => "the file must be CSV text (UTF-8), as the CFPB exports it",
         IntelError::Engine(_) => "check the path of the complaint database (CASEFILE_INTEL_DB)",
+        IntelError::Newer { .. } => "install a newer casefile; the file was not changed",
     };
-    let exit = if matches!(e, IntelError::Engine(_)) {
+    let exit = if matches!(e, IntelError::Engine(_) | IntelError::Newer { .. }) {
         Exit::Database
     } else {
         Exit::Invalid

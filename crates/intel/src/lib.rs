@@ -25,6 +25,10 @@ pub enum IntelError {
     NotCsv(String),
     #[error("complaint data error: {0}")]
     Engine(String),
+    #[error(
+        "the complaint data was written by a newer casefile (version {found}; this one reads up to {LATEST})"
+    )]
+    Newer { found: i64 },
 }
 
 fn engine(e: rusqlite::Error) -> IntelError {
@@ -195,8 +199,11 @@ CREATE TABLE IF NOT EXISTS company_stats (
     year INTEGER, timely INTEGER, disputed INTEGER, narrative INTEGER NOT NULL, n INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS company_stats_by_norm ON company_stats (company_norm);
-PRAGMA user_version = 2;
 ";
+
+/// The version of the complaint data this build writes. Each step up is one
+/// entry of [`migrate`], run in one transaction with the version it sets.
+pub const LATEST: i64 = 2;
 
 /// Folds the counts the scorecard reads, from all complaints.
 const STATS: &str = "
@@ -205,6 +212,39 @@ INSERT INTO company_stats (company_norm, company, product, issue, response, year
 SELECT company_norm, company, product, issue, response, CAST(substr(received, 1, 4) AS INTEGER), timely, disputed, narrative IS NOT NULL, count(*)
 FROM complaints GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 ";
+
+/// Brings the file to [`LATEST`], all or nothing; refuses a newer file.
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(engine)?;
+    if version > LATEST {
+        return Err(IntelError::Newer { found: version });
+    }
+    if version == LATEST {
+        return Ok(());
+    }
+    let steps: &[&str] = &[
+        // 0 → 2: a new file gets the whole schema.
+        SCHEMA,
+        // 1 → 2: the company goes into the text index, and counts by company are kept.
+        "DROP TRIGGER IF EXISTS complaints_ai; DROP TRIGGER IF EXISTS complaints_ad; DROP TRIGGER IF EXISTS complaints_au;
+         DROP TABLE IF EXISTS complaint_vocab; DROP TABLE IF EXISTS complaint_text;",
+    ];
+    let tx = conn.unchecked_transaction().map_err(engine)?;
+    if version == 1 {
+        tx.execute_batch(steps[1]).map_err(engine)?;
+    }
+    tx.execute_batch(steps[0]).map_err(engine)?;
+    if version == 1 {
+        tx.execute_batch("INSERT INTO complaint_text (complaint_text) VALUES ('rebuild');")
+            .map_err(engine)?;
+        tx.execute_batch(STATS).map_err(engine)?;
+    }
+    tx.pragma_update(None, "user_version", LATEST)
+        .map_err(engine)?;
+    tx.commit().map_err(engine)
+}
 
 /// Reads through to `inner`, telling `progress` how many bytes have passed.
 struct Counted<'a, R> {
@@ -247,23 +287,7 @@ impl Intel {
             }
             other => engine(other),
         })?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(engine)?;
-        if version == 1 {
-            // Version 2 indexes the company in the text and keeps counts by company.
-            conn.execute_batch(
-                "DROP TRIGGER IF EXISTS complaints_ai; DROP TRIGGER IF EXISTS complaints_ad; DROP TRIGGER IF EXISTS complaints_au;
-                 DROP TABLE IF EXISTS complaint_vocab; DROP TABLE IF EXISTS complaint_text;",
-            )
-            .map_err(engine)?;
-        }
-        conn.execute_batch(SCHEMA).map_err(engine)?;
-        if version == 1 {
-            conn.execute_batch("INSERT INTO complaint_text (complaint_text) VALUES ('rebuild');")
-                .map_err(engine)?;
-            conn.execute_batch(STATS).map_err(engine)?;
-        }
+        migrate(&conn)?;
         Ok(Intel { conn })
     }
 

@@ -286,3 +286,36 @@ fn a_version_1_database_upgrades_in_place() {
         1
     );
 }
+
+#[test]
+fn the_schema_is_versioned_and_a_newer_file_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("intel.db");
+    drop(Intel::open(&path).unwrap());
+    let version = |p: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        version(&path),
+        LATEST,
+        "a new file is at the latest version"
+    );
+    drop(Intel::open(&path).unwrap());
+    assert_eq!(version(&path), LATEST, "opening again changes nothing");
+
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(&format!("PRAGMA user_version = {};", LATEST + 1))
+        .unwrap();
+    match Intel::open(&path) {
+        Err(e @ IntelError::Newer { .. }) => {
+            assert!(e.to_string().contains("newer casefile"), "{e}")
+        }
+        Err(e) => panic!("refused for the wrong reason: {e}"),
+        Ok(_) => panic!("a newer file is refused"),
+    }
+    assert_eq!(version(&path), LATEST + 1, "and not touched");
+}
