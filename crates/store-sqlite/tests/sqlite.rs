@@ -16,7 +16,16 @@ fn fresh() -> Made<SqliteStore> {
     (store, Box::new(dir))
 }
 
-casefile_store::conformance_tests!(fresh);
+/// Two handles on one file, as two processes would have.
+fn pair() -> (SqliteStore, SqliteStore, Box<dyn std::any::Any>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("casefile.db");
+    let first = SqliteStore::open(&path).unwrap();
+    let second = SqliteStore::open(&path).unwrap();
+    (first, second, Box::new(dir))
+}
+
+casefile_store::conformance_tests!(fresh, pair);
 
 fn t(s: &str) -> jiff::Timestamp {
     format!("2026-11-{s}:00Z").parse().unwrap()

@@ -772,6 +772,154 @@ pub fn partial_reads_hold_what_writers_need<S: Store>(make: &dyn Fn() -> Made<S>
     }
 }
 
+/// Things that are not there are errors or nothing, never a panic.
+pub fn what_is_missing_is_reported<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let nobody = Uuid::now_v7();
+    assert!(matches!(
+        s.case(nobody),
+        Err(StoreError::NoSuchStream { kind: "case", .. })
+    ));
+    assert!(matches!(
+        s.company(nobody),
+        Err(StoreError::NoSuchStream {
+            kind: "company",
+            ..
+        })
+    ));
+    assert_eq!(s.case_by_handle(99).unwrap(), None);
+    assert_eq!(s.company_by_name("Nobody Ltd").unwrap(), None);
+    assert_eq!(s.entry_at(nobody, 1).unwrap(), None);
+    assert!(s.read_stream(nobody).unwrap().is_empty());
+    // Appending to a stream that is not there, as if it had entries.
+    assert!(s.append(nobody, 3, "owner", vec![note("lost")]).is_err());
+    assert!(s.streams().unwrap().is_empty(), "nothing was made");
+    let id = seeded_case(&mut s, "Here", None);
+    assert_eq!(s.entry_at(id, 99).unwrap(), None);
+    assert_eq!(s.entry_at(id, 1).unwrap().unwrap().seq, 1);
+}
+
+/// Search returns at most the limit asked for, the best match first.
+pub fn search_limits_and_ranks<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = Uuid::now_v7();
+    let mut drafts = vec![opened("Refunds", None)];
+    for i in 0..30 {
+        drafts.push(note(&format!(
+            "Call {i}: a long talk about the weather, the hold music, the queue, and once a refund"
+        )));
+    }
+    drafts.push(note("Refund refund refund"));
+    s.append(id, 0, "owner", drafts).unwrap();
+    let hits = s.search("refund", 5).unwrap();
+    assert_eq!(hits.len(), 5, "the limit holds");
+    assert_eq!(hits[0].entry.seq, 32, "the closest match comes first");
+    assert_eq!((hits[0].handle, hits[0].case), (1, id));
+    assert_eq!(s.search("refund", 100).unwrap().len(), 31);
+    assert!(s.search("refund", 0).unwrap().is_empty());
+}
+
+/// Streams come oldest first, entries in their order, each chained to the last.
+pub fn streams_and_entries_come_in_order<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let acme = new_company(&mut s, "Acme");
+    let a = seeded_case(&mut s, "First", Some(acme));
+    let b = seeded_case(&mut s, "Second", None);
+    s.append(b, 7, "owner", vec![note("later")]).unwrap();
+    let ids: Vec<Uuid> = s.streams().unwrap().iter().map(|x| x.id).collect();
+    assert_eq!(ids, [acme, a, b]);
+    let entries = s.read_stream(b).unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=8).collect::<Vec<_>>()
+    );
+    assert_eq!(verify_chain(b, &entries, None), None);
+    let handles: Vec<u64> = [a, b].iter().map(|c| s.case(*c).unwrap().handle).collect();
+    assert_eq!(
+        handles,
+        [1, 2],
+        "case numbers in the order cases were opened"
+    );
+}
+
+/// An export masks sensitive values unless asked to reveal them.
+pub fn exports_mask_what_is_sensitive<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = Uuid::now_v7();
+    s.append(
+        id,
+        0,
+        "owner",
+        vec![
+            opened("Bank", None),
+            Draft::new(
+                t("01T09:01"),
+                Event::FactRecorded(Fact {
+                    kind: FactKind::Identifier,
+                    label: Some("Account".into()),
+                    value: "88124471093".into(),
+                    sensitive: true,
+                }),
+            ),
+        ],
+    )
+    .unwrap();
+    let mut masked = Vec::new();
+    let header = crate::jsonl::export(&s, false, &mut masked).unwrap();
+    let masked = String::from_utf8(masked).unwrap();
+    assert!(header.masked);
+    assert!(!masked.contains("88124471093"), "{masked}");
+    assert!(
+        masked.contains("1093"),
+        "the last digits stay, to tell accounts apart"
+    );
+    let mut full = Vec::new();
+    crate::jsonl::export(&s, true, &mut full).unwrap();
+    assert!(String::from_utf8(full).unwrap().contains("88124471093"));
+}
+
+/// Two handles on one store, writing at once: every append lands, in one
+/// unbroken chain, and each refused one is a conflict that a retry resolves.
+pub fn concurrent_writers_all_land<S: Store + Send + 'static>(
+    make_pair: &dyn Fn() -> (S, S, Box<dyn Any>),
+) {
+    let (mut first, second, _keep) = make_pair();
+    let id = seeded_case(&mut first, "Busy", None);
+    let writer = |mut s: S, who: &'static str| {
+        std::thread::spawn(move || {
+            let mut conflicts = 0;
+            for i in 0..40 {
+                loop {
+                    let head = s.case(id).unwrap().state.seq();
+                    match s.append(id, head, who, vec![note(&format!("{who} {i}"))]) {
+                        Ok(_) => break,
+                        Err(StoreError::Conflict { .. }) | Err(StoreError::Busy { .. }) => {
+                            conflicts += 1
+                        }
+                        Err(e) => panic!("{who}: {e}"),
+                    }
+                }
+            }
+            (s, conflicts)
+        })
+    };
+    let a = writer(first, "ana");
+    let b = writer(second, "bo");
+    let (s, _) = a.join().unwrap();
+    b.join().unwrap();
+    let entries = s.read_stream(id).unwrap();
+    assert_eq!(entries.len(), 7 + 80);
+    assert_eq!(verify_chain(id, &entries, None), None);
+    for who in ["ana", "bo"] {
+        assert_eq!(entries.iter().filter(|e| e.author == who).count(), 40);
+    }
+    assert_eq!(
+        s.case(id).unwrap().state,
+        CaseState::fold(&entries).unwrap()
+    );
+    assert!(s.verify().unwrap().is_empty());
+}
+
 /// Stamps out the suite as `#[test]` functions for one engine.
 #[macro_export]
 macro_rules! conformance_tests {
@@ -788,7 +936,18 @@ macro_rules! conformance_tests {
             import_is_verbatim_idempotent_and_refuses_divergence,
             projections_equal_the_fold_for_random_journals,
             partial_reads_hold_what_writers_need,
+            what_is_missing_is_reported,
+            search_limits_and_ranks,
+            streams_and_entries_come_in_order,
+            exports_mask_what_is_sensitive,
         );
+    };
+    ($make:expr, $make_pair:expr) => {
+        $crate::conformance_tests!($make);
+        #[test]
+        fn concurrent_writers_all_land() {
+            $crate::conformance::concurrent_writers_all_land(&$make_pair);
+        }
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
