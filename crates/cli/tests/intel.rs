@@ -6,7 +6,7 @@ use common::Env;
 
 fn sample() -> String {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/cfpb/complaints-sample.csv")
+        .join("../../testdata/cfpb/complaints-sample.csv")
         .display()
         .to_string()
 }

@@ -616,7 +616,7 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
 async fn the_public_record_and_who_reports_to_whom() {
     let w = Web::new();
     let sample = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/cfpb/complaints-sample.csv");
+        .join("../../testdata/cfpb/complaints-sample.csv");
     let intel = casefile_intel::Intel::open(&w.db.with_file_name("intel.db")).unwrap();
     intel
         .import(std::fs::File::open(sample).unwrap(), &mut |_| {})

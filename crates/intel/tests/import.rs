@@ -1,4 +1,4 @@
-//! Import and use of real CFPB complaints (shared/data/cfpb), and every kind of
+//! Import and use of real CFPB complaints (testdata/cfpb, copied from shared/data), and every kind of
 //! bad file.
 
 use std::collections::HashMap;
@@ -8,7 +8,7 @@ use casefile_intel::*;
 
 fn sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/cfpb/complaints-sample.csv")
+        .join("../../testdata/cfpb/complaints-sample.csv")
 }
 
 fn fresh() -> (tempfile::TempDir, Intel) {
