@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use casefile_intel::*;
 
 fn sample() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/cfpb/complaints-sample.csv")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/cfpb/complaints-sample.csv")
 }
 
 fn fresh() -> (tempfile::TempDir, Intel) {
