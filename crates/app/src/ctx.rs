@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use crate::settings::{Layer, Settings, SettingsError};
 use crate::write::{WriteError, Writer, write_case};
-use casefile_core::{CaseState, Draft, Entry};
-use casefile_store::{CaseRecord, Parts, Store, StoreError};
+use casefile_core::coach::Rates;
+use casefile_core::{CaseState, CompanyState, Draft, Entry};
+use casefile_store::{CaseRecord, CompanyRecord, Parts, Store, StoreError};
 use casefile_store_sqlite::SqliteStore;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -247,6 +248,33 @@ impl Ctx {
         })
     }
 
+    /// A case with what every view of it needs: its company and the rates of
+    /// the settings. Every face loads a case to show through here.
+    pub fn case_file(&self, arg: &str) -> Result<CaseFile> {
+        let rec = self.case(arg)?;
+        self.file_of(rec)
+    }
+
+    /// [`case_file`](Self::case_file) by the case's id.
+    pub fn case_file_by_id(&self, id: Uuid) -> Result<CaseFile> {
+        let rec = self.store.case(id)?;
+        self.file_of(rec)
+    }
+
+    fn file_of(&self, rec: CaseRecord) -> Result<CaseFile> {
+        let company = rec
+            .state
+            .company
+            .map(|c| self.store.company(c))
+            .transpose()?;
+        Ok(CaseFile {
+            handle: rec.handle,
+            state: rec.state,
+            company,
+            rates: self.settings.rates.clone(),
+        })
+    }
+
     /// Appends what `build` makes from the case's current state; if another
     /// process wrote first, reads the state again and retries. `seqs` names
     /// the items `build` looks up besides the open contacts and the goals.
@@ -290,6 +318,34 @@ impl Ctx {
                     "entries are numbered #1, #2, ... in `casefile show` and `casefile timeline`",
                 )
             })
+    }
+}
+
+/// A case as the faces show it: its state, its company and the rates its
+/// costs are counted at.
+#[derive(Debug, Clone)]
+pub struct CaseFile {
+    pub handle: u64,
+    pub state: CaseState,
+    pub company: Option<CompanyRecord>,
+    pub rates: Rates,
+}
+
+impl CaseFile {
+    pub fn company_state(&self) -> Option<&CompanyState> {
+        self.company.as_ref().map(|c| &c.state)
+    }
+
+    pub fn company_name(&self) -> Option<String> {
+        self.company_state().map(|c| c.name.clone())
+    }
+
+    /// The record the store keeps, for what takes one.
+    pub fn record(&self) -> CaseRecord {
+        CaseRecord {
+            handle: self.handle,
+            state: self.state.clone(),
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Public complaint data beside the journal, as every face reads it.
 
+use casefile_core::CaseState;
 use casefile_intel::{Intel, IntelError, SimilarReport};
-use casefile_store::CaseRecord;
 
 use crate::ctx::{Ctx, intel_db_path};
 use crate::error::{Error, Exit, Result};
@@ -77,16 +77,11 @@ pub type PublicRecord = (
 );
 
 /// What imported complaint data says about the case's company and problem, if any was imported.
-pub fn public_record(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<PublicRecord>> {
+pub fn public_record(ctx: &Ctx, state: &CaseState) -> Result<Option<PublicRecord>> {
     let Some(intel) = available(ctx) else {
         return Ok(None);
     };
-    let card = match rec
-        .state
-        .company
-        .map(|c| ctx.store.company(c))
-        .transpose()?
-    {
+    let card = match state.company.map(|c| ctx.store.company(c)).transpose()? {
         Some(c) => {
             let mut names = vec![c.state.name.clone()];
             names.extend(c.state.aliases.clone());
@@ -97,6 +92,6 @@ pub fn public_record(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<PublicRecord>
         }
         None => None,
     };
-    let (sim, scope) = similar_for(ctx, &intel, &rec.state, false, 3)?;
+    let (sim, scope) = similar_for(ctx, &intel, state, false, 3)?;
     Ok(Some((card, sim, scope)))
 }

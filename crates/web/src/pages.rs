@@ -158,24 +158,15 @@ pub async fn create_case(
 
 /// Everything the case page shows.
 fn case_view(ctx: &Ctx, n: &str) -> Result<serde_json::Value> {
-    let rec = ctx.case(n)?;
-    let s = &rec.state;
-    let company = s.company.map(|c| ctx.store.company(c)).transpose()?;
-    let rates = ctx.settings.rates.clone();
-    let brief = coach::brief(
-        s,
-        company.as_ref().map(|c| &c.state),
-        &rates,
-        ctx.now,
-        &ctx.tz,
-        ctx.reveal,
-    );
+    let file = ctx.case_file(n)?;
+    let (s, company, rates) = (&file.state, &file.company, &file.rates);
+    let brief = coach::brief(s, file.company_state(), rates, ctx.now, &ctx.tz, ctx.reveal);
     let entries = ctx.store.read_stream(s.id)?;
     let rows = text::timeline(&entries, s, &ctx.tz, ctx.reveal);
-    let e = coach::economics(s, &rates, ctx.now);
+    let e = coach::economics(s, rates, ctx.now);
     let open = s.open_contact_now();
     // What imported complaint data says, as in the brief.
-    let public = casefile_app::intel::public_record(ctx, &rec)?.map(|(card, sim, scope)| {
+    let public = casefile_app::intel::public_record(ctx, s)?.map(|(card, sim, scope)| {
         let total: u64 = sim.outcomes.iter().map(|o| o.count).sum();
         let money = sim.outcomes.iter().find(|o| o.name == "Closed with monetary relief").map_or(0, |o| o.count);
         json!({
@@ -185,7 +176,7 @@ fn case_view(ctx: &Ctx, n: &str) -> Result<serde_json::Value> {
         })
     });
     Ok(json!({
-        "handle": rec.handle, "title": s.title, "status": s.status().as_str(),
+        "handle": file.handle, "title": s.title, "status": s.status().as_str(),
         "company": company.as_ref().map(|c| json!({"name": c.state.name, "handle": c.handle})),
         "reveal": ctx.reveal,
         "sensitive": s.facts.iter().any(|f| f.fact.sensitive),
@@ -355,13 +346,11 @@ pub async fn call(
 ) -> Response {
     page(app, move |app| {
             let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
-            let rec = ctx.case(&n)?;
-            let s = &rec.state;
+            let file = ctx.case_file(&n)?;
+            let s = &file.state;
             let mut view = case_view(&ctx, &n)?;
-            let company = s.company.map(|c| ctx.store.company(c)).transpose()?.map(|c| c.state);
             if let Some(c) = s.open_contact_now() {
-                let rates = ctx.settings.rates.clone();
-                let cc = case_context(s, company.as_ref(), &rates, &Addressing::default(), ctx.now, &ctx.tz, ctx.reveal);
+                let cc = case_context(s, file.company_state(), &file.rates, &Addressing::default(), ctx.now, &ctx.tz, ctx.reveal);
                 let tips = coach::live::in_call(s, c.origin.entry, &cc, &casefile_app::templates::load_templates()?);
                 let entries = ctx.store.read_stream(s.id)?;
                 let rows: Vec<_> = text::timeline(&entries, s, &ctx.tz, ctx.reveal)
@@ -472,15 +461,10 @@ pub async fn record(
 ) -> Response {
     page(app, move |app| {
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
-        let rec = ctx.case(&n)?;
+        let rec = ctx.case_file(&n)?;
         let entries = ctx.store.read_stream(rec.state.id)?;
-        let company = rec
-            .state
-            .company
-            .map(|c| ctx.store.company(c))
-            .transpose()?
-            .map(|c| c.state.name);
-        let e = coach::economics(&rec.state, &ctx.settings.rates.clone(), ctx.now);
+        let company = rec.company_name();
+        let e = coach::economics(&rec.state, &rec.rates, ctx.now);
         let costs = format!(
             "{} contact(s) took {}; expenses: {}.",
             e.contacts.len(),
@@ -520,13 +504,8 @@ pub async fn letter(
                 .hint("letters: executive, regulator, final-response, commend"));
         }
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
-        let rec = ctx.case(&n)?;
-        let company = rec
-            .state
-            .company
-            .map(|c| ctx.store.company(c))
-            .transpose()?
-            .map(|c| c.state);
+        let rec = ctx.case_file(&n)?;
+        let company = rec.company.clone().map(|c| c.state);
         let who = Addressing {
             sender: field(&q, "from"),
             recipient: field(&q, "to"),
@@ -535,7 +514,7 @@ pub async fn letter(
         let c = case_context(
             &rec.state,
             company.as_ref(),
-            &ctx.settings.rates.clone(),
+            &rec.rates,
             &who,
             ctx.now,
             &ctx.tz,

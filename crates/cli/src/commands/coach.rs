@@ -8,8 +8,7 @@ use casefile_core::coach::letters::{self, Format};
 use casefile_core::coach::templates::{Addressing, SCRIPTS, case_context};
 use casefile_core::coach::tone::{DraftKind, Severity};
 use casefile_core::coach::{self, Rates, Templates, Urgency};
-use casefile_core::{CompanyState, text};
-use casefile_store::CaseRecord;
+use casefile_core::text;
 use serde_json::json;
 
 use crate::cli::*;
@@ -20,15 +19,6 @@ pub use casefile_app::intel::{PublicRecord, public_record};
 pub use casefile_app::templates::{load_templates, templates_dir};
 
 use super::views::print_json;
-
-fn company_of(ctx: &Ctx, rec: &CaseRecord) -> Result<Option<CompanyState>> {
-    Ok(rec
-        .state
-        .company
-        .map(|c| ctx.store.company(c))
-        .transpose()?
-        .map(|c| c.state))
-}
 
 /// The rates of the settings, with this command's `--hourly` and
 /// `--agent-minute` on top.
@@ -49,17 +39,17 @@ fn rates(ctx: &Ctx, hourly: Option<&str>, agent_minute: Option<&str>) -> Result<
 }
 
 pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
-    let rec = ctx.case(&a.case)?;
-    let company = company_of(ctx, &rec)?;
+    let rec = ctx.case_file(&a.case)?;
+    let company = rec.company_state().cloned();
     let b = coach::brief(
         &rec.state,
         company.as_ref(),
-        &rates(ctx, None, None)?,
+        &rec.rates,
         ctx.now,
         &ctx.tz,
         ctx.reveal,
     );
-    let public = public_record(ctx, &rec)?;
+    let public = public_record(ctx, &rec.state)?;
     if ctx.json {
         let mut v =
             serde_json::to_value(&b).map_err(|e| CliError::new(Exit::Internal, e.to_string()))?;
@@ -102,8 +92,8 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
 }
 
 pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
-    let rec = ctx.case(&a.case)?;
-    let company = company_of(ctx, &rec)?;
+    let rec = ctx.case_file(&a.case)?;
+    let company = rec.company_state().cloned();
     let list = coach::advise(&rec.state, company.as_ref(), ctx.now, &ctx.tz);
     let now_at = coach::current_rung(&rec.state);
     let (next, how) = coach::next_rung(&rec.state, company.as_ref());
@@ -140,8 +130,8 @@ pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
 }
 
 pub fn script(ctx: &Ctx, a: ScriptArgs) -> Result<()> {
-    let rec = ctx.case(&a.case)?;
-    let company = company_of(ctx, &rec)?;
+    let rec = ctx.case_file(&a.case)?;
+    let company = rec.company_state().cloned();
     let templates = load_templates()?;
     let who = Addressing {
         rep: a.rep.clone(),
@@ -150,7 +140,7 @@ pub fn script(ctx: &Ctx, a: ScriptArgs) -> Result<()> {
     let c = case_context(
         &rec.state,
         company.as_ref(),
-        &rates(ctx, None, None)?,
+        &rec.rates,
         &who,
         ctx.now,
         &ctx.tz,
@@ -342,8 +332,8 @@ fn write_out(ctx: &Ctx, path: Option<&PathBuf>, content: &str) -> Result<()> {
 }
 
 pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
-    let rec = ctx.case(&a.case)?;
-    let company = company_of(ctx, &rec)?;
+    let rec = ctx.case_file(&a.case)?;
+    let company = rec.company_state().cloned();
     let templates = load_templates()?;
     let who = Addressing {
         rep: a.rep.clone(),
@@ -355,7 +345,7 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
     let c = case_context(
         &rec.state,
         company.as_ref(),
-        &rates(ctx, None, None)?,
+        &rec.rates,
         &who,
         ctx.now,
         &ctx.tz,
@@ -397,7 +387,7 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
 }
 
 pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
-    let rec = ctx.case(&a.case)?;
+    let rec = ctx.case_file(&a.case)?;
     let entries = ctx.store.read_stream(rec.state.id)?;
     let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
     if ctx.json || matches!(a.format, TimelineFormat::Json) {
@@ -406,8 +396,8 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
             + "\n";
         return write_out(ctx, a.output.as_ref(), &body);
     }
-    let company = company_of(ctx, &rec)?;
-    let e = coach::economics(&rec.state, &rates(ctx, None, None)?, ctx.now);
+    let company = rec.company_state().cloned();
+    let e = coach::economics(&rec.state, &rec.rates, ctx.now);
     let costs = format!(
         "{} contact(s) took {} ({} on hold); {} more was spent away from contacts; expenses: {}.",
         e.contacts.len(),

@@ -53,13 +53,9 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
 }
 
 pub fn show(ctx: &Ctx, a: CaseArg) -> Result<()> {
-    let rec = ctx.case(&a.case)?;
+    let rec = ctx.case_file(&a.case)?;
     let s = &rec.state;
-    let company = s
-        .company
-        .map(|c| ctx.store.company(c))
-        .transpose()?
-        .map(|c| c.state.name);
+    let company = rec.company_name();
     if ctx.json {
         return print_json(&json!({
             "handle": rec.handle,

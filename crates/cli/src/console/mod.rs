@@ -23,14 +23,9 @@ use machine::{Effect, Key, Machine, Settings};
 
 /// Reads the case again and hands the machine what it shows.
 pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
-    let rec = ctx.store.case(case)?;
+    let rec = ctx.case_file_by_id(case)?;
     let entries = ctx.store.read_stream(case)?;
-    let company = rec
-        .state
-        .company
-        .map(|c| ctx.store.company(c))
-        .transpose()?
-        .map(|c| c.state);
+    let company = rec.company_state().cloned();
     let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
     // The log shows the open contact, or else the last one.
     let focus = rec
@@ -42,7 +37,7 @@ pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
         .into_iter()
         .filter(|r| focus.is_some() && r.contact == focus)
         .collect();
-    let rates = ctx.settings.rates.clone();
+    let rates = rec.rates.clone();
     let brief = coach::brief(
         &rec.state,
         company.as_ref(),
