@@ -25,7 +25,28 @@ fn pair() -> (SqliteStore, SqliteStore, Box<dyn std::any::Any>) {
     (first, second, Box::new(dir))
 }
 
-casefile_store::conformance_tests!(fresh, pair);
+/// Tampering as an outsider with the sqlite3 shell could.
+fn tamper(s: &mut SqliteStore, t: casefile_store::conformance::Tamper) {
+    use casefile_store::conformance::Tamper::*;
+    let sql = match t {
+        EntryText { stream, seq } => format!(
+            "UPDATE entries SET event = replace(event, 'refund', 'rebate') WHERE stream = '{stream}' AND seq = {seq}"
+        ),
+        DropItem { case, seq } => {
+            format!("DELETE FROM case_items WHERE case_id = '{case}' AND seq = {seq}")
+        }
+        ListRow { case } => {
+            format!("UPDATE cases SET title = 'Something else' WHERE id = '{case}'")
+        }
+        DueLines { case } => format!("DELETE FROM due_items WHERE case_id = '{case}'"),
+        CompanyView { company } => format!(
+            "UPDATE companies SET state = replace(state, 'Acme', 'Acne') WHERE id = '{company}'"
+        ),
+    };
+    s.execute_for_tests(&sql).unwrap();
+}
+
+casefile_store::conformance_tests!(fresh, pair, tamper);
 
 fn t(s: &str) -> jiff::Timestamp {
     format!("2026-11-{s}:00Z").parse().unwrap()

@@ -920,7 +920,80 @@ pub fn concurrent_writers_all_land<S: Store + Send + 'static>(
     assert!(s.verify().unwrap().is_empty());
 }
 
-/// Stamps out the suite as `#[test]` functions for one engine.
+/// A way an outsider could change what a store holds, for the engine to do
+/// to its own files or tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tamper {
+    /// Edit the stored text of an entry (the promise at #5 says "rebate").
+    EntryText { stream: Uuid, seq: u64 },
+    /// Remove one stored item of a case's view.
+    DropItem { case: Uuid, seq: u64 },
+    /// Change the title in the case list's row.
+    ListRow { case: Uuid },
+    /// Remove a case's lines from the due list.
+    DueLines { case: Uuid },
+    /// Change the company's stored view (its name).
+    CompanyView { company: Uuid },
+}
+
+/// `verify` names each kind of tampering and each stale view, on the stream
+/// it hit; `rebuild` mends the views, and never an altered entry.
+pub fn verify_finds_tampering_and_stale_views<S: Store>(
+    make: &dyn Fn() -> Made<S>,
+    tamper: &dyn Fn(&mut S, Tamper),
+) {
+    let setups: [(&str, fn(Uuid, Uuid) -> Tamper); 5] = [
+        ("altered", |case, _| Tamper::EntryText {
+            stream: case,
+            seq: 5,
+        }),
+        ("case view", |case, _| Tamper::DropItem { case, seq: 5 }),
+        ("case list row", |case, _| Tamper::ListRow { case }),
+        ("due list", |case, _| Tamper::DueLines { case }),
+        ("company view", |_, company| Tamper::CompanyView { company }),
+    ];
+    for (needle, how) in setups {
+        let (mut s, _keep) = make();
+        let acme = new_company(&mut s, "Acme");
+        let case = seeded_case(&mut s, "Tampered", Some(acme));
+        let other = seeded_case(&mut s, "Untouched", None);
+        assert!(s.verify().unwrap().is_empty(), "clean before");
+        let t = how(case, acme);
+        tamper(&mut s, t);
+        let found = s.verify().unwrap();
+        assert_eq!(found.len(), 1, "{t:?}: {found:?}");
+        let hit = if matches!(t, Tamper::CompanyView { .. }) {
+            acme
+        } else {
+            case
+        };
+        assert_eq!(found[0].chain.stream, hit, "{t:?}");
+        assert!(
+            found[0].chain.problem.contains(needle),
+            "{t:?}: {}",
+            found[0].chain.problem
+        );
+        assert!(found.iter().all(|f| f.chain.stream != other));
+        match t {
+            Tamper::EntryText { .. } => {
+                assert!(
+                    s.rebuild().is_err() || !s.verify().unwrap().is_empty(),
+                    "an altered entry is never mended into a valid chain"
+                );
+            }
+            _ => {
+                s.rebuild().unwrap();
+                assert!(
+                    s.verify().unwrap().is_empty(),
+                    "{t:?}: rebuild mends a stale view"
+                );
+            }
+        }
+    }
+}
+
+/// Stamps out the suite as `#[test]` functions for one engine: given a
+/// fresh store, a pair of handles on one store, and a way to tamper with it.
 #[macro_export]
 macro_rules! conformance_tests {
     ($make:expr) => {
@@ -942,11 +1015,15 @@ macro_rules! conformance_tests {
             exports_mask_what_is_sensitive,
         );
     };
-    ($make:expr, $make_pair:expr) => {
+    ($make:expr, $make_pair:expr, $tamper:expr) => {
         $crate::conformance_tests!($make);
         #[test]
         fn concurrent_writers_all_land() {
             $crate::conformance::concurrent_writers_all_land(&$make_pair);
+        }
+        #[test]
+        fn verify_finds_tampering_and_stale_views() {
+            $crate::conformance::verify_finds_tampering_and_stale_views(&$make, &$tamper);
         }
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
