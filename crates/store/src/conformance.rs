@@ -942,7 +942,9 @@ pub fn verify_finds_tampering_and_stale_views<S: Store>(
     make: &dyn Fn() -> Made<S>,
     tamper: &dyn Fn(&mut S, Tamper),
 ) {
-    let setups: [(&str, fn(Uuid, Uuid) -> Tamper); 5] = [
+    // What verify must say, and the tampering, given the case and the company.
+    type Setup = (&'static str, fn(Uuid, Uuid) -> Tamper);
+    let setups: [Setup; 5] = [
         ("altered", |case, _| Tamper::EntryText {
             stream: case,
             seq: 5,
