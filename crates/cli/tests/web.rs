@@ -783,3 +783,72 @@ async fn the_web_and_the_command_line_count_the_same_cost() {
     assert!(page.contains("Your total: $80.00."), "{page}");
     assert!(page.contains("The company's, roughly: $180.00."), "{page}");
 }
+
+/// A form and a command refuse the same bad input with the same words, and
+/// neither writes anything: both read into the application's operations.
+#[tokio::test]
+async fn a_form_and_a_command_refuse_alike() {
+    use assert_cmd::cargo::CommandCargoExt;
+    let w = Web::new();
+    w.open_case().await;
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::cargo_bin("casefile")
+            .unwrap()
+            .args(args)
+            .env("CASEFILE_DB", &w.db)
+            .env("CASEFILE_CONFIG", w.db.with_file_name("none.toml"))
+            .env("TZ", "UTC")
+            .env_remove("CASEFILE_CURRENCY")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} is refused");
+        let err = String::from_utf8(out.stderr).unwrap();
+        err.lines()
+            .next()
+            .unwrap()
+            .trim_start_matches("error: ")
+            .to_string()
+    };
+    let before = w.entries();
+    for (form, args) in [
+        (
+            vec![("kind", "expense"), ("amount", "lots"), ("what", "postage")],
+            vec!["expense", "1", "lots", "postage"],
+        ),
+        (
+            vec![
+                ("kind", "promise"),
+                ("what", "a call"),
+                ("due", "the 45th of Smarch"),
+            ],
+            vec!["promise", "1", "a call", "--due", "the 45th of Smarch"],
+        ),
+        (
+            vec![("kind", "kept"), ("entry", "2")],
+            vec!["kept", "1", "2"],
+        ),
+        (
+            vec![
+                ("kind", "time"),
+                ("duration", "forever"),
+                ("what", "letters"),
+            ],
+            vec!["time", "1", "forever", "letters"],
+        ),
+        (
+            vec![("kind", "amend"), ("entry", "99"), ("reason", "typo")],
+            vec!["amend", "1", "99", "--reason", "typo"],
+        ),
+    ] {
+        let said = cli(&args);
+        let page = w.post("/cases/1/add", &form).await;
+        assert!(page.status.is_client_error(), "{form:?}: {}", page.status);
+        let escaped = said.replace('\'', "&#x27;").replace('"', "&quot;");
+        assert!(
+            page.body.contains(&said) || page.body.contains(&escaped),
+            "{form:?}: the command said {said:?}; the page: {}",
+            page.body
+        );
+    }
+    assert_eq!(w.entries(), before, "nothing was written");
+}
