@@ -76,7 +76,7 @@ for size in $SIZES; do
   figure "due ($label)" "raw SQL in sqlite3" "$BIN due" "$(q "SELECT c.handle, d.kind, d.what, c.title, d.due FROM due_items d JOIN cases c ON c.workspace = d.workspace AND c.id = d.case_id WHERE d.workspace = $ws AND d.open = 1 AND d.due_ms <= $due_until ORDER BY d.due_ms LIMIT 50;")"
   figure "show ($label)" "raw SQL in sqlite3" "$BIN show 1" "$(q "$one_case")"
   figure "brief ($label)" "raw SQL in sqlite3" "$BIN brief 1" "$(q "$one_case")"
-  figure "timeline ($label)" "raw SQL in sqlite3" "$BIN timeline 1" "$(q "SELECT seq, at, event FROM entries WHERE workspace = $ws AND stream = $case1 ORDER BY seq; $one_case")"
+  figure "timeline ($label)" "raw SQL in sqlite3" "$BIN timeline 1" "$(q "SELECT seq, at, event FROM entries WHERE workspace = $ws AND stream = $case1 ORDER BY seq; SELECT header FROM cases WHERE workspace = $ws AND handle = 1;")"
   figure "search ($label)" "raw SQL in sqlite3" "$BIN search refund" "$(q "SELECT c.handle, c.title, e.stream, e.seq, e.event FROM entry_text t JOIN entries e ON e.workspace = t.workspace AND e.stream = t.stream AND e.seq = t.seq JOIN cases c ON c.workspace = t.workspace AND c.id = t.stream WHERE entry_text MATCH '\"refund\"' AND t.workspace = $ws ORDER BY rank LIMIT 20;")"
   last_db=$db
 done

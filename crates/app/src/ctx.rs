@@ -261,6 +261,33 @@ impl Ctx {
         self.file_of(rec)
     }
 
+    /// A case with its whole journal, for views that show every entry (the
+    /// timeline, the printable record, the console's log). The state is
+    /// folded from the entries read, the truth, instead of read again from
+    /// its stored parts.
+    pub fn case_file_with_entries(&self, arg: &str) -> Result<(CaseFile, Vec<Entry>)> {
+        let id = self.case_id(arg)?;
+        self.journal_of(id).map_err(|e| match e.exit {
+            Exit::NotFound => Self::no_case(arg),
+            _ => e,
+        })
+    }
+
+    /// [`case_file_with_entries`](Self::case_file_with_entries) by the case's id.
+    pub fn journal_of(&self, id: Uuid) -> Result<(CaseFile, Vec<Entry>)> {
+        let handle = self.store.case_parts(id, &Parts::default())?.handle;
+        let entries = self.store.read_stream(id)?;
+        let state = CaseState::fold(&entries).map_err(|(seq, e)| {
+            Error::new(
+                Exit::Database,
+                format!("entry #{seq} of case {handle} cannot be applied: {e}"),
+            )
+            .hint("run `casefile verify`")
+        })?;
+        let file = self.file_of(CaseRecord { handle, state })?;
+        Ok((file, entries))
+    }
+
     fn file_of(&self, rec: CaseRecord) -> Result<CaseFile> {
         let company = rec
             .state

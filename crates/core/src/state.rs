@@ -58,10 +58,16 @@ pub(crate) fn check_text(what: &'static str, s: &str, required: bool) -> Result<
             limit: MAX_TEXT,
         });
     }
-    // Newlines and tabs are text; other C0/C1 controls are terminal escapes or noise.
-    if s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-    {
+    // Newlines and tabs are text; other C0/C1 controls are terminal escapes or
+    // noise. C1 controls are never ASCII, so ASCII text is checked by byte.
+    let control = if s.is_ascii() {
+        s.bytes()
+            .any(|b| (b < 0x20 || b == 0x7f) && !matches!(b, b'\n' | b'\t' | b'\r'))
+    } else {
+        s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    };
+    if control {
         return Err(DomainError::ControlChars { what });
     }
     Ok(())
@@ -214,11 +220,11 @@ pub struct NoteItem {
 pub const NOTE_PREVIEW: usize = 280;
 
 fn preview(text: &str) -> String {
-    let mut p: String = text.chars().take(NOTE_PREVIEW).collect();
-    if text.chars().count() > NOTE_PREVIEW {
-        p.push('…');
+    // The first NOTE_PREVIEW characters, cut at a character's boundary.
+    match text.char_indices().nth(NOTE_PREVIEW) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}…", &text[..cut]),
     }
-    p
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -371,6 +377,37 @@ pub struct CaseState {
 #[derive(Debug, Clone, Default)]
 pub struct EntryIndex(pub std::collections::HashMap<Uuid, u64>);
 
+/// An item that an entry of the journal made.
+pub trait Made {
+    fn origin(&self) -> &Origin;
+}
+
+macro_rules! made {
+    ($($t:ty),*) => {
+        $(impl Made for $t {
+            fn origin(&self) -> &Origin {
+                &self.origin
+            }
+        })*
+    };
+}
+made!(Contact, Promise, Offer, Escalation, FollowUp);
+
+/// Where the item made by entry `id` sits among `items`, which are kept in
+/// journal order: found through the index in a few probes when the state has
+/// one (a fold), by a walk otherwise (a state read in parts). Without this a
+/// fold of a long case is quadratic: every rep, hold and answer looked its
+/// target up from the start.
+fn locate<T: Made>(items: &[T], index: &EntryIndex, id: Uuid) -> Option<usize> {
+    if let Some(seq) = index.0.get(&id)
+        && let Ok(i) = items.binary_search_by_key(seq, |x| x.origin().seq)
+        && items[i].origin().entry == id
+    {
+        return Some(i);
+    }
+    items.iter().position(|x| x.origin().entry == id)
+}
+
 impl PartialEq for EntryIndex {
     fn eq(&self, _: &Self) -> bool {
         true
@@ -478,10 +515,8 @@ impl CaseState {
             }),
             Event::PromiseKept { promise, note } | Event::PromiseBroken { promise, note } => {
                 let kept = matches!(e.event, Event::PromiseKept { .. });
-                let p = self
-                    .promises
-                    .iter_mut()
-                    .find(|p| p.origin.entry == *promise)
+                let p = locate(&self.promises, &self.index, *promise)
+                    .map(|i| &mut self.promises[i])
                     .ok_or(DomainError::Missing {
                         what: "promise",
                         id: *promise,
@@ -514,10 +549,8 @@ impl CaseState {
                 answer,
                 note,
             } => {
-                let x = self
-                    .offers
-                    .iter_mut()
-                    .find(|x| x.origin.entry == *offer)
+                let x = locate(&self.offers, &self.index, *offer)
+                    .map(|i| &mut self.offers[i])
                     .ok_or(DomainError::Missing {
                         what: "offer",
                         id: *offer,
@@ -543,10 +576,8 @@ impl CaseState {
                 outcome,
                 note,
             } => {
-                let x = self
-                    .escalations
-                    .iter_mut()
-                    .find(|x| x.origin.entry == *escalation)
+                let x = locate(&self.escalations, &self.index, *escalation)
+                    .map(|i| &mut self.escalations[i])
                     .ok_or(DomainError::Missing {
                         what: "escalation",
                         id: *escalation,
@@ -586,10 +617,8 @@ impl CaseState {
                 note: None,
             }),
             Event::FollowUpDone { follow_up, note } => {
-                let f = self
-                    .follow_ups
-                    .iter_mut()
-                    .find(|f| f.origin.entry == *follow_up)
+                let f = locate(&self.follow_ups, &self.index, *follow_up)
+                    .map(|i| &mut self.follow_ups[i])
                     .ok_or(DomainError::Missing {
                         what: "follow-up",
                         id: *follow_up,
@@ -740,10 +769,8 @@ impl CaseState {
             }
             Event::PromiseKept { promise, note } | Event::PromiseBroken { promise, note } => {
                 check_opt("the note", note)?;
-                let p = self
-                    .promises
-                    .iter()
-                    .find(|p| p.origin.entry == *promise)
+                let p = locate(&self.promises, &self.index, *promise)
+                    .map(|i| &self.promises[i])
                     .ok_or(DomainError::Missing {
                         what: "promise",
                         id: *promise,
@@ -757,10 +784,8 @@ impl CaseState {
             }
             Event::OfferAnswered { offer, note, .. } => {
                 check_opt("the note", note)?;
-                let x = self
-                    .offers
-                    .iter()
-                    .find(|x| x.origin.entry == *offer)
+                let x = locate(&self.offers, &self.index, *offer)
+                    .map(|i| &self.offers[i])
                     .ok_or(DomainError::Missing {
                         what: "offer",
                         id: *offer,
@@ -785,10 +810,8 @@ impl CaseState {
                 escalation, note, ..
             } => {
                 check_opt("the note", note)?;
-                let x = self
-                    .escalations
-                    .iter()
-                    .find(|x| x.origin.entry == *escalation)
+                let x = locate(&self.escalations, &self.index, *escalation)
+                    .map(|i| &self.escalations[i])
                     .ok_or(DomainError::Missing {
                         what: "escalation",
                         id: *escalation,
@@ -827,10 +850,8 @@ impl CaseState {
             Event::FollowUpPlanned { what, .. } => check_text("the follow-up", what, true)?,
             Event::FollowUpDone { follow_up, note } => {
                 check_opt("the note", note)?;
-                let f = self
-                    .follow_ups
-                    .iter()
-                    .find(|f| f.origin.entry == *follow_up)
+                let f = locate(&self.follow_ups, &self.index, *follow_up)
+                    .map(|i| &self.follow_ups[i])
                     .ok_or(DomainError::Missing {
                         what: "follow-up",
                         id: *follow_up,
@@ -889,9 +910,8 @@ impl CaseState {
     }
 
     fn contact_mut(&mut self, id: Uuid) -> Result<&mut Contact, DomainError> {
-        self.contacts
-            .iter_mut()
-            .find(|c| c.origin.entry == id)
+        locate(&self.contacts, &self.index, id)
+            .map(|i| &mut self.contacts[i])
             .ok_or(DomainError::Missing {
                 what: "contact",
                 id,
@@ -899,7 +919,7 @@ impl CaseState {
     }
 
     pub fn contact(&self, id: Uuid) -> Option<&Contact> {
-        self.contacts.iter().find(|c| c.origin.entry == id)
+        locate(&self.contacts, &self.index, id).map(|i| &self.contacts[i])
     }
 
     fn open_contact(&self, id: Uuid) -> Result<&Contact, DomainError> {

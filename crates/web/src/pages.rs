@@ -17,7 +17,7 @@ use casefile_store::CaseFilter;
 use minijinja::Value;
 use serde_json::json;
 
-use casefile_app::ctx::Ctx;
+use casefile_app::ctx::{CaseFile, Ctx};
 use casefile_app::error::{Error, Result};
 use casefile_app::ops::{self, FactInput, GoalInput, NewCase, Op, Settlement, Step};
 use casefile_core::text::one_line;
@@ -157,12 +157,14 @@ pub async fn create_case(
 }
 
 /// Everything the case page shows.
-fn case_view(ctx: &Ctx, n: &str) -> Result<serde_json::Value> {
-    let file = ctx.case_file(n)?;
+fn case_view(
+    ctx: &Ctx,
+    file: &CaseFile,
+    entries: &[casefile_core::Entry],
+) -> Result<serde_json::Value> {
     let (s, company, rates) = (&file.state, &file.company, &file.rates);
     let brief = coach::brief(s, file.company_state(), rates, ctx.now, &ctx.tz, ctx.reveal);
-    let entries = ctx.store.read_stream(s.id)?;
-    let rows = text::timeline(&entries, s, &ctx.tz, ctx.reveal);
+    let rows = text::timeline(entries, s, &ctx.tz, ctx.reveal);
     let e = coach::economics(s, rates, ctx.now);
     let open = s.open_contact_now();
     // What imported complaint data says, as in the brief.
@@ -211,7 +213,8 @@ pub async fn case(
 ) -> Response {
     page(app, move |app| {
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
-        Ok(app.render("case.html", json_value(case_view(&ctx, &n)?)))
+        let (file, entries) = ctx.case_file_with_entries(&n)?;
+        Ok(app.render("case.html", json_value(case_view(&ctx, &file, &entries)?)))
     })
     .await
 }
@@ -346,13 +349,12 @@ pub async fn call(
 ) -> Response {
     page(app, move |app| {
             let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
-            let file = ctx.case_file(&n)?;
+            let (file, entries) = ctx.case_file_with_entries(&n)?;
             let s = &file.state;
-            let mut view = case_view(&ctx, &n)?;
+            let mut view = case_view(&ctx, &file, &entries)?;
             if let Some(c) = s.open_contact_now() {
                 let cc = case_context(s, file.company_state(), &file.rates, &Addressing::default(), ctx.now, &ctx.tz, ctx.reveal);
                 let tips = coach::live::in_call(s, c.origin.entry, &cc, &casefile_app::templates::load_templates()?);
-                let entries = ctx.store.read_stream(s.id)?;
                 let rows: Vec<_> = text::timeline(&entries, s, &ctx.tz, ctx.reveal)
                     .into_iter()
                     .filter(|r| r.contact == Some(c.origin.seq))
@@ -461,8 +463,7 @@ pub async fn record(
 ) -> Response {
     page(app, move |app| {
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
-        let rec = ctx.case_file(&n)?;
-        let entries = ctx.store.read_stream(rec.state.id)?;
+        let (rec, entries) = ctx.case_file_with_entries(&n)?;
         let company = rec.company_name();
         let e = coach::economics(&rec.state, &rec.rates, ctx.now);
         let costs = format!(

@@ -387,8 +387,7 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
 }
 
 pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
-    let rec = ctx.case_file(&a.case)?;
-    let entries = ctx.store.read_stream(rec.state.id)?;
+    let (rec, entries) = ctx.case_file_with_entries(&a.case)?;
     let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
     if ctx.json || matches!(a.format, TimelineFormat::Json) {
         let body = serde_json::to_string_pretty(&rows)

@@ -23,8 +23,7 @@ use machine::{Effect, Key, Machine, Settings};
 
 /// Reads the case again and hands the machine what it shows.
 pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
-    let rec = ctx.case_file_by_id(case)?;
-    let entries = ctx.store.read_stream(case)?;
+    let (rec, entries) = ctx.journal_of(case)?;
     let company = rec.company_state().cloned();
     let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
     // The log shows the open contact, or else the last one.
