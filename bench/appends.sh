@@ -30,6 +30,13 @@ for n in "$SMALL" "$BIG" "$LONG"; do
   "$BIN" --db "$OUT/case-$n.db" note 1 "warm up" >/dev/null
 done
 
+# Every short-lived process re-reads the WAL when it opens it (SQLite's
+# recovery of the WAL index), at a cost that follows the WAL's size, not the
+# case's; both files start each measure with an empty WAL, so what differs is
+# the case.
+fresh_wal() { for n in "$SMALL" "$BIG"; do sqlite3 "$OUT/case-$n.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null; done; }
+fresh_wal
+
 # Instructions per note, counted by callgrind (the whole process).
 # Averaged over 5 notes: the text index merges on some notes and not others.
 instr() {
@@ -43,6 +50,7 @@ emit "note on a $BIG-entry case: instructions" "$((big_i / 1000))" "k instr" "th
   "valgrind --tool=callgrind casefile --db case-N.db note 1 '...', mean of 5 (journals: gen_journal --entries N --cases 1 --seed 42)"
 
 # Wall time of the same.
+fresh_wal
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/note.json" \
   -n big "$BIN --db $OUT/case-$BIG.db note 1 '$note'" -n small "$BIN --db $OUT/case-$SMALL.db note 1 '$note'" >/dev/null
 read -r big_ms small_ms < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(r[0]["mean"]*1000, r[1]["mean"]*1000)' "$OUT/note.json")
