@@ -106,40 +106,86 @@ Example:
     Call(CallArgs),
     /// Record a contact live, step by step: start, rep, hold, resume, end
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  casefile contact start 1 --via \"800 555 0100\"\n  casefile contact rep 1 \"Dana Reyes, ext=4471, dept=Billing\"\n  casefile contact hold 1\n  casefile contact end 1 --outcome \"refund approved\" --rating 4"
+    )]
     Contact(ContactCommand),
     /// Add a note (from the argument, standard input with -, or $EDITOR)
+    #[command(
+        after_help = "Examples:\n  casefile note 1 \"They said the router is from a known bad batch\"\n  casefile note 1 -            # the note from standard input\n  casefile note 1               # opens $EDITOR"
+    )]
     Note(NoteArgs),
     /// Record a case, ticket or complaint number the company gave you
+    #[command(
+        after_help = "Examples:\n  casefile ref 1 CAS-88120\n  casefile ref 1 T-5521 --kind ticket --at \"yesterday 15:10\""
+    )]
     Ref(RefArgs),
     /// Record a promise the company made (a callback, a refund by a date)
+    #[command(
+        after_help = "Example:\n  casefile promise 1 \"call me back about the refund\" --by \"Marcus Lee\" --due \"in 48h\""
+    )]
     Promise(PromiseArgs),
     /// Mark a promise as kept
+    #[command(after_help = "Example:\n  casefile kept 1 9 --note \"the refund arrived\"")]
     Kept(SettleArgs),
     /// Mark a promise as broken
+    #[command(after_help = "Example:\n  casefile broken 1 9 --note \"no call by Friday\"")]
     Broken(SettleArgs),
     /// Record an offer the company made
+    #[command(
+        after_help = "Example:\n  casefile offer 1 \"a $25 credit on the next bill\" --by Priya --value 25"
+    )]
     Offer(OfferArgs),
     /// Answer an offer: declined, not-full (accepted, not as full resolution), or full
+    #[command(
+        after_help = "Example:\n  casefile answer 1 12 not-full --note \"took the credit; the refund is still owed\""
+    )]
     Answer(AnswerArgs),
     /// Record that you asked to escalate
+    #[command(
+        after_help = "Example:\n  casefile escalate 1 --to \"a supervisor\" --reason \"the second broken promise\""
+    )]
     Escalate(EscalateArgs),
     /// Record how an escalation request was answered
+    #[command(
+        after_help = "Example:\n  casefile escalation 1 14 callback --note \"a supervisor will call within 24h\""
+    )]
     Escalation(EscalationArgs),
     /// Record money the dispute cost you (postage, a technician, a day off)
+    #[command(
+        after_help = "Examples:\n  casefile expense 1 4.50 \"recorded postage\"\n  casefile expense 1 \"120 EUR\" \"a technician's visit\""
+    )]
     Expense(ExpenseArgs),
     /// Record time spent on the dispute away from contacts (writing, searching, waiting in)
+    #[command(
+        after_help = "Examples:\n  casefile time 1 45m \"writing the complaint letter\"\n  casefile time 1 1h30m \"waiting in for the engineer\""
+    )]
     Time(TimeArgs),
     /// Plan a follow-up for a date
+    #[command(
+        after_help = "Example:\n  casefile followup 1 \"chase the refund\" --due \"next friday 10:00\""
+    )]
     Followup(FollowupArgs),
     /// Mark a follow-up as done
+    #[command(after_help = "Example:\n  casefile done 1 15 --note \"called; refund confirmed\"")]
     Done(SettleArgs),
     /// Record a letter or formal complaint you sent
+    #[command(
+        after_help = "Example:\n  casefile sent 1 --to \"Executive office\" --kind \"executive escalation\" --via email"
+    )]
     Sent(SentArgs),
     /// Attach a file (a receipt, a photo): its name, size and SHA-256 go in the journal
+    #[command(after_help = "Example:\n  casefile attach 1 receipt.pdf")]
     Attach(AttachArgs),
     /// Change the case's status
+    #[command(
+        after_help = "Examples:\n  casefile status 1 waiting --note \"they have 14 days to answer\"\n  casefile status 1 resolved"
+    )]
     Status(StatusArgs),
     /// Record a lesson for next time
+    #[command(
+        after_help = "Example:\n  casefile lesson 1 \"ask for the case number before anything else\""
+    )]
     Lesson(LessonArgs),
     /// Amend an earlier entry: a new entry that corrects or withdraws it, with a reason
     #[command(
@@ -148,8 +194,12 @@ Example:
     Amend(AmendArgs),
 
     /// Before a contact: the goal, what to have ready, the last contacts, promises, offers, the opening line
+    #[command(
+        after_help = "Examples:\n  casefile brief 1\n  casefile brief 1 --reveal     # with sensitive identifiers"
+    )]
     Brief(CaseArg),
     /// The next steps the case calls for, and why
+    #[command(after_help = "Examples:\n  casefile advice 1\n  casefile advice 1 --json")]
     Advice(CaseArg),
     /// Words for the moment, filled from the case: greeting, escalate, plea, offer, accept, callback, policy, commend
     #[command(
@@ -157,6 +207,9 @@ Example:
     )]
     Script(ScriptArgs),
     /// What the dispute has cost you, and roughly what it has cost the company
+    #[command(
+        after_help = "Examples:\n  casefile cost 1\n  casefile cost 1 --hourly 40 --agent-minute 1.20"
+    )]
     Cost(CostArgs),
     /// Check a draft message for tone and completeness
     #[command(
@@ -170,24 +223,44 @@ Example:
     Letter(LetterArgs),
     /// The built-in script and letter templates, and where to put your own
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  casefile templates list\n  casefile templates show script/plea.txt"
+    )]
     Templates(TemplatesCommand),
 
     /// List cases, most recently active first
+    #[command(
+        after_help = "Examples:\n  casefile list\n  casefile list --status open --company Acme\n  casefile list --all --json"
+    )]
     List(ListArgs),
     /// Show a case's current state: goal, facts, contacts, promises, offers, costs
+    #[command(after_help = "Examples:\n  casefile show 1\n  casefile show 1 --json")]
     Show(CaseArg),
     /// The case's entries in the order things happened; as md or html, a record for a regulator or court
+    #[command(
+        after_help = "Examples:\n  casefile timeline 1\n  casefile timeline 1 --format html --output record.html"
+    )]
     Timeline(TimelineArgs),
     /// Search the text of every case
+    #[command(
+        after_help = "Examples:\n  casefile search refund\n  casefile search \"known bad batch\" --limit 5"
+    )]
     Search(SearchArgs),
     /// Promises and follow-ups that are due or overdue, across all cases
+    #[command(after_help = "Examples:\n  casefile due\n  casefile due --within 14d --all")]
     Due(DueArgs),
     /// Companies: names, aliases, channels, the people met and how they transfer
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  casefile company add \"Acme Broadband, Inc.\" --alias Acme\n  casefile company show Acme\n  casefile company list"
+    )]
     Company(CompanyCommand),
 
     /// Public complaint data (the US CFPB database): import it, then see how a company answers complaints
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  casefile intel import complaints.csv\n  casefile intel company \"wells fargo\"\n  casefile intel similar 1"
+    )]
     Intel(IntelCommand),
 
     /// The web app on this machine: cases, the live call page, companies, letters, the record
@@ -197,16 +270,26 @@ Example:
     Serve(ServeArgs),
 
     /// Check every entry's hash chain and every stored view
+    #[command(after_help = "Examples:\n  casefile verify\n  casefile verify --json")]
     Verify,
     /// Rebuild every stored view from the journal
+    #[command(after_help = "Example:\n  casefile rebuild")]
     Rebuild,
     /// Write every entry as JSON Lines (sensitive values masked unless --reveal)
+    #[command(
+        after_help = "Examples:\n  casefile export --output backup.jsonl\n  casefile export --reveal --output full-backup.jsonl"
+    )]
     Export(ExportArgs),
     /// Read entries from a `casefile export --reveal` file (all or nothing)
+    #[command(after_help = "Example:\n  casefile import full-backup.jsonl")]
     Import(ImportArgs),
     /// Print shell completions
+    #[command(
+        after_help = "Example:\n  casefile completions bash > ~/.local/share/bash-completion/completions/casefile"
+    )]
     Completions(CompletionsArgs),
     /// Print the man page (roff)
+    #[command(after_help = "Example:\n  casefile man > casefile.1")]
     Man,
 }
 
@@ -389,6 +472,9 @@ pub struct LogArgs {
 #[derive(Debug, Subcommand)]
 pub enum ContactCommand {
     /// Start a contact now (or --at)
+    #[command(
+        after_help = "Examples:\n  casefile contact start 1 --via \"800 555 0100\"\n  casefile contact start 1 --channel chat --inbound"
+    )]
     Start {
         /// The case number, as `casefile list` shows it
         case: String,
@@ -402,6 +488,9 @@ pub enum ContactCommand {
         at: Option<String>,
     },
     /// A representative joins the open contact (the second and later are transfers)
+    #[command(
+        after_help = "Examples:\n  casefile contact rep 1 \"Dana Reyes, ext=4471, dept=Billing\"\n  casefile contact rep 1 \"Marcus Lee, role=supervisor, at=14:20\""
+    )]
     Rep {
         /// The case number, as `casefile list` shows it
         case: String,
@@ -409,6 +498,7 @@ pub enum ContactCommand {
         spec: String,
     },
     /// Put the open contact on hold
+    #[command(after_help = "Example:\n  casefile contact hold 1")]
     Hold {
         /// The case number, as `casefile list` shows it
         case: String,
@@ -416,6 +506,7 @@ pub enum ContactCommand {
         at: Option<String>,
     },
     /// Back from hold
+    #[command(after_help = "Example:\n  casefile contact resume 1")]
     Resume {
         /// The case number, as `casefile list` shows it
         case: String,
@@ -423,6 +514,9 @@ pub enum ContactCommand {
         at: Option<String>,
     },
     /// End the open contact
+    #[command(
+        after_help = "Example:\n  casefile contact end 1 --outcome \"supervisor to call back\" --rating 2"
+    )]
     End {
         /// The case number, as `casefile list` shows it
         case: String,
@@ -710,12 +804,16 @@ pub struct DueArgs {
 #[derive(Debug, Subcommand)]
 pub enum CompanyCommand {
     /// Record a company
+    #[command(
+        after_help = "Example:\n  casefile company add \"Acme Broadband, Inc.\" --alias Acme --alias \"Acme BB\""
+    )]
     Add {
         name: String,
         #[arg(long = "alias")]
         aliases: Vec<String>,
     },
     /// Add another name the company goes by
+    #[command(after_help = "Example:\n  casefile company alias Acme \"Acme Internet\"")]
     Alias { company: String, alias: String },
     /// Add a way to reach the company
     #[command(
@@ -732,8 +830,10 @@ pub enum CompanyCommand {
         hours: Option<String>,
     },
     /// What is known: channels, people met, departments, transfers, cases
+    #[command(after_help = "Example:\n  casefile company show Acme")]
     Show { company: String },
     /// All companies
+    #[command(after_help = "Example:\n  casefile company list")]
     List,
 }
 
@@ -851,8 +951,10 @@ pub struct LetterArgs {
 #[derive(Debug, Subcommand)]
 pub enum TemplatesCommand {
     /// Every template, and whether you have overridden it
+    #[command(after_help = "Example:\n  casefile templates list")]
     List,
     /// Print a template's source, to copy and edit
+    #[command(after_help = "Example:\n  casefile templates show script/plea.txt")]
     Show { name: String },
 }
 
@@ -907,11 +1009,15 @@ pub enum IntelCommand {
         file: PathBuf,
     },
     /// How a company answers complaints: counts by product and issue, responses, timeliness, disputes, by year
+    #[command(after_help = "Example:\n  casefile intel company \"wells fargo\"")]
     Company {
         /// The company's name (forgiving: case, Inc./N.A./LLC, the first words alone)
         name: String,
     },
     /// Complaints like a case's problem, with what the company did for them
+    #[command(
+        after_help = "Examples:\n  casefile intel similar 1\n  casefile intel similar 1 --all-companies --limit 10"
+    )]
     Similar {
         /// The case number, as `casefile list` shows it
         case: String,
