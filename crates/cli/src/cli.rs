@@ -112,7 +112,7 @@ Example:
     Contact(ContactCommand),
     /// Add a note (from the argument, standard input with -, or $EDITOR)
     #[command(
-        after_help = "Examples:\n  casefile note 1 \"They said the router is from a known bad batch\"\n  casefile note 1 -            # the note from standard input\n  casefile note 1               # opens $EDITOR"
+        after_help = "Examples:\n  casefile note 1 \"They said the router is from a known bad batch\"\n  casefile note 1 -   # the note from standard input\n  casefile note 1     # opens $EDITOR"
     )]
     Note(NoteArgs),
     /// Record a case, ticket or complaint number the company gave you
