@@ -19,9 +19,18 @@ pub fn main() {
     if !matches!(cli.command, cli::Command::Serve(_)) {
         quiet_on_closed_pipe();
     }
+    let json = cli.json;
     if let Err(e) = commands::run(cli) {
         // An empty message is an outcome already reported (the tone check's exit code).
-        if !e.message.is_empty() {
+        if e.message.is_empty() {
+            // Reported already.
+        } else if json {
+            // A script asked for JSON: the error is JSON too, on standard error.
+            let err = serde_json::json!({"error": {
+                "message": e.message, "hint": e.hint, "exit": e.exit as i32,
+            }});
+            eprintln!("{err}");
+        } else {
             eprintln!("error: {}", e.message);
             if let Some(h) = &e.hint {
                 eprintln!("  hint: {h}");

@@ -463,3 +463,39 @@ fn a_closed_pipe_ends_quietly() {
     let notes = env.journal().matches("note number").count();
     assert_eq!(notes, 25);
 }
+
+/// Under `--json` an error is JSON too (on standard error), with the same
+/// message, hint and exit code a person would see.
+#[test]
+fn errors_are_json_under_json() {
+    let env = Env::new();
+    env.open_router_case();
+    let out = env.run(&["show", "99", "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).expect("JSON on stderr");
+    assert_eq!(err["error"]["exit"], 3);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no case 99"),
+        "{err}"
+    );
+    assert!(
+        err["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("casefile list"),
+        "{err}"
+    );
+    let out = env.run(&["expense", "1", "lots", "postage", "--json"]);
+    assert_eq!(out.status.code(), Some(4));
+    let err: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("lots"),
+        "{err}"
+    );
+    // Without --json, words for a person.
+    let out = env.run(&["show", "99"]);
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
+}
