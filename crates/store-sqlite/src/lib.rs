@@ -772,11 +772,14 @@ impl SqliteStore {
             let rebuild = schema::migrate(&tx, now, LATEST_SCHEMA)?;
             let (ws, device) = schema::identity(&tx)?;
             if rebuild {
-                journal::rebuild(&mut Rows {
-                    conn: &tx,
-                    ws: &ws,
-                    device: &device,
-                })?;
+                journal::rebuild(
+                    &mut Rows {
+                        conn: &tx,
+                        ws: &ws,
+                        device: &device,
+                    },
+                    &mut |_, _| {},
+                )?;
             }
             tx.commit().map_err(engine)?;
         }
@@ -1203,12 +1206,12 @@ impl Store for SqliteStore {
         ids.iter().map(|c| self.case(uuid(c)?)).collect()
     }
 
-    fn verify(&self) -> Result<Vec<Finding>> {
-        self.read(|rows| journal::verify(rows))
+    fn verify_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<Finding>> {
+        self.read(|rows| journal::verify(rows, progress))
     }
 
-    fn rebuild(&mut self) -> Result<()> {
-        self.write(|rows| journal::rebuild(rows))
+    fn rebuild_with(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+        self.write(|rows| journal::rebuild(rows, progress))
     }
 
     fn import(&mut self, entries: Vec<Entry>) -> Result<ImportSummary> {

@@ -437,7 +437,31 @@ pub fn rebuild_equals_incremental<S: Store>(make: &dyn Fn() -> Made<S>) {
     )
     .unwrap();
     let before = observable(&s);
-    s.rebuild().unwrap();
+    let total: u64 = s.streams().unwrap().iter().map(|x| x.head_seq).sum();
+    let mut seen = Vec::new();
+    s.rebuild_with(&mut |done, all| seen.push((done, all)))
+        .unwrap();
+    assert_eq!(
+        seen.first(),
+        Some(&(0, total)),
+        "progress starts at nothing"
+    );
+    assert_eq!(
+        seen.last(),
+        Some(&(total, total)),
+        "and ends at every entry"
+    );
+    assert!(
+        seen.windows(2).all(|w| w[0].0 <= w[1].0),
+        "and never goes back"
+    );
+    let mut checked = Vec::new();
+    assert!(
+        s.verify_with(&mut |done, all| checked.push((done, all)))
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(checked.last(), Some(&(total, total)));
     assert_eq!(observable(&s), before);
     assert!(s.verify().unwrap().is_empty());
 }

@@ -260,10 +260,15 @@ fn project_whole(tx: &mut impl Tx, info: &StreamInfo, entries: &[Entry]) -> Resu
     }
 }
 
-/// Drops every projection and folds them again from the journal.
-pub fn rebuild(tx: &mut impl Tx) -> Result<()> {
+/// Drops every projection and folds them again from the journal, telling
+/// `progress` the entries done so far and the total.
+pub fn rebuild(tx: &mut impl Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
     tx.clear_projections()?;
-    for h in tx.heads()? {
+    let heads = tx.heads()?;
+    let total: u64 = heads.iter().map(|h| h.info.head_seq).sum();
+    let mut done = 0;
+    progress(done, total);
+    for h in heads {
         let (entries, unreadable) = tx.read_stream(h.info.id)?;
         if let Some((seq, _, problem)) = unreadable {
             return Err(StoreError::Corrupt(format!(
@@ -276,6 +281,8 @@ pub fn rebuild(tx: &mut impl Tx) -> Result<()> {
             tx.index_text(e)?;
         }
         project_whole(tx, &h.info, &entries)?;
+        done += h.info.head_seq;
+        progress(done, total);
     }
     Ok(())
 }
@@ -287,10 +294,16 @@ fn kind_name(k: StreamKind) -> &'static str {
     }
 }
 
-/// Checks every chain, and every stored view against a fresh fold.
-pub fn verify(tx: &mut impl Tx) -> Result<Vec<Finding>> {
+/// Checks every chain, and every stored view against a fresh fold, telling
+/// `progress` the entries done so far and the total.
+pub fn verify(tx: &mut impl Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
-    for h in tx.heads()? {
+    let heads = tx.heads()?;
+    let total: u64 = heads.iter().map(|h| h.info.head_seq).sum();
+    let mut done = 0;
+    for h in heads {
+        progress(done, total);
+        done += h.info.head_seq;
         let info = h.info.clone();
         let finding = |chain| Finding {
             kind: info.kind,
@@ -353,6 +366,7 @@ pub fn verify(tx: &mut impl Tx) -> Result<Vec<Finding>> {
             }
         }
     }
+    progress(done, total);
     Ok(findings)
 }
 

@@ -182,10 +182,20 @@ pub trait Store {
     fn cases_of_company(&self, id: Uuid) -> Result<Vec<CaseRecord>>;
 
     /// Checks every chain and every projection; an empty list means all is well.
-    fn verify(&self) -> Result<Vec<Finding>>;
+    fn verify(&self) -> Result<Vec<Finding>> {
+        self.verify_with(&mut |_, _| {})
+    }
+
+    /// [`verify`](Self::verify), telling `progress` the entries checked and the total.
+    fn verify_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<Finding>>;
 
     /// Drops every projection and folds them again from the journal.
-    fn rebuild(&mut self) -> Result<()>;
+    fn rebuild(&mut self) -> Result<()> {
+        self.rebuild_with(&mut |_, _| {})
+    }
+
+    /// [`rebuild`](Self::rebuild), telling `progress` the entries folded and the total.
+    fn rebuild_with(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<()>;
 
     /// Adds entries exported elsewhere, verbatim (ids, times and hashes kept).
     /// Entries already present are skipped; a stream that diverges is refused.

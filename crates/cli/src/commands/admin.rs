@@ -1,6 +1,6 @@
 //! Keeping the journal safe: verify, rebuild, export and import.
 
-use std::io::{BufReader, Write};
+use std::io::{BufReader, IsTerminal, Write};
 
 use casefile_core::StreamKind;
 use casefile_store::jsonl;
@@ -12,10 +12,30 @@ use crate::error::{CliError, Exit, Result};
 
 use super::views::print_json;
 
+/// A bar of entries on a terminal; nothing when piped, scripted or under --json.
+fn entries_bar(ctx: &Ctx, doing: &'static str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() || ctx.json || ctx.quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&format!(
+            "{doing} {{pos}}/{{len}} entries {{wide_bar}} {{eta}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 pub fn verify(ctx: &Ctx) -> Result<()> {
     let streams = ctx.store.streams()?;
     let entries: u64 = streams.iter().map(|s| s.head_seq).sum();
-    let findings = ctx.store.verify()?;
+    let bar = entries_bar(ctx, "Verifying");
+    let findings = ctx.store.verify_with(&mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
     if ctx.json {
         print_json(
             &json!({"ok": findings.is_empty(), "journals": streams.len(), "entries": entries, "findings": findings}),
@@ -43,7 +63,12 @@ pub fn verify(ctx: &Ctx) -> Result<()> {
 }
 
 pub fn rebuild(ctx: &mut Ctx) -> Result<()> {
-    ctx.store.rebuild()?;
+    let bar = entries_bar(ctx, "Rebuilding");
+    ctx.store.rebuild_with(&mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
     let streams = ctx.store.streams()?;
     let cases = streams
         .iter()
