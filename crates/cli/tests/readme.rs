@@ -46,7 +46,7 @@ fn walkthrough_commands() -> Vec<String> {
         current.push(' ');
         if !more {
             let cmd = current.trim().to_string();
-            if cmd.starts_with("casefile ") {
+            if cmd.starts_with("casefile ") || cmd.starts_with("export ") {
                 commands.push(cmd);
             }
             current.clear();
@@ -66,13 +66,35 @@ fn the_walkthrough_runs_as_written() {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    // The reader's own file, with a case of their own already in it: the tour
+    // must keep to its own file and leave this one as it was.
+    let own = dir.path().join("own.db");
+    let mine = Command::new(cargo_bin("casefile"))
+        .args(["open", "My own case", "--no-wizard"])
+        .env("CASEFILE_DB", &own)
+        .output()
+        .unwrap();
+    assert!(mine.status.success());
+    // Each command runs in a fresh shell, after the tour's exports so far.
+    let exports: Vec<&String> = commands
+        .iter()
+        .filter(|c| c.starts_with("export "))
+        .collect();
+    assert!(!exports.is_empty(), "the tour names its own file");
+    let mut exported = String::new();
     for cmd in &commands {
+        if cmd.starts_with("export ") {
+            exported.push_str(cmd);
+            exported.push_str("; ");
+            continue;
+        }
         let out = Command::new("bash")
             .arg("-c")
-            .arg(cmd)
+            .arg(format!("{exported}{cmd}"))
             .current_dir(dir.path())
             .env("PATH", &path)
-            .env("CASEFILE_DB", dir.path().join("readme.db"))
+            .env("CASEFILE_DB", &own)
+            .env("CASEFILE_CONFIG", dir.path().join("none.toml"))
             .env("TZ", "America/New_York")
             .env_remove("CASEFILE_NOW")
             .output()
@@ -83,10 +105,24 @@ fn the_walkthrough_runs_as_written() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // The reader's own file is as it was: one case, untouched.
+    let theirs = Command::new(cargo_bin("casefile"))
+        .args(["list", "--json"])
+        .env("CASEFILE_DB", &own)
+        .output()
+        .unwrap();
+    let theirs: serde_json::Value = serde_json::from_slice(&theirs.stdout).unwrap();
+    assert_eq!(
+        theirs.to_string().matches("My own case").count(),
+        1,
+        "{theirs}"
+    );
+    assert!(!theirs.to_string().contains("Router"), "{theirs}");
+    let tour = dir.path().join("casefile-tour.db");
     // And it tells the story the README says it does.
     let show = Command::new(cargo_bin("casefile"))
         .args(["show", "1"])
-        .env("CASEFILE_DB", dir.path().join("readme.db"))
+        .env("CASEFILE_DB", &tour)
         .output()
         .unwrap();
     let show = String::from_utf8(show.stdout).unwrap();
@@ -103,7 +139,7 @@ fn the_walkthrough_runs_as_written() {
     // The words for the next call use the corrected name too.
     let brief = Command::new(cargo_bin("casefile"))
         .args(["brief", "1"])
-        .env("CASEFILE_DB", dir.path().join("readme.db"))
+        .env("CASEFILE_DB", &tour)
         .output()
         .unwrap();
     let brief = String::from_utf8(brief.stdout).unwrap();
