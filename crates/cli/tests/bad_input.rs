@@ -499,3 +499,30 @@ fn errors_are_json_under_json() {
     let out = env.run(&["show", "99"]);
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
 }
+
+/// The wizard checks a date and an identifier as they are typed and asks
+/// again; no earlier answer is lost.
+#[test]
+fn the_wizard_asks_again_and_keeps_every_answer() {
+    let env = Env::new();
+    let answers = "Router refund\nAcme\nThe router died\nA refund of $129\n\nyes\n\
+                   the 45th of Smarch\n2026-10-28\n\n\n\n\nAccount 1234\nAccount=8812\nn\n\n";
+    let out = env.run_with_stdin(&["open", "--wizard"], answers.as_bytes());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("'the 45th of Smarch' is not a date"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("'Account 1234' is not Label=value"),
+        "{stderr}"
+    );
+    let show = env.ok(&["show", "1"]);
+    assert!(
+        show.contains("acquired") && show.contains("2026-10-28"),
+        "{show}"
+    );
+    assert!(show.contains("Account") && show.contains("8812"), "{show}");
+    assert!(show.contains("A refund of $129"), "{show}");
+}

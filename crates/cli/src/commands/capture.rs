@@ -14,7 +14,7 @@ use casefile_app::ops::{
 
 use crate::cli::*;
 use crate::ctx::{Ctx, Report};
-use crate::dates::{Tense, parse_minutes, parse_when};
+use crate::dates::{Tense, parse_day, parse_minutes, parse_when};
 use crate::error::{CliError, Result};
 use crate::input::text_arg;
 use crate::specs::*;
@@ -100,6 +100,29 @@ impl Prompter {
         Ok(if line.is_empty() { None } else { Some(line) })
     }
 
+    /// Asks until the answer passes `check` or is blank; a refused answer is
+    /// explained and asked again, and every earlier answer is kept.
+    fn ask_checked(
+        &self,
+        question: &str,
+        check: impl Fn(&str) -> Result<()>,
+    ) -> Result<Option<String>> {
+        loop {
+            let Some(answer) = self.ask(question)? else {
+                return Ok(None);
+            };
+            match check(&answer) {
+                Ok(()) => return Ok(Some(answer)),
+                Err(e) => {
+                    eprintln!("  {}", e.message);
+                    if let Some(h) = &e.hint {
+                        eprintln!("  ({h}; or leave it blank)");
+                    }
+                }
+            }
+        }
+    }
+
     fn ask_required(&self, question: &str) -> Result<String> {
         for _ in 0..3 {
             if let Some(a) = self.ask(question)? {
@@ -156,13 +179,26 @@ pub fn open(ctx: &mut Ctx, mut a: OpenArgs) -> Result<()> {
             ("expected", "What did you expect? (blank to skip):"),
             ("tried", "What have you already tried? (blank to skip):"),
         ] {
-            if let Some(v) = p.ask(q)? {
+            let is_date = matches!(kind, "acquired" | "began");
+            let answer = p.ask_checked(q, |v| {
+                if is_date {
+                    parse_day(v, ctx.now, &ctx.tz).map(|_| ())
+                } else {
+                    Ok(())
+                }
+            })?;
+            if let Some(v) = answer {
                 a.facts.push(format!("{kind}={v}"));
             }
         }
-        while let Some(id) =
-            p.ask("An identifier as Label=value, e.g. Account=12345678 (blank to finish):")?
-        {
+        while let Some(id) = p.ask_checked(
+            "An identifier as Label=value, e.g. Account=12345678 (blank to finish):",
+            |v| match v.split_once('=') {
+                Some((l, x)) if !l.trim().is_empty() && !x.trim().is_empty() => Ok(()),
+                _ => Err(CliError::invalid(format!("'{v}' is not Label=value"))
+                    .hint("the label, =, then the value, e.g. Account=12345678")),
+            },
+        )? {
             let sensitive = matches!(
                 p.ask("  Is it sensitive (masked unless revealed)? [y/N]:")?
                     .as_deref(),
