@@ -288,9 +288,11 @@ Example:
         after_help = "Example:\n  casefile completions bash > ~/.local/share/bash-completion/completions/casefile"
     )]
     Completions(CompletionsArgs),
-    /// Print the man page (roff)
-    #[command(after_help = "Example:\n  casefile man > casefile.1")]
-    Man,
+    /// Print the man page (roff), or write one per verb into a folder
+    #[command(
+        after_help = "Examples:\n  casefile man > casefile.1\n  casefile man --dir ~/.local/share/man/man1"
+    )]
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -860,6 +862,13 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The export file; `-` reads standard input
     pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write casefile.1 and a page per verb (casefile-note.1, ...) here
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

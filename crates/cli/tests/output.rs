@@ -266,6 +266,30 @@ fn completions_man_page_and_version() {
         &man[..200.min(man.len())]
     );
     assert!(man.contains("dispute"));
+    assert!(man.contains(".SH ENVIRONMENT") && man.contains("CASEFILE_CONFIG"));
+    assert!(man.contains(".SH \"EXIT STATUS\""));
+    // A page per verb, each with its example, environment and exit codes.
+    let dir = env.dir.path().join("man1");
+    let said = env.ok(&["man", "--dir", dir.to_str().unwrap()]);
+    assert!(said.starts_with("Wrote "), "{said}");
+    for verb in [
+        "casefile.1",
+        "casefile-note.1",
+        "casefile-contact-start.1",
+        "casefile-intel-similar.1",
+    ] {
+        let page =
+            std::fs::read_to_string(dir.join(verb)).unwrap_or_else(|e| panic!("{verb}: {e}"));
+        assert!(
+            page.contains(".SH ENVIRONMENT") && page.contains("EXIT STATUS"),
+            "{verb}"
+        );
+    }
+    let note = std::fs::read_to_string(dir.join("casefile-note.1")).unwrap();
+    assert!(
+        note.contains("casefile note 1"),
+        "the example is in the page"
+    );
     assert!(env.ok(&["--version"]).starts_with("casefile "));
     assert!(!env.db.exists(), "completions and man touch no database");
 }

@@ -28,10 +28,7 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             return Ok(());
         }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
-            return Ok(());
-        }
+        Command::Man(a) => return views::man(a.dir.clone()),
         Command::Check(_) | Command::Templates(_) => {}
         _ => {}
     }
@@ -100,7 +97,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let json = ctx.json;
             coach::check(Some(ctx), &a, json)
         }
-        Command::Completions(_) | Command::Man | Command::Templates(_) | Command::Serve(_) => {
+        Command::Completions(_) | Command::Man(_) | Command::Templates(_) | Command::Serve(_) => {
             Ok(())
         }
     }

@@ -153,3 +153,100 @@ pub fn due(ctx: &Ctx, a: DueArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// What every page ends with: the environment casefile reads and its exit codes.
+const MAN_TAIL: &str = r#".SH ENVIRONMENT
+.TP
+\fBCASEFILE_DB\fR
+The journal's file (also \fB--db\fR); by default casefile.db in casefile's data folder.
+.TP
+\fBCASEFILE_CONFIG\fR
+The config file; by default config.toml in casefile's config folder. It takes author,
+currency, hourly_value, agent_minute, db and templates. Flags override the environment,
+which overrides the file.
+.TP
+\fBCASEFILE_USER\fR, \fBCASEFILE_CURRENCY\fR, \fBCASEFILE_HOURLY_VALUE\fR, \fBCASEFILE_AGENT_MINUTE\fR
+The author of entries, the default currency, and the rates costs are counted at.
+.TP
+\fBCASEFILE_TEMPLATES\fR
+A folder of your own scripts and letters.
+.TP
+\fBCASEFILE_INTEL_DB\fR
+The public complaint data (by default intel.db beside the journal).
+.TP
+\fBCASEFILE_NOW\fR
+The clock relative dates are read against, for reproducible scripts; it never changes
+when an entry was recorded.
+.TP
+\fBCASEFILE_BUSY_TIMEOUT_MS\fR
+How long to wait for another writer (default 5000).
+.TP
+\fBCASEFILE_WEB_KEY\fR
+A fixed key for \fBcasefile serve\fR, 16 characters or more.
+.TP
+\fBTZ\fR, \fBEDITOR\fR, \fBVISUAL\fR, \fBNO_COLOR\fR
+Your time zone, the editor for long notes, and plain output.
+.SH "EXIT STATUS"
+.TP
+0
+Done.
+.TP
+1
+Something unexpected inside casefile or the database engine.
+.TP
+2
+A bad command line.
+.TP
+3
+A case, company or entry that does not exist.
+.TP
+4
+Input that cannot be recorded; nothing was written.
+.TP
+5
+The database is busy or changed underneath; trying again may work.
+.TP
+6
+\fBverify\fR found a problem.
+.TP
+7
+The database file cannot be used by this casefile.
+.TP
+8, 9
+\fBcheck\fR found suggestions only (8), or something that will hurt (9).
+"#;
+
+fn man_page(cmd: clap::Command, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(cmd).render(out)?;
+    out.write_all(MAN_TAIL.as_bytes())
+}
+
+/// `casefile man`: the main page on standard output, or every page into a folder.
+pub fn man(dir: Option<std::path::PathBuf>) -> Result<()> {
+    use clap::CommandFactory;
+    let mut cmd = crate::cli::Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let Some(dir) = dir else {
+        return Ok(man_page(cmd, &mut std::io::stdout())?);
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CliError::invalid(format!("cannot create {}: {e}", dir.display()))
+            .hint("choose a folder you can write to")
+    })?;
+    fn write_all(cmd: clap::Command, dir: &std::path::Path, n: &mut usize) -> Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
+            write_all(sub, dir, n)?;
+        }
+        let name = format!("{}.1", cmd.get_display_name().unwrap_or(cmd.get_name()));
+        let path = dir.join(name);
+        let mut f = std::fs::File::create(&path)
+            .map_err(|e| CliError::invalid(format!("cannot write {}: {e}", path.display())))?;
+        man_page(cmd, &mut f)?;
+        *n += 1;
+        Ok(())
+    }
+    let mut n = 0;
+    write_all(cmd, &dir, &mut n)?;
+    println!("Wrote {n} man pages to {}.", dir.display());
+    Ok(())
+}
