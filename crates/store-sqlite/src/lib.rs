@@ -1214,8 +1214,12 @@ impl Store for SqliteStore {
         self.write(|rows| journal::rebuild(rows, progress))
     }
 
-    fn import(&mut self, entries: Vec<Entry>) -> Result<ImportSummary> {
-        self.write(|rows| journal::import(rows, entries))
+    fn import_with(
+        &mut self,
+        entries: Vec<Entry>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportSummary> {
+        self.write(|rows| journal::import(rows, entries, progress))
     }
 }
 

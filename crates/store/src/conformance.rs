@@ -478,7 +478,13 @@ pub fn import_is_verbatim_idempotent_and_refuses_divergence<S: Store>(make: &dyn
         .collect();
 
     let (mut dst, _k2) = make();
-    let sum = dst.import(all.clone()).unwrap();
+    let mut heard = Vec::new();
+    let sum = dst
+        .import_with(all.clone(), &mut |done, total| heard.push((done, total)))
+        .unwrap();
+    let n = all.len() as u64;
+    assert_eq!(heard.first(), Some(&(0, n)));
+    assert_eq!(heard.last(), Some(&(n, n)), "progress reaches every entry");
     assert_eq!(
         (
             sum.streams_added,

@@ -404,8 +404,15 @@ fn stale_case_view(
 
 /// Adds entries exported elsewhere, verbatim. Entries already present are
 /// skipped; a stream that diverges is refused. The caller's transaction makes
-/// it all or nothing.
-pub fn import(tx: &mut impl Tx, entries: Vec<Entry>) -> Result<ImportSummary> {
+/// it all or nothing. `progress` hears the entries done so far and the total.
+pub fn import(
+    tx: &mut impl Tx,
+    entries: Vec<Entry>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<ImportSummary> {
+    let total = entries.len() as u64;
+    let mut done = 0;
+    progress(done, total);
     let mut by_stream: HashMap<Uuid, Vec<Entry>> = HashMap::new();
     for e in entries {
         by_stream.entry(e.stream).or_default().push(e);
@@ -415,6 +422,8 @@ pub fn import(tx: &mut impl Tx, entries: Vec<Entry>) -> Result<ImportSummary> {
     let mut summary = ImportSummary::default();
     for stream in order {
         let incoming = by_stream.remove(&stream).unwrap_or_default();
+        progress(done, total);
+        done += incoming.len() as u64;
         if let Some(b) = verify_chain(stream, &incoming, None) {
             return Err(StoreError::Import(format!(
                 "stream {stream}, entry {}: {}",
@@ -466,5 +475,6 @@ pub fn import(tx: &mut impl Tx, entries: Vec<Entry>) -> Result<ImportSummary> {
             other => other,
         })?;
     }
+    progress(done, total);
     Ok(summary)
 }

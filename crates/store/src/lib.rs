@@ -200,5 +200,14 @@ pub trait Store {
     /// Adds entries exported elsewhere, verbatim (ids, times and hashes kept).
     /// Entries already present are skipped; a stream that diverges is refused.
     /// All or nothing.
-    fn import(&mut self, entries: Vec<Entry>) -> Result<ImportSummary>;
+    fn import(&mut self, entries: Vec<Entry>) -> Result<ImportSummary> {
+        self.import_with(entries, &mut |_, _| {})
+    }
+
+    /// [`import`](Self::import), telling `progress` the entries done and the total.
+    fn import_with(
+        &mut self,
+        entries: Vec<Entry>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportSummary>;
 }

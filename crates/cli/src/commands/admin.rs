@@ -131,7 +131,12 @@ pub fn import(ctx: &mut Ctx, a: ImportArgs) -> Result<()> {
     };
     let (_, entries) =
         jsonl::read(reader).map_err(|e| CliError::invalid(format!("{name}: {e}")).hint(e.hint))?;
-    let sum = ctx.store.import(entries)?;
+    let bar = entries_bar(ctx, "Importing");
+    let sum = ctx.store.import_with(entries, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })?;
+    bar.finish_and_clear();
     if ctx.json {
         return print_json(&sum);
     }
