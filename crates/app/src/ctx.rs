@@ -248,6 +248,29 @@ impl Ctx {
         })
     }
 
+    /// Appends to a company what `build` makes from its current state; when
+    /// another writer got there first, reads it again and retries, as case
+    /// writes do.
+    pub fn append_company(
+        &mut self,
+        id: Uuid,
+        build: impl Fn(&CompanyState) -> Result<Vec<Draft>>,
+    ) -> Result<Vec<Entry>> {
+        for attempt in 0..50u64 {
+            let current = self.store.company(id)?;
+            let drafts = build(&current.state)?;
+            let author = self.author.clone();
+            match self.store.append(id, current.state.seq, &author, drafts) {
+                Err(StoreError::Conflict { .. }) => {
+                    let jitter = (u64::from(std::process::id()) * 7 + attempt * 13) % 17;
+                    std::thread::sleep(std::time::Duration::from_millis(1 + jitter));
+                }
+                other => return Ok(other?),
+            }
+        }
+        Err(write_error(WriteError::KeptChanging))
+    }
+
     /// A case with what every view of it needs: its company and the rates of
     /// the settings. Every face loads a case to show through here.
     pub fn case_file(&self, arg: &str) -> Result<CaseFile> {

@@ -67,6 +67,7 @@ impl From<StoreError> for Error {
             StoreError::Busy { .. } => Error::new(Exit::Busy, msg).hint("another casefile (a call console, the web app, a script) is writing; try again in a moment"),
             StoreError::NewerSchema { .. } => Error::new(Exit::Database, msg).hint("install a newer casefile; your file was not changed"),
             StoreError::NotCasefile(_) => Error::new(Exit::Database, msg).hint("point --db (or CASEFILE_DB) at a casefile database, or at a path where a new one can be made"),
+            StoreError::CompanyExists { .. } => Error::invalid(msg).hint("use that company, or give this one another name; `casefile company list` shows them"),
             StoreError::Import(_) => Error::invalid(format!("import refused: {msg}")).hint("nothing was imported; check that the file is a whole, unedited `casefile export`"),
             StoreError::Corrupt(_) => Error::new(Exit::Database, msg).hint("run `casefile verify`; restore from your last `casefile export --reveal` if it fails"),
             StoreError::Engine(_) => Error::new(Exit::Internal, msg),

@@ -254,7 +254,7 @@ pub fn company_id(ctx: &mut Ctx, name: &str) -> Result<(Uuid, bool)> {
     }
     let id = Uuid::now_v7();
     let author = ctx.author.clone();
-    ctx.store.append(
+    let created = ctx.store.append(
         id,
         0,
         &author,
@@ -264,8 +264,13 @@ pub fn company_id(ctx: &mut Ctx, name: &str) -> Result<(Uuid, bool)> {
                 name: name.trim().to_string(),
             },
         )],
-    )?;
-    Ok((id, true))
+    );
+    match created {
+        Ok(_) => Ok((id, true)),
+        // Another writer created it a moment ago: that one is this one.
+        Err(casefile_store::StoreError::CompanyExists { id, .. }) => Ok((id, false)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Opens a case. Returns its number, the entries written and whether its

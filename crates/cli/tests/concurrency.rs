@@ -67,3 +67,60 @@ fn concurrent_writers_and_readers_lose_nothing() {
     assert_eq!(notes.len(), writers * per_writer, "no duplicates");
     assert!(env.ok(&["verify"]).starts_with("All "));
 }
+
+/// Eight people's processes naming the same new company at once make one
+/// company, and eight adding names to it at once all succeed.
+#[test]
+fn a_company_named_at_once_is_one_company() {
+    let env = Arc::new(Env::new());
+    // The file exists before the race: creating it is not what is measured here.
+    env.ok(&["list"]);
+    let opened: Vec<_> = (0..8)
+        .map(|i| {
+            let env = env.clone();
+            std::thread::spawn(move || {
+                env.run(&[
+                    "open",
+                    &format!("Case {i}"),
+                    "--company",
+                    "Globex Corp",
+                    "--no-wizard",
+                ])
+            })
+        })
+        .collect();
+    for t in opened {
+        let out = t.join().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let companies = env.json(&["company", "list", "--json"]).to_string();
+    assert_eq!(companies.matches("Globex Corp").count(), 1, "{companies}");
+    let aliased: Vec<_> = (0..8)
+        .map(|i| {
+            let env = env.clone();
+            std::thread::spawn(move || {
+                env.run(&["company", "alias", "Globex", &format!("Globex {i}")])
+            })
+        })
+        .collect();
+    for t in aliased {
+        let out = t.join().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let show = env.ok(&["company", "show", "Globex"]);
+    for i in 0..8 {
+        assert!(show.contains(&format!("Globex {i}")), "{show}");
+    }
+    for i in 0..8 {
+        let case = env.json(&["show", &(i + 1).to_string(), "--json"]);
+        assert_eq!(case["company_name"], "Globex Corp", "case {}", i + 1);
+    }
+}

@@ -618,6 +618,17 @@ impl Tx for Rows<'_> {
         rows.map(|r| r.map_err(engine)).collect()
     }
 
+    fn company_named(&mut self, norm: &str) -> Result<Option<Uuid>> {
+        let id: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT company FROM company_names WHERE workspace = ?1 AND norm = ?2 ORDER BY company LIMIT 1",
+            )
+            .and_then(|mut st| st.query_row(params![self.ws, norm], |r| r.get(0)).optional())
+            .map_err(engine)?;
+        id.map(|i| uuid(&i)).transpose()
+    }
+
     fn clear_projections(&mut self) -> Result<()> {
         for table in [
             "due_items",

@@ -1024,6 +1024,45 @@ pub fn verify_finds_tampering_and_stale_views<S: Store>(
     }
 }
 
+/// A name belongs to one company: a second company or an alias taking it is
+/// refused in the same transaction, naming the company that has it.
+pub fn a_company_name_is_one_companys<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let acme = new_company(&mut s, "Acme Inc.");
+    let before = s.streams().unwrap().len();
+    let twin = Uuid::now_v7();
+    match s.append(
+        twin,
+        0,
+        "owner",
+        vec![Draft::new(
+            t("01T09:00"),
+            Event::CompanyCreated {
+                name: "ACME".into(),
+            },
+        )],
+    ) {
+        Err(StoreError::CompanyExists { id, .. }) => assert_eq!(id, acme),
+        other => panic!("a second Acme is refused: {other:?}"),
+    }
+    assert_eq!(s.streams().unwrap().len(), before, "nothing was made");
+    let globex = new_company(&mut s, "Globex");
+    let head = s.company(globex).unwrap().state.seq;
+    let alias = |name: &str| {
+        vec![Draft::new(
+            t("01T09:30"),
+            Event::CompanyAliasAdded { alias: name.into() },
+        )]
+    };
+    assert!(matches!(
+        s.append(globex, head, "owner", alias("Acme")),
+        Err(StoreError::CompanyExists { id, .. }) if id == acme
+    ));
+    s.append(globex, head, "owner", alias("Globex Corporation"))
+        .unwrap();
+    assert_eq!(s.company_by_name("globex corp").unwrap(), Some(globex));
+}
+
 /// Stamps out the suite as `#[test]` functions for one engine: given a
 /// fresh store, a pair of handles on one store, and a way to tamper with it.
 #[macro_export]
@@ -1045,6 +1084,7 @@ macro_rules! conformance_tests {
             search_limits_and_ranks,
             streams_and_entries_come_in_order,
             exports_mask_what_is_sensitive,
+            a_company_name_is_one_companys,
         );
     };
     ($make:expr, $make_pair:expr, $tamper:expr) => {

@@ -78,6 +78,8 @@ pub trait Tx {
     fn put_company(&mut self, handle: u64, state: &CompanyState) -> Result<()>;
     /// The normalised names stored for a company's lookups, sorted.
     fn company_keys(&mut self, id: Uuid) -> Result<Vec<String>>;
+    /// A company one of whose normalised names is exactly `norm`.
+    fn company_named(&mut self, norm: &str) -> Result<Option<Uuid>>;
 
     /// Empties every projection and the text index, keeping the journal.
     fn clear_projections(&mut self) -> Result<()>;
@@ -175,6 +177,7 @@ pub fn append(
         }
         StreamKind::Company => {
             let mut state = tx.company(stream)?.unwrap_or_default();
+            let keys_before = state.match_keys();
             for d in drafts {
                 seq += 1;
                 let e = Entry::seal(d, stream, seq, recorded, author, &prev);
@@ -184,6 +187,19 @@ pub fn append(
                 tx.insert_entry(&e)?;
                 prev.clone_from(&e.hash);
                 out.push(e);
+            }
+            // A name is one company's, checked in this transaction: two writers
+            // naming the same new company cannot both create it.
+            for key in state.match_keys() {
+                if keys_before.contains(&key) || key.is_empty() {
+                    continue;
+                }
+                if let Some(other) = tx.company_named(&key)?.filter(|o| *o != stream) {
+                    return Err(StoreError::CompanyExists {
+                        name: state.name.clone(),
+                        id: other,
+                    });
+                }
             }
             tx.put_company(handle, &state)?;
         }

@@ -118,6 +118,8 @@ pub enum StoreError {
     NewerSchema { found: i64, known: i64 },
     #[error("{0} is not a casefile database")]
     NotCasefile(String),
+    #[error("a company named {name:?} is recorded already")]
+    CompanyExists { name: String, id: Uuid },
     #[error("{0}")]
     Import(String),
     #[error("the database is damaged: {0}")]

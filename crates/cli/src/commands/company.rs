@@ -48,12 +48,8 @@ fn kind_name(k: ChannelKind) -> &'static str {
 }
 
 fn append(ctx: &mut Ctx, c: &CompanyRecord, event: Event) -> Result<()> {
-    let entries = ctx.store.append(
-        c.state.id,
-        c.state.seq,
-        &ctx.author,
-        vec![Draft::new(ctx.now, event)],
-    )?;
+    let now = ctx.now;
+    let entries = ctx.append_company(c.state.id, |_| Ok(vec![Draft::new(now, event.clone())]))?;
     if ctx.json {
         print_json(
             &json!({"company": c.handle, "entries": entries.iter().map(|e| json!({"seq": e.seq, "id": e.id})).collect::<Vec<_>>()}),
