@@ -261,10 +261,7 @@ impl Ctx {
             let drafts = build(&current.state)?;
             let author = self.author.clone();
             match self.store.append(id, current.state.seq, &author, drafts) {
-                Err(StoreError::Conflict { .. }) => {
-                    let jitter = (u64::from(std::process::id()) * 7 + attempt * 13) % 17;
-                    std::thread::sleep(std::time::Duration::from_millis(1 + jitter));
-                }
+                Err(StoreError::Conflict { .. }) => crate::write::wait_before_retry(attempt),
                 other => return Ok(other?),
             }
         }

@@ -44,14 +44,19 @@ pub fn write_case<W: Writer>(
         let author = w.author().to_string();
         match w.store().append(id, state.seq(), &author, drafts) {
             Err(StoreError::Conflict { .. }) => {
-                let jitter = (u64::from(std::process::id()) * 7 + attempt * 13) % 17;
-                std::thread::sleep(std::time::Duration::from_millis(1 + jitter));
+                wait_before_retry(attempt);
                 state = w.store().case_parts(id, parts)?.state;
             }
             other => return Ok(other?),
         }
     }
     Err(WriteError::KeptChanging)
+}
+
+/// A short wait before writing again, by a jitter that keeps racing writers apart.
+pub(crate) fn wait_before_retry(attempt: u64) {
+    let jitter = (u64::from(std::process::id()) * 7 + attempt * 13) % 17;
+    std::thread::sleep(std::time::Duration::from_millis(1 + jitter));
 }
 
 /// [`write_case`] for a face that holds its store apart from what it builds with.
