@@ -436,10 +436,18 @@ pub fn case_view(
         section(&mut out, "Amendments");
         for a in &s.amendments {
             let what = if a.retracts { "withdraws" } else { "corrects" };
+            // A correction of a sensitive identifier is as sensitive as it.
+            let sensitive = s
+                .facts
+                .iter()
+                .any(|f| f.origin.entry == a.target && f.fact.sensitive);
             let corr = a
                 .correction
                 .as_ref()
-                .map(|c| format!(": {}", one_line(c)))
+                .map(|c| match sensitive && !reveal {
+                    true => format!(": {}", casefile_core::mask::mask(c)),
+                    false => format!(": {}", one_line(c)),
+                })
                 .unwrap_or_default();
             let _ = writeln!(
                 out,

@@ -380,3 +380,48 @@ fn long_lists_show_the_most_pressing_and_say_how_many_more() {
     );
     assert_eq!(env.json(&["due", "--all"]).as_array().unwrap().len(), 3);
 }
+
+/// A correction of a sensitive identifier is masked wherever the identifier
+/// is, and shown only when asked for.
+#[test]
+fn a_corrected_sensitive_identifier_stays_masked() {
+    let env = Env::new();
+    env.open_router_case();
+    // The entry of the standard case's sensitive account number.
+    let show = env.ok(&["show", "1"]);
+    let seq = show
+        .lines()
+        .find(|l| l.contains("Account"))
+        .and_then(|l| l.trim().split_whitespace().next())
+        .unwrap()
+        .trim_start_matches('#')
+        .to_string();
+    env.ok(&[
+        "amend",
+        "1",
+        &seq,
+        "--reason",
+        "wrong digits",
+        "--correction",
+        "7712 4471 99",
+    ]);
+    for args in [
+        vec!["show", "1"],
+        vec!["timeline", "1"],
+        vec!["brief", "1"],
+        vec!["show", "1", "--json"],
+        vec!["export"],
+    ] {
+        let out = env.ok(&args);
+        assert!(
+            !out.contains("7712 4471 99"),
+            "{args:?} shows the correction in clear:\n{out}"
+        );
+        assert!(
+            !out.contains("8812 4471 09"),
+            "{args:?} shows the original in clear:\n{out}"
+        );
+    }
+    let revealed = env.ok(&["show", "1", "--reveal"]);
+    assert!(revealed.contains("7712 4471 99"), "{revealed}");
+}
