@@ -392,7 +392,7 @@ fn a_corrected_sensitive_identifier_stays_masked() {
     let seq = show
         .lines()
         .find(|l| l.contains("Account"))
-        .and_then(|l| l.trim().split_whitespace().next())
+        .and_then(|l| l.split_whitespace().next())
         .unwrap()
         .trim_start_matches('#')
         .to_string();
