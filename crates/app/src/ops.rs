@@ -660,7 +660,13 @@ pub fn at_within(ctx: &Ctx, s: Option<&str>, base: Timestamp) -> Result<Timestam
     match s {
         None => Ok(base),
         Some(s) => {
-            let t = parse_when(s, base, &ctx.tz, Tense::Future)?;
+            // A bare clock time is on the contact's day; anything with a day
+            // in it ("yesterday 14:52", a date) is read as elsewhere, from now.
+            let t = if is_clock_time(s) {
+                parse_when(s, base, &ctx.tz, Tense::Future)?
+            } else {
+                parse_when(s, ctx.now, &ctx.tz, Tense::Past)?
+            };
             if t > ctx.now + jiff::Span::new().minutes(5) {
                 return Err(Error::invalid(format!(
                     "'{s}' is in the future; a logged contact happened already"
@@ -713,4 +719,40 @@ pub fn fairness_named(s: &str) -> Result<Fairness> {
         "unsure" => Fairness::Unsure,
         _ => return Err(Error::invalid("the fairness answer is yes, no or unsure")),
     })
+}
+
+/// `14:52`, `9:05`, `2pm`, `2:30 pm`: a time of day and nothing else.
+fn is_clock_time(s: &str) -> bool {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t
+        .strip_suffix("am")
+        .or_else(|| t.strip_suffix("pm"))
+        .unwrap_or(&t)
+        .trim_end();
+    !t.is_empty()
+        && t.len() <= 5
+        && t.chars().all(|c| c.is_ascii_digit() || c == ':')
+        && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_clock_time;
+
+    #[test]
+    fn a_clock_time_is_only_a_time_of_day() {
+        for yes in ["14:52", "9:05", "2pm", "2:30 pm", "11am"] {
+            assert!(is_clock_time(yes), "{yes}");
+        }
+        for no in [
+            "yesterday 14:52",
+            "2026-11-03 14:05",
+            "friday 5pm",
+            "in 2h",
+            "",
+            "pm",
+        ] {
+            assert!(!is_clock_time(no), "{no}");
+        }
+    }
 }

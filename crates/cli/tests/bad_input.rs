@@ -526,3 +526,33 @@ fn the_wizard_asks_again_and_keeps_every_answer() {
     assert!(show.contains("Account") && show.contains("8812"), "{show}");
     assert!(show.contains("A refund of $129"), "{show}");
 }
+
+/// A logged contact's end can name its day ("yesterday 14:52", as the help
+/// shows); a bare time takes the start's day.
+#[test]
+fn a_logged_contact_reads_its_times_as_meant() {
+    let env = Env::new();
+    env.open_router_case();
+    env.ok(&[
+        "log",
+        "1",
+        "--start",
+        "yesterday 14:05",
+        "--end",
+        "yesterday 14:52",
+    ]);
+    env.ok(&["log", "1", "--start", "2026-11-05 10:00", "--end", "10:40"]);
+    let case = env.json(&["show", "1", "--json"]);
+    let contacts = case["state"]["contacts"]
+        .as_array()
+        .or_else(|| case["contacts"].as_array())
+        .unwrap()
+        .clone();
+    let ends: Vec<String> = contacts
+        .iter()
+        .map(|c| c["ended"].as_str().unwrap().to_string())
+        .collect();
+    // CASEFILE_NOW is 2026-11-10 17:00Z; the zone is New York.
+    assert!(ends[0].starts_with("2026-11-09T19:52"), "{ends:?}");
+    assert!(ends[1].starts_with("2026-11-05T15:40"), "{ends:?}");
+}
