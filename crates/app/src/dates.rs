@@ -30,6 +30,9 @@ pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone, tense: Tense) -> R
         .hint(HINT)
     };
     let lower = s.to_lowercase();
+    if let Some(why) = impossible_clock(s) {
+        return Err(Error::invalid(format!("'{s}' is not a time of day: {why}")).hint(HINT));
+    }
 
     let parsed: Timestamp = if let Some(rest) = lower.strip_prefix("in ") {
         add_span(&now_z, rest, false).ok_or_else(|| bad(""))?
@@ -52,6 +55,13 @@ pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone, tense: Tense) -> R
             Err(_) => return Err(bad("")),
         }
     };
+    // Nothing a person records happened before 1900 or is due after 2200: such
+    // a year is a slip of the keyboard, not a date.
+    let year = parsed.to_zoned(tz.clone()).year();
+    if !(1900..=2200).contains(&year) {
+        return Err(Error::invalid(format!("'{s}' falls in the year {year}"))
+            .hint("give the year in full, e.g. 2026-11-03"));
+    }
     if tense == Tense::Past && parsed > now + Span::new().minutes(5) {
         return Err(Error::invalid(format!(
             "'{s}' is in the future ({}); this field records when something happened",
@@ -60,6 +70,37 @@ pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone, tense: Tense) -> R
         .hint("for something expected later, use a follow-up or a promise with --due"));
     }
     Ok(parsed)
+}
+
+/// Why a clock time in `s` (`25:00`, `14:75`) cannot be one, if one cannot:
+/// the parser would roll it over into another day or hour without a word.
+fn impossible_clock(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    for (i, _) in s.match_indices(':') {
+        let digits_before = b[..i]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let digits_after = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits_before == 0 || digits_after == 0 || digits_before > 2 {
+            continue;
+        }
+        let hour: u32 = s[i - digits_before..i].parse().ok()?;
+        let minute: u32 = s[i + 1..i + 1 + digits_after.min(2)].parse().ok()?;
+        // "T14:05:00Z" and "+05:00" are parts of a timestamp, checked by its parser.
+        let before = b[..i - digits_before].last();
+        if matches!(before, Some(b'+' | b'-' | b':')) {
+            continue;
+        }
+        if hour > 23 {
+            return Some(format!("{hour} is not an hour (0 to 23)"));
+        }
+        if minute > 59 {
+            return Some(format!("{minute} is not a minute (0 to 59)"));
+        }
+    }
+    None
 }
 
 /// interim, guarded: version 0.2.2 panics on some input (e.g. "s0A", an
@@ -158,6 +199,24 @@ mod tests {
         }
         let e = parse_when("tomorrow", now(), &tz, Tense::Past).unwrap_err();
         assert!(e.message.contains("in the future"));
+    }
+
+    #[test]
+    fn impossible_times_and_years_are_refused_by_name() {
+        let tz = TimeZone::UTC;
+        for (bad, why) in [
+            ("yesterday 25:00", "25 is not an hour"),
+            ("friday 47:00", "47 is not an hour"),
+            ("2026-11-03 14:75", "75 is not a minute"),
+            ("0000-01-01", "the year 0"),
+            ("9999-01-01 10:00", "the year 9999"),
+        ] {
+            let e = parse_when(bad, now(), &tz, Tense::Future).unwrap_err();
+            assert!(e.message.contains(why), "{bad}: {}", e.message);
+        }
+        // Offsets and seconds are not times of day to check.
+        assert!(parse_when("2026-11-03T14:05:59+05:30", now(), &tz, Tense::Past).is_ok());
+        assert!(parse_when("23:59", now(), &tz, Tense::Future).is_ok());
     }
 
     #[test]
