@@ -24,7 +24,7 @@ pub enum DomainError {
         len: usize,
         limit: usize,
     },
-    #[error("{what} contains control characters; remove them")]
+    #[error("{what} contains control characters or invisible direction overrides; remove them")]
     ControlChars { what: &'static str },
     #[error("there is no {what} {id} in this case")]
     Missing { what: &'static str, id: Uuid },
@@ -59,13 +59,17 @@ pub(crate) fn check_text(what: &'static str, s: &str, required: bool) -> Result<
         });
     }
     // Newlines and tabs are text; other C0/C1 controls are terminal escapes or
-    // noise. C1 controls are never ASCII, so ASCII text is checked by byte.
+    // noise, and the bidirectional overrides and isolates make a record read
+    // differently from what it holds. None is ASCII but C0 and DEL, so ASCII
+    // text is checked by byte.
     let control = if s.is_ascii() {
         s.bytes()
             .any(|b| (b < 0x20 || b == 0x7f) && !matches!(b, b'\n' | b'\t' | b'\r'))
     } else {
-        s.chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        s.chars().any(|c| {
+            (c.is_control() && c != '\n' && c != '\t' && c != '\r')
+                || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        })
     };
     if control {
         return Err(DomainError::ControlChars { what });

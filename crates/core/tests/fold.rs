@@ -230,6 +230,26 @@ fn impossible_entries_are_refused_with_reasons() {
         }),
         DomainError::ControlChars { .. }
     ));
+    // A right-to-left override makes a record read otherwise than it holds.
+    for spoof in ["refund \u{202E}001$ of", "rep \u{2066}Dana\u{2069}"] {
+        assert!(matches!(
+            try_one(Event::NoteAdded {
+                contact: None,
+                text: spoof.into()
+            }),
+            DomainError::ControlChars { .. }
+        ));
+    }
+    // Right-to-left text itself, with its marks, is text.
+    let mut hebrew = drafts.clone();
+    hebrew.push(Draft::new(
+        t("04T00:00"),
+        Event::NoteAdded {
+            contact: None,
+            text: "\u{5E9}\u{5DC}\u{5D5}\u{5DD} \u{200F}(Dana)".into(),
+        },
+    ));
+    assert!(CaseState::fold(&sealed(case, hebrew)).is_ok());
     assert!(matches!(
         try_one(Event::NoteAdded {
             contact: None,
