@@ -591,3 +591,22 @@ fn advice_on_a_long_case_is_grouped_and_bounded() {
         summed.seen
     );
 }
+
+/// A printed record or letter shows what a person wrote, links and images
+/// included, as text: opening the file fetches nothing and runs nothing.
+#[test]
+fn printed_pages_fetch_nothing_and_run_nothing() {
+    let page = casefile_core::coach::templates::print_html(
+        "Record",
+        "Note: [call us](javascript:alert(1)) and ![receipt](https://tracker.example/p.png)\n\n<script>alert(2)</script>",
+    );
+    assert!(!page.contains("href="), "{page}");
+    assert!(!page.contains("<img"), "{page}");
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(page.contains("call us (javascript:alert(1))"), "{page}");
+    assert!(
+        page.contains("receipt (https://tracker.example/p.png)"),
+        "{page}"
+    );
+    assert!(page.contains("Content-Security-Policy") && page.contains("default-src 'none'"));
+}

@@ -530,14 +530,23 @@ pub fn case_context(
 
 /// Markdown to a standalone page fit for the browser's print to PDF.
 pub fn print_html(title: &str, markdown: &str) -> String {
+    use pulldown_cmark::{Event as Md, Tag, TagEnd};
     let mut body = String::new();
-    // User text may hold markup; it is shown as text, never run.
+    // User text may hold markup; it is shown as text, never run. A link or an
+    // image becomes its words and its address, as text: opening the file
+    // fetches nothing and no click runs anything.
+    let mut addresses = Vec::new();
     let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES)
-        .map(|ev| match ev {
-            pulldown_cmark::Event::Html(s) | pulldown_cmark::Event::InlineHtml(s) => {
-                pulldown_cmark::Event::Text(s)
+        .filter_map(|ev| match ev {
+            Md::Html(s) | Md::InlineHtml(s) => Some(Md::Text(s)),
+            Md::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                addresses.push(dest_url);
+                None
             }
-            other => other,
+            Md::End(TagEnd::Link | TagEnd::Image) => addresses
+                .pop()
+                .map(|url| Md::Text(format!(" ({url})").into())),
+            other => Some(other),
         });
     pulldown_cmark::html::push_html(&mut body, parser);
     let esc = |s: &str| {
@@ -547,7 +556,7 @@ pub fn print_html(title: &str, markdown: &str) -> String {
             .replace('"', "&quot;")
     };
     format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>\n{}\n</style>\n</head>\n<body>\n<main>\n{}</main>\n</body>\n</html>\n",
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>{}</title>\n<style>\n{}\n</style>\n</head>\n<body>\n<main>\n{}</main>\n</body>\n</html>\n",
         esc(title),
         PRINT_CSS,
         body
