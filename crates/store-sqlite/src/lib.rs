@@ -618,6 +618,20 @@ impl Tx for Rows<'_> {
         rows.map(|r| r.map_err(engine)).collect()
     }
 
+    fn streams_without_rows(&mut self) -> Result<Vec<Uuid>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT stream FROM entries e WHERE workspace = ?1
+                 AND NOT EXISTS (SELECT 1 FROM streams s WHERE s.workspace = e.workspace AND s.id = e.stream)",
+            )
+            .map_err(engine)?;
+        let rows = st
+            .query_map([self.ws], |r| r.get::<_, String>(0))
+            .map_err(engine)?;
+        rows.map(|r| uuid(&r.map_err(engine)?)).collect()
+    }
+
     fn company_named(&mut self, norm: &str) -> Result<Option<Uuid>> {
         let id: Option<String> = self
             .conn

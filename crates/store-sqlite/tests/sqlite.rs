@@ -42,6 +42,9 @@ fn tamper(s: &mut SqliteStore, t: casefile_store::conformance::Tamper) {
         CompanyView { company } => format!(
             "UPDATE companies SET state = replace(state, 'Acme', 'Acne') WHERE id = '{company}'"
         ),
+        DropStream { stream } => format!(
+            "PRAGMA foreign_keys = OFF; DELETE FROM streams WHERE id = '{stream}'; PRAGMA foreign_keys = ON;"
+        ),
     };
     s.execute_for_tests(&sql).unwrap();
 }

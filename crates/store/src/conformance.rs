@@ -964,6 +964,8 @@ pub enum Tamper {
     DueLines { case: Uuid },
     /// Change the company's stored view (its name).
     CompanyView { company: Uuid },
+    /// Remove a stream's row, hiding its entries from every list.
+    DropStream { stream: Uuid },
 }
 
 /// `verify` names each kind of tampering and each stale view, on the stream
@@ -974,7 +976,7 @@ pub fn verify_finds_tampering_and_stale_views<S: Store>(
 ) {
     // What verify must say, and the tampering, given the case and the company.
     type Setup = (&'static str, fn(Uuid, Uuid) -> Tamper);
-    let setups: [Setup; 5] = [
+    let setups: [Setup; 6] = [
         ("altered", |case, _| Tamper::EntryText {
             stream: case,
             seq: 5,
@@ -983,6 +985,7 @@ pub fn verify_finds_tampering_and_stale_views<S: Store>(
         ("case list row", |case, _| Tamper::ListRow { case }),
         ("due list", |case, _| Tamper::DueLines { case }),
         ("company view", |_, company| Tamper::CompanyView { company }),
+        ("hidden", |case, _| Tamper::DropStream { stream: case }),
     ];
     for (needle, how) in setups {
         let (mut s, _keep) = make();
@@ -1007,7 +1010,7 @@ pub fn verify_finds_tampering_and_stale_views<S: Store>(
         );
         assert!(found.iter().all(|f| f.chain.stream != other));
         match t {
-            Tamper::EntryText { .. } => {
+            Tamper::EntryText { .. } | Tamper::DropStream { .. } => {
                 assert!(
                     s.rebuild().is_err() || !s.verify().unwrap().is_empty(),
                     "an altered entry is never mended into a valid chain"

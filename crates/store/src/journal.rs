@@ -80,6 +80,8 @@ pub trait Tx {
     fn company_keys(&mut self, id: Uuid) -> Result<Vec<String>>;
     /// A company one of whose normalised names is exactly `norm`.
     fn company_named(&mut self, norm: &str) -> Result<Option<Uuid>>;
+    /// Streams that have entries but no stream row (hidden from every list).
+    fn streams_without_rows(&mut self) -> Result<Vec<Uuid>>;
 
     /// Empties every projection and the text index, keeping the journal.
     fn clear_projections(&mut self) -> Result<()>;
@@ -381,6 +383,27 @@ pub fn verify(tx: &mut impl Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
                 }
             }
         }
+    }
+    // Entries whose stream row is gone are hidden from every view: the
+    // journal was altered, and no rebuild brings them back.
+    for stream in tx.streams_without_rows()? {
+        let (entries, _) = tx.read_stream(stream)?;
+        let kind = entries
+            .first()
+            .map_or(StreamKind::Case, |e| e.event.stream_kind());
+        findings.push(Finding {
+            kind,
+            handle: 0,
+            chain: ChainBreak {
+                stream,
+                seq: 1,
+                entry: entries.first().map(|e| e.id),
+                problem: format!(
+                    "{} entries have no journal row, so they are hidden: the journal was altered",
+                    entries.len()
+                ),
+            },
+        });
     }
     progress(done, total);
     Ok(findings)
