@@ -556,3 +556,20 @@ fn a_logged_contact_reads_its_times_as_meant() {
     assert!(ends[0].starts_with("2026-11-09T19:52"), "{ends:?}");
     assert!(ends[1].starts_with("2026-11-05T15:40"), "{ends:?}");
 }
+
+/// An export that cannot finish leaves nothing behind: no half file.
+#[test]
+fn a_failed_export_leaves_no_partial_file() {
+    let env = Env::new();
+    env.open_router_case();
+    // The target is a folder: the finished file cannot take its place.
+    let target = env.dir.path().join("backup");
+    std::fs::create_dir(&target).unwrap();
+    let (code, err) = env.fails(&["export", "--output", target.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(
+        !target.with_extension("partial").exists(),
+        "no partial file is left"
+    );
+}

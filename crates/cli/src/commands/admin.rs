@@ -94,12 +94,21 @@ pub fn export(ctx: &Ctx, a: ExportArgs) -> Result<()> {
                     .hint("choose another place with --output")
             };
             let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp).map_err(cannot)?);
-            let header = jsonl::export(&*ctx.store, ctx.reveal, &mut f)?;
-            f.into_inner()
-                .map_err(|e| cannot(e.into_error()))?
-                .sync_all()
-                .map_err(cannot)?;
-            std::fs::rename(&tmp, path).map_err(cannot)?;
+            let written = jsonl::export(&*ctx.store, ctx.reveal, &mut f)
+                .map_err(CliError::from)
+                .and_then(|header| {
+                    f.into_inner()
+                        .map_err(|e| cannot(e.into_error()))?
+                        .sync_all()
+                        .map_err(cannot)?;
+                    std::fs::rename(&tmp, path).map_err(cannot)?;
+                    Ok(header)
+                });
+            // A failed export (a full disk) leaves nothing behind, not half a file.
+            if written.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            let header = written?;
             if !ctx.json {
                 eprintln!("Exported {} entries to {}.", header.entries, path.display());
             }
