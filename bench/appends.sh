@@ -76,7 +76,9 @@ company="SELECT co.state FROM companies co JOIN cases c ON co.workspace = c.work
 timeline="SELECT count(*) FROM entries WHERE workspace = $ws AND stream = $case_id; SELECT seq, at, event FROM entries WHERE workspace = $ws AND stream = $case_id ORDER BY seq;"
 # The timeline reads the whole journal and folds it (the items are not read).
 header="SELECT header FROM cases WHERE workspace = $ws AND handle = 1;"
-for pair in "show|$items $company" "brief|$items $company" "timeline|$timeline $header $company"; do
+# The brief reads every item but the notes, which it never shows.
+brief_items="SELECT header FROM cases WHERE workspace = $ws AND handle = 1; SELECT item FROM case_items WHERE workspace = $ws AND case_id = $case_id AND kind != 'note' ORDER BY seq;"
+for pair in "show|$items $company" "brief|$brief_items $company" "timeline|$timeline $header $company"; do
   cmd=${pair%%|*}; sql=${pair#*|}
   hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/$cmd.json" \
     -n casefile "$BIN --db $db $cmd 1" -n anchor "sqlite3 $db \"$sql\"" >/dev/null

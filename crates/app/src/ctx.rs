@@ -211,6 +211,7 @@ impl Ctx {
             open_contacts: true,
             goals: true,
             seqs: seqs.to_vec(),
+            all_but: None,
         }
     }
 
@@ -272,6 +273,22 @@ impl Ctx {
     /// the settings. Every face loads a case to show through here.
     pub fn case_file(&self, arg: &str) -> Result<CaseFile> {
         let rec = self.case(arg)?;
+        self.file_of(rec)
+    }
+
+    /// [`case_file`](Self::case_file) without the notes, for the views that
+    /// never read them (the brief, the advice, the costs, scripts and letters):
+    /// on a long case, notes are most of what there is to read.
+    pub fn case_file_without_notes(&self, arg: &str) -> Result<CaseFile> {
+        let id = self.case_id(arg)?;
+        let parts = Parts {
+            all_but: Some(casefile_core::ItemKind::Note),
+            ..Parts::default()
+        };
+        let rec = self.store.case_parts(id, &parts).map_err(|e| match e {
+            StoreError::NoSuchStream { .. } => Self::no_case(arg),
+            other => other.into(),
+        })?;
         self.file_of(rec)
     }
 

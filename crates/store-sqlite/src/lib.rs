@@ -365,6 +365,10 @@ impl Tx for Rows<'_> {
                 "SELECT kind, item FROM case_items WHERE workspace = ?1 AND case_id = ?2 ORDER BY seq",
                 params![self.ws, c],
             ),
+            Items::AllBut(k) => self.items_where(
+                "SELECT kind, item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND kind != ?3 ORDER BY seq",
+                params![self.ws, c, k.as_str()],
+            ),
             Items::OfKind(k) => self.items_where(
                 // Without statistics the planner would walk the whole case
                 // in position order; the kind index reads only these. Callers sort.

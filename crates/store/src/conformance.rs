@@ -796,6 +796,23 @@ pub fn partial_reads_hold_what_writers_need<S: Store>(make: &dyn Fn() -> Made<S>
     assert_eq!(goals.promises, full.promises, "entry 5 made the promise");
     assert!(goals.contacts.is_empty() && goals.follow_ups.is_empty());
 
+    // Everything but the notes: the same state, without its notes.
+    let no_notes = s
+        .case_parts(
+            id,
+            &crate::Parts {
+                all_but: Some(ItemKind::Note),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .state;
+    let mut expected = full.clone();
+    expected.notes.clear();
+    assert!(!full.notes.is_empty());
+    assert_eq!(no_notes, expected);
+    assert_eq!(no_notes.status(), Status::Waiting);
+
     match s.case_parts(Uuid::now_v7(), &crate::Parts::default()) {
         Err(StoreError::NoSuchStream { kind: "case", .. }) => {}
         other => panic!("an unknown case is not found: {other:?}"),

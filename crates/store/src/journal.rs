@@ -32,6 +32,8 @@ pub enum Items<'a> {
     /// Contacts not ended and not retracted.
     OpenContacts,
     All,
+    /// Every item but those of one kind.
+    AllBut(ItemKind),
 }
 
 /// The columns a case's row keeps for lists, as stored.
@@ -104,6 +106,12 @@ pub fn load_parts(tx: &mut impl Tx, case: Uuid, parts: &crate::Parts) -> Result<
     let Some(header) = tx.case_header(case)? else {
         return Ok(None);
     };
+    if let Some(kind) = parts.all_but {
+        // Everything but one kind: statuses included, so the state is whole
+        // but for that kind.
+        let items = tx.case_items(case, Items::AllBut(kind))?;
+        return Ok(Some(CaseState::from_parts(header, items)));
+    }
     let mut items = Vec::new();
     if parts.open_contacts {
         items.extend(tx.case_items(case, Items::OpenContacts)?);

@@ -52,6 +52,9 @@ pub struct Parts {
     pub goals: bool,
     /// Items created by the entries at these positions.
     pub seqs: Vec<u64>,
+    /// Instead of the above, every item but those of this kind: for views
+    /// that never read it (the brief reads no notes).
+    pub all_but: Option<casefile_core::ItemKind>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

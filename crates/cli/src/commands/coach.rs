@@ -39,7 +39,7 @@ fn rates(ctx: &Ctx, hourly: Option<&str>, agent_minute: Option<&str>) -> Result<
 }
 
 pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
-    let rec = ctx.case_file(&a.case)?;
+    let rec = ctx.case_file_without_notes(&a.case)?;
     let company = rec.company_state().cloned();
     let b = coach::brief(
         &rec.state,
@@ -92,7 +92,7 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
 }
 
 pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
-    let rec = ctx.case_file(&a.case)?;
+    let rec = ctx.case_file_without_notes(&a.case)?;
     let company = rec.company_state().cloned();
     let list = coach::advise(&rec.state, company.as_ref(), ctx.now, &ctx.tz);
     let now_at = coach::current_rung(&rec.state);
@@ -130,7 +130,7 @@ pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
 }
 
 pub fn script(ctx: &Ctx, a: ScriptArgs) -> Result<()> {
-    let rec = ctx.case_file(&a.case)?;
+    let rec = ctx.case_file_without_notes(&a.case)?;
     let company = rec.company_state().cloned();
     let templates = load_templates()?;
     let who = Addressing {
@@ -178,7 +178,7 @@ pub fn script(ctx: &Ctx, a: ScriptArgs) -> Result<()> {
 }
 
 pub fn cost(ctx: &Ctx, a: CostArgs) -> Result<()> {
-    let rec = ctx.case(&a.case)?;
+    let rec = ctx.case_file_without_notes(&a.case)?;
     let r = rates(ctx, a.hourly.as_deref(), a.agent_minute.as_deref())?;
     let e = coach::economics(&rec.state, &r, ctx.now);
     if ctx.json {
@@ -332,7 +332,7 @@ fn write_out(ctx: &Ctx, path: Option<&PathBuf>, content: &str) -> Result<()> {
 }
 
 pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
-    let rec = ctx.case_file(&a.case)?;
+    let rec = ctx.case_file_without_notes(&a.case)?;
     let company = rec.company_state().cloned();
     let templates = load_templates()?;
     let who = Addressing {
