@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::settings::{Layer, Settings, SettingsError};
 use crate::write::{WriteError, Writer, write_case};
 use casefile_core::coach::Rates;
+use casefile_core::coach::templates::{Addressing, CaseContext, case_context};
 use casefile_core::{CaseState, CompanyState, Draft, Entry};
 use casefile_store::{CaseRecord, CompanyRecord, Parts, Store, StoreError};
 use casefile_store_sqlite::SqliteStore;
@@ -402,6 +403,20 @@ impl CaseFile {
 
     pub fn company_name(&self) -> Option<String> {
         self.company_state().map(|c| c.name.clone())
+    }
+
+    /// What scripts, letters and the in-call tips are written from, for the
+    /// people `who` names, as the session sees time and sensitive values.
+    pub fn context(&self, who: &Addressing, ctx: &Ctx) -> CaseContext {
+        case_context(
+            &self.state,
+            self.company_state(),
+            &self.rates,
+            who,
+            ctx.now,
+            &ctx.tz,
+            ctx.reveal,
+        )
     }
 
     /// The record the store keeps, for what takes one.

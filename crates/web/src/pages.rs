@@ -9,7 +9,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use casefile_core::coach::templates::{Addressing, case_context};
+use casefile_core::coach::templates::Addressing;
 use casefile_core::coach::tone::{DraftKind, Purpose};
 use casefile_core::coach::{self, letters};
 use casefile_core::{PromiseState, org_map, text};
@@ -353,7 +353,7 @@ pub async fn call(
             let s = &file.state;
             let mut view = case_view(&ctx, &file, &entries)?;
             if let Some(c) = s.open_contact_now() {
-                let cc = case_context(s, file.company_state(), &file.rates, &Addressing::default(), ctx.now, &ctx.tz, ctx.reveal);
+                let cc = file.context(&Addressing::default(), &ctx);
                 let tips = coach::live::in_call(s, c.origin.entry, &cc, &casefile_app::templates::load_templates()?);
                 let rows: Vec<_> = text::timeline(&entries, s, &ctx.tz, ctx.reveal)
                     .into_iter()
@@ -506,21 +506,12 @@ pub async fn letter(
         }
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
         let rec = ctx.case_file(&n)?;
-        let company = rec.company.clone().map(|c| c.state);
         let who = Addressing {
             sender: field(&q, "from"),
             recipient: field(&q, "to"),
             ..Addressing::default()
         };
-        let c = case_context(
-            &rec.state,
-            company.as_ref(),
-            &rec.rates,
-            &who,
-            ctx.now,
-            &ctx.tz,
-            ctx.reveal,
-        );
+        let c = rec.context(&who, &ctx);
         let out = letters::letter(
             &kind,
             &c,

@@ -600,12 +600,18 @@ pub fn escalate(ctx: &mut Ctx, a: EscalateArgs) -> Result<()> {
 
 /// Settles an earlier promise, offer, escalation or follow-up.
 pub fn settle(ctx: &mut Ctx, a: SettleArgs, how: Settlement) -> Result<()> {
-    let op = Op::Settle {
-        entry: a.entry,
-        how,
-        note: a.note,
-    };
-    record(ctx, &a.case, a.at.as_deref(), op)
+    settle_entry(ctx, &a.case, a.entry, a.note, a.at, how)
+}
+
+fn settle_entry(
+    ctx: &mut Ctx,
+    case: &str,
+    entry: String,
+    note: Option<String>,
+    at: Option<String>,
+    how: Settlement,
+) -> Result<()> {
+    record(ctx, case, at.as_deref(), Op::Settle { entry, how, note })
 }
 
 pub fn answer(ctx: &mut Ctx, a: AnswerArgs) -> Result<()> {
@@ -614,13 +620,14 @@ pub fn answer(ctx: &mut Ctx, a: AnswerArgs) -> Result<()> {
         AnswerArg::NotFull => OfferAnswer::AcceptedNotFull,
         AnswerArg::Full => OfferAnswer::AcceptedFull,
     };
-    let a2 = SettleArgs {
-        case: a.case,
-        entry: a.entry,
-        note: a.note,
-        at: a.at,
-    };
-    settle(ctx, a2, Settlement::Answer(answer))
+    settle_entry(
+        ctx,
+        &a.case,
+        a.entry,
+        a.note,
+        a.at,
+        Settlement::Answer(answer),
+    )
 }
 
 pub fn escalation(ctx: &mut Ctx, a: EscalationArgs) -> Result<()> {
@@ -629,13 +636,8 @@ pub fn escalation(ctx: &mut Ctx, a: EscalationArgs) -> Result<()> {
         OutcomeArg::Callback => EscalationOutcome::CallbackPromised,
         OutcomeArg::Refused => EscalationOutcome::Refused,
     };
-    let a2 = SettleArgs {
-        case: a.case,
-        entry: a.entry,
-        note: a.note,
-        at: a.at,
-    };
-    settle(ctx, a2, Settlement::Escalation(outcome))
+    let how = Settlement::Escalation(outcome);
+    settle_entry(ctx, &a.case, a.entry, a.note, a.at, how)
 }
 
 pub fn expense(ctx: &mut Ctx, a: ExpenseArgs) -> Result<()> {

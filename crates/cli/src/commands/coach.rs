@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use casefile_core::coach::letters::{self, Format};
-use casefile_core::coach::templates::{Addressing, SCRIPTS, case_context};
+use casefile_core::coach::templates::{Addressing, SCRIPTS};
 use casefile_core::coach::tone::{DraftKind, Severity};
 use casefile_core::coach::{self, Rates, Templates, Urgency};
 use casefile_core::text;
@@ -40,14 +40,9 @@ fn rates(ctx: &Ctx, hourly: Option<&str>, agent_minute: Option<&str>) -> Result<
 
 pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
     let rec = ctx.case_file_without_notes(&a.case)?;
-    let company = rec.company_state().cloned();
+    let company = rec.company_state();
     let b = coach::brief(
-        &rec.state,
-        company.as_ref(),
-        &rec.rates,
-        ctx.now,
-        &ctx.tz,
-        ctx.reveal,
+        &rec.state, company, &rec.rates, ctx.now, &ctx.tz, ctx.reveal,
     );
     let public = public_record(ctx, &rec.state)?;
     if ctx.json {
@@ -93,10 +88,10 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
 
 pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
     let rec = ctx.case_file_without_notes(&a.case)?;
-    let company = rec.company_state().cloned();
-    let list = coach::advise(&rec.state, company.as_ref(), ctx.now, &ctx.tz);
+    let company = rec.company_state();
+    let list = coach::advise(&rec.state, company, ctx.now, &ctx.tz);
     let now_at = coach::current_rung(&rec.state);
-    let (next, how) = coach::next_rung(&rec.state, company.as_ref());
+    let (next, how) = coach::next_rung(&rec.state, company);
     if ctx.json {
         return print_json(
             &json!({"rung": now_at, "next_rung": next, "next_rung_how": how, "advice": list}),
@@ -131,21 +126,12 @@ pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
 
 pub fn script(ctx: &Ctx, a: ScriptArgs) -> Result<()> {
     let rec = ctx.case_file_without_notes(&a.case)?;
-    let company = rec.company_state().cloned();
     let templates = load_templates()?;
     let who = Addressing {
         rep: a.rep.clone(),
         ..Addressing::default()
     };
-    let c = case_context(
-        &rec.state,
-        company.as_ref(),
-        &rec.rates,
-        &who,
-        ctx.now,
-        &ctx.tz,
-        ctx.reveal,
-    );
+    let c = rec.context(&who, ctx);
     let kinds: Vec<(&str, &str)> = match &a.kind {
         Some(k) => SCRIPTS.iter().filter(|(n, _)| n == k).copied().collect(),
         None => SCRIPTS.to_vec(),
@@ -333,7 +319,6 @@ fn write_out(ctx: &Ctx, path: Option<&PathBuf>, content: &str) -> Result<()> {
 
 pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
     let rec = ctx.case_file_without_notes(&a.case)?;
-    let company = rec.company_state().cloned();
     let templates = load_templates()?;
     let who = Addressing {
         rep: a.rep.clone(),
@@ -342,15 +327,7 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
         sender: a.sender.clone(),
         deadline_days: Some(a.within),
     };
-    let c = case_context(
-        &rec.state,
-        company.as_ref(),
-        &rec.rates,
-        &who,
-        ctx.now,
-        &ctx.tz,
-        ctx.reveal,
-    );
+    let c = rec.context(&who, ctx);
     let format = match a.format {
         FormatArg::Md => Format::Markdown,
         FormatArg::Text => Format::Text,
@@ -395,7 +372,7 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
             + "\n";
         return write_out(ctx, a.output.as_ref(), &body);
     }
-    let company = rec.company_state().cloned();
+    let company = rec.company_state();
     let e = coach::economics(&rec.state, &rec.rates, ctx.now);
     let costs = format!(
         "{} contact(s) took {} ({} on hold); {} more was spent away from contacts; expenses: {}.",
@@ -418,7 +395,7 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
         TimelineFormat::Md => letters::record_markdown(
             &rec.state,
             &entries,
-            company.as_ref().map(|c| c.name.as_str()),
+            company.map(|c| c.name.as_str()),
             &costs,
             ctx.now,
             &ctx.tz,
@@ -428,7 +405,7 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
             let md = letters::record_markdown(
                 &rec.state,
                 &entries,
-                company.as_ref().map(|c| c.name.as_str()),
+                company.map(|c| c.name.as_str()),
                 &costs,
                 ctx.now,
                 &ctx.tz,

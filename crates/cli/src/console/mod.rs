@@ -24,7 +24,7 @@ use machine::{Effect, Key, Machine, Settings};
 /// Reads the case again and hands the machine what it shows.
 pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
     let (rec, entries) = ctx.journal_of(case)?;
-    let company = rec.company_state().cloned();
+    let company = rec.company_state();
     let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
     // The log shows the open contact, or else the last one.
     let focus = rec
@@ -37,20 +37,13 @@ pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
         .filter(|r| focus.is_some() && r.contact == focus)
         .collect();
     let rates = rec.rates.clone();
-    let brief = coach::brief(
-        &rec.state,
-        company.as_ref(),
-        &rates,
-        m.now,
-        &ctx.tz,
-        ctx.reveal,
-    );
+    let brief = coach::brief(&rec.state, company, &rates, m.now, &ctx.tz, ctx.reveal);
     let templates = casefile_app::templates::load_templates()?;
     let tips = match rec.state.open_contact_now() {
         Some(c) => {
             let cc = case_context(
                 &rec.state,
-                company.as_ref(),
+                company,
                 &rates,
                 &Addressing::default(),
                 m.now,
