@@ -293,12 +293,6 @@ impl Ctx {
         self.file_of(rec)
     }
 
-    /// [`case_file`](Self::case_file) by the case's id.
-    pub fn case_file_by_id(&self, id: Uuid) -> Result<CaseFile> {
-        let rec = self.store.case(id)?;
-        self.file_of(rec)
-    }
-
     /// A case with its whole journal, for views that show every entry (the
     /// timeline, the printable record, the console's log). The state is
     /// folded from the entries read, the truth, instead of read again from
@@ -417,14 +411,6 @@ impl CaseFile {
             &ctx.tz,
             ctx.reveal,
         )
-    }
-
-    /// The record the store keeps, for what takes one.
-    pub fn record(&self) -> CaseRecord {
-        CaseRecord {
-            handle: self.handle,
-            state: self.state.clone(),
-        }
     }
 }
 
