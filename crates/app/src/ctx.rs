@@ -20,7 +20,7 @@ use crate::error::{Error, Exit, Result};
 
 pub struct Ctx {
     /// The journal, through the trait: any engine.
-    pub store: Box<dyn Store>,
+    pub store: Box<dyn Store + Send>,
     /// The journal's file.
     pub db_path: PathBuf,
     pub tz: TimeZone,
@@ -123,6 +123,48 @@ pub fn default_db_path() -> Result<PathBuf> {
     Ok(base.join("casefile").join("casefile.db"))
 }
 
+/// Opens the journal the settings name: a PostgreSQL server's workspace
+/// when `database` is set, else the SQLite file at `path`.
+pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn Store + Send>> {
+    if let Some(url) = &settings.database {
+        let store = casefile_store_postgres::PgStore::open(url, &settings.workspace).map_err(|e| match e {
+            StoreError::Engine(m) => Error::new(Exit::Database, m).hint(
+                "check the URL in CASEFILE_DATABASE (or --database, or database in config.toml) and that the server is running",
+            ),
+            other => Error::from(other),
+        })?;
+        return Ok(Box::new(store));
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            Error::new(
+                Exit::Database,
+                format!("cannot create the folder {}: {e}", parent.display()),
+            )
+            .hint("choose another place with --db PATH")
+        })?;
+    }
+    // How long to wait for another process's write before saying the database is busy.
+    let wait_ms: u64 = match std::env::var("CASEFILE_BUSY_TIMEOUT_MS") {
+        Ok(v) => v.trim().parse().map_err(|_| {
+            Error::invalid(format!(
+                "CASEFILE_BUSY_TIMEOUT_MS={v} is not a number of milliseconds"
+            ))
+        })?,
+        Err(_) => 5000,
+    };
+    let store = SqliteStore::open_with_timeout(path, std::time::Duration::from_millis(wait_ms))
+        .map_err(|e| match e {
+            StoreError::Engine(m) => Error::new(
+                Exit::Database,
+                format!("cannot open {}: {m}", path.display()),
+            )
+            .hint("check the path and its permissions, or choose another with --db PATH"),
+            other => Error::from(other),
+        })?;
+    Ok(Box::new(store))
+}
+
 impl Ctx {
     pub fn open(db: Option<PathBuf>, json: bool, reveal: bool) -> Result<Ctx> {
         let settings = settings(db)?;
@@ -130,36 +172,21 @@ impl Ctx {
         Ctx::open_with(path, settings, json, reveal)
     }
 
-    /// Opens the journal at `path` with settings already resolved.
+    /// Opens the journal with settings already resolved: the PostgreSQL
+    /// server they name, else the file at `path`.
     pub fn open_with(path: PathBuf, settings: Settings, json: bool, reveal: bool) -> Result<Ctx> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Error::new(
-                    Exit::Database,
-                    format!("cannot create the folder {}: {e}", parent.display()),
-                )
-                .hint("choose another place with --db PATH")
-            })?;
-        }
-        // How long to wait for another process's write before saying the database is busy.
-        let wait_ms: u64 = match std::env::var("CASEFILE_BUSY_TIMEOUT_MS") {
-            Ok(v) => v.trim().parse().map_err(|_| {
-                Error::invalid(format!(
-                    "CASEFILE_BUSY_TIMEOUT_MS={v} is not a number of milliseconds"
-                ))
-            })?,
-            Err(_) => 5000,
-        };
-        let store =
-            SqliteStore::open_with_timeout(&path, std::time::Duration::from_millis(wait_ms))
-                .map_err(|e| match e {
-                    StoreError::Engine(m) => Error::new(
-                        Exit::Database,
-                        format!("cannot open {}: {m}", path.display()),
-                    )
-                    .hint("check the path and its permissions, or choose another with --db PATH"),
-                    other => Error::from(other),
-                })?;
+        let store = open_store(&path, &settings)?;
+        Ctx::with_store(store, path, settings, json, reveal)
+    }
+
+    /// A session over a store already open (a server's pooled connection).
+    pub fn with_store(
+        store: Box<dyn Store + Send>,
+        path: PathBuf,
+        settings: Settings,
+        json: bool,
+        reveal: bool,
+    ) -> Result<Ctx> {
         let tz = local_time_zone();
         // CASEFILE_NOW fixes the clock that relative dates are read against
         // (for reproducible scripts and tests); `recorded` is always the real time.
@@ -171,8 +198,8 @@ impl Ctx {
             _ => Timestamp::now(),
         };
         Ok(Ctx {
-            store: Box::new(store),
-            db_path: path.clone(),
+            store,
+            db_path: path,
             tz,
             now,
             json,
@@ -182,6 +209,11 @@ impl Ctx {
             currency: settings.currency.clone(),
             settings,
         })
+    }
+
+    /// Gives back the store, for a pool to keep.
+    pub fn into_store(self) -> Box<dyn Store + Send> {
+        self.store
     }
 
     pub fn past(&self, at: Option<&str>) -> Result<Timestamp> {

@@ -25,6 +25,10 @@ pub struct Layer {
     pub agent_minute: Option<Amount>,
     /// A folder of your own templates.
     pub templates: Option<PathBuf>,
+    /// A PostgreSQL server's URL, used instead of the file (`postgres://...`).
+    pub database: Option<String>,
+    /// The workspace on that server (default `default`).
+    pub workspace: Option<String>,
 }
 
 /// An amount as a person writes it in a config file: a number or a text.
@@ -71,9 +75,12 @@ impl SettingsError {
     pub fn hint(&self) -> String {
         match self {
             SettingsError::File { path, .. } => format!(
-                "fix or remove {}; it takes author, currency, hourly_value, agent_minute, db and templates, e.g. hourly_value = 40",
+                "fix or remove {}; it takes author, currency, hourly_value, agent_minute, db, database, workspace and templates, e.g. hourly_value = 40",
                 path.display()
             ),
+            SettingsError::Invalid { setting, .. } if setting.to_lowercase().contains("database") => {
+                "give a URL like postgres://casefile@localhost/casefile, or unset it to keep the journal in a file".into()
+            }
             SettingsError::Invalid { .. } => {
                 "amounts are like 40 or \"40 EUR\"; a currency is three letters, e.g. EUR".into()
             }
@@ -89,6 +96,9 @@ pub struct Settings {
     pub currency: String,
     pub rates: Rates,
     pub templates: Option<PathBuf>,
+    /// A PostgreSQL URL: the journal lives there instead of in `db`.
+    pub database: Option<String>,
+    pub workspace: String,
     /// The layers these were resolved from, lowest first.
     pub layers: Vec<(Source, Layer)>,
 }
@@ -138,6 +148,8 @@ impl Layer {
             hourly_value: get("CASEFILE_HOURLY_VALUE").map(Amount::Text),
             agent_minute: get("CASEFILE_AGENT_MINUTE").map(Amount::Text),
             templates: get("CASEFILE_TEMPLATES").map(PathBuf::from),
+            database: get("CASEFILE_DATABASE"),
+            workspace: get("CASEFILE_WORKSPACE"),
         }
     }
 }
@@ -166,6 +178,8 @@ impl Settings {
     /// Resolves the layers, lowest first: each sets only what it names.
     pub fn resolve(layers: &[(Source, Layer)]) -> Result<Settings, SettingsError> {
         let mut db = None;
+        let mut database = None;
+        let mut workspace = "default".to_string();
         let mut author = "owner".to_string();
         let mut currency = "USD".to_string();
         let mut templates = dirs::config_dir().map(|d| d.join("casefile").join("templates"));
@@ -193,6 +207,19 @@ impl Settings {
             if let Some(t) = &l.templates {
                 templates = Some(t.clone());
             }
+            if let Some(u) = l.database.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+                if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                    return Err(invalid(
+                        "database",
+                        source,
+                        "a database is a PostgreSQL URL, postgres://USER:PASSWORD@HOST:PORT/NAME (a SQLite file is given with db)".into(),
+                    ));
+                }
+                database = Some(u.to_string());
+            }
+            if let Some(w) = l.workspace.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+                workspace = w.to_string();
+            }
             let money = |name: &str, a: &Amount| {
                 Money::parse(&a.text(), &currency).map_err(|e| invalid(name, source, e.to_string()))
             };
@@ -205,6 +232,8 @@ impl Settings {
         }
         Ok(Settings {
             db,
+            database,
+            workspace,
             author,
             currency,
             rates,

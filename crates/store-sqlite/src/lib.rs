@@ -17,6 +17,7 @@ use casefile_core::{
     CaseHeader, CaseItem, CompanyState, DueItem, Entry, GENESIS, ItemKind, Status, StreamKind,
     normalize_company_name,
 };
+use casefile_store::codec::*;
 use casefile_store::journal::{self, CaseColumns, Head, Items, Tx, Unreadable};
 use casefile_store::*;
 use jiff::Timestamp;
@@ -50,54 +51,6 @@ fn engine(e: rusqlite::Error) -> StoreError {
     StoreError::Engine(e.to_string())
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
-fn parse_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
-    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what} cannot be read: {e}")))
-}
-
-fn uuid(s: &str) -> Result<Uuid> {
-    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("bad id {s:?}: {e}")))
-}
-
-fn ts(s: &str) -> Result<Timestamp> {
-    s.parse()
-        .map_err(|e| StoreError::Corrupt(format!("bad time {s:?}: {e}")))
-}
-
-fn ms(t: Option<Timestamp>) -> Option<i64> {
-    t.map(|t| t.as_millisecond())
-}
-
-fn from_ms(m: Option<i64>) -> Option<Timestamp> {
-    m.and_then(|m| Timestamp::from_millisecond(m).ok())
-}
-
-fn kind_str(k: StreamKind) -> &'static str {
-    match k {
-        StreamKind::Case => "case",
-        StreamKind::Company => "company",
-    }
-}
-
-fn kind_of(s: &str) -> Result<StreamKind> {
-    match s {
-        "case" => Ok(StreamKind::Case),
-        "company" => Ok(StreamKind::Company),
-        other => Err(StoreError::Corrupt(format!(
-            "unknown stream kind {other:?}"
-        ))),
-    }
-}
-
-fn status_of(s: &str) -> Result<Status> {
-    parse_json("a status", &format!("\"{s}\""))
-}
-
-const ENTRY_COLUMNS: &str = "id, stream, seq, at, recorded, author, event, prev, hash";
-
 fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 9]> {
     Ok([
         r.get(0)?,
@@ -114,19 +67,20 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 9]> {
 
 fn entry_from_cols(c: [String; 9]) -> Result<Entry> {
     let [id, stream, seq, at, recorded, author, event, prev, hash] = c;
-    Ok(Entry {
+    EntryCols {
         id: uuid(&id)?,
         stream: uuid(&stream)?,
         seq: seq
             .parse()
             .map_err(|_| StoreError::Corrupt("bad seq".into()))?,
-        at: ts(&at)?,
-        recorded: ts(&recorded)?,
+        at,
+        recorded,
         author,
-        event: parse_json("an entry", &event)?,
+        event,
         prev,
         hash,
-    })
+    }
+    .entry()
 }
 
 /// The row verbs over one connection (inside a transaction when writing),
@@ -431,7 +385,7 @@ impl Tx for Rows<'_> {
                 .and_then(|mut st| st.execute(params![self.ws, o.entry.to_string()]))
                 .map_err(engine)?;
             if let Some(d) = item.due() {
-                let kind = json(&d.kind);
+                let kind = due_kind_str(d.kind);
                 self.conn
                     .prepare_cached(
                         "INSERT INTO due_items (workspace, item, case_id, seq, kind, what, due_ms, due, open)
@@ -443,7 +397,7 @@ impl Tx for Rows<'_> {
                             d.item.to_string(),
                             case,
                             d.seq as i64,
-                            kind.trim_matches('"'),
+                            kind,
                             d.what,
                             d.due.as_millisecond(),
                             d.due.to_string(),
@@ -566,7 +520,7 @@ impl Tx for Rows<'_> {
             .map_err(engine)?;
         rows.map(|r| {
             let (item, seq, kind, what, due) = r.map_err(engine)?;
-            due_item(&item, seq, &kind, what, &due)
+            due_item(uuid(&item)?, seq, &kind, what, &due)
         })
         .collect()
     }
@@ -665,16 +619,6 @@ impl Tx for Rows<'_> {
         }
         Ok(())
     }
-}
-
-fn due_item(item: &str, seq: i64, kind: &str, what: String, due: &str) -> Result<DueItem> {
-    Ok(DueItem {
-        item: uuid(item)?,
-        seq: seq as u64,
-        kind: parse_json("a due kind", &format!("\"{kind}\""))?,
-        what,
-        due: ts(due)?,
-    })
 }
 
 impl SqliteStore {
@@ -1130,7 +1074,7 @@ impl Store for SqliteStore {
                 case: uuid(&case)?,
                 handle: handle as u64,
                 title,
-                item: due_item(&item, seq, &kind, what, &due)?,
+                item: due_item(uuid(&item)?, seq, &kind, what, &due)?,
             })
         })
         .collect()

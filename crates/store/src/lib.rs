@@ -3,6 +3,7 @@
 //! the export format, and one conformance suite every engine must pass.
 //! Engines live in crates of their own (`casefile-store-sqlite`).
 
+pub mod codec;
 pub mod conformance;
 pub mod journal;
 pub mod jsonl;

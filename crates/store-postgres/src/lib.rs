@@ -1,0 +1,1059 @@
+//! The server engine: PostgreSQL, for helpers and organisations.
+//!
+//! A [`PgStore`] is one connection scoped to one workspace; every query names
+//! the workspace, so one database holds thousands of them side by side (and
+//! Citus can spread them by that column). What an append, verify, rebuild or
+//! import must do is decided once in [`casefile_store::journal`]; this crate
+//! holds only rows and SQL.
+//!
+//! Concurrency: an append locks its stream's row (`SELECT ... FOR UPDATE`),
+//! so appends to one case queue and a stale head is a conflict, while appends
+//! to different cases run side by side. New handles and company names are
+//! taken under a per-workspace advisory lock. Commits are durable as the
+//! server is configured (`synchronous_commit` on by default).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use casefile_core::{
+    CaseHeader, CaseItem, CompanyState, DueItem, Entry, GENESIS, ItemKind, StreamKind,
+    normalize_company_name,
+};
+use casefile_store::codec::*;
+use casefile_store::journal::{self, CaseColumns, Head, Items, Tx, Unreadable};
+use casefile_store::*;
+use jiff::Timestamp;
+use postgres::error::SqlState;
+use postgres::types::ToSql;
+use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
+use uuid::Uuid;
+
+mod schema;
+
+pub use schema::LATEST_SCHEMA;
+
+/// The name of the workspace a database URL alone opens.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+pub struct PgStore {
+    conn: RefCell<Conn>,
+    workspace: Uuid,
+    device: Uuid,
+}
+
+/// A connection with its prepared statements, kept for its life.
+struct Conn {
+    client: Client,
+    stmts: HashMap<String, Statement>,
+}
+
+pub(crate) fn engine(e: postgres::Error) -> StoreError {
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::LOCK_NOT_AVAILABLE
+            || *code == SqlState::QUERY_CANCELED
+        {
+            return StoreError::Busy { waited_ms: 0 };
+        }
+        return StoreError::Engine(format!("PostgreSQL said: {}", db.message()));
+    }
+    if e.is_closed() {
+        return StoreError::Engine("the connection to PostgreSQL was closed".into());
+    }
+    StoreError::Engine(format!("PostgreSQL: {e}"))
+}
+
+fn unique_violation(e: &postgres::Error) -> bool {
+    e.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+/// A database URL with any password left out, for messages.
+pub fn redacted(url: &str) -> String {
+    match url.parse::<postgres::Config>() {
+        Ok(c) => {
+            let host = c
+                .get_hosts()
+                .iter()
+                .map(|h| match h {
+                    postgres::config::Host::Tcp(h) => h.clone(),
+                    postgres::config::Host::Unix(p) => p.display().to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            let port = c
+                .get_ports()
+                .first()
+                .map_or(String::new(), |p| format!(":{p}"));
+            let user = c.get_user().map_or(String::new(), |u| format!("{u}@"));
+            let db = c.get_dbname().unwrap_or("");
+            format!("postgres://{user}{host}{port}/{db}")
+        }
+        Err(_) => "the database URL".into(),
+    }
+}
+
+/// Reads a row's columns as an entry, in [`ENTRY_COLUMNS`] order from `at`.
+fn entry_cols(r: &Row, at: usize) -> Result<EntryCols> {
+    let get_err = |e: postgres::Error| StoreError::Corrupt(format!("an entry cannot be read: {e}"));
+    Ok(EntryCols {
+        id: r.try_get(at).map_err(get_err)?,
+        stream: r.try_get(at + 1).map_err(get_err)?,
+        seq: r.try_get(at + 2).map_err(get_err)?,
+        at: r.try_get(at + 3).map_err(get_err)?,
+        recorded: r.try_get(at + 4).map_err(get_err)?,
+        author: r.try_get(at + 5).map_err(get_err)?,
+        event: r.try_get(at + 6).map_err(get_err)?,
+        prev: r.try_get(at + 7).map_err(get_err)?,
+        hash: r.try_get(at + 8).map_err(get_err)?,
+    })
+}
+
+/// An entry's words for search: lower case, diacritics dropped ("Montréal"
+/// is found by "montreal"), split at anything not a letter or digit.
+pub fn fold_words(text: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    let folded: String = text
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect();
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+/// The row verbs inside one transaction, scoped to the workspace.
+struct Rows<'a, 'c> {
+    tx: &'a mut Transaction<'c>,
+    stmts: &'a mut HashMap<String, Statement>,
+    ws: Uuid,
+    device: Uuid,
+}
+
+impl Rows<'_, '_> {
+    fn prepared(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.stmts.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(sql).map_err(engine)?;
+        self.stmts.insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+
+    fn query(&mut self, sql: &str, p: Params<'_>) -> Result<Vec<Row>> {
+        let st = self.prepared(sql)?;
+        self.tx.query(&st, p).map_err(engine)
+    }
+
+    fn opt(&mut self, sql: &str, p: Params<'_>) -> Result<Option<Row>> {
+        let st = self.prepared(sql)?;
+        self.tx.query_opt(&st, p).map_err(engine)
+    }
+
+    fn exec(&mut self, sql: &str, p: Params<'_>) -> Result<u64> {
+        let st = self.prepared(sql)?;
+        self.tx.execute(&st, p).map_err(engine)
+    }
+
+    /// Holds a lock named by this workspace and `what` until the transaction ends.
+    fn lock(&mut self, what: &str) -> Result<()> {
+        let key = format!("{}:{what}", self.ws);
+        self.exec(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            &[&key],
+        )?;
+        Ok(())
+    }
+
+    fn entries(&mut self, sql: &str, p: Params<'_>) -> Result<Vec<Entry>> {
+        self.query(sql, p)?
+            .iter()
+            .map(|r| entry_cols(r, 0)?.entry())
+            .collect()
+    }
+
+    fn items(&mut self, sql: &str, p: Params<'_>) -> Result<Vec<CaseItem>> {
+        self.query(sql, p)?
+            .iter()
+            .map(|r| {
+                let kind: &str = r.get(0);
+                let kind = ItemKind::parse(kind).ok_or_else(|| {
+                    StoreError::Corrupt(format!("a case's item has an unknown kind {kind:?}"))
+                })?;
+                CaseItem::from_body(kind, r.get(1))
+                    .map_err(|e| StoreError::Corrupt(format!("a case's item cannot be read: {e}")))
+            })
+            .collect()
+    }
+
+    fn head_row(r: &Row) -> Result<Head> {
+        Ok(Head {
+            info: StreamInfo {
+                id: r.get(0),
+                kind: kind_of(r.get(1))?,
+                handle: r.get::<_, i64>(2) as u64,
+                head_seq: r.get::<_, i64>(3) as u64,
+            },
+            hash: r.get(4),
+        })
+    }
+
+    fn case_handle(&mut self, case: Uuid) -> Result<Option<u64>> {
+        Ok(self
+            .opt(
+                "SELECT handle FROM cases WHERE workspace = $1 AND id = $2",
+                &[&self.ws.clone(), &case],
+            )?
+            .map(|r| r.get::<_, i64>(0) as u64))
+    }
+}
+
+impl Tx for Rows<'_, '_> {
+    fn head(&mut self, stream: Uuid) -> Result<Option<Head>> {
+        // The row lock queues writers of one stream; the second reads the
+        // first's head once it commits, and so sees a conflict.
+        let ws = self.ws;
+        self.opt(
+            "SELECT id, kind, handle, head_seq, head_hash FROM streams WHERE workspace = $1 AND id = $2 FOR UPDATE",
+            &[&ws, &stream],
+        )?
+        .map(|r| Self::head_row(&r))
+        .transpose()
+    }
+
+    fn create_stream(&mut self, stream: Uuid, kind: StreamKind) -> Result<u64> {
+        self.lock("handles")?;
+        let ws = self.ws;
+        let kind = kind_str(kind);
+        let handle: i64 = self
+            .query(
+                "SELECT coalesce(max(handle), 0) + 1 FROM streams WHERE workspace = $1 AND kind = $2",
+                &[&ws, &kind],
+            )?[0]
+            .get(0);
+        let made = self.exec(
+            "INSERT INTO streams (workspace, id, kind, handle, head_seq, head_hash) VALUES ($1, $2, $3, $4, 0, $5)
+             ON CONFLICT (workspace, id) DO NOTHING",
+            &[&ws, &stream, &kind, &handle, &GENESIS],
+        )?;
+        if made == 0 {
+            // Another writer began the same stream first.
+            return Err(StoreError::Conflict {
+                expected: 0,
+                actual: 1,
+            });
+        }
+        Ok(handle as u64)
+    }
+
+    fn set_head(&mut self, stream: Uuid, seq: u64, hash: &str) -> Result<()> {
+        let ws = self.ws;
+        self.exec(
+            "UPDATE streams SET head_seq = $1, head_hash = $2 WHERE workspace = $3 AND id = $4",
+            &[&(seq as i64), &hash, &ws, &stream],
+        )?;
+        Ok(())
+    }
+
+    fn heads(&mut self) -> Result<Vec<Head>> {
+        let ws = self.ws;
+        self.query(
+            "SELECT id, kind, handle, head_seq, head_hash FROM streams WHERE workspace = $1 ORDER BY id",
+            &[&ws],
+        )?
+        .iter()
+        .map(Self::head_row)
+        .collect()
+    }
+
+    fn insert_entry(&mut self, e: &Entry) -> Result<()> {
+        let (ws, device) = (self.ws, self.device);
+        let st = self.prepared(&format!(
+            "INSERT INTO entries (workspace, device, kind, {ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ))?;
+        self.tx
+            .execute(
+                &st,
+                &[
+                    &ws,
+                    &device,
+                    &e.event.kind(),
+                    &e.id,
+                    &e.stream,
+                    &(e.seq as i64),
+                    &e.at.to_string(),
+                    &e.recorded.to_string(),
+                    &e.author,
+                    &json(&e.event),
+                    &e.prev,
+                    &e.hash,
+                ],
+            )
+            .map_err(|err| {
+                if unique_violation(&err) {
+                    StoreError::Import(format!("entry {} is already stored elsewhere", e.id))
+                } else {
+                    engine(err)
+                }
+            })?;
+        self.index_text(e)
+    }
+
+    fn index_text(&mut self, e: &Entry) -> Result<()> {
+        if e.event.stream_kind() != StreamKind::Case {
+            return Ok(());
+        }
+        let words = fold_words(&e.event.texts().join("\n"));
+        if words.is_empty() {
+            return Ok(());
+        }
+        let ws = self.ws;
+        self.exec(
+            "INSERT INTO entry_words (workspace, stream, seq, words) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (workspace, stream, seq) DO UPDATE SET words = excluded.words",
+            &[&ws, &e.stream, &(e.seq as i64), &words],
+        )?;
+        Ok(())
+    }
+
+    fn entry(&mut self, id: Uuid) -> Result<Option<Entry>> {
+        let ws = self.ws;
+        Ok(self
+            .entries(
+                &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = $1 AND id = $2"),
+                &[&ws, &id],
+            )?
+            .pop())
+    }
+
+    fn read_stream(&mut self, stream: Uuid) -> Result<(Vec<Entry>, Option<Unreadable>)> {
+        let ws = self.ws;
+        let rows = self.query(
+            &format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = $1 AND stream = $2 ORDER BY seq"
+            ),
+            &[&ws, &stream],
+        )?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            match entry_cols(r, 0).and_then(EntryCols::entry) {
+                Ok(e) => out.push(e),
+                Err(e) => {
+                    let seq: i64 = r.try_get(2).unwrap_or_default();
+                    let id: Option<Uuid> = r.try_get(0).ok();
+                    return Ok((out, Some((seq.max(0) as u64, id, e.to_string()))));
+                }
+            }
+        }
+        Ok((out, None))
+    }
+
+    fn case_header(&mut self, case: Uuid) -> Result<Option<CaseHeader>> {
+        let ws = self.ws;
+        self.opt(
+            "SELECT header FROM cases WHERE workspace = $1 AND id = $2",
+            &[&ws, &case],
+        )?
+        .map(|r| parse_json("a case's header", r.get(0)))
+        .transpose()
+    }
+
+    fn case_items(&mut self, case: Uuid, which: Items<'_>) -> Result<Vec<CaseItem>> {
+        let ws = self.ws;
+        match which {
+            Items::All => self.items(
+                "SELECT kind, item FROM case_items WHERE workspace = $1 AND case_id = $2 ORDER BY seq",
+                &[&ws, &case],
+            ),
+            Items::AllBut(k) => self.items(
+                "SELECT kind, item FROM case_items WHERE workspace = $1 AND case_id = $2 AND kind <> $3 ORDER BY seq",
+                &[&ws, &case, &k.as_str()],
+            ),
+            Items::OfKind(k) => self.items(
+                "SELECT kind, item FROM case_items WHERE workspace = $1 AND case_id = $2 AND kind = $3",
+                &[&ws, &case, &k.as_str()],
+            ),
+            Items::OpenContacts => self.items(
+                "SELECT kind, item FROM case_items WHERE workspace = $1 AND case_id = $2 AND kind = 'contact' AND open",
+                &[&ws, &case],
+            ),
+            Items::BySeq(seqs) => {
+                let seqs: Vec<i64> = seqs.iter().map(|s| *s as i64).collect();
+                self.items(
+                    "SELECT kind, item FROM case_items WHERE workspace = $1 AND case_id = $2 AND seq = ANY($3) ORDER BY seq",
+                    &[&ws, &case, &seqs],
+                )
+            }
+            Items::ByEntry(ids) => {
+                let ids: Vec<Uuid> = ids.to_vec();
+                self.items(
+                    "SELECT kind, item FROM case_items WHERE workspace = $1 AND entry = ANY($2) AND case_id = $3 ORDER BY seq",
+                    &[&ws, &ids, &case],
+                )
+            }
+        }
+    }
+
+    fn put_case(&mut self, handle: u64, h: &CaseHeader, items: &[CaseItem]) -> Result<()> {
+        let ws = self.ws;
+        let case = h.id;
+        let closed = h.status.is_closed();
+        for item in items {
+            let o = item.origin();
+            let open = matches!(item, CaseItem::Contact(c) if c.is_open() && !c.origin.retracted);
+            self.exec(
+                "INSERT INTO case_items (workspace, case_id, seq, entry, kind, item, open) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (workspace, case_id, seq) DO UPDATE SET item = excluded.item, open = excluded.open",
+                &[
+                    &ws,
+                    &case,
+                    &(o.seq as i64),
+                    &o.entry,
+                    &item.kind().as_str(),
+                    &item.body_json(),
+                    &open,
+                ],
+            )?;
+            self.exec(
+                "DELETE FROM due_items WHERE workspace = $1 AND item = $2",
+                &[&ws, &o.entry],
+            )?;
+            if let Some(d) = item.due() {
+                self.exec(
+                    "INSERT INTO due_items (workspace, item, case_id, seq, kind, what, due_ms, due, open)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    &[
+                        &ws,
+                        &d.item,
+                        &case,
+                        &(d.seq as i64),
+                        &due_kind_str(d.kind),
+                        &d.what,
+                        &d.due.as_millisecond(),
+                        &d.due.to_string(),
+                        &!closed,
+                    ],
+                )?;
+            }
+        }
+        // A case that closes or reopens takes its due lines off or back on the list.
+        self.exec(
+            "UPDATE due_items SET open = $1 WHERE workspace = $2 AND case_id = $3 AND open <> $1",
+            &[&!closed, &ws, &case],
+        )?;
+        let next_due: Option<i64> = if closed {
+            None
+        } else {
+            self.query(
+                "SELECT min(due_ms) FROM due_items WHERE workspace = $1 AND case_id = $2",
+                &[&ws, &case],
+            )?[0]
+                .get(0)
+        };
+        self.exec(
+            "INSERT INTO cases (workspace, id, handle, title, company, status, opened_ms, last_ms, next_due_ms, entries, header)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (workspace, id) DO UPDATE SET title = excluded.title, company = excluded.company,
+               status = excluded.status, opened_ms = excluded.opened_ms, last_ms = excluded.last_ms,
+               next_due_ms = excluded.next_due_ms, entries = excluded.entries, header = excluded.header",
+            &[
+                &ws,
+                &case,
+                &(handle as i64),
+                &h.title,
+                &h.company,
+                &h.status.as_str(),
+                &ms(h.opened),
+                &ms(h.last_at),
+                &next_due,
+                &(h.head as i64),
+                &json(h),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn case_columns(&mut self, case: Uuid) -> Result<Option<CaseColumns>> {
+        let ws = self.ws;
+        let Some(r) = self.opt(
+            "SELECT handle, title, company, status, opened_ms, last_ms, next_due_ms, entries FROM cases WHERE workspace = $1 AND id = $2",
+            &[&ws, &case],
+        )?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(CaseColumns {
+            handle: r.get::<_, i64>(0) as u64,
+            title: r.get(1),
+            company: r.get(2),
+            // An unknown status is a stale row, not an unreadable database.
+            status: status_of(r.get(3)).unwrap_or(casefile_core::Status::Abandoned),
+            opened: from_ms(r.get(4)),
+            last_at: from_ms(r.get(5)),
+            next_due: from_ms(r.get(6)),
+            entries: r.get::<_, i64>(7) as u64,
+        }))
+    }
+
+    fn case_due(&mut self, case: Uuid) -> Result<Vec<DueItem>> {
+        let ws = self.ws;
+        self.query(
+            "SELECT item, seq, kind, what, due FROM due_items WHERE workspace = $1 AND case_id = $2 ORDER BY due_ms, seq",
+            &[&ws, &case],
+        )?
+        .iter()
+        .map(|r| due_item(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .collect()
+    }
+
+    fn company(&mut self, id: Uuid) -> Result<Option<CompanyState>> {
+        let ws = self.ws;
+        self.opt(
+            "SELECT state FROM companies WHERE workspace = $1 AND id = $2",
+            &[&ws, &id],
+        )?
+        .map(|r| parse_json("a company's state", r.get(0)))
+        .transpose()
+    }
+
+    fn put_company(&mut self, handle: u64, s: &CompanyState) -> Result<()> {
+        let ws = self.ws;
+        self.exec(
+            "INSERT INTO companies (workspace, id, handle, name, state) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (workspace, id) DO UPDATE SET name = excluded.name, state = excluded.state",
+            &[&ws, &s.id, &(handle as i64), &s.name, &json(s)],
+        )?;
+        self.exec(
+            "DELETE FROM company_names WHERE workspace = $1 AND company = $2",
+            &[&ws, &s.id],
+        )?;
+        for key in s.match_keys() {
+            self.exec(
+                "INSERT INTO company_names (workspace, norm, company) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&ws, &key, &s.id],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn company_keys(&mut self, id: Uuid) -> Result<Vec<String>> {
+        let ws = self.ws;
+        Ok(self
+            .query(
+                "SELECT norm FROM company_names WHERE workspace = $1 AND company = $2 ORDER BY norm COLLATE \"C\"",
+                &[&ws, &id],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn company_named(&mut self, norm: &str) -> Result<Option<Uuid>> {
+        // Checked under a lock held to commit: of two writers naming the same
+        // new company, the second sees the first's name.
+        self.lock("company-names")?;
+        let ws = self.ws;
+        Ok(self
+            .opt(
+                "SELECT company FROM company_names WHERE workspace = $1 AND norm = $2 ORDER BY company LIMIT 1",
+                &[&ws, &norm],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn streams_without_rows(&mut self) -> Result<Vec<Uuid>> {
+        let ws = self.ws;
+        Ok(self
+            .query(
+                "SELECT DISTINCT stream FROM entries e WHERE workspace = $1
+                 AND NOT EXISTS (SELECT 1 FROM streams s WHERE s.workspace = e.workspace AND s.id = e.stream)
+                 ORDER BY stream",
+                &[&ws],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    fn clear_projections(&mut self) -> Result<()> {
+        self.lock("handles")?;
+        let ws = self.ws;
+        for table in [
+            "due_items",
+            "case_items",
+            "cases",
+            "company_names",
+            "companies",
+            "entry_words",
+        ] {
+            self.exec(&format!("DELETE FROM {table} WHERE workspace = $1"), &[&ws])?;
+        }
+        Ok(())
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url`, brings its schema up to date, and
+    /// opens the workspace of that name (made if new).
+    pub fn open(url: &str, workspace: &str) -> Result<PgStore> {
+        let mut store = Self::connect(url)?;
+        store.workspace = store.workspace_named(workspace, true)?.ok_or_else(|| {
+            StoreError::Engine(format!("the workspace {workspace:?} could not be made"))
+        })?;
+        Ok(store)
+    }
+
+    /// Connects and migrates, with no workspace chosen yet (the nil id, which
+    /// holds nothing): for a server that picks the workspace per request.
+    pub fn connect(url: &str) -> Result<PgStore> {
+        let config: postgres::Config = url.parse().map_err(|e| {
+            StoreError::Engine(format!(
+                "the database URL cannot be read ({e}); write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE"
+            ))
+        })?;
+        let mut client = config.connect(NoTls).map_err(|e| {
+            StoreError::Engine(format!(
+                "cannot connect to {}: {}",
+                redacted(url),
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
+            ))
+        })?;
+        let device = {
+            let mut tx = client.transaction().map_err(engine)?;
+            let device = schema::migrate(&mut tx)?;
+            tx.commit().map_err(engine)?;
+            device
+        };
+        Ok(PgStore {
+            conn: RefCell::new(Conn {
+                client,
+                stmts: HashMap::new(),
+            }),
+            workspace: Uuid::nil(),
+            device,
+        })
+    }
+
+    /// The workspace of that name, made if `create` and new.
+    pub fn workspace_named(&mut self, name: &str, create: bool) -> Result<Option<Uuid>> {
+        let conn = self.conn.get_mut();
+        if create {
+            conn.client
+                .execute(
+                    "INSERT INTO workspaces (workspace, name, created_ms) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+                    &[&Uuid::now_v7(), &name, &Timestamp::now().as_millisecond()],
+                )
+                .map_err(engine)?;
+        }
+        Ok(conn
+            .client
+            .query_opt("SELECT workspace FROM workspaces WHERE name = $1", &[&name])
+            .map_err(engine)?
+            .map(|r| r.get(0)))
+    }
+
+    /// Scopes every later call to this workspace.
+    pub fn use_workspace(&mut self, workspace: Uuid) {
+        self.workspace = workspace;
+    }
+
+    pub fn workspace(&self) -> Uuid {
+        self.workspace
+    }
+
+    pub fn device(&self) -> Uuid {
+        self.device
+    }
+
+    /// The schema version of the database.
+    pub fn schema_version(&self) -> Result<i64> {
+        let mut conn = self.conn.borrow_mut();
+        Ok(conn
+            .client
+            .query_one("SELECT version::bigint FROM casefile_schema", &[])
+            .map_err(engine)?
+            .get(0))
+    }
+
+    /// Runs raw SQL: for tests that tamper with the database as an outsider could.
+    pub fn execute_for_tests(&self, sql: &str) -> Result<()> {
+        self.conn
+            .borrow_mut()
+            .client
+            .batch_execute(sql)
+            .map_err(engine)
+    }
+
+    /// Runs `f` over the rows in one write transaction, committed only if it succeeds.
+    fn write<T>(&mut self, f: impl FnOnce(&mut Rows<'_, '_>) -> Result<T>) -> Result<T> {
+        let (ws, device) = (self.workspace, self.device);
+        let conn = self.conn.get_mut();
+        let mut tx = conn.client.transaction().map_err(engine)?;
+        let out = f(&mut Rows {
+            tx: &mut tx,
+            stmts: &mut conn.stmts,
+            ws,
+            device,
+        })?;
+        tx.commit().map_err(engine)?;
+        Ok(out)
+    }
+
+    /// Runs `f` over one consistent snapshot.
+    fn read<T>(&self, f: impl FnOnce(&mut Rows<'_, '_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.borrow_mut();
+        let conn = &mut *conn;
+        let mut tx = conn
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(engine)?;
+        let out = f(&mut Rows {
+            tx: &mut tx,
+            stmts: &mut conn.stmts,
+            ws: self.workspace,
+            device: self.device,
+        });
+        tx.commit().map_err(engine)?;
+        out
+    }
+
+    fn case_with(
+        &self,
+        id: Uuid,
+        load: impl FnOnce(&mut Rows<'_, '_>) -> Result<Option<casefile_core::CaseState>>,
+    ) -> Result<CaseRecord> {
+        self.read(|rows| match (rows.case_handle(id)?, load(rows)?) {
+            (Some(handle), Some(state)) => Ok(CaseRecord { handle, state }),
+            _ => Err(StoreError::NoSuchStream { kind: "case", id }),
+        })
+    }
+}
+
+fn limit(l: Option<usize>) -> Option<i64> {
+    l.map(|l| l.min(i64::MAX as usize) as i64)
+}
+
+impl Store for PgStore {
+    fn append(
+        &mut self,
+        stream: Uuid,
+        expected_head: u64,
+        author: &str,
+        drafts: Vec<casefile_core::Draft>,
+    ) -> Result<Vec<Entry>> {
+        if drafts.is_empty() {
+            return Ok(vec![]);
+        }
+        let recorded = Timestamp::from_millisecond(Timestamp::now().as_millisecond())
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        self.write(|rows| journal::append(rows, stream, expected_head, author, recorded, drafts))
+    }
+
+    fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            rows.entries(
+                &format!(
+                    "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = $1 AND stream = $2 ORDER BY seq"
+                ),
+                &[&ws, &stream],
+            )
+        })
+    }
+
+    fn entry_at(&self, stream: Uuid, seq: u64) -> Result<Option<Entry>> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            Ok(rows
+                .entries(
+                    &format!(
+                        "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = $1 AND stream = $2 AND seq = $3"
+                    ),
+                    &[&ws, &stream, &(seq as i64)],
+                )?
+                .pop())
+        })
+    }
+
+    fn streams(&self) -> Result<Vec<StreamInfo>> {
+        self.read(|rows| Ok(rows.heads()?.into_iter().map(|h| h.info).collect()))
+    }
+
+    fn case(&self, id: Uuid) -> Result<CaseRecord> {
+        self.case_with(id, |rows| journal::load_case(rows, id))
+    }
+
+    fn case_parts(&self, id: Uuid, parts: &Parts) -> Result<CaseRecord> {
+        self.case_with(id, |rows| journal::load_parts(rows, id, parts))
+    }
+
+    fn case_by_handle(&self, handle: u64) -> Result<Option<Uuid>> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            Ok(rows
+                .opt(
+                    "SELECT id FROM cases WHERE workspace = $1 AND handle = $2",
+                    &[&ws, &(handle.min(i64::MAX as u64) as i64)],
+                )?
+                .map(|r| r.get(0)))
+        })
+    }
+
+    fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            let status = filter.status.map(|s| s.as_str());
+            rows.query(
+                "SELECT c.id, c.handle, c.title, c.company, co.name, c.status, c.opened_ms, c.last_ms, c.next_due_ms, c.entries
+                 FROM cases c LEFT JOIN companies co ON co.workspace = c.workspace AND co.id = c.company
+                 WHERE c.workspace = $1 AND ($2::text IS NULL OR c.status = $2) AND ($3::uuid IS NULL OR c.company = $3)
+                 ORDER BY c.last_ms DESC NULLS LAST, c.handle DESC LIMIT $4",
+                &[&ws, &status, &filter.company, &limit(filter.limit)],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(CaseRow {
+                    id: r.get(0),
+                    handle: r.get::<_, i64>(1) as u64,
+                    title: r.get(2),
+                    company: r.get(3),
+                    company_name: r.get(4),
+                    status: status_of(r.get(5))?,
+                    opened: from_ms(r.get(6)),
+                    last_at: from_ms(r.get(7)),
+                    next_due: from_ms(r.get(8)),
+                    entries: r.get::<_, i64>(9) as u64,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        let mut words = fold_words(query);
+        words.sort();
+        words.dedup();
+        if words.is_empty() || limit == 0 {
+            return Ok(vec![]);
+        }
+        let cols = ENTRY_COLUMNS
+            .split(", ")
+            .map(|c| format!("e.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.read(|rows| {
+            let ws = rows.ws;
+            // Best first: the share of an entry's words that are the ones asked for.
+            rows.query(
+                &format!(
+                    "SELECT c.handle, c.title, {cols} FROM entry_words w
+                     JOIN entries e ON e.workspace = w.workspace AND e.stream = w.stream AND e.seq = w.seq
+                     JOIN cases c ON c.workspace = w.workspace AND c.id = w.stream
+                     WHERE w.workspace = $1 AND w.words @> $2
+                     ORDER BY (SELECT count(*) FROM unnest(w.words) x WHERE x = ANY($2))::float8
+                              / (cardinality(w.words) + 5) DESC, w.stream, w.seq
+                     LIMIT $3"
+                ),
+                &[&ws, &words, &(limit.min(i64::MAX as usize) as i64)],
+            )?
+            .iter()
+            .map(|r| {
+                let entry = entry_cols(r, 2)?.entry()?;
+                Ok(SearchHit {
+                    case: entry.stream,
+                    handle: r.get::<_, i64>(0) as u64,
+                    title: r.get(1),
+                    entry,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn count_cases(&self, filter: &CaseFilter) -> Result<u64> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            let status = filter.status.map(|s| s.as_str());
+            Ok(rows.query(
+                "SELECT count(*) FROM cases WHERE workspace = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR company = $3)",
+                &[&ws, &status, &filter.company],
+            )?[0]
+                .get::<_, i64>(0) as u64)
+        })
+    }
+
+    fn count_due(&self, until: Timestamp) -> Result<u64> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            Ok(rows.query(
+                "SELECT count(*) FROM due_items WHERE workspace = $1 AND open AND due_ms <= $2",
+                &[&ws, &until.as_millisecond()],
+            )?[0]
+                .get::<_, i64>(0) as u64)
+        })
+    }
+
+    fn due(&self, until: Timestamp, l: Option<usize>) -> Result<Vec<DueRow>> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            rows.query(
+                "SELECT d.case_id, c.handle, c.title, d.item, d.seq, d.kind, d.what, d.due
+                 FROM due_items d JOIN cases c ON c.workspace = d.workspace AND c.id = d.case_id
+                 WHERE d.workspace = $1 AND d.open AND d.due_ms <= $2
+                 ORDER BY d.due_ms, c.handle, d.seq LIMIT $3",
+                &[&ws, &until.as_millisecond(), &limit(l)],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(DueRow {
+                    case: r.get(0),
+                    handle: r.get::<_, i64>(1) as u64,
+                    title: r.get(2),
+                    item: due_item(r.get(3), r.get(4), r.get(5), r.get(6), r.get(7))?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn company(&self, id: Uuid) -> Result<CompanyRecord> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            let r = rows
+                .opt(
+                    "SELECT handle, state FROM companies WHERE workspace = $1 AND id = $2",
+                    &[&ws, &id],
+                )?
+                .ok_or(StoreError::NoSuchStream {
+                    kind: "company",
+                    id,
+                })?;
+            Ok(CompanyRecord {
+                handle: r.get::<_, i64>(0) as u64,
+                state: parse_json("a company's state", r.get(1))?,
+            })
+        })
+    }
+
+    fn company_by_name(&self, name: &str) -> Result<Option<Uuid>> {
+        let key = normalize_company_name(name);
+        if key.is_empty() {
+            return Ok(None);
+        }
+        self.read(|rows| {
+            let ws = rows.ws;
+            if let Some(r) = rows.opt(
+                "SELECT company FROM company_names WHERE workspace = $1 AND norm = $2 ORDER BY company LIMIT 1",
+                &[&ws, &key],
+            )? {
+                return Ok(Some(r.get(0)));
+            }
+            // "acme" finds "Acme Broadband" when no other company starts with that word.
+            let prefix = format!("{key} ");
+            let found = rows.query(
+                "SELECT DISTINCT company FROM company_names WHERE workspace = $1 AND starts_with(norm, $2) LIMIT 2",
+                &[&ws, &prefix],
+            )?;
+            Ok(match found.as_slice() {
+                [one] => Some(one.get(0)),
+                _ => None,
+            })
+        })
+    }
+
+    fn companies(&self) -> Result<Vec<CompanyRecord>> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            rows.query(
+                "SELECT handle, state FROM companies WHERE workspace = $1 ORDER BY lower(name), name",
+                &[&ws],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(CompanyRecord {
+                    handle: r.get::<_, i64>(0) as u64,
+                    state: parse_json("a company's state", r.get(1))?,
+                })
+            })
+            .collect()
+        })
+    }
+
+    fn cases_of_company(&self, id: Uuid) -> Result<Vec<CaseRecord>> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            let found: Vec<(Uuid, i64)> = rows
+                .query(
+                    "SELECT id, handle FROM cases WHERE workspace = $1 AND company = $2 ORDER BY handle",
+                    &[&ws, &id],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            found
+                .into_iter()
+                .map(|(case, handle)| {
+                    let state = journal::load_case(rows, case)?
+                        .ok_or(StoreError::NoSuchStream { kind: "case", id: case })?;
+                    Ok(CaseRecord {
+                        handle: handle as u64,
+                        state,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn verify_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<Finding>> {
+        self.read(|rows| journal::verify(rows, progress))
+    }
+
+    fn rebuild_with(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+        self.write(|rows| journal::rebuild(rows, progress))
+    }
+
+    fn import_with(
+        &mut self,
+        entries: Vec<Entry>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ImportSummary> {
+        self.write(|rows| journal::import(rows, entries, progress))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fold_words, redacted};
+
+    #[test]
+    fn words_fold_case_and_diacritics_and_drop_punctuation() {
+        assert_eq!(fold_words("Le technicien viendra à Montréal"), [
+            "le",
+            "technicien",
+            "viendra",
+            "a",
+            "montreal"
+        ]);
+        assert_eq!(fold_words("NEAR( \"quotes\" *"), ["near", "quotes"]);
+        assert_eq!(fold_words("CAS-1234"), ["cas", "1234"]);
+        assert!(fold_words(" *** () ").is_empty());
+        assert_eq!(fold_words("Привет мир"), ["привет", "мир"]);
+    }
+
+    #[test]
+    fn a_url_shown_in_a_message_never_carries_its_password() {
+        let shown = redacted("postgres://ana:s3cret@db.example:5433/casefile");
+        assert_eq!(shown, "postgres://ana@db.example:5433/casefile");
+        assert!(!redacted("postgres://u:pw@h/d").contains("pw"));
+    }
+}

@@ -1,0 +1,103 @@
+//! How values become columns and back, the same for every engine: ids and
+//! times as text, instants as milliseconds, states as JSON. A column that
+//! does not read back is damage, named as such.
+
+use casefile_core::{DueItem, Entry, Status, StreamKind};
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use crate::{Result, StoreError};
+
+/// The entry columns every engine stores, in this order.
+pub const ENTRY_COLUMNS: &str = "id, stream, seq, at, recorded, author, event, prev, hash";
+
+pub fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+pub fn parse_json<T: serde::de::DeserializeOwned>(what: &str, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("{what} cannot be read: {e}")))
+}
+
+pub fn uuid(s: &str) -> Result<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("bad id {s:?}: {e}")))
+}
+
+pub fn ts(s: &str) -> Result<Timestamp> {
+    s.parse()
+        .map_err(|e| StoreError::Corrupt(format!("bad time {s:?}: {e}")))
+}
+
+pub fn ms(t: Option<Timestamp>) -> Option<i64> {
+    t.map(|t| t.as_millisecond())
+}
+
+pub fn from_ms(m: Option<i64>) -> Option<Timestamp> {
+    m.and_then(|m| Timestamp::from_millisecond(m).ok())
+}
+
+pub fn kind_str(k: StreamKind) -> &'static str {
+    match k {
+        StreamKind::Case => "case",
+        StreamKind::Company => "company",
+    }
+}
+
+pub fn kind_of(s: &str) -> Result<StreamKind> {
+    match s {
+        "case" => Ok(StreamKind::Case),
+        "company" => Ok(StreamKind::Company),
+        other => Err(StoreError::Corrupt(format!(
+            "unknown stream kind {other:?}"
+        ))),
+    }
+}
+
+pub fn status_of(s: &str) -> Result<Status> {
+    parse_json("a status", &format!("\"{s}\""))
+}
+
+/// A due kind as its column holds it (`promise`, `follow_up`).
+pub fn due_kind_str(k: casefile_core::DueKind) -> String {
+    json(&k).trim_matches('"').to_string()
+}
+
+pub fn due_item(item: Uuid, seq: i64, kind: &str, what: String, due: &str) -> Result<DueItem> {
+    Ok(DueItem {
+        item,
+        seq: seq as u64,
+        kind: parse_json("a due kind", &format!("\"{kind}\""))?,
+        what,
+        due: ts(due)?,
+    })
+}
+
+/// An entry from its stored columns, in [`ENTRY_COLUMNS`] order (ids as text).
+pub struct EntryCols {
+    pub id: Uuid,
+    pub stream: Uuid,
+    pub seq: i64,
+    pub at: String,
+    pub recorded: String,
+    pub author: String,
+    pub event: String,
+    pub prev: String,
+    pub hash: String,
+}
+
+impl EntryCols {
+    pub fn entry(self) -> Result<Entry> {
+        Ok(Entry {
+            id: self.id,
+            stream: self.stream,
+            seq: u64::try_from(self.seq)
+                .map_err(|_| StoreError::Corrupt(format!("bad position {}", self.seq)))?,
+            at: ts(&self.at)?,
+            recorded: ts(&self.recorded)?,
+            author: self.author,
+            event: parse_json("an entry", &self.event)?,
+            prev: self.prev,
+            hash: self.hash,
+        })
+    }
+}
