@@ -116,16 +116,18 @@ port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); p
 CASEFILE_DB=$web/web.db CASEFILE_WEB_KEY=$KEY "$BIN" serve --port "$port" >/dev/null 2>&1 &
 server=$!
 sleep 1
-csrf=$(python3 -c "import hashlib,sys; print(hashlib.sha256(('csrf:' + sys.argv[1]).encode()).hexdigest())" "$KEY")
+# The one-time link, exchanged for a session as a browser would.
+SESSION=$(curl -s -o /dev/null -D - "http://127.0.0.1:$port/pair/$KEY" | sed -n 's/^set-cookie: casefile_session=\([^;]*\).*/\1/Ip' | tr -d '\r')
+csrf=$(python3 -c "import hashlib,sys; print(hashlib.sha256(('csrf:' + sys.argv[1]).encode()).hexdigest())" "$SESSION")
 cat >"$web/post.lua" <<LUA
 wrk.method = "POST"
 wrk.body = "csrf=$csrf&kind=note&text=bench+note"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Cookie"] = "casefile_session=$KEY"
+wrk.headers["Cookie"] = "casefile_session=$SESSION"
 LUA
 rps() { wrk -t2 -c8 -d"${WEB_SECONDS:-5}"s "$@" | awk '/Requests\/sec/ {print $2}'; }
-trivial=$(rps -H "Cookie: casefile_session=$KEY" "http://127.0.0.1:$port/assets/app.css")
-page=$(rps -H "Cookie: casefile_session=$KEY" "http://127.0.0.1:$port/cases/1")
+trivial=$(rps -H "Cookie: casefile_session=$SESSION" "http://127.0.0.1:$port/assets/app.css")
+page=$(rps -H "Cookie: casefile_session=$SESSION" "http://127.0.0.1:$port/cases/1")
 append=$(rps -s "$web/post.lua" "http://127.0.0.1:$port/cases/1/add")
 kill "$server" 2>/dev/null || true
 for pair in "web: case page|$page" "web: append a note (durable)|$append"; do

@@ -5,6 +5,7 @@
 //! gave (a form's fields, a command's flags) into drafts, with the same
 //! checks and the same words for bad input whichever face it came from.
 
+pub mod accounts;
 pub mod ctx;
 pub mod dates;
 pub mod error;

@@ -207,7 +207,12 @@ impl Settings {
             if let Some(t) = &l.templates {
                 templates = Some(t.clone());
             }
-            if let Some(u) = l.database.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            if let Some(u) = l
+                .database
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+            {
                 if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
                     return Err(invalid(
                         "database",
@@ -217,7 +222,12 @@ impl Settings {
                 }
                 database = Some(u.to_string());
             }
-            if let Some(w) = l.workspace.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+            if let Some(w) = l
+                .workspace
+                .as_deref()
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+            {
                 workspace = w.to_string();
             }
             let money = |name: &str, a: &Amount| {

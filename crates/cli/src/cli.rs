@@ -265,9 +265,15 @@ Example:
 
     /// The web app on this machine: cases, the live call page, companies, letters, the record
     #[command(
-        after_help = "It listens on 127.0.0.1 only, and prints an address with a secret key: open that\naddress in a browser on this machine (a phone on the same network needs --bind and care).\n\nExample:\n  casefile serve --port 8484"
+        after_help = "On your own file it listens on 127.0.0.1 only and prints a one-time link: open it in a\nbrowser on this machine and it lets that browser in, once. With --database (a PostgreSQL\nserver) people sign in with the accounts `casefile users add` makes.\n\nExamples:\n  casefile serve --port 8484\n  casefile serve --database postgres://casefile@localhost/casefile"
     )]
     Serve(ServeArgs),
+    /// Manage who may sign in to a server: accounts, workspaces and roles
+    #[command(
+        subcommand,
+        after_help = "Accounts live on a server's PostgreSQL database (--database or CASEFILE_DATABASE).\n\nExamples:\n  printf '%s\\n' 'a long passphrase' | casefile users add ana@clinic.org --workspace clinic --role owner\n  casefile users add bo@clinic.org --workspace clinic --role helper --invite\n  casefile users list\n  casefile users remove bo@clinic.org --workspace clinic"
+    )]
+    Users(UsersCommand),
 
     /// Check every entry's hash chain and every stored view
     #[command(after_help = "Examples:\n  casefile verify\n  casefile verify --json")]
@@ -1046,4 +1052,69 @@ pub struct ServeArgs {
     /// The address to listen on
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: String,
+    /// A PostgreSQL server to serve from, with accounts (else your own file)
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+    /// Serve plain HTTP on an address other machines can reach (passwords and
+    /// cookies then cross the network readable)
+    #[arg(long)]
+    pub allow_plain_http: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a member to a workspace (made if new), or change their role
+    #[command(
+        after_help = "The password is read from standard input; with --invite a one-time link is printed\ninstead, for the member to choose their own.\n\nExamples:\n  printf '%s\\n' 'a long passphrase' | casefile users add ana@clinic.org --workspace clinic --role owner\n  casefile users add bo@clinic.org --workspace clinic --role viewer --invite --link-base https://casefile.clinic.org"
+    )]
+    Add(UsersAddArgs),
+    /// List the members of one workspace, or of all
+    #[command(
+        after_help = "Examples:\n  casefile users list\n  casefile users list --workspace clinic --json"
+    )]
+    List(UsersListArgs),
+    /// Remove a member from a workspace; their sessions there end at once
+    #[command(after_help = "Example:\n  casefile users remove bo@clinic.org --workspace clinic")]
+    Remove(UsersRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UsersAddArgs {
+    /// Their email address, which they sign in with
+    pub email: String,
+    /// The workspace (made if new)
+    #[arg(long)]
+    pub workspace: String,
+    /// owner (manages members), helper (reads and writes cases) or viewer (reads)
+    #[arg(long)]
+    pub role: String,
+    /// Print a one-time link for them to choose a password, instead of reading one
+    #[arg(long)]
+    pub invite: bool,
+    /// The server's address, for the link [default: http://localhost:8484]
+    #[arg(long, value_name = "URL")]
+    pub link_base: Option<String>,
+    /// The PostgreSQL server (else CASEFILE_DATABASE)
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UsersListArgs {
+    /// Only this workspace
+    #[arg(long)]
+    pub workspace: Option<String>,
+    /// The PostgreSQL server (else CASEFILE_DATABASE)
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UsersRemoveArgs {
+    pub email: String,
+    #[arg(long)]
+    pub workspace: String,
+    /// The PostgreSQL server (else CASEFILE_DATABASE)
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
 }

@@ -16,8 +16,10 @@ const KEY: &str = "test-key-0123456789abcdef";
 struct Web {
     _dir: tempfile::TempDir,
     db: std::path::PathBuf,
-    app: App,
     router: Router,
+    /// The session the one-time link was exchanged for, and its form token.
+    session: String,
+    csrf: String,
 }
 
 struct Reply {
@@ -28,15 +30,32 @@ struct Reply {
 }
 
 impl Web {
-    fn new() -> Web {
+    async fn new() -> Web {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("web.db");
-        let app = App::new(db.clone(), KEY.into());
+        Web::paired(App::new(db.clone(), KEY.into()), db, dir).await
+    }
+
+    /// Exchanges the one-time link for a session, as a browser would.
+    async fn paired(app: App, db: std::path::PathBuf, dir: tempfile::TempDir) -> Web {
+        let router = router(app);
+        let res = router
+            .clone()
+            .oneshot(
+                Request::get(format!("/pair/{KEY}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let session = session_cookie(res.headers());
         Web {
-            router: router(app.clone()),
-            app,
+            router,
             db,
             _dir: dir,
+            csrf: casefile_app::accounts::csrf_of(&session),
+            session,
         }
     }
 
@@ -60,7 +79,7 @@ impl Web {
     async fn get(&self, path: &str) -> Reply {
         self.send(
             Request::get(path)
-                .header(header::COOKIE, format!("casefile_session={KEY}"))
+                .header(header::COOKIE, format!("casefile_session={}", self.session))
                 .body(Body::empty())
                 .unwrap(),
         )
@@ -68,7 +87,7 @@ impl Web {
     }
 
     async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let mut all = vec![("csrf", self.app.csrf.as_str())];
+        let mut all = vec![("csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(path, &all, None).await
     }
@@ -80,7 +99,7 @@ impl Web {
             .collect::<Vec<_>>()
             .join("&");
         let mut req = Request::post(path)
-            .header(header::COOKIE, format!("casefile_session={KEY}"))
+            .header(header::COOKIE, format!("casefile_session={}", self.session))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::HOST, "127.0.0.1:8484");
         if let Some(o) = origin {
@@ -124,6 +143,18 @@ impl Web {
     }
 }
 
+/// The session secret a response's Set-Cookie carries.
+fn session_cookie(h: &axum::http::HeaderMap) -> String {
+    let c = h.get(header::SET_COOKIE).unwrap().to_str().unwrap();
+    c.split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string()
+}
+
 fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
@@ -138,7 +169,7 @@ fn enc(s: &str) -> String {
 
 #[tokio::test]
 async fn the_app_is_private_and_sends_its_security_headers() {
-    let w = Web::new();
+    let w = Web::new().await;
     let r = w.send(Request::get("/").body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.body.contains("This casefile is private"));
@@ -158,34 +189,95 @@ async fn the_app_is_private_and_sends_its_security_headers() {
         "nosniff"
     );
 
-    let wrong = w
-        .send(
-            Request::get("/login?key=guess")
+    // A one-time link opens once: a guess, and the link already used, open nothing.
+    for (path, why) in [
+        ("/pair/guess", "a guess"),
+        (&format!("/pair/{KEY}")[..], "a used link"),
+    ] {
+        let r = w
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{why}");
+        assert!(r.headers.get(header::SET_COOKIE).is_none(), "{why}");
+    }
+    assert!(
+        w.send(
+            Request::get(format!("/pair/{KEY}"))
                 .body(Body::empty())
-                .unwrap(),
+                .unwrap()
         )
-        .await;
-    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    let ok = w
-        .send(
-            Request::get(format!("/login?key={KEY}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(
-        (ok.status, ok.location.as_deref()),
-        (StatusCode::SEE_OTHER, Some("/"))
+        .await
+        .body
+        .contains("used already")
     );
-    let cookie = ok
-        .headers
+    // The session is a new secret, never the link's, whatever cookie the
+    // browser brought (no fixation), and the cookie is out of scripts' reach.
+    assert_ne!(w.session, KEY);
+    let dir = tempfile::tempdir().unwrap();
+    let other = router(App::new(
+        dir.path().join("o.db"),
+        "another-link-0123456789".into(),
+    ));
+    let res = other
+        .clone()
+        .oneshot(
+            Request::get("/pair/another-link-0123456789")
+                .header(header::COOKIE, "casefile_session=chosen-by-an-attacker")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
         .get(header::SET_COOKIE)
         .unwrap()
         .to_str()
-        .unwrap();
+        .unwrap()
+        .to_string();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
+    );
+    assert!(!cookie.contains("chosen-by-an-attacker"));
+    let planted = other
+        .clone()
+        .oneshot(
+            Request::get("/")
+                .header(header::COOKIE, "casefile_session=chosen-by-an-attacker")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(planted.status(), StatusCode::UNAUTHORIZED);
+    // Sign-out needs the form token, then ends the session for good.
+    assert_eq!(
+        w.post_raw("/logout", &[], None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        w.get("/").await.status,
+        StatusCode::OK,
+        "a refused sign-out changes nothing"
+    );
+    let out = w.post("/logout", &[]).await;
+    assert_eq!(
+        (out.status, out.location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/login"))
+    );
+    assert!(
+        out.headers
+            .get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        w.get("/").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the old session opens nothing"
     );
 
     let css = w
@@ -210,14 +302,14 @@ async fn the_app_is_private_and_sends_its_security_headers() {
 
 #[tokio::test]
 async fn opening_a_case_and_adding_to_it() {
-    let w = Web::new();
+    let w = Web::new().await;
     let home = w.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("No cases yet"));
     let form = w.get("/cases/new").await;
     assert!(
         form.body
-            .contains(&format!("name=\"csrf\" value=\"{}\"", w.app.csrf))
+            .contains(&format!("name=\"csrf\" value=\"{}\"", w.csrf))
     );
     assert!(
         form.body.contains("<label for=\"problem\">"),
@@ -230,7 +322,7 @@ async fn opening_a_case_and_adding_to_it() {
     let r = w
         .post_raw(
             "/cases",
-            &[("csrf", w.app.csrf.as_str()), ("title", "X")],
+            &[("csrf", w.csrf.as_str()), ("title", "X")],
             Some("https://evil.example"),
         )
         .await;
@@ -409,7 +501,7 @@ async fn opening_a_case_and_adding_to_it() {
 
 #[tokio::test]
 async fn a_live_call_with_two_transfers_saves_every_tap() {
-    let w = Web::new();
+    let w = Web::new().await;
     w.open_case().await;
     let call = w.get("/cases/1/call").await;
     assert!(call.body.contains("Start the call"));
@@ -528,7 +620,7 @@ async fn a_live_call_with_two_transfers_saves_every_tap() {
 
 #[tokio::test]
 async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
-    let w = Web::new();
+    let w = Web::new().await;
     w.open_case().await;
     w.post("/cases/1/call", &[("action", "start")]).await;
     w.post(
@@ -614,7 +706,7 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
 
 #[tokio::test]
 async fn the_public_record_and_who_reports_to_whom() {
-    let w = Web::new();
+    let w = Web::new().await;
     let sample = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata/cfpb/complaints-sample.csv");
     let intel = casefile_intel::Intel::open(&w.db.with_file_name("intel.db")).unwrap();
@@ -671,7 +763,7 @@ async fn the_public_record_and_who_reports_to_whom() {
 
 #[tokio::test]
 async fn a_file_is_recorded_by_its_fingerprint() {
-    let w = Web::new();
+    let w = Web::new().await;
     w.open_case().await;
     let multipart = |csrf: &str, file: Option<(&str, &[u8])>| {
         let mut body =
@@ -684,7 +776,7 @@ async fn a_file_is_recorded_by_its_fingerprint() {
         }
         body.extend(b"--XYZ--\r\n");
         Request::post("/cases/1/attach")
-            .header(header::COOKIE, format!("casefile_session={KEY}"))
+            .header(header::COOKIE, format!("casefile_session={}", w.session))
             .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
             .body(Body::from(body))
             .unwrap()
@@ -700,13 +792,13 @@ async fn a_file_is_recorded_by_its_fingerprint() {
         StatusCode::FORBIDDEN
     );
     assert_eq!(
-        w.send(multipart(&w.app.csrf, None)).await.status,
+        w.send(multipart(&w.csrf, None)).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(w.entries(), before);
     let r = w
         .send(multipart(
-            &w.app.csrf,
+            &w.csrf,
             Some(("receipt.pdf", b"%PDF-1.4 receipt")),
         ))
         .await;
@@ -738,13 +830,8 @@ async fn the_web_and_the_command_line_count_the_same_cost() {
         _ => None,
     };
     let settings = casefile_app::Settings::load(&env, casefile_app::Layer::default()).unwrap();
-    let app = App::with_settings(db.clone(), KEY.into(), settings);
-    let web = Web {
-        router: router(app.clone()),
-        app,
-        db: db.clone(),
-        _dir: web_dir,
-    };
+    let app = App::local(db.clone(), settings, KEY.into());
+    let web = Web::paired(app, db.clone(), web_dir).await;
     web.open_case().await;
     let cli = |args: &[&str]| {
         let out = std::process::Command::cargo_bin("casefile")
@@ -789,7 +876,7 @@ async fn the_web_and_the_command_line_count_the_same_cost() {
 #[tokio::test]
 async fn a_form_and_a_command_refuse_alike() {
     use assert_cmd::cargo::CommandCargoExt;
-    let w = Web::new();
+    let w = Web::new().await;
     w.open_case().await;
     let cli = |args: &[&str]| {
         let out = std::process::Command::cargo_bin("casefile")

@@ -28,7 +28,10 @@ use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel, NoTls, Row, Statement, Transaction};
 use uuid::Uuid;
 
+mod accounts;
 mod schema;
+
+pub use accounts::{Account, Member, SessionOf};
 
 pub use schema::LATEST_SCHEMA;
 
@@ -43,8 +46,35 @@ pub struct PgStore {
 
 /// A connection with its prepared statements, kept for its life.
 struct Conn {
-    client: Client,
+    client: Held,
     stmts: HashMap<String, Statement>,
+}
+
+/// The client, closed off the async threads: closing it blocks, which a
+/// tokio worker (a server shutting down, a pool dropped in a handler) forbids.
+struct Held(Option<Client>);
+
+impl std::ops::Deref for Held {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        self.0.as_ref().expect("the client is held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Held {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.0.as_mut().expect("the client is held until dropped")
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            std::thread::spawn(move || drop(client));
+        }
+    }
 }
 
 pub(crate) fn engine(e: postgres::Error) -> StoreError {
@@ -232,11 +262,10 @@ impl Tx for Rows<'_, '_> {
         self.lock("handles")?;
         let ws = self.ws;
         let kind = kind_str(kind);
-        let handle: i64 = self
-            .query(
-                "SELECT coalesce(max(handle), 0) + 1 FROM streams WHERE workspace = $1 AND kind = $2",
-                &[&ws, &kind],
-            )?[0]
+        let handle: i64 = self.query(
+            "SELECT coalesce(max(handle), 0) + 1 FROM streams WHERE workspace = $1 AND kind = $2",
+            &[&ws, &kind],
+        )?[0]
             .get(0);
         let made = self.exec(
             "INSERT INTO streams (workspace, id, kind, handle, head_seq, head_hash) VALUES ($1, $2, $3, $4, 0, $5)
@@ -633,7 +662,7 @@ impl PgStore {
         };
         Ok(PgStore {
             conn: RefCell::new(Conn {
-                client,
+                client: Held(Some(client)),
                 stmts: HashMap::new(),
             }),
             workspace: Uuid::nil(),
@@ -660,7 +689,7 @@ impl PgStore {
     }
 
     /// Scopes every later call to this workspace.
-    pub fn use_workspace(&mut self, workspace: Uuid) {
+    pub fn set_workspace(&mut self, workspace: Uuid) {
         self.workspace = workspace;
     }
 
@@ -744,6 +773,15 @@ fn limit(l: Option<usize>) -> Option<i64> {
 }
 
 impl Store for PgStore {
+    fn use_workspace(&mut self, workspace: Uuid) -> bool {
+        self.set_workspace(workspace);
+        true
+    }
+
+    fn is_usable(&self) -> bool {
+        !self.conn.borrow().client.is_closed()
+    }
+
     fn append(
         &mut self,
         stream: Uuid,
@@ -1037,13 +1075,10 @@ mod tests {
 
     #[test]
     fn words_fold_case_and_diacritics_and_drop_punctuation() {
-        assert_eq!(fold_words("Le technicien viendra à Montréal"), [
-            "le",
-            "technicien",
-            "viendra",
-            "a",
-            "montreal"
-        ]);
+        assert_eq!(
+            fold_words("Le technicien viendra à Montréal"),
+            ["le", "technicien", "viendra", "a", "montreal"]
+        );
         assert_eq!(fold_words("NEAR( \"quotes\" *"), ["near", "quotes"]);
         assert_eq!(fold_words("CAS-1234"), ["cas", "1234"]);
         assert!(fold_words(" *** () ").is_empty());

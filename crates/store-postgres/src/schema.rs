@@ -125,6 +125,40 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX entry_words_gin ON entry_words USING gin (words);
     ",
+    // 2: accounts, the workspaces they belong to with a role, their sessions
+    // (only a hash of each token is kept) and one-time links.
+    "
+    CREATE TABLE accounts (
+        account uuid PRIMARY KEY,
+        email text NOT NULL UNIQUE,
+        password text NOT NULL,
+        created_ms bigint NOT NULL,
+        failed integer NOT NULL DEFAULT 0,
+        locked_until_ms bigint NOT NULL DEFAULT 0
+    );
+    CREATE TABLE members (
+        workspace uuid NOT NULL,
+        account uuid NOT NULL,
+        role text NOT NULL CHECK (role IN ('owner', 'helper', 'viewer')),
+        added_ms bigint NOT NULL,
+        PRIMARY KEY (workspace, account)
+    );
+    CREATE INDEX members_by_account ON members (account);
+    CREATE TABLE sessions (
+        token_hash text PRIMARY KEY,
+        account uuid NOT NULL,
+        workspace uuid NOT NULL,
+        created_ms bigint NOT NULL,
+        expires_ms bigint NOT NULL
+    );
+    CREATE INDEX sessions_by_account ON sessions (account, workspace);
+    CREATE TABLE pairings (
+        token_hash text PRIMARY KEY,
+        account uuid NOT NULL,
+        workspace uuid NOT NULL,
+        expires_ms bigint NOT NULL
+    );
+    ",
 ];
 
 /// The schema version this build writes.
@@ -139,10 +173,7 @@ pub(crate) fn migrate(tx: &mut Transaction<'_>) -> Result<uuid::Uuid> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .map_err(engine)?;
     let exists: bool = tx
-        .query_one(
-            "SELECT to_regclass('casefile_schema') IS NOT NULL",
-            &[],
-        )
+        .query_one("SELECT to_regclass('casefile_schema') IS NOT NULL", &[])
         .map_err(engine)?
         .get(0);
     let version: i64 = if exists {

@@ -41,7 +41,7 @@ fn fresh() -> Made<PgStore> {
 fn pair() -> (PgStore, PgStore, Box<dyn std::any::Any>) {
     let first = workspace();
     let mut second = PgStore::connect(&url().unwrap()).unwrap();
-    second.use_workspace(first.workspace());
+    second.set_workspace(first.workspace());
     (first, second, Box::new(()))
 }
 
@@ -122,7 +122,13 @@ mod server {
         let s = workspace();
         drop(s);
         let mut c = postgres::Client::connect(&url().unwrap(), postgres::NoTls).unwrap();
-        let reference = ["casefile_schema", "workspaces", "accounts", "sessions", "pairings"];
+        let reference = [
+            "casefile_schema",
+            "workspaces",
+            "accounts",
+            "sessions",
+            "pairings",
+        ];
         let rows = c
             .query(
                 "SELECT tc.table_name::text, tc.constraint_name::text, tc.constraint_type::text,
@@ -151,7 +157,14 @@ mod server {
                 assert_eq!(cols[0], "workspace", "{table}'s primary key starts with it");
             }
         }
-        for t in ["streams", "entries", "cases", "case_items", "companies", "due_items"] {
+        for t in [
+            "streams",
+            "entries",
+            "cases",
+            "case_items",
+            "companies",
+            "due_items",
+        ] {
             assert!(tables.contains(t), "{t} was checked");
         }
         // And every table that is not a reference table has a workspace column.
@@ -185,14 +198,26 @@ mod server {
             acme,
             0,
             "owner",
-            vec![Draft::new(t(), Event::CompanyCreated { name: "Acme".into() })],
+            vec![Draft::new(
+                t(),
+                Event::CompanyCreated {
+                    name: "Acme".into(),
+                },
+            )],
         )
         .unwrap();
         assert!(matches!(b.case(case), Err(StoreError::NoSuchStream { .. })));
-        assert!(matches!(b.company(acme), Err(StoreError::NoSuchStream { .. })));
+        assert!(matches!(
+            b.company(acme),
+            Err(StoreError::NoSuchStream { .. })
+        ));
         assert_eq!(b.case_by_handle(1).unwrap(), None);
         assert!(b.search("router", 10).unwrap().is_empty());
-        assert!(b.due(t() + jiff::SignedDuration::from_hours(1), None).unwrap().is_empty());
+        assert!(
+            b.due(t() + jiff::SignedDuration::from_hours(1), None)
+                .unwrap()
+                .is_empty()
+        );
         assert!(b.list_cases(&CaseFilter::default()).unwrap().is_empty());
         assert_eq!(b.company_by_name("acme").unwrap(), None);
         assert!(b.read_stream(case).unwrap().is_empty());
@@ -204,11 +229,30 @@ mod server {
             Uuid::now_v7(),
             0,
             "owner",
-            vec![Draft::new(t(), Event::CompanyCreated { name: "Acme".into() })],
+            vec![Draft::new(
+                t(),
+                Event::CompanyCreated {
+                    name: "Acme".into(),
+                },
+            )],
         )
         .unwrap();
         // Writing to A's case from B is refused, and A's case is untouched.
-        assert!(b.append(case, 2, "intruder", vec![Draft::new(t(), Event::NoteAdded { contact: None, text: "x".into() })]).is_err());
+        assert!(
+            b.append(
+                case,
+                2,
+                "intruder",
+                vec![Draft::new(
+                    t(),
+                    Event::NoteAdded {
+                        contact: None,
+                        text: "x".into()
+                    }
+                )]
+            )
+            .is_err()
+        );
         assert_eq!(a.read_stream(case).unwrap().len(), 2);
         assert!(a.verify().unwrap().is_empty());
         assert!(b.verify().unwrap().is_empty());
@@ -227,12 +271,17 @@ mod server {
                 let url = url().unwrap();
                 std::thread::spawn(move || {
                     let mut s = PgStore::connect(&url).unwrap();
-                    s.use_workspace(ws);
+                    s.set_workspace(ws);
                     s.append(
                         Uuid::now_v7(),
                         0,
                         "owner",
-                        vec![Draft::new(t(), Event::CompanyCreated { name: "Globex".into() })],
+                        vec![Draft::new(
+                            t(),
+                            Event::CompanyCreated {
+                                name: "Globex".into(),
+                            },
+                        )],
                     )
                 })
             })
@@ -253,10 +302,19 @@ mod server {
             Err(e) => e.to_string(),
             Ok(_) => panic!("port 1 has no server"),
         };
-        assert!(err.contains("cannot connect to postgres://ana@127.0.0.1:1/nowhere"), "{err}");
+        assert!(
+            err.contains("cannot connect to postgres://ana@127.0.0.1:1/nowhere"),
+            "{err}"
+        );
         assert!(!err.contains("s3cret"), "{err}");
-        let err = PgStore::open("not a url at all", "x").err().unwrap().to_string();
-        assert!(err.contains("postgres://USER:PASSWORD@HOST:PORT/DATABASE"), "{err}");
+        let err = PgStore::open("not a url at all", "x")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("postgres://USER:PASSWORD@HOST:PORT/DATABASE"),
+            "{err}"
+        );
     }
 
     /// A database written by a newer casefile is refused, and left as it was.
@@ -268,19 +326,27 @@ mod server {
         let base = url().unwrap();
         let name = format!("casefile_newer_{}", Uuid::new_v4().simple());
         let mut admin = postgres::Client::connect(&base, postgres::NoTls).unwrap();
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
         let other = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
         drop(PgStore::open(&other, "default").unwrap());
         let mut c = postgres::Client::connect(&other, postgres::NoTls).unwrap();
-        c.batch_execute("UPDATE casefile_schema SET version = version + 1").unwrap();
+        c.batch_execute("UPDATE casefile_schema SET version = version + 1")
+            .unwrap();
         match PgStore::open(&other, "default") {
             Err(StoreError::NewerSchema { found, known }) => assert_eq!(found, known + 1),
             Err(e) => panic!("{e}"),
             Ok(_) => panic!("a newer schema opened"),
         }
-        let v: i32 = c.query_one("SELECT version FROM casefile_schema", &[]).unwrap().get(0);
+        let v: i32 = c
+            .query_one("SELECT version FROM casefile_schema", &[])
+            .unwrap()
+            .get(0);
         assert_eq!(v as i64, casefile_store_postgres::LATEST_SCHEMA + 1);
         drop(c);
-        admin.batch_execute(&format!("DROP DATABASE {name}")).unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE {name}"))
+            .unwrap();
     }
 }

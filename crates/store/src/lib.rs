@@ -137,6 +137,18 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The domain-level verbs every storage engine provides. Writes are atomic:
 /// each call either lands whole, with its projections, or not at all.
 pub trait Store {
+    /// Scopes later calls to another workspace, on an engine that holds many
+    /// (a server's). An engine of one workspace says false and changes nothing.
+    fn use_workspace(&mut self, _workspace: Uuid) -> bool {
+        false
+    }
+
+    /// Whether the store can serve another request (a server's connection
+    /// may have been closed); a pool drops one that cannot.
+    fn is_usable(&self) -> bool {
+        true
+    }
+
     /// Appends drafts to a stream whose last entry is `expected_head` (0 for a
     /// new stream, whose first draft must open a case or create a company).
     fn append(

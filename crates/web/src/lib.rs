@@ -9,9 +9,12 @@
 mod pages;
 mod svg;
 
+mod access;
+
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
@@ -20,29 +23,108 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use sha2::{Digest, Sha256};
 
+use casefile_app::accounts::Role;
 use casefile_app::ctx::Ctx;
 use casefile_app::error::{Error, Exit, Result};
+use casefile_store::Store;
 
-/// Who is asking. One user today; every handler takes it, so accounts can come later.
+pub use access::Listen;
+use access::{Access, Local};
+
+/// Who is asking, as their session says: the name their entries are written
+/// under, their role, their workspace (on a server) and their form token.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: String,
+    pub role: Role,
+    pub workspace: Option<uuid::Uuid>,
+    /// "ana@clinic.org · clinic (helper)", shown on a server's pages.
+    pub who: Option<String>,
+    /// The CSRF token every form of this session carries.
+    pub csrf: String,
+    /// The session's secret, to end it at logout.
+    session: String,
+}
+
+/// Open connections kept between requests: a request takes one and gives it
+/// back, so no page opens the database.
+pub struct Pool {
+    idle: Mutex<Vec<Box<dyn Store + Send>>>,
+    db: PathBuf,
+    settings: casefile_app::Settings,
+}
+
+impl Pool {
+    fn take(&self) -> Result<Box<dyn Store + Send>> {
+        let pooled = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        match pooled {
+            Some(s) => Ok(s),
+            None => casefile_app::ctx::open_store(&self.db, &self.settings),
+        }
+    }
+
+    fn give(&self, store: Box<dyn Store + Send>) {
+        if store.is_usable()
+            && let Ok(mut idle) = self.idle.lock()
+            && idle.len() < 64
+        {
+            idle.push(store);
+        }
+    }
+}
+
+/// A request's session with the journal; its connection goes back to the
+/// pool when it ends.
+pub struct Session<'a> {
+    ctx: Option<Ctx>,
+    pool: &'a Pool,
+}
+
+impl std::ops::Deref for Session<'_> {
+    type Target = Ctx;
+    fn deref(&self) -> &Ctx {
+        self.ctx
+            .as_ref()
+            .expect("a session holds its context until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Session<'_> {
+    fn deref_mut(&mut self) -> &mut Ctx {
+        self.ctx
+            .as_mut()
+            .expect("a session holds its context until dropped")
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        if let Some(ctx) = self.ctx.take() {
+            self.pool.give(ctx.into_store());
+        }
+    }
 }
 
 /// What every request needs.
 #[derive(Clone)]
 pub struct App {
     pub db: PathBuf,
-    /// The secret of the login link and the session cookie.
-    token: Arc<String>,
-    /// The CSRF token every form carries.
+    /// The CSRF token of the caller this copy serves (see [`App::as_caller`]).
     pub csrf: Arc<String>,
+    can_write: bool,
+    who: Option<Arc<String>>,
     templates: Arc<minijinja::Environment<'static>>,
     /// Resolved once when the server starts, so every page computes what the
     /// command line computes.
     pub settings: Arc<casefile_app::Settings>,
+    access: Arc<Access>,
+    pool: Arc<Pool>,
+    /// One writer at a time on a SQLite file, so writers queue instead of
+    /// finding the file busy.
+    writer: Arc<Mutex<()>>,
+    /// Failed sign-ins by address, to slow guessing from one place.
+    throttle: Arc<Mutex<HashMap<std::net::IpAddr, Vec<i64>>>>,
 }
 
 const COOKIE: &str = "casefile_session";
@@ -67,7 +149,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "search.html",
     "due.html",
     "check.html",
-    "error.html"
+    "error.html",
+    "login.html",
+    "password.html"
 ];
 
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -83,51 +167,116 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    for (name, src) in TEMPLATES {
+        // Built-in templates are checked by the tests; a failure here is a bug.
+        env.add_template(name, src)
+            .unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    env
 }
 
 impl App {
-    /// An app on `db` with the built-in settings.
-    pub fn new(db: PathBuf, token: String) -> App {
+    /// One person's own file, with the built-in settings; `link` is a
+    /// one-time link's secret that lets the first browser in.
+    pub fn new(db: PathBuf, link: String) -> App {
         let settings =
             casefile_app::Settings::resolve(&[]).expect("the built-in settings are valid");
-        App::with_settings(db, token, settings)
+        App::local(db, settings, link)
     }
 
-    pub fn with_settings(db: PathBuf, token: String, settings: casefile_app::Settings) -> App {
-        let csrf = hex(&Sha256::digest(format!("csrf:{token}").as_bytes()));
-        let mut env = minijinja::Environment::new();
-        env.set_trim_blocks(true);
-        env.set_lstrip_blocks(true);
-        for (name, src) in TEMPLATES {
-            // Built-in templates are checked by the tests; a failure here is a bug.
-            env.add_template(name, src)
-                .unwrap_or_else(|e| panic!("template {name}: {e}"));
-        }
+    /// One person's own file: no accounts; one-time links let browsers in.
+    pub fn local(db: PathBuf, settings: casefile_app::Settings, link: String) -> App {
+        let local = Local::default();
+        local.add_link(&link);
+        App::build(db, settings, Access::Local(local))
+    }
+
+    /// A server on PostgreSQL: people sign in with accounts, each request
+    /// works in its caller's workspace.
+    pub fn server(settings: casefile_app::Settings) -> Result<App> {
+        let url = settings.database.clone().ok_or_else(|| {
+            Error::invalid("a server with accounts needs a PostgreSQL database")
+                .hint("give --database postgres://USER@HOST/NAME, or set CASEFILE_DATABASE")
+        })?;
+        let access = Access::server(&url)?;
+        Ok(App::build(PathBuf::new(), settings, access))
+    }
+
+    fn build(db: PathBuf, settings: casefile_app::Settings, access: Access) -> App {
         App {
+            pool: Arc::new(Pool {
+                idle: Mutex::new(Vec::new()),
+                db: db.clone(),
+                settings: settings.clone(),
+            }),
             db,
-            token: Arc::new(token),
-            csrf: Arc::new(csrf),
-            templates: Arc::new(env),
+            csrf: Arc::new(String::new()),
+            can_write: false,
+            who: None,
+            templates: Arc::new(environment()),
             settings: Arc::new(settings),
+            access: Arc::new(access),
+            writer: Arc::new(Mutex::new(())),
+            throttle: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
-    /// A context for one request: the user's database, quiet, as the caller.
-    pub fn ctx(&self, caller: &Caller, reveal: bool) -> Result<Ctx> {
-        let mut ctx = Ctx::open_with(self.db.clone(), (*self.settings).clone(), false, reveal)?;
+    /// This app as it serves one caller: their form token, their role.
+    pub fn as_caller(mut self, caller: &Caller) -> App {
+        self.csrf = Arc::new(caller.csrf.clone());
+        self.can_write = caller.role.can_write();
+        self.who = caller.who.clone().map(Arc::new);
+        self
+    }
+
+    /// A context for one request: the caller's workspace, quiet, as the caller.
+    pub fn ctx(&self, caller: &Caller, reveal: bool) -> Result<Session<'_>> {
+        let mut store = self.pool.take()?;
+        if let Some(ws) = caller.workspace
+            && !store.use_workspace(ws)
+        {
+            return Err(Error::new(
+                Exit::Internal,
+                "this database holds one workspace, but the session names another",
+            ));
+        }
+        let mut ctx = Ctx::with_store(
+            store,
+            self.db.clone(),
+            (*self.settings).clone(),
+            false,
+            reveal,
+        )?;
         ctx.quiet = true;
         ctx.author = caller.user.clone();
-        Ok(ctx)
+        Ok(Session {
+            ctx: Some(ctx),
+            pool: &self.pool,
+        })
+    }
+
+    /// Holds the one writer's turn on a SQLite file (none needed on a server,
+    /// whose appends queue on the case's row).
+    pub fn writer(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
+        match *self.access {
+            Access::Local(_) => Some(self.writer.lock().unwrap_or_else(|p| p.into_inner())),
+            Access::Accounts(_) => None,
+        }
     }
 
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Response {
-        match self
-            .templates
-            .get_template(name)
-            .and_then(|t| t.render(minijinja::context! { csrf => self.csrf.as_str(), ..ctx }))
-        {
+        match self.templates.get_template(name).and_then(|t| {
+            t.render(minijinja::context! {
+                csrf => self.csrf.as_str(),
+                can_write => self.can_write,
+                who => self.who.as_deref(),
+                ..ctx
+            })
+        }) {
             Ok(html) => Html(html).into_response(),
             Err(e) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -196,56 +345,81 @@ async fn secure(req: Request, next: Next) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
-/// Lets in requests with the session cookie; the login link and assets are open.
-async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    if path == "/login" || path.starts_with("/assets/") {
-        return next.run(req).await;
-    }
-    match session_of(&req) {
-        Some(s) if same(&s, &app.token) => {
-            req.extensions_mut().insert(Caller { user: std::env::var("CASEFILE_USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "owner".into()) });
-            // State changes must come from our own pages.
-            if req.method() == axum::http::Method::POST
-                && let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok())
-            {
-                let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
-                if origin != "null" && !origin.ends_with(&format!("//{host}")) {
-                    return app.error(StatusCode::FORBIDDEN, "This request came from another site and was refused.", None);
-                }
-            }
-            next.run(req).await
-        }
-        _ => app.error(
-            StatusCode::UNAUTHORIZED,
-            "This casefile is private.",
-            Some("Open the address that `casefile serve` printed; it carries the key that lets this browser in."),
-        ),
-    }
+/// Whether a POST came from one of our own pages (or says nothing of where).
+fn same_origin(req: &Request) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    else {
+        return true;
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    origin == "null" || origin.ends_with(&format!("//{host}"))
 }
 
-async fn login(
-    State(app): State<App>,
-    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
-) -> Response {
-    match q.get("key") {
-        Some(k) if same(k, &app.token) => Response::builder()
-            .status(StatusCode::SEE_OTHER)
-            .header(header::LOCATION, "/")
-            .header(
-                header::SET_COOKIE,
-                format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", app.token),
-            )
-            .body(Body::empty())
-            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
-        _ => app.error(
-            StatusCode::UNAUTHORIZED,
-            "That key does not open this casefile.",
-            Some("Use the address `casefile serve` printed."),
-        ),
+/// Lets in requests with a live session; sign-in, one-time links and assets are open.
+async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let post = req.method() == axum::http::Method::POST;
+    if post && !same_origin(&req) {
+        return app.error(
+            StatusCode::FORBIDDEN,
+            "This request came from another site and was refused.",
+            None,
+        );
+    }
+    if path == "/login" || path.starts_with("/pair/") || path.starts_with("/assets/") {
+        return next.run(req).await;
+    }
+    let caller = match session_of(&req) {
+        Some(token) => {
+            let a = app.clone();
+            tokio::task::spawn_blocking(move || a.access.caller(&a.settings, &token))
+                .await
+                .unwrap_or(Ok(None))
+        }
+        None => Ok(None),
+    };
+    match caller {
+        Ok(Some(caller)) => {
+            let own_account = path == "/logout" || path == "/account/password";
+            if post && !own_account && !caller.role.can_write() {
+                return app.as_caller(&caller).error(
+                    StatusCode::FORBIDDEN,
+                    "You can read this workspace's cases but not change them (your role is viewer).",
+                    Some("Ask the workspace's owner to make you a helper."),
+                );
+            }
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        Ok(None) => match *app.access {
+            Access::Accounts(_) if !post => Response::builder()
+                .status(StatusCode::SEE_OTHER)
+                .header(header::LOCATION, "/login")
+                .body(Body::empty())
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+            Access::Accounts(_) => app.error(
+                StatusCode::UNAUTHORIZED,
+                "Your session has ended; nothing was saved.",
+                Some("Sign in again, then repeat what you were doing."),
+            ),
+            Access::Local(_) => app.error(
+                StatusCode::UNAUTHORIZED,
+                "This casefile is private.",
+                Some("Open the one-time link that `casefile serve` printed; it lets one browser in. Restart `casefile serve` for a new one."),
+            ),
+        },
+        Err(e) => app.cli_error(e),
     }
 }
 
@@ -284,32 +458,36 @@ pub fn router(app: App) -> Router {
         .route("/search", get(pages::search))
         .route("/due", get(pages::due))
         .route("/check", get(pages::check_form).post(pages::check))
-        .route("/login", get(login))
+        .route("/login", get(access::login_form).post(access::login))
+        .route("/logout", post(access::logout))
+        .route("/pair/{token}", get(access::pair))
+        .route(
+            "/account/password",
+            get(access::password_form).post(access::set_password),
+        )
         .route("/assets/{name}", get(asset))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(middleware::from_fn(secure))
         .with_state(app)
 }
 
-/// A fresh secret for the login link.
-pub fn new_token() -> String {
-    let a = uuid::Uuid::new_v4();
-    let b = uuid::Uuid::new_v4();
-    hex(&Sha256::digest(format!("{a}{b}").as_bytes()))
-}
-
-pub fn serve(settings: casefile_app::Settings, bind: String, port: u16) -> Result<()> {
-    let db = casefile_app::ctx::db_path(&settings)?;
-    // Fail early, with the CLI's words, if the database cannot be opened.
-    drop(Ctx::open_with(db.clone(), settings.clone(), false, false)?);
-    let addr: SocketAddr = format!("{bind}:{port}")
-        .parse()
-        .map_err(|_| Error::invalid(format!("'{bind}:{port}' is not an address to listen on")))?;
-    let token = std::env::var("CASEFILE_WEB_KEY")
-        .ok()
-        .filter(|k| k.len() >= 16)
-        .unwrap_or_else(new_token);
-    let app = App::with_settings(db, token.clone(), settings);
+/// Serves the web app until Ctrl-C: on the user's own file with a one-time
+/// link, or on a PostgreSQL server with accounts.
+pub fn serve(settings: casefile_app::Settings, listen: Listen) -> Result<()> {
+    let addr = listen.address()?;
+    let server = settings.database.is_some();
+    let (app, link) = if server {
+        (App::server(settings)?, None)
+    } else {
+        let db = casefile_app::ctx::db_path(&settings)?;
+        // Fail early, with the CLI's words, if the database cannot be opened.
+        drop(casefile_app::ctx::open_store(&db, &settings)?);
+        let link = std::env::var("CASEFILE_WEB_KEY")
+            .ok()
+            .filter(|k| k.len() >= 16)
+            .unwrap_or_else(casefile_app::accounts::new_token);
+        (App::local(db, settings, link.clone()), Some(link))
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -322,17 +500,35 @@ pub fn serve(settings: casefile_app::Settings, bind: String, port: u16) -> Resul
         let local = listener
             .local_addr()
             .map_err(|e| Error::new(Exit::Internal, e.to_string()))?;
+        let shown = listen.shown_address(local);
         // One write, never a panic: whoever started us may close our output early.
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        let _ = write!(out, "casefile is serving at http://{local}/login?key={token}\nOpen that address in a browser on this machine. Press Ctrl-C to stop.\n");
+        let _ = match &link {
+            Some(link) => write!(
+                out,
+                "casefile is serving at http://{shown}/pair/{link}\nOpen that link in a browser: it lets that browser in, once. Press Ctrl-C to stop.\n"
+            ),
+            None => write!(
+                out,
+                "casefile is serving at http://{shown}/login\nSign in with an account from `casefile users add`. Press Ctrl-C to stop.\n"
+            ),
+        };
         let _ = out.flush();
         drop(out);
-        axum::serve(listener, router(app))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Error::new(Exit::Internal, e.to_string()))
+        if !listen.is_loopback() {
+            eprintln!(
+                "warning: serving plain HTTP on {addr}: anyone on the network can read what is sent, passwords and cookies included"
+            );
+        }
+        axum::serve(
+            listener,
+            router(app).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Error::new(Exit::Internal, e.to_string()))
     })
 }

@@ -35,7 +35,7 @@ async fn page(app: App, f: impl FnOnce(&App) -> Result<Response> + Send + 'stati
 }
 
 /// The answer to a form without our CSRF token: refused, nothing saved.
-fn forged(app: &App) -> Response {
+pub(crate) fn forged(app: &App) -> Response {
     app.error(
         StatusCode::FORBIDDEN,
         "This form has expired or did not come from casefile; nothing was saved.",
@@ -66,6 +66,7 @@ fn marks(o: &casefile_core::state::Origin) -> String {
 }
 
 pub async fn cases(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let rows = ctx.store.list_cases(&CaseFilter::default())?;
@@ -85,7 +86,8 @@ pub async fn cases(State(app): State<App>, Extension(caller): Extension<Caller>)
 .await
 }
 
-pub async fn new_case(State(app): State<App>) -> Response {
+pub async fn new_case(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+    let app = app.as_caller(&caller);
     app.render("new.html", Value::UNDEFINED)
 }
 
@@ -94,10 +96,13 @@ pub async fn create_case(
     Extension(caller): Extension<Caller>,
     Form(f): Form<Fields>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     if !csrf_ok(&app, &f) {
         return forged(&app);
     }
     page(app, move |app| {
+        // Writers on one file queue here rather than find it busy.
+        let _turn = app.writer();
         let mut ctx = app.ctx(&caller, false)?;
         let mut facts = Vec::new();
         for (k, kind) in [
@@ -197,7 +202,9 @@ fn case_view(
                   "off": text::duration(e.off_contact_time), "expenses": e.expenses.iter().map(|m| m.to_string()).collect::<Vec<_>>(), "total": e.customer_total.to_string(),
                   "company": e.company_total.to_string(), "sentence": e.sentence},
         "timeline": rows.iter().map(|r| json!({"when": text::when(r.at, &ctx.tz), "seq": r.seq, "text": one_line(&r.text), "inner": r.contact.is_some() && r.kind != "contact_started",
-            "retracted": r.retracted, "amended_by": r.amended_by})).collect::<Vec<_>>(),
+            "retracted": r.retracted, "amended_by": r.amended_by,
+            // Who wrote it: shown where several people share a workspace.
+            "by": entries.get((r.seq as usize).wrapping_sub(1)).filter(|e| e.seq == r.seq).map(|e| e.author.as_str())})).collect::<Vec<_>>(),
         "contact_open": open.map(|c| c.origin.seq),
         "public": public,
         "statuses": ["open", "waiting", "escalated", "resolved", "abandoned"],
@@ -211,6 +218,7 @@ pub async fn case(
     Path(n): Path<String>,
     Query(q): Query<Fields>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
         let (file, entries) = ctx.case_file_with_entries(&n)?;
@@ -226,10 +234,13 @@ pub async fn add(
     Path(n): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     if !csrf_ok(&app, &f) {
         return forged(&app);
     }
     page(app, move |app| {
+        // Writers on one file queue here rather than find it busy.
+        let _turn = app.writer();
         let mut ctx = app.ctx(&caller, false)?;
         let case = ctx.case(&n)?.handle.to_string();
         let at = field(&f, "at");
@@ -347,6 +358,7 @@ pub async fn call(
     Path(n): Path<String>,
     Query(q): Query<Fields>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
             let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
             let (file, entries) = ctx.case_file_with_entries(&n)?;
@@ -381,10 +393,13 @@ pub async fn call_action(
     Path(n): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     if !csrf_ok(&app, &f) {
         return forged(&app);
     }
     page(app, move |app| {
+        // Writers on one file queue here rather than find it busy.
+        let _turn = app.writer();
         let mut ctx = app.ctx(&caller, false)?;
         let rec = ctx.case(&n)?;
         let case = rec.handle.to_string();
@@ -461,6 +476,7 @@ pub async fn record(
     Path(n): Path<String>,
     Query(q): Query<Fields>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
         let (rec, entries) = ctx.case_file_with_entries(&n)?;
@@ -499,6 +515,7 @@ pub async fn letter(
     Path((n, kind)): Path<(String, String)>,
     Query(q): Query<Fields>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
         if !coach::templates::LETTERS.iter().any(|(k, _)| *k == kind) {
             return Err(Error::not_found(format!("there is no letter '{kind}'"))
@@ -540,6 +557,7 @@ pub async fn picture(
     Extension(caller): Extension<Caller>,
     Path(n): Path<String>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
         let ctx = app.ctx(&caller, false)?;
         let rec = ctx.case(&n)?;
@@ -549,6 +567,7 @@ pub async fn picture(
 }
 
 pub async fn companies(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
         let ctx = app.ctx(&caller, false)?;
         let list: Vec<_> = ctx
@@ -581,6 +600,7 @@ pub async fn company(
     Extension(caller): Extension<Caller>,
     Path(n): Path<String>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let c = company_record(&ctx, &n)?;
@@ -602,6 +622,7 @@ pub async fn org_svg(
     Extension(caller): Extension<Caller>,
     Path(n): Path<String>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
         let ctx = app.ctx(&caller, false)?;
         let c = company_record(&ctx, &n)?;
@@ -616,6 +637,7 @@ pub async fn search(
     Extension(caller): Extension<Caller>,
     Query(q): Query<Fields>,
 ) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let query = field(&q, "q").unwrap_or_default();
@@ -636,6 +658,7 @@ pub async fn search(
 }
 
 pub async fn due(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+    let app = app.as_caller(&caller);
     page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let until = ctx.now + jiff::SignedDuration::from_hours(24 * 7);
@@ -650,11 +673,17 @@ pub async fn due(State(app): State<App>, Extension(caller): Extension<Caller>) -
 .await
 }
 
-pub async fn check_form(State(app): State<App>) -> Response {
+pub async fn check_form(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+    let app = app.as_caller(&caller);
     app.render("check.html", Value::UNDEFINED)
 }
 
-pub async fn check(State(app): State<App>, Form(f): Form<Fields>) -> Response {
+pub async fn check(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let app = app.as_caller(&caller);
     if !csrf_ok(&app, &f) {
         return app.error(
             StatusCode::FORBIDDEN,
@@ -678,6 +707,7 @@ pub async fn attach(
     Path(n): Path<String>,
     mut form: axum::extract::Multipart,
 ) -> Response {
+    let app = app.as_caller(&caller);
     use sha2::{Digest, Sha256};
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -726,6 +756,8 @@ pub async fn attach(
         );
     };
     page(app, move |app| {
+        // Writers on one file queue here rather than find it busy.
+        let _turn = app.writer();
         let mut ctx = app.ctx(&caller, false)?;
         let rec = ctx.case(&n)?;
         let sha256: String = Sha256::digest(&bytes)

@@ -8,6 +8,7 @@ pub use capture::company_id;
 pub use coach::load_templates;
 pub mod company;
 pub mod intel;
+pub mod users;
 pub mod views;
 
 use clap::CommandFactory;
@@ -36,8 +37,19 @@ pub fn run(cli: Cli) -> Result<()> {
         return intel::import(cli.db.clone(), file, cli.json);
     }
     if let Command::Serve(a) = &cli.command {
+        let settings = users::with_database(crate::ctx::settings(cli.db.clone())?, &a.database)?;
+        return casefile_web::serve(
+            settings,
+            casefile_web::Listen {
+                bind: a.bind.clone(),
+                port: a.port,
+                allow_plain_http: a.allow_plain_http,
+            },
+        );
+    }
+    if let Command::Users(u) = &cli.command {
         let settings = crate::ctx::settings(cli.db.clone())?;
-        return casefile_web::serve(settings, a.bind.clone(), a.port);
+        return users::run(settings, u, cli.json);
     }
     // The tone check and the template list need a database only when a case is named.
     if let Command::Templates(t) = &cli.command {
@@ -97,8 +109,10 @@ pub fn run(cli: Cli) -> Result<()> {
             let json = ctx.json;
             coach::check(Some(ctx), &a, json)
         }
-        Command::Completions(_) | Command::Man(_) | Command::Templates(_) | Command::Serve(_) => {
-            Ok(())
-        }
+        Command::Completions(_)
+        | Command::Man(_)
+        | Command::Templates(_)
+        | Command::Serve(_)
+        | Command::Users(_) => Ok(()),
     }
 }

@@ -1,0 +1,424 @@
+//! Who may come in. On one person's own file: one-time links, each exchanged
+//! for a session and then dead. On a server: accounts with passwords, a
+//! session per sign-in (a new secret each time, stored only as a hash),
+//! sign-out, and failed sign-ins slowed per account and per address.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use axum::Extension;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Form, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use casefile_app::accounts::{self, LoginRefused, Role};
+use casefile_app::error::{Error, Exit, Result};
+use casefile_store_postgres::PgStore;
+
+use crate::{App, COOKIE, Caller};
+
+/// Where to listen, and whether plain HTTP off this machine was asked for.
+pub struct Listen {
+    pub bind: String,
+    pub port: u16,
+    pub allow_plain_http: bool,
+}
+
+impl Listen {
+    pub fn is_loopback(&self) -> bool {
+        self.bind == "localhost" || self.bind.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    /// The address, refused off loopback unless plain HTTP was forced.
+    pub fn address(&self) -> Result<SocketAddr> {
+        let bind = if self.bind == "localhost" {
+            "127.0.0.1"
+        } else {
+            &self.bind
+        };
+        let addr: SocketAddr = format!("{bind}:{}", self.port)
+            .parse()
+            .or_else(|_| format!("[{bind}]:{}", self.port).parse())
+            .map_err(|_| {
+                Error::invalid(format!("{:?} is not an address to listen on", self.bind))
+                    .hint("give an IP address, e.g. --bind 127.0.0.1 or --bind 0.0.0.0")
+            })?;
+        if !self.is_loopback() && !self.allow_plain_http {
+            return Err(Error::invalid(format!(
+                "casefile serves plain HTTP, so on {bind} passwords and cookies would cross the network readable"
+            ))
+            .hint("put it behind a TLS proxy (Caddy, nginx) listening on 127.0.0.1, or pass --allow-plain-http on a network you trust"));
+        }
+        Ok(addr)
+    }
+
+    /// An address another device can open: for 0.0.0.0, this machine's
+    /// address on its network.
+    pub fn shown_address(&self, local: SocketAddr) -> String {
+        if local.ip().is_unspecified()
+            && let Some(ip) = outward_ip()
+        {
+            return SocketAddr::new(ip, local.port()).to_string();
+        }
+        local.to_string()
+    }
+}
+
+/// This machine's address on the network a default route leaves by. A UDP
+/// "connect" sends nothing; it only picks the interface.
+fn outward_ip() -> Option<IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    s.local_addr()
+        .ok()
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_unspecified())
+}
+
+/// The sessions of one person's own server, in memory: a restart asks for a
+/// new link.
+#[derive(Default)]
+pub struct Local {
+    /// One-time links not used yet: hash → expiry (ms).
+    links: Mutex<HashMap<String, i64>>,
+    /// Live sessions: hash → expiry (ms).
+    sessions: Mutex<HashMap<String, i64>>,
+}
+
+impl Local {
+    pub fn add_link(&self, token: &str) {
+        if let Ok(mut l) = self.links.lock() {
+            l.insert(accounts::token_hash(token), now_ms() + accounts::LINK_MS);
+        }
+    }
+}
+
+pub enum Access {
+    Local(Local),
+    /// A PostgreSQL server's accounts, with connections kept for their lookups.
+    Accounts(Accounts),
+}
+
+pub struct Accounts {
+    url: String,
+    idle: Mutex<Vec<PgStore>>,
+}
+
+impl Accounts {
+    fn with<T>(&self, f: impl FnOnce(&mut PgStore) -> Result<T>) -> Result<T> {
+        let pooled = self.idle.lock().ok().and_then(|mut i| i.pop());
+        let mut store = match pooled {
+            Some(s) => s,
+            None => PgStore::connect(&self.url).map_err(|e| match e {
+                casefile_store::StoreError::Engine(m) => Error::new(Exit::Database, m),
+                other => Error::from(other),
+            })?,
+        };
+        let out = f(&mut store);
+        if casefile_store::Store::is_usable(&store)
+            && let Ok(mut idle) = self.idle.lock()
+            && idle.len() < 16
+        {
+            idle.push(store);
+        }
+        out
+    }
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+impl Access {
+    pub fn server(url: &str) -> Result<Access> {
+        let a = Accounts {
+            url: url.to_string(),
+            idle: Mutex::new(Vec::new()),
+        };
+        // Fail at start, not at the first request, if the server is unreachable.
+        a.with(|_| Ok(()))?;
+        Ok(Access::Accounts(a))
+    }
+
+    /// Who holds this session secret, if anyone.
+    pub fn caller(&self, settings: &casefile_app::Settings, token: &str) -> Result<Option<Caller>> {
+        match self {
+            Access::Local(l) => {
+                let live = l
+                    .sessions
+                    .lock()
+                    .ok()
+                    .and_then(|s| s.get(&accounts::token_hash(token)).copied())
+                    .is_some_and(|exp| exp > now_ms());
+                Ok(live.then(|| Caller {
+                    user: settings.author.clone(),
+                    role: Role::Owner,
+                    workspace: None,
+                    who: None,
+                    csrf: accounts::csrf_of(token),
+                    session: token.to_string(),
+                }))
+            }
+            Access::Accounts(a) => a.with(|s| {
+                Ok(
+                    accounts::session(s, token, now_ms())?.map(|(of, role)| Caller {
+                        who: Some(format!(
+                            "{} · {} ({})",
+                            of.email,
+                            of.workspace_name,
+                            role.as_str()
+                        )),
+                        user: of.email,
+                        role,
+                        workspace: Some(of.workspace),
+                        csrf: accounts::csrf_of(token),
+                        session: token.to_string(),
+                    }),
+                )
+            }),
+        }
+    }
+}
+
+fn cookie(token: &str, max_age_s: i64) -> String {
+    format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_s}")
+}
+
+fn redirect(to: &str, set_cookie: Option<String>) -> Response {
+    let mut b = Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to);
+    if let Some(c) = set_cookie {
+        b = b.header(header::SET_COOKIE, c);
+    }
+    b.body(Body::empty())
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
+type Fields = HashMap<String, String>;
+
+pub async fn login_form(State(app): State<App>) -> Response {
+    match *app.access {
+        Access::Accounts(_) => app.render("login.html", minijinja::Value::UNDEFINED),
+        Access::Local(_) => app.error(
+            StatusCode::UNAUTHORIZED,
+            "This casefile has no accounts: it opens with a one-time link.",
+            Some("Open the link `casefile serve` printed; restart it for a new one."),
+        ),
+    }
+}
+
+/// Failed sign-ins from one address in the last ten minutes before it waits.
+const ADDRESS_FAILURES: usize = 20;
+const ADDRESS_WINDOW_MS: i64 = 10 * 60 * 1000;
+
+pub async fn login(
+    State(app): State<App>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if matches!(*app.access, Access::Local(_)) {
+        return login_form(State(app)).await;
+    }
+    let ip = peer.map(|p| p.0.0.ip());
+    let now = now_ms();
+    if let Some(ip) = ip
+        && let Ok(mut t) = app.throttle.lock()
+    {
+        let recent = t.entry(ip).or_default();
+        recent.retain(|at| now - at < ADDRESS_WINDOW_MS);
+        if recent.len() >= ADDRESS_FAILURES {
+            let wait = (recent[0] + ADDRESS_WINDOW_MS - now) / 1000 + 1;
+            return app.error(
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Too many failed sign-ins from this address. Try again in {wait} seconds."
+                ),
+                None,
+            );
+        }
+    }
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let (email, password, workspace) = (get("email"), get("password"), get("workspace"));
+    let a = app.clone();
+    let (e2, w2) = (email.clone(), workspace.clone());
+    let outcome = blocking(move || match &*a.access {
+        Access::Accounts(acc) => {
+            acc.with(|s| accounts::login(s, &e2, &password, Some(w2.as_str()), now))
+        }
+        Access::Local(_) => Err(Error::new(Exit::Internal, "no accounts here")),
+    })
+    .await;
+    match outcome {
+        Some(Ok(Ok(session))) => redirect(
+            "/",
+            Some(cookie(&session.token, accounts::SESSION_MS / 1000)),
+        ),
+        Some(Ok(Err(refused))) => {
+            if refused == LoginRefused::Wrong
+                && let Some(ip) = ip
+                && let Ok(mut t) = app.throttle.lock()
+            {
+                t.entry(ip).or_default().push(now);
+            }
+            let status = match refused {
+                LoginRefused::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+                LoginRefused::NoWorkspace => StatusCode::FORBIDDEN,
+                LoginRefused::Wrong => StatusCode::UNAUTHORIZED,
+            };
+            let mut r = app.render(
+                "login.html",
+                minijinja::context! { message => refused.message(), email => email, workspace => workspace },
+            );
+            *r.status_mut() = status;
+            r
+        }
+        Some(Err(e)) => app.cli_error(e),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+pub async fn logout(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if !f.get("csrf").is_some_and(|t| crate::same(t, &caller.csrf)) {
+        return crate::pages::forged(&app);
+    }
+    let a = app.clone();
+    let token = caller.session.clone();
+    let ended = blocking(move || match &*a.access {
+        Access::Local(l) => {
+            if let Ok(mut s) = l.sessions.lock() {
+                s.remove(&accounts::token_hash(&token));
+            }
+            Ok(())
+        }
+        Access::Accounts(acc) => acc.with(|s| Ok(s.end_session(&accounts::token_hash(&token))?)),
+    })
+    .await;
+    match ended {
+        Some(Ok(())) => redirect("/login", Some(cookie("", 0))),
+        Some(Err(e)) => app.cli_error(e),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// A one-time link: exchanged for a session, then dead.
+pub async fn pair(State(app): State<App>, Path(token): Path<String>) -> Response {
+    let a = app.clone();
+    let now = now_ms();
+    let outcome = blocking(move || -> Result<Option<(String, bool)>> {
+        let hash = accounts::token_hash(&token);
+        match &*a.access {
+            Access::Local(l) => {
+                let live = l
+                    .links
+                    .lock()
+                    .ok()
+                    .and_then(|mut links| links.remove(&hash))
+                    .is_some_and(|exp| exp > now);
+                if !live {
+                    return Ok(None);
+                }
+                let session = accounts::new_token();
+                if let Ok(mut s) = l.sessions.lock() {
+                    s.insert(accounts::token_hash(&session), now + accounts::SESSION_MS);
+                }
+                Ok(Some((session, false)))
+            }
+            Access::Accounts(acc) => acc.with(|s| {
+                let Some((account, ws)) = s.take_pairing(&hash, now)? else {
+                    return Ok(None);
+                };
+                let session = accounts::start_session(s, account, ws, now)?;
+                let email: Option<String> = s
+                    .members(Some(ws), now)?
+                    .into_iter()
+                    .map(|m| m.email)
+                    .find(|e| s.account(e).ok().flatten().is_some_and(|a| a.id == account));
+                let no_password = match email {
+                    Some(e) => s.account(&e)?.is_none_or(|a| a.password.is_empty()),
+                    None => true,
+                };
+                Ok(Some((session.token, no_password)))
+            }),
+        }
+    })
+    .await;
+    match outcome {
+        Some(Ok(Some((session, choose_password)))) => redirect(
+            if choose_password { "/account/password" } else { "/" },
+            Some(cookie(&session, accounts::SESSION_MS / 1000)),
+        ),
+        Some(Ok(None)) => app.error(
+            StatusCode::UNAUTHORIZED,
+            "That link has been used already, or has expired: each link lets one browser in, once.",
+            Some(match *app.access {
+                Access::Local(_) => "Restart `casefile serve` for a new link.",
+                Access::Accounts(_) => "Ask the workspace's owner for a new one (`casefile users add ... --invite`), or sign in with your password.",
+            }),
+        ),
+        Some(Err(e)) => app.cli_error(e),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+pub async fn password_form(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    if matches!(*app.access, Access::Local(_)) {
+        return app.error(
+            StatusCode::NOT_FOUND,
+            "This casefile has no accounts.",
+            None,
+        );
+    }
+    app.render("password.html", minijinja::Value::UNDEFINED)
+}
+
+pub async fn set_password(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    if !f.get("csrf").is_some_and(|t| crate::same(t, &caller.csrf)) {
+        return crate::pages::forged(&app);
+    }
+    let password = f.get("password").cloned().unwrap_or_default();
+    if let Err(e) = accounts::check_new_password(&password) {
+        let mut r = app.render(
+            "password.html",
+            minijinja::context! { message => e.message },
+        );
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return r;
+    }
+    let a = app.clone();
+    let email = caller.user.clone();
+    let done = blocking(move || match &*a.access {
+        Access::Accounts(acc) => acc.with(|s| {
+            let account = s
+                .account(&email)?
+                .ok_or_else(|| Error::new(Exit::NotFound, "your account is gone"))?;
+            s.set_password(account.id, &accounts::hash_password(&password)?)?;
+            Ok(())
+        }),
+        Access::Local(_) => Err(Error::new(Exit::NotFound, "this casefile has no accounts")),
+    })
+    .await;
+    match done {
+        Some(Ok(())) => redirect("/", None),
+        Some(Err(e)) => app.cli_error(e),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
