@@ -55,8 +55,13 @@ pub fn write_case<W: Writer>(
 
 /// A short wait before writing again, by a jitter that keeps racing writers apart.
 pub(crate) fn wait_before_retry(attempt: u64) {
-    let jitter = (u64::from(std::process::id()) * 7 + attempt * 13) % 17;
-    std::thread::sleep(std::time::Duration::from_millis(1 + jitter));
+    use std::hash::{BuildHasher, Hasher};
+    // Random per call: writers in one server share a process id, and a
+    // jitter they all computed alike would keep them colliding.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(attempt);
+    let spread = 17 + 4 * attempt.min(20);
+    std::thread::sleep(std::time::Duration::from_millis(1 + h.finish() % spread));
 }
 
 /// [`write_case`] for a face that holds its store apart from what it builds with.

@@ -168,6 +168,46 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
     }
 }
 
+/// chromedriver on a free port, and a phone-sized headless Chromium session
+/// with a fresh profile under `dir`.
+fn browser(
+    chromium: &std::path::Path,
+    driver: &std::path::Path,
+    dir: &std::path::Path,
+) -> (Kill, Browser) {
+    let dport = free_port();
+    let driver = Kill(
+        Command::new(driver)
+            .arg(format!("--port={dport}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{dport}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while ureq::get(&format!("{base}/status")).call().is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let profile = dir.join("profile");
+    let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+        "binary": chromium,
+        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display())],
+        "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0}}
+    }}}});
+    let session = ureq::post(&format!("{base}/session"))
+        .send_json(caps)
+        .unwrap()
+        .into_json::<Value>()
+        .unwrap()["value"]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (driver, Browser { base, session })
+}
+
 #[test]
 fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     let Some((chromium, driver)) = tools() else {
@@ -202,37 +242,7 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     let app = format!("http://127.0.0.1:{port}");
 
     // The browser.
-    let dport = free_port();
-    let _driver = Kill(
-        Command::new(&driver)
-            .arg(format!("--port={dport}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{dport}");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while ureq::get(&format!("{base}/status")).call().is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let profile = dir.path().join("profile");
-    let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-        "binary": chromium,
-        "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display())],
-        "mobileEmulation": {"deviceMetrics": {"width": 390, "height": 844, "pixelRatio": 2.0}}
-    }}}});
-    let session = ureq::post(&format!("{base}/session"))
-        .send_json(caps)
-        .unwrap()
-        .into_json::<Value>()
-        .unwrap()["value"]["sessionId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = Browser { base, session };
+    let (_driver, b) = browser(&chromium, &driver, dir.path());
 
     // Without the key, nothing; with it, the case list.
     b.go(&app);
@@ -338,4 +348,137 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     let show: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(show["costs"]["transfers"], 2);
     assert_eq!(show["state"]["contacts"][0]["outcome"], "credit only");
+}
+
+fn pg_url() -> Option<String> {
+    match std::env::var("CASEFILE_TEST_DATABASE") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but CASEFILE_TEST_DATABASE is not set: start one with .ci/postgres.sh")
+        }
+        _ => {
+            eprintln!("skipping: no PostgreSQL (set CASEFILE_TEST_DATABASE, see .ci/postgres.sh)");
+            None
+        }
+    }
+}
+
+/// Two people, each a helper of their own organisation's workspace, sign in
+/// on one PostgreSQL-backed server in a real browser and each work a case;
+/// neither sees the other's.
+#[test]
+fn two_helpers_sign_in_on_a_postgresql_server_and_each_work_a_case() {
+    let Some((chromium, driver)) = tools() else {
+        return;
+    };
+    let Some(url) = pg_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let password = "four unrelated words";
+    let people = [
+        (
+            format!("ana-{tag}@clinic.example"),
+            format!("clinic-{tag}"),
+            "Ana's router refund",
+        ),
+        (
+            format!("bo-{tag}@union.example"),
+            format!("union-{tag}"),
+            "Bo's billing error",
+        ),
+    ];
+    for (email, ws, _) in &people {
+        let mut add = Command::new(cargo_bin("casefile"))
+            .args(["users", "add", email, "--workspace", ws, "--role", "helper"])
+            .env("CASEFILE_DATABASE", &url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        writeln!(add.stdin.take().unwrap(), "{password}").unwrap();
+        assert!(add.wait().unwrap().success());
+    }
+    let port = free_port();
+    let mut server = Command::new(cargo_bin("casefile"))
+        .args(["serve", "--port", &port.to_string(), "--database", &url])
+        .env("TZ", "UTC")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let _server = Kill(server);
+    let app = format!("http://127.0.0.1:{port}");
+    assert_eq!(first.trim(), format!("casefile is serving at {app}/login"));
+    let (_driver, b) = browser(&chromium, &driver, dir.path());
+
+    for (i, (email, ws, title)) in people.iter().enumerate() {
+        // Signed out, every page leads to the sign-in form.
+        b.go(&format!("{app}/cases/1"));
+        b.wait_url(&format!("{app}/login"));
+        b.fill("#email", email);
+        b.fill("#password", "not the password");
+        b.click("form[action='/login'] button");
+        b.wait_for("do not match an account");
+        b.fill("#password", password);
+        b.click("form[action='/login'] button");
+        b.wait_url(&format!("{app}/"));
+        let list = b.source();
+        assert!(list.contains(&format!("{email} · {ws} (helper)")), "{list}");
+        for (_, _, other) in &people {
+            assert!(
+                !list.contains(&other.replace('\'', "&#x27;")) && !list.contains(other),
+                "{list}"
+            );
+        }
+        b.click("a[href='/cases/new']");
+        b.wait_url(&format!("{app}/cases/new"));
+        b.fill("#title", title);
+        b.fill("#problem", "It went wrong");
+        b.fill("#resolution", "Put it right within 10 days");
+        b.click("input[name=fair][value=yes]");
+        b.click("form[action='/cases'] button[type=submit]");
+        b.wait_url(&format!("{app}/cases/1"));
+        b.click("details:has(#note-text) summary");
+        b.fill("#note-text", &format!("Called; note {i}"));
+        b.click("form:has(#note-text) button");
+        let page = b.wait_for(&format!("Called; note {i}"));
+        assert!(
+            page.contains(&format!(
+                "Called; note {i} <span class=\"by\">({email})</span>"
+            )),
+            "{page}"
+        );
+        for (j, (_, _, other)) in people.iter().enumerate() {
+            if j != i {
+                assert!(!page.contains(&other.replace('\'', "&#x27;")), "{page}");
+            }
+        }
+        b.screenshot(&format!("server-case-{i}-390x844.png"));
+        b.click("form.who button");
+        b.wait_url(&format!("{app}/login"));
+    }
+    b.call("DELETE", "", None);
+
+    // Each workspace holds its own case, one each, written by its helper.
+    for (email, ws, title) in &people {
+        let out = Command::new(cargo_bin("casefile"))
+            .args(["--json", "list"])
+            .env("CASEFILE_DATABASE", &url)
+            .env("CASEFILE_WORKSPACE", ws)
+            .output()
+            .unwrap();
+        let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let titles: Vec<&str> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(titles, [*title], "{email}");
+    }
 }

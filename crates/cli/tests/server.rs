@@ -529,21 +529,71 @@ fn users_are_managed_from_the_command_line() {
         Some("four unrelated words\n"),
     );
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(out, format!("ana-{tag}@example.org is an owner of the workspace {ws}.\n"));
+    assert_eq!(
+        out,
+        format!("ana-{tag}@example.org is an owner of the workspace {ws}.\n")
+    );
     let (code, out, err) = run(
-        &["users", "add", &format!("bo-{tag}@example.org"), "--workspace", &ws, "--role", "viewer", "--invite", "--link-base", "https://casefile.example"],
+        &[
+            "users",
+            "add",
+            &format!("bo-{tag}@example.org"),
+            "--workspace",
+            &ws,
+            "--role",
+            "viewer",
+            "--invite",
+            "--link-base",
+            "https://casefile.example",
+        ],
         None,
     );
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("https://casefile.example/pair/"), "{out}");
     // Refused, by name, with nothing written.
-    let (code, _, err) = run(&["users", "add", "cy@example.org", "--workspace", &ws, "--role", "admin"], Some("four unrelated words\n"));
+    let (code, _, err) = run(
+        &[
+            "users",
+            "add",
+            "cy@example.org",
+            "--workspace",
+            &ws,
+            "--role",
+            "admin",
+        ],
+        Some("four unrelated words\n"),
+    );
     assert_eq!(code, Some(4));
-    assert!(err.contains("\"admin\" is not a role") && err.contains("helper"), "{err}");
-    let (code, _, err) = run(&["users", "add", "cy@example.org", "--workspace", &ws, "--role", "helper"], Some("short\n"));
+    assert!(
+        err.contains("\"admin\" is not a role") && err.contains("helper"),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        &[
+            "users",
+            "add",
+            "cy@example.org",
+            "--workspace",
+            &ws,
+            "--role",
+            "helper",
+        ],
+        Some("short\n"),
+    );
     assert_eq!(code, Some(4));
     assert!(err.contains("at least 10"), "{err}");
-    let (code, _, err) = run(&["users", "add", "not-an-email", "--workspace", &ws, "--role", "helper"], Some("four unrelated words\n"));
+    let (code, _, err) = run(
+        &[
+            "users",
+            "add",
+            "not-an-email",
+            "--workspace",
+            &ws,
+            "--role",
+            "helper",
+        ],
+        Some("four unrelated words\n"),
+    );
     assert_eq!(code, Some(4));
     assert!(err.contains("is not an email address"), "{err}");
     let (code, out, _) = run(&["users", "list", "--workspace", &ws, "--json"], None);
@@ -553,7 +603,12 @@ fn users_are_managed_from_the_command_line() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["email"].as_str().unwrap().to_string(), m["role"].as_str().unwrap().to_string()))
+        .map(|m| {
+            (
+                m["email"].as_str().unwrap().to_string(),
+                m["role"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         members,
@@ -564,11 +619,32 @@ fn users_are_managed_from_the_command_line() {
     );
     let (code, out, _) = run(&["users", "list", "--workspace", &ws], None);
     assert_eq!(code, Some(0));
-    assert!(out.starts_with("WORKSPACE") && out.contains("viewer"), "{out}");
-    let (code, out, err) = run(&["users", "remove", &format!("bo-{tag}@example.org"), "--workspace", &ws], None);
+    assert!(
+        out.starts_with("WORKSPACE") && out.contains("viewer"),
+        "{out}"
+    );
+    let (code, out, err) = run(
+        &[
+            "users",
+            "remove",
+            &format!("bo-{tag}@example.org"),
+            "--workspace",
+            &ws,
+        ],
+        None,
+    );
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("no longer a member"), "{out}");
-    let (code, _, err) = run(&["users", "remove", &format!("bo-{tag}@example.org"), "--workspace", &ws], None);
+    let (code, _, err) = run(
+        &[
+            "users",
+            "remove",
+            &format!("bo-{tag}@example.org"),
+            "--workspace",
+            &ws,
+        ],
+        None,
+    );
     assert_eq!(code, Some(3), "{err}");
     // Without a server, it says where accounts live.
     let mut c = std::process::Command::cargo_bin("casefile").unwrap();
@@ -583,11 +659,52 @@ fn users_are_managed_from_the_command_line() {
     // A database that does not connect is named, without its password.
     let out = std::process::Command::cargo_bin("casefile")
         .unwrap()
-        .args(["users", "list", "--database", "postgres://ana:s3cret@127.0.0.1:1/x"])
+        .args([
+            "users",
+            "list",
+            "--database",
+            "postgres://ana:s3cret@127.0.0.1:1/x",
+        ])
         .env("CASEFILE_CONFIG", "/nonexistent/config.toml")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(7), "{err}");
-    assert!(err.contains("cannot connect to postgres://ana@127.0.0.1:1/x") && !err.contains("s3cret"), "{err}");
+    assert!(
+        err.contains("cannot connect to postgres://ana@127.0.0.1:1/x") && !err.contains("s3cret"),
+        "{err}"
+    );
+}
+
+/// Sixty-four writers at once on one case of a PostgreSQL workspace: they
+/// queue on the case's row, and every note lands, once, in one chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_concurrent_writers_all_land_once() {
+    let Some(s) = Server::start() else { return };
+    s.member("fay", "busy", Role::Helper);
+    let fay = s.login("fay").await;
+    let r = s.post(&fay, "/cases", &[("title", "Busy case")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let before = s.entries_in("busy");
+    let s = std::sync::Arc::new(s);
+    let tasks: Vec<_> = (0..64)
+        .map(|i| {
+            let (s, fay) = (s.clone(), fay.clone());
+            tokio::spawn(async move {
+                let r = s
+                    .post(
+                        &fay,
+                        "/cases/1/add",
+                        &[("kind", "note"), ("text", &format!("writer {i}"))],
+                    )
+                    .await;
+                (r.status, r.body)
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    }
+    assert_eq!(s.entries_in("busy"), before + 64, "none lost, none doubled");
 }

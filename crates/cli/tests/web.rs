@@ -939,3 +939,42 @@ async fn a_form_and_a_command_refuse_alike() {
     }
     assert_eq!(w.entries(), before, "nothing was written");
 }
+
+/// Sixty-four people posting at once to one case on one SQLite file: the
+/// writes queue for the one writer, and every one lands, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sixty_four_concurrent_writers_all_land_once() {
+    let w = std::sync::Arc::new(Web::new().await);
+    w.open_case().await;
+    let before = w.entries();
+    let tasks: Vec<_> = (0..64)
+        .map(|i| {
+            let w = w.clone();
+            tokio::spawn(async move {
+                w.post(
+                    "/cases/1/add",
+                    &[("kind", "note"), ("text", &format!("writer {i}"))],
+                )
+                .await
+                .status
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::SEE_OTHER);
+    }
+    assert_eq!(w.entries(), before + 64, "none lost, none doubled");
+    let s = SqliteStore::open(&w.db).unwrap();
+    assert!(s.verify().unwrap().is_empty());
+    let id = s.case_by_handle(1).unwrap().unwrap();
+    let notes: std::collections::BTreeSet<String> = s
+        .read_stream(id)
+        .unwrap()
+        .iter()
+        .filter_map(|e| match &e.event {
+            casefile_core::Event::NoteAdded { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 64, "each writer's note is there once");
+}

@@ -48,29 +48,56 @@ pub struct Caller {
 }
 
 /// Open connections kept between requests: a request takes one and gives it
-/// back, so no page opens the database.
+/// back, so no page opens the database, and at most `max` are open at once
+/// (a request beyond that waits for one to come back).
 pub struct Pool {
-    idle: Mutex<Vec<Box<dyn Store + Send>>>,
+    state: Mutex<PoolState>,
+    returned: std::sync::Condvar,
+    max: usize,
     db: PathBuf,
     settings: casefile_app::Settings,
 }
 
+#[derive(Default)]
+struct PoolState {
+    idle: Vec<Box<dyn Store + Send>>,
+    open: usize,
+}
+
 impl Pool {
     fn take(&self) -> Result<Box<dyn Store + Send>> {
-        let pooled = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        match pooled {
-            Some(s) => Ok(s),
-            None => casefile_app::ctx::open_store(&self.db, &self.settings),
+        let poisoned = |_| Error::new(Exit::Internal, "the connection pool failed");
+        let mut st = self.state.lock().map_err(poisoned)?;
+        loop {
+            if let Some(s) = st.idle.pop() {
+                return Ok(s);
+            }
+            if st.open < self.max {
+                st.open += 1;
+                break;
+            }
+            st = self.returned.wait(st).map_err(poisoned)?;
         }
+        drop(st);
+        casefile_app::ctx::open_store(&self.db, &self.settings).inspect_err(|_| self.closed())
     }
 
     fn give(&self, store: Box<dyn Store + Send>) {
-        if store.is_usable()
-            && let Ok(mut idle) = self.idle.lock()
-            && idle.len() < 64
-        {
-            idle.push(store);
+        if !store.is_usable() {
+            return self.closed();
         }
+        if let Ok(mut st) = self.state.lock() {
+            st.idle.push(store);
+        }
+        self.returned.notify_one();
+    }
+
+    /// One connection fewer (it failed, or never opened).
+    fn closed(&self) {
+        if let Ok(mut st) = self.state.lock() {
+            st.open = st.open.saturating_sub(1);
+        }
+        self.returned.notify_one();
     }
 }
 
@@ -128,6 +155,15 @@ pub struct App {
 }
 
 const COOKIE: &str = "casefile_session";
+
+/// How many connections a server keeps open at most: CASEFILE_POOL_SIZE, else 16.
+fn pool_size() -> usize {
+    std::env::var("CASEFILE_POOL_SIZE")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(16)
+}
 
 /// The strict policy: only this server's own scripts, styles and images; no framing.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'";
@@ -209,7 +245,9 @@ impl App {
     fn build(db: PathBuf, settings: casefile_app::Settings, access: Access) -> App {
         App {
             pool: Arc::new(Pool {
-                idle: Mutex::new(Vec::new()),
+                state: Mutex::new(PoolState::default()),
+                returned: std::sync::Condvar::new(),
+                max: pool_size(),
                 db: db.clone(),
                 settings: settings.clone(),
             }),
