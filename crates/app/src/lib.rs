@@ -11,6 +11,7 @@ pub mod dates;
 pub mod error;
 pub mod intel;
 pub mod ops;
+pub mod report;
 pub mod settings;
 pub mod templates;
 pub mod write;

@@ -249,6 +249,11 @@ Example:
     /// Promises and follow-ups that are due or overdue, across all cases
     #[command(after_help = "Examples:\n  casefile due\n  casefile due --within 14d --all")]
     Due(DueArgs),
+    /// Cases by status and company, outcomes, money recovered, time to resolution
+    #[command(
+        after_help = "Money recovered is the value of the offers accepted. On a server, the report is of\none workspace (CASEFILE_WORKSPACE).\n\nExamples:\n  casefile report\n  casefile report --csv > report.csv\n  casefile report --json"
+    )]
+    Report(ReportArgs),
     /// Companies: names, aliases, channels, the people met and how they transfer
     #[command(subcommand)]
     #[command(
@@ -1042,6 +1047,13 @@ pub enum IntelCommand {
         #[arg(long, default_value_t = 5)]
         limit: usize,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write CSV (one line per company, the total last) instead of a table
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, Args)]

@@ -246,6 +246,14 @@ async fn a_member_of_one_workspace_reaches_nothing_of_another() {
         )),
         "the timeline shows who wrote each entry"
     );
+    // The clinic's own report counts its case, on the page and in CSV.
+    let report = s.get(&ana, "/reports").await.body;
+    assert!(
+        report.contains("<th scope=\"row\">Quuxcorp</th><td>1</td>"),
+        "{report}"
+    );
+    let csv = s.get(&ana, "/reports.csv").await.body;
+    assert!(csv.contains("Quuxcorp,1,1,0,0,0,0,"), "{csv}");
     let before = s.entries_in("clinic");
     let (url, clinic) = (s.url.clone(), s.ws("clinic"));
     let case_id = sync(move || {
@@ -274,6 +282,8 @@ async fn a_member_of_one_workspace_reaches_nothing_of_another() {
         "/due".into(),
         "/".into(),
         "/companies".into(),
+        "/reports".into(),
+        "/reports.csv".into(),
     ];
     for path in &reads {
         let r = s.get(&bo, path).await;

@@ -187,7 +187,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "check.html",
     "error.html",
     "login.html",
-    "password.html"
+    "password.html",
+    "reports.html"
 ];
 
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -495,6 +496,8 @@ pub fn router(app: App) -> Router {
         .route("/companies/{n}/org.svg", get(pages::org_svg))
         .route("/search", get(pages::search))
         .route("/due", get(pages::due))
+        .route("/reports", get(pages::reports))
+        .route("/reports.csv", get(pages::reports_csv))
         .route("/check", get(pages::check_form).post(pages::check))
         .route("/login", get(access::login_form).post(access::login))
         .route("/logout", post(access::logout))

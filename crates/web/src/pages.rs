@@ -673,6 +673,48 @@ pub async fn due(State(app): State<App>, Extension(caller): Extension<Caller>) -
 .await
 }
 
+/// The organisation's figures: by status and company, recovered, time to resolution.
+pub async fn reports(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+    let app = app.as_caller(&caller);
+    page(app, move |app| {
+        let ctx = app.ctx(&caller, false)?;
+        let r = casefile_app::report::build(ctx.store.as_ref())?;
+        let lines: Vec<_> = r
+            .companies
+            .iter()
+            .chain(std::iter::once(&r.total))
+            .map(|l| json!({"company": l.company, "cases": l.cases, "counts": l.by_status, "recovered": l.recovered_text(), "median": l.median_text()}))
+            .collect();
+        let statuses: Vec<_> = casefile_app::report::STATUSES.iter().map(|s| s.as_str()).collect();
+        Ok(app.render(
+            "reports.html",
+            json_value(json!({"total": {"cases": r.total.cases}, "total_recovered": r.total.recovered_text(),
+                "total_median": r.total.median_text(), "lines": lines, "statuses": statuses})),
+        ))
+    })
+    .await
+}
+
+pub async fn reports_csv(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+    let app = app.as_caller(&caller);
+    page(app, move |app| {
+        let ctx = app.ctx(&caller, false)?;
+        let r = casefile_app::report::build(ctx.store.as_ref())?;
+        Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"casefile-report.csv\"",
+                ),
+            ],
+            casefile_app::report::csv(&r),
+        )
+            .into_response())
+    })
+    .await
+}
+
 pub async fn check_form(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
     let app = app.as_caller(&caller);
     app.render("check.html", Value::UNDEFINED)

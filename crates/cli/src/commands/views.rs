@@ -250,3 +250,49 @@ pub fn man(dir: Option<std::path::PathBuf>) -> Result<()> {
     println!("Wrote {n} man pages to {}.", dir.display());
     Ok(())
 }
+
+/// `casefile report`: the organisation's figures, as a table, CSV or JSON.
+pub fn report(ctx: &mut Ctx, a: crate::cli::ReportArgs) -> Result<()> {
+    let r = casefile_app::report::build(ctx.store.as_ref())?;
+    if ctx.json {
+        return print_json(&r);
+    }
+    if a.csv {
+        print!("{}", casefile_app::report::csv(&r));
+        return Ok(());
+    }
+    if r.total.cases == 0 {
+        println!("No cases yet, so nothing to report.");
+        return Ok(());
+    }
+    let mut head = vec!["COMPANY", "CASES"];
+    head.extend(
+        casefile_app::report::STATUSES
+            .iter()
+            .map(|s| match s.as_str() {
+                "open" => "OPEN",
+                "waiting" => "WAITING",
+                "escalated" => "ESCALATED",
+                "resolved" => "RESOLVED",
+                _ => "ABANDONED",
+            }),
+    );
+    head.extend(["RECOVERED", "MEDIAN DAYS"]);
+    let rows: Vec<Vec<String>> = r
+        .companies
+        .iter()
+        .chain(std::iter::once(&r.total))
+        .map(|l| {
+            let mut row = vec![l.company.clone(), l.cases.to_string()];
+            row.extend(l.by_status.iter().map(u64::to_string));
+            row.push(l.recovered_text());
+            row.push(l.median_text());
+            row
+        })
+        .collect();
+    print!("{}", crate::render::table(&head, &rows));
+    println!(
+        "Recovered: the value of offers accepted. Median days: from opening to resolution, resolved cases only."
+    );
+    Ok(())
+}
