@@ -270,7 +270,7 @@ Example:
 
     /// The web app on this machine: cases, the live call page, companies, letters, the record
     #[command(
-        after_help = "On your own file it listens on 127.0.0.1 only and prints a one-time link: open it in a\nbrowser on this machine and it lets that browser in, once. With --database (a PostgreSQL\nserver) people sign in with the accounts `casefile users add` makes.\n\nExamples:\n  casefile serve --port 8484\n  casefile serve --database postgres://casefile@localhost/casefile"
+        after_help = "On your own file it listens on 127.0.0.1 and prints a one-time link: open it in a\nbrowser and it lets that browser in, once. With --database (a PostgreSQL server) people\nsign in with the accounts `casefile users add` makes. Another address (a phone on your\nnetwork) needs TLS: --tls-self-signed, or your own --tls-cert and --tls-key.\n\nExamples:\n  casefile serve --port 8484\n  casefile serve --bind 0.0.0.0 --tls-self-signed\n  casefile serve --database postgres://casefile@localhost/casefile"
     )]
     Serve(ServeArgs),
     /// Manage who may sign in to a server: accounts, workspaces and roles
@@ -1069,8 +1069,18 @@ pub struct ServeArgs {
     pub database: Option<String>,
     /// Serve plain HTTP on an address other machines can reach (passwords and
     /// cookies then cross the network readable)
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_self_signed"])]
     pub allow_plain_http: bool,
+    /// Serve HTTPS with this certificate (PEM; with --tls-key)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a self-signed certificate, made once and kept beside
+    /// the database; its fingerprint is printed
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub tls_self_signed: bool,
 }
 
 #[derive(Debug, Subcommand)]

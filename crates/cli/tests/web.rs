@@ -978,3 +978,35 @@ async fn sixty_four_concurrent_writers_all_land_once() {
         .collect();
     assert_eq!(notes.len(), 64, "each writer's note is there once");
 }
+
+/// Another device joins with a fresh one-time link (shown with a QR code),
+/// which opens once.
+#[tokio::test]
+async fn another_device_is_added_with_a_new_one_time_link() {
+    let w = Web::new().await;
+    assert_eq!(
+        w.post_raw("/devices", &[], None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = w.post("/devices", &[]).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<svg"), "a QR code");
+    let body = r.body.replace("&#x2f;", "/");
+    let start = body.find("/pair/").unwrap();
+    let token: String = body[start + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect();
+    assert_eq!(token.len(), 64);
+    let path = format!("/pair/{token}");
+    let first = w
+        .send(Request::get(&path).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    let phone = session_cookie(&first.headers);
+    assert_ne!(phone, w.session, "the phone has a session of its own");
+    let again = w
+        .send(Request::get(&path).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+}

@@ -18,11 +18,13 @@ use casefile_store_postgres::PgStore;
 
 use crate::{App, COOKIE, Caller};
 
-/// Where to listen, and whether plain HTTP off this machine was asked for.
+/// Where to listen, with TLS or not, and whether plain HTTP off this
+/// machine was asked for.
 pub struct Listen {
     pub bind: String,
     pub port: u16,
     pub allow_plain_http: bool,
+    pub tls: crate::tls::Tls,
 }
 
 impl Listen {
@@ -44,11 +46,11 @@ impl Listen {
                 Error::invalid(format!("{:?} is not an address to listen on", self.bind))
                     .hint("give an IP address, e.g. --bind 127.0.0.1 or --bind 0.0.0.0")
             })?;
-        if !self.is_loopback() && !self.allow_plain_http {
+        if !self.is_loopback() && !self.tls.is_on() && !self.allow_plain_http {
             return Err(Error::invalid(format!(
-                "casefile serves plain HTTP, so on {bind} passwords and cookies would cross the network readable"
+                "on {bind} other machines can connect, and over plain HTTP they would send passwords and cookies readable"
             ))
-            .hint("put it behind a TLS proxy (Caddy, nginx) listening on 127.0.0.1, or pass --allow-plain-http on a network you trust"));
+            .hint("add --tls-self-signed (or --tls-cert FILE --tls-key FILE); or put a TLS proxy in front and bind 127.0.0.1; or, on a network you trust, --allow-plain-http"));
         }
         Ok(addr)
     }
@@ -67,7 +69,7 @@ impl Listen {
 
 /// This machine's address on the network a default route leaves by. A UDP
 /// "connect" sends nothing; it only picks the interface.
-fn outward_ip() -> Option<IpAddr> {
+pub fn outward_ip() -> Option<IpAddr> {
     let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
     s.connect("192.0.2.1:9").ok()?;
     s.local_addr()
@@ -181,8 +183,11 @@ impl Access {
     }
 }
 
-fn cookie(token: &str, max_age_s: i64) -> String {
-    format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_s}")
+/// The session cookie: out of scripts' reach, never sent by another site,
+/// and over TLS only when the server has it.
+fn cookie(app: &App, token: &str, max_age_s: i64) -> String {
+    let secure = if app.secure { "; Secure" } else { "" };
+    format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_s}{secure}")
 }
 
 fn redirect(to: &str, set_cookie: Option<String>) -> Response {
@@ -257,7 +262,7 @@ pub async fn login(
     match outcome {
         Some(Ok(Ok(session))) => redirect(
             "/",
-            Some(cookie(&session.token, accounts::SESSION_MS / 1000)),
+            Some(cookie(&app, &session.token, accounts::SESSION_MS / 1000)),
         ),
         Some(Ok(Err(refused))) => {
             if refused == LoginRefused::Wrong
@@ -304,7 +309,7 @@ pub async fn logout(
     })
     .await;
     match ended {
-        Some(Ok(())) => redirect("/login", Some(cookie("", 0))),
+        Some(Ok(())) => redirect("/login", Some(cookie(&app, "", 0))),
         Some(Err(e)) => app.cli_error(e),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
@@ -355,7 +360,7 @@ pub async fn pair(State(app): State<App>, Path(token): Path<String>) -> Response
     match outcome {
         Some(Ok(Some((session, choose_password)))) => redirect(
             if choose_password { "/account/password" } else { "/" },
-            Some(cookie(&session, accounts::SESSION_MS / 1000)),
+            Some(cookie(&app, &session, accounts::SESSION_MS / 1000)),
         ),
         Some(Ok(None)) => app.error(
             StatusCode::UNAUTHORIZED,
@@ -421,4 +426,38 @@ pub async fn set_password(
         Some(Err(e)) => app.cli_error(e),
         None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// A new one-time link for another device, on one person's own server.
+pub async fn new_link(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    if !f.get("csrf").is_some_and(|t| crate::same(t, &caller.csrf)) {
+        return crate::pages::forged(&app);
+    }
+    let Access::Local(local) = &*app.access else {
+        return app.error(
+            StatusCode::NOT_FOUND,
+            "On a server, people sign in with their own accounts.",
+            Some("An owner adds them with `casefile users add`."),
+        );
+    };
+    let token = accounts::new_token();
+    local.add_link(&token);
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:8484");
+    let scheme = if app.secure { "https" } else { "http" };
+    let link = format!("{scheme}://{host}/pair/{token}");
+    let qr = crate::tls::qr_svg(&link).unwrap_or_default();
+    app.render("pair.html", minijinja::context! { link => link, qr => qr })
 }

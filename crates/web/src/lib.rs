@@ -10,6 +10,7 @@ mod pages;
 mod svg;
 
 mod access;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -152,6 +153,8 @@ pub struct App {
     writer: Arc<Mutex<()>>,
     /// Failed sign-ins by address, to slow guessing from one place.
     throttle: Arc<Mutex<HashMap<std::net::IpAddr, Vec<i64>>>>,
+    /// Served over TLS: cookies are marked Secure.
+    secure: bool,
 }
 
 const COOKIE: &str = "casefile_session";
@@ -188,7 +191,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "error.html",
     "login.html",
     "password.html",
-    "reports.html"
+    "reports.html",
+    "pair.html"
 ];
 
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -261,6 +265,7 @@ impl App {
             access: Arc::new(access),
             writer: Arc::new(Mutex::new(())),
             throttle: Arc::new(Mutex::new(HashMap::new())),
+            secure: false,
         }
     }
 
@@ -502,6 +507,7 @@ pub fn router(app: App) -> Router {
         .route("/login", get(access::login_form).post(access::login))
         .route("/logout", post(access::logout))
         .route("/pair/{token}", get(access::pair))
+        .route("/devices", post(access::new_link))
         .route(
             "/account/password",
             get(access::password_form).post(access::set_password),
@@ -513,11 +519,12 @@ pub fn router(app: App) -> Router {
 }
 
 /// Serves the web app until Ctrl-C: on the user's own file with a one-time
-/// link, or on a PostgreSQL server with accounts.
+/// link, or on a PostgreSQL server with accounts; over TLS when asked (and
+/// required off loopback unless plain HTTP is forced).
 pub fn serve(settings: casefile_app::Settings, listen: Listen) -> Result<()> {
     let addr = listen.address()?;
     let server = settings.database.is_some();
-    let (app, link) = if server {
+    let (mut app, link) = if server {
         (App::server(settings)?, None)
     } else {
         let db = casefile_app::ctx::db_path(&settings)?;
@@ -529,47 +536,110 @@ pub fn serve(settings: casefile_app::Settings, listen: Listen) -> Result<()> {
             .unwrap_or_else(casefile_app::accounts::new_token);
         (App::local(db, settings, link.clone()), Some(link))
     };
+    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    if let Some(ip) = access::outward_ip() {
+        names.push(ip.to_string());
+    }
+    if !listen.is_loopback() && !addr.ip().is_unspecified() {
+        names.push(addr.ip().to_string());
+    }
+    let tls = listen.tls.load(&names)?;
+    app.secure = tls.is_some();
+    if tls.is_some() {
+        // One process-wide choice of cryptography; a second install is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Error::new(Exit::Internal, e.to_string()))?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            Error::invalid(format!("cannot listen on {addr}: {e}"))
-                .hint("choose another port with --port, or 0 for any free one")
-        })?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| Error::new(Exit::Internal, e.to_string()))?;
-        let shown = listen.shown_address(local);
-        // One write, never a panic: whoever started us may close our output early.
-        use std::io::Write;
+    // Checked before anything is printed: a key that does not fit is refused at once.
+    let config = match &tls {
+        Some(t) => Some(
+            rt.block_on(axum_server::tls_rustls::RustlsConfig::from_pem(
+                t.cert.clone(),
+                t.key.clone(),
+            ))
+            .map_err(|e| {
+                Error::invalid(format!("the TLS certificate and key cannot be used: {e}"))
+                    .hint("check that the key belongs to the certificate and both are PEM")
+            })?,
+        ),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let std_listener = std::net::TcpListener::bind(addr).map_err(|e| {
+        Error::invalid(format!("cannot listen on {addr}: {e}"))
+            .hint("choose another port with --port, or 0 for any free one")
+    })?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::new(Exit::Internal, e.to_string()))?;
+    let local = std_listener
+        .local_addr()
+        .map_err(|e| Error::new(Exit::Internal, e.to_string()))?;
+    let shown = listen.shown_address(local);
+    {
+        // Whoever started us may close our output early: never a panic.
+        use std::io::{IsTerminal, Write};
         let mut out = std::io::stdout().lock();
         let _ = match &link {
-            Some(link) => write!(
+            Some(link) => {
+                let url = format!("{scheme}://{shown}/pair/{link}");
+                let _ = writeln!(out, "casefile is serving at {url}");
+                let _ = writeln!(
+                    out,
+                    "Open that link in a browser: it lets that browser in, once. Press Ctrl-C to stop."
+                );
+                if std::io::stdout().is_terminal()
+                    && let Some(qr) = tls::qr_for_terminal(&url)
+                {
+                    let _ = writeln!(out, "Or scan it with a phone on the same network:\n{qr}");
+                }
+                Ok(())
+            }
+            None => writeln!(
                 out,
-                "casefile is serving at http://{shown}/pair/{link}\nOpen that link in a browser: it lets that browser in, once. Press Ctrl-C to stop.\n"
-            ),
-            None => write!(
-                out,
-                "casefile is serving at http://{shown}/login\nSign in with an account from `casefile users add`. Press Ctrl-C to stop.\n"
+                "casefile is serving at {scheme}://{shown}/login\nSign in with an account from `casefile users add`. Press Ctrl-C to stop."
             ),
         };
-        let _ = out.flush();
-        drop(out);
-        if !listen.is_loopback() {
-            eprintln!(
-                "warning: serving plain HTTP on {addr}: anyone on the network can read what is sent, passwords and cookies included"
+        if let Some(t) = &tls {
+            if let Some(dir) = &t.made {
+                let _ = writeln!(out, "Made a self-signed certificate in {}.", dir.display());
+            }
+            let _ = writeln!(
+                out,
+                "Certificate fingerprint (SHA-256): {}\nA browser will warn that it does not know this certificate; check that it shows this fingerprint before you go on.",
+                t.fingerprint
             );
         }
-        axum::serve(
-            listener,
-            router(app).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+        let _ = out.flush();
+    }
+    if !listen.is_loopback() && tls.is_none() {
+        eprintln!(
+            "warning: serving plain HTTP on {addr}: anyone on the network can read what is sent, passwords and cookies included"
+        );
+    }
+    rt.block_on(async move {
+        let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+        let handle = axum_server::Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
             let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| Error::new(Exit::Internal, e.to_string()))
+            stopper.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+        });
+        let failed = |e: std::io::Error| Error::new(Exit::Internal, e.to_string());
+        match config {
+            Some(config) => axum_server::from_tcp_rustls(std_listener, config)
+                .handle(handle)
+                .serve(service)
+                .await
+                .map_err(failed),
+            None => axum_server::from_tcp(std_listener)
+                .handle(handle)
+                .serve(service)
+                .await
+                .map_err(failed),
+        }
     })
 }

@@ -37,15 +37,24 @@ pub fn run(cli: Cli) -> Result<()> {
         return intel::import(cli.db.clone(), file, cli.json);
     }
     if let Command::Serve(a) = &cli.command {
+        use casefile_web::{Listen, serve, tls::Tls};
         let settings = users::with_database(crate::ctx::settings(cli.db.clone())?, &a.database)?;
-        return casefile_web::serve(
-            settings,
-            casefile_web::Listen {
-                bind: a.bind.clone(),
-                port: a.port,
-                allow_plain_http: a.allow_plain_http,
+        let listen = Listen {
+            bind: a.bind.clone(),
+            port: a.port,
+            allow_plain_http: a.allow_plain_http,
+            tls: match (&a.tls_cert, &a.tls_key) {
+                (Some(cert), Some(key)) => Tls::Files {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                },
+                _ if a.tls_self_signed => Tls::SelfSigned {
+                    dir: users::tls_dir(&settings)?,
+                },
+                _ => Tls::Off,
             },
-        );
+        };
+        return serve(settings, listen);
     }
     if let Command::Users(u) = &cli.command {
         let settings = crate::ctx::settings(cli.db.clone())?;

@@ -23,6 +23,14 @@ pub fn with_database(settings: Settings, database: &Option<String>) -> Result<Se
         .map_err(crate::ctx::settings_error)
 }
 
+/// Where a self-signed certificate is kept: beside the journal's file.
+pub fn tls_dir(settings: &Settings) -> Result<std::path::PathBuf> {
+    let db = crate::ctx::db_path(settings)?;
+    Ok(db
+        .parent()
+        .map_or_else(|| std::path::PathBuf::from("tls"), |d| d.join("tls")))
+}
+
 /// The server's database, which accounts need.
 fn server(settings: &Settings) -> Result<PgStore> {
     let url = settings.database.as_deref().ok_or_else(|| {
