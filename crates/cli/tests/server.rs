@@ -270,6 +270,7 @@ async fn a_member_of_one_workspace_reaches_nothing_of_another() {
         "/cases/1".to_string(),
         format!("/cases/{case_id}"),
         "/cases/1/record".into(),
+        "/api/cases/1".into(),
         format!("/cases/{case_id}/record"),
         "/cases/1/letter/executive".into(),
         "/cases/1/picture.svg".into(),

@@ -1010,3 +1010,20 @@ async fn another_device_is_added_with_a_new_one_time_link() {
         .await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
 }
+
+/// The case in JSON: the stored state, sensitive identifiers masked unless
+/// asked for, and a missing case a 404.
+#[tokio::test]
+async fn the_case_as_json_masks_what_is_sensitive() {
+    let w = Web::new().await;
+    w.open_case().await;
+    let r = w.get("/api/cases/1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get(header::CONTENT_TYPE).unwrap(), "application/json");
+    let j: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(j["handle"], 1);
+    assert_eq!(j["state"]["title"], "Router refund");
+    assert!(!r.body.contains("8812447109") && r.body.contains("7109"), "{}", r.body);
+    assert!(w.get("/api/cases/1?reveal").await.body.contains("8812447109"));
+    assert_eq!(w.get("/api/cases/9").await.status, StatusCode::NOT_FOUND);
+}

@@ -488,6 +488,7 @@ pub fn router(app: App) -> Router {
         .route("/cases", post(pages::create_case))
         .route("/cases/{n}", get(pages::case))
         .route("/cases/{n}/add", post(pages::add))
+        .route("/api/cases/{n}", get(pages::case_json))
         .route(
             "/cases/{n}/attach",
             post(pages::attach).layer(axum::extract::DefaultBodyLimit::max(pages::ATTACH_LIMIT)),

@@ -227,6 +227,25 @@ pub async fn case(
     .await
 }
 
+/// The case as stored, in JSON: for scripts, and the anchor the case page is
+/// measured against (the same read, nothing rendered).
+pub async fn case_json(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Path(n): Path<String>,
+    Query(q): Query<Fields>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    page(app, move |app| {
+        let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
+        let rec = ctx.case(&n)?;
+        // Sensitive identifiers masked unless asked for, as everywhere.
+        let state = text::masked_state(&rec.state, ctx.reveal);
+        Ok(axum::Json(json!({"handle": rec.handle, "state": state})).into_response())
+    })
+    .await
+}
+
 /// Adds one entry from a form on the case page.
 pub async fn add(
     State(app): State<App>,
