@@ -173,6 +173,8 @@ RUNS=$RUNS_SAVED
 
 python3 bench/report.py "$OUT/results.jsonl" | tee "$OUT/table.md"
 if [ "${RECORD:-0}" = 1 ]; then
-  python3 bench/report.py "$OUT/results.jsonl" --record > BENCHMARKS.md
+  # Written aside first: the report keeps what BENCHMARKS.md holds below its marker.
+  python3 bench/report.py "$OUT/results.jsonl" --record > "$OUT/BENCHMARKS.md"
+  mv "$OUT/BENCHMARKS.md" BENCHMARKS.md
   echo "wrote BENCHMARKS.md" >&2
 fi

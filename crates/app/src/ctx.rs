@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::settings::{Layer, Settings, SettingsError};
-use crate::write::{WriteError, Writer, write_case};
+use crate::write::{WriteError, append_case};
 use casefile_core::coach::Rates;
 use casefile_core::coach::templates::{Addressing, CaseContext, case_context};
 use casefile_core::{CaseState, CompanyState, Draft, Entry};
@@ -373,28 +373,15 @@ impl Ctx {
         &mut self,
         case: &CaseRecord,
         seqs: &[u64],
-        build: impl Fn(&Ctx, &CaseState) -> Result<Vec<Draft>>,
+        build: impl Fn(&CaseState) -> Result<Vec<Draft>>,
     ) -> Result<Vec<Entry>> {
-        struct Via<'a, F> {
-            ctx: &'a mut Ctx,
-            build: F,
-        }
-        impl<F: Fn(&Ctx, &CaseState) -> Result<Vec<Draft>>> Writer for Via<'_, F> {
-            type Error = Error;
-            fn store(&mut self) -> &mut dyn Store {
-                &mut *self.ctx.store
-            }
-            fn author(&self) -> &str {
-                &self.ctx.author
-            }
-            fn build(&self, state: &CaseState) -> Result<Vec<Draft>> {
-                (self.build)(self.ctx, state)
-            }
-        }
-        write_case(
-            &mut Via { ctx: self, build },
+        let author = self.author.clone();
+        append_case(
+            &mut *self.store,
+            &author,
             case,
             &Self::write_parts(seqs),
+            build,
         )
         .map_err(write_error)
     }

@@ -19,4 +19,4 @@ pub mod write;
 pub use ctx::Ctx;
 pub use error::{Error, Exit, Result};
 pub use settings::{Amount, Layer, Settings, SettingsError, Source, config_path};
-pub use write::{WriteError, Writer, append_case, write_case};
+pub use write::{WriteError, append_case};

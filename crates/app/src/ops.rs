@@ -424,7 +424,7 @@ pub fn record(ctx: &mut Ctx, case: &str, at: Option<&str>, op: Op) -> Result<Wri
         }
         _ => None,
     };
-    let entries = ctx.append_case(&rec, &seqs, |_, s| {
+    let entries = ctx.append_case(&rec, &seqs, |s| {
         let open = s.open_contact_now().map(|c| c.origin.entry);
         let one = |e: Event| Ok(vec![Draft::new(at, e)]);
         match &op {

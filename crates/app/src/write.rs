@@ -19,35 +19,40 @@ impl<E> From<StoreError> for WriteError<E> {
     }
 }
 
-/// What a face gives the write path: its store, who writes, and how to make
-/// the drafts from a state. Each is asked for in turn, so a face may build
-/// from the same context its store lives in.
-pub trait Writer {
-    type Error;
-    fn store(&mut self) -> &mut dyn Store;
-    fn author(&self) -> &str;
-    fn build(&self, state: &CaseState) -> Result<Vec<Draft>, Self::Error>;
-}
-
-/// Appends what the writer builds from the case's current state. `parts`
-/// names what the build reads, so a retry reads only that again. Each retry
-/// waits a little, by a jitter that keeps racing writers apart.
-pub fn write_case<W: Writer>(
-    w: &mut W,
+/// Appends what `build` makes from the case's current state. The engine
+/// builds under its write lock (so writers of one case queue), reading the
+/// `parts` of the case again if it moved on since `case` was read. A
+/// conflict left over (an engine without such a lock) is retried, after a
+/// little wait, by a jitter that keeps racing writers apart.
+pub fn append_case<E>(
+    store: &mut dyn Store,
+    author: &str,
     case: &CaseRecord,
     parts: &Parts,
-) -> Result<Vec<Entry>, WriteError<W::Error>> {
+    build: impl Fn(&CaseState) -> Result<Vec<Draft>, E>,
+) -> Result<Vec<Entry>, WriteError<E>> {
     let id = case.state.id;
-    let mut state = case.state.clone();
+    let mut read_again = None;
     for attempt in 0..50u64 {
-        let drafts = w.build(&state).map_err(WriteError::Build)?;
-        let author = w.author().to_string();
-        match w.store().append(id, state.seq(), &author, drafts) {
+        let state = read_again.as_ref().unwrap_or(&case.state);
+        let mut refused = None;
+        let written = store.append_built(id, state, author, parts, &mut |s| match build(s) {
+            Ok(drafts) => Some(drafts),
+            Err(e) => {
+                refused = Some(e);
+                None
+            }
+        });
+        match written {
+            Ok(Some(entries)) => return Ok(entries),
+            Ok(None) => {
+                return Err(refused.map_or(WriteError::KeptChanging, WriteError::Build));
+            }
             Err(StoreError::Conflict { .. }) => {
                 wait_before_retry(attempt);
-                state = w.store().case_parts(id, parts)?.state;
+                read_again = Some(store.case_parts(id, parts)?.state);
             }
-            other => return Ok(other?),
+            Err(e) => return Err(e.into()),
         }
     }
     Err(WriteError::KeptChanging)
@@ -62,40 +67,4 @@ pub(crate) fn wait_before_retry(attempt: u64) {
     h.write_u64(attempt);
     let spread = 17 + 4 * attempt.min(20);
     std::thread::sleep(std::time::Duration::from_millis(1 + h.finish() % spread));
-}
-
-/// [`write_case`] for a face that holds its store apart from what it builds with.
-pub fn append_case<E>(
-    store: &mut dyn Store,
-    author: &str,
-    case: &CaseRecord,
-    parts: &Parts,
-    build: impl Fn(&CaseState) -> Result<Vec<Draft>, E>,
-) -> Result<Vec<Entry>, WriteError<E>> {
-    struct Plain<'a, F> {
-        store: &'a mut dyn Store,
-        author: &'a str,
-        build: F,
-    }
-    impl<E, F: Fn(&CaseState) -> Result<Vec<Draft>, E>> Writer for Plain<'_, F> {
-        type Error = E;
-        fn store(&mut self) -> &mut dyn Store {
-            self.store
-        }
-        fn author(&self) -> &str {
-            self.author
-        }
-        fn build(&self, state: &CaseState) -> Result<Vec<Draft>, E> {
-            (self.build)(state)
-        }
-    }
-    write_case(
-        &mut Plain {
-            store,
-            author,
-            build,
-        },
-        case,
-        parts,
-    )
 }

@@ -1019,11 +1019,23 @@ async fn the_case_as_json_masks_what_is_sensitive() {
     w.open_case().await;
     let r = w.get("/api/cases/1").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.headers.get(header::CONTENT_TYPE).unwrap(), "application/json");
+    assert_eq!(
+        r.headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/json"
+    );
     let j: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(j["handle"], 1);
     assert_eq!(j["state"]["title"], "Router refund");
-    assert!(!r.body.contains("8812447109") && r.body.contains("7109"), "{}", r.body);
-    assert!(w.get("/api/cases/1?reveal").await.body.contains("8812447109"));
+    assert!(
+        !r.body.contains("8812447109") && r.body.contains("7109"),
+        "{}",
+        r.body
+    );
+    assert!(
+        w.get("/api/cases/1?reveal")
+            .await
+            .body
+            .contains("8812447109")
+    );
     assert_eq!(w.get("/api/cases/9").await.status, StatusCode::NOT_FOUND);
 }

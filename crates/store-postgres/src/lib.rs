@@ -157,11 +157,69 @@ pub fn fold_words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// A stored item from its kind and body columns.
+fn item_of(kind: &str, body: &str) -> Result<CaseItem> {
+    let k = ItemKind::parse(kind).ok_or_else(|| {
+        StoreError::Corrupt(format!("a case's item has an unknown kind {kind:?}"))
+    })?;
+    CaseItem::from_body(k, body)
+        .map_err(|e| StoreError::Corrupt(format!("a case's item cannot be read: {e}")))
+}
+
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
-/// The row verbs inside one transaction, scoped to the workspace.
+/// Where statements run: inside a transaction, or alone (a single statement
+/// is its own consistent snapshot, and skips two round trips).
+enum On<'a, 'c> {
+    Tx(&'a mut Transaction<'c>),
+    Alone(&'a mut Client),
+}
+
+impl On<'_, '_> {
+    fn prepare(&mut self, sql: &str) -> std::result::Result<Statement, postgres::Error> {
+        match self {
+            On::Tx(t) => t.prepare(sql),
+            On::Alone(c) => c.prepare(sql),
+        }
+    }
+
+    fn query(
+        &mut self,
+        st: &Statement,
+        p: Params<'_>,
+    ) -> std::result::Result<Vec<Row>, postgres::Error> {
+        match self {
+            On::Tx(t) => t.query(st, p),
+            On::Alone(c) => c.query(st, p),
+        }
+    }
+
+    fn query_opt(
+        &mut self,
+        st: &Statement,
+        p: Params<'_>,
+    ) -> std::result::Result<Option<Row>, postgres::Error> {
+        match self {
+            On::Tx(t) => t.query_opt(st, p),
+            On::Alone(c) => c.query_opt(st, p),
+        }
+    }
+
+    fn execute(
+        &mut self,
+        st: &Statement,
+        p: Params<'_>,
+    ) -> std::result::Result<u64, postgres::Error> {
+        match self {
+            On::Tx(t) => t.execute(st, p),
+            On::Alone(c) => c.execute(st, p),
+        }
+    }
+}
+
+/// The row verbs inside one transaction (or one statement), scoped to the workspace.
 struct Rows<'a, 'c> {
-    tx: &'a mut Transaction<'c>,
+    tx: On<'a, 'c>,
     stmts: &'a mut HashMap<String, Statement>,
     ws: Uuid,
     device: Uuid,
@@ -212,14 +270,7 @@ impl Rows<'_, '_> {
     fn items(&mut self, sql: &str, p: Params<'_>) -> Result<Vec<CaseItem>> {
         self.query(sql, p)?
             .iter()
-            .map(|r| {
-                let kind: &str = r.get(0);
-                let kind = ItemKind::parse(kind).ok_or_else(|| {
-                    StoreError::Corrupt(format!("a case's item has an unknown kind {kind:?}"))
-                })?;
-                CaseItem::from_body(kind, r.get(1))
-                    .map_err(|e| StoreError::Corrupt(format!("a case's item cannot be read: {e}")))
-            })
+            .map(|r| item_of(r.get(0), r.get(1)))
             .collect()
     }
 
@@ -726,7 +777,7 @@ impl PgStore {
         let conn = self.conn.get_mut();
         let mut tx = conn.client.transaction().map_err(engine)?;
         let out = f(&mut Rows {
-            tx: &mut tx,
+            tx: On::Tx(&mut tx),
             stmts: &mut conn.stmts,
             ws,
             device,
@@ -747,13 +798,25 @@ impl PgStore {
             .start()
             .map_err(engine)?;
         let out = f(&mut Rows {
-            tx: &mut tx,
+            tx: On::Tx(&mut tx),
             stmts: &mut conn.stmts,
             ws: self.workspace,
             device: self.device,
         });
         tx.commit().map_err(engine)?;
         out
+    }
+
+    /// Runs `f`, which makes one statement, outside any transaction.
+    fn once<T>(&self, f: impl FnOnce(&mut Rows<'_, '_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.borrow_mut();
+        let conn = &mut *conn;
+        f(&mut Rows {
+            tx: On::Alone(&mut conn.client),
+            stmts: &mut conn.stmts,
+            ws: self.workspace,
+            device: self.device,
+        })
     }
 
     fn case_with(
@@ -792,13 +855,24 @@ impl Store for PgStore {
         if drafts.is_empty() {
             return Ok(vec![]);
         }
-        let recorded = Timestamp::from_millisecond(Timestamp::now().as_millisecond())
-            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let recorded = journal::recorded_now();
         self.write(|rows| journal::append(rows, stream, expected_head, author, recorded, drafts))
     }
 
+    fn append_built(
+        &mut self,
+        case: Uuid,
+        state: &casefile_core::CaseState,
+        author: &str,
+        parts: &Parts,
+        build: &mut dyn FnMut(&casefile_core::CaseState) -> Option<Vec<casefile_core::Draft>>,
+    ) -> Result<Option<Vec<Entry>>> {
+        let recorded = journal::recorded_now();
+        self.write(|rows| journal::append_built(rows, case, state, author, recorded, parts, build))
+    }
+
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>> {
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             rows.entries(
                 &format!(
@@ -810,7 +884,7 @@ impl Store for PgStore {
     }
 
     fn entry_at(&self, stream: Uuid, seq: u64) -> Result<Option<Entry>> {
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             Ok(rows
                 .entries(
@@ -824,11 +898,34 @@ impl Store for PgStore {
     }
 
     fn streams(&self) -> Result<Vec<StreamInfo>> {
-        self.read(|rows| Ok(rows.heads()?.into_iter().map(|h| h.info).collect()))
+        self.once(|rows| Ok(rows.heads()?.into_iter().map(|h| h.info).collect()))
     }
 
     fn case(&self, id: Uuid) -> Result<CaseRecord> {
-        self.case_with(id, |rows| journal::load_case(rows, id))
+        // The header and every item in one statement: one snapshot, one round trip.
+        self.once(|rows| {
+            let ws = rows.ws;
+            let found = rows.query(
+                "SELECT c.handle, c.header, i.kind, i.item FROM cases c
+                 LEFT JOIN case_items i ON i.workspace = c.workspace AND i.case_id = c.id
+                 WHERE c.workspace = $1 AND c.id = $2 ORDER BY i.seq",
+                &[&ws, &id],
+            )?;
+            let Some(first) = found.first() else {
+                return Err(StoreError::NoSuchStream { kind: "case", id });
+            };
+            let handle = first.get::<_, i64>(0) as u64;
+            let header = parse_json("a case's header", first.get(1))?;
+            let items = found
+                .iter()
+                .filter_map(|r| Some((r.get::<_, Option<&str>>(2)?, r.get::<_, Option<&str>>(3)?)))
+                .map(|(kind, body)| item_of(kind, body))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(CaseRecord {
+                handle,
+                state: casefile_core::CaseState::from_parts(header, items),
+            })
+        })
     }
 
     fn case_parts(&self, id: Uuid, parts: &Parts) -> Result<CaseRecord> {
@@ -836,7 +933,7 @@ impl Store for PgStore {
     }
 
     fn case_by_handle(&self, handle: u64) -> Result<Option<Uuid>> {
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             Ok(rows
                 .opt(
@@ -848,7 +945,7 @@ impl Store for PgStore {
     }
 
     fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>> {
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             let status = filter.status.map(|s| s.as_str());
             rows.query(
@@ -889,7 +986,7 @@ impl Store for PgStore {
             .map(|c| format!("e.{c}"))
             .collect::<Vec<_>>()
             .join(", ");
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             // Best first: the share of an entry's words that are the ones asked for.
             rows.query(
@@ -919,7 +1016,7 @@ impl Store for PgStore {
     }
 
     fn count_cases(&self, filter: &CaseFilter) -> Result<u64> {
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             let status = filter.status.map(|s| s.as_str());
             Ok(rows.query(
@@ -931,7 +1028,7 @@ impl Store for PgStore {
     }
 
     fn count_due(&self, until: Timestamp) -> Result<u64> {
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             Ok(rows.query(
                 "SELECT count(*) FROM due_items WHERE workspace = $1 AND open AND due_ms <= $2",
@@ -942,7 +1039,7 @@ impl Store for PgStore {
     }
 
     fn due(&self, until: Timestamp, l: Option<usize>) -> Result<Vec<DueRow>> {
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             rows.query(
                 "SELECT d.case_id, c.handle, c.title, d.item, d.seq, d.kind, d.what, d.due
@@ -965,7 +1062,7 @@ impl Store for PgStore {
     }
 
     fn company(&self, id: Uuid) -> Result<CompanyRecord> {
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             let r = rows
                 .opt(
@@ -988,7 +1085,7 @@ impl Store for PgStore {
         if key.is_empty() {
             return Ok(None);
         }
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             if let Some(r) = rows.opt(
                 "SELECT company FROM company_names WHERE workspace = $1 AND norm = $2 ORDER BY company LIMIT 1",
@@ -1010,7 +1107,7 @@ impl Store for PgStore {
     }
 
     fn companies(&self) -> Result<Vec<CompanyRecord>> {
-        self.read(|rows| {
+        self.once(|rows| {
             let ws = rows.ws;
             rows.query(
                 "SELECT handle, state FROM companies WHERE workspace = $1 ORDER BY lower(name), name",

@@ -860,9 +860,21 @@ impl Store for SqliteStore {
         if drafts.is_empty() {
             return Ok(vec![]);
         }
-        let recorded = Timestamp::from_millisecond(Timestamp::now().as_millisecond())
-            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let recorded = journal::recorded_now();
         self.write(|rows| journal::append(rows, stream, expected_head, author, recorded, drafts))
+            .map_err(|e| self.busy(e))
+    }
+
+    fn append_built(
+        &mut self,
+        case: Uuid,
+        state: &casefile_core::CaseState,
+        author: &str,
+        parts: &Parts,
+        build: &mut dyn FnMut(&casefile_core::CaseState) -> Option<Vec<casefile_core::Draft>>,
+    ) -> Result<Option<Vec<Entry>>> {
+        let recorded = journal::recorded_now();
+        self.write(|rows| journal::append_built(rows, case, state, author, recorded, parts, build))
             .map_err(|e| self.busy(e))
     }
 

@@ -967,6 +967,55 @@ pub fn concurrent_writers_all_land<S: Store + Send + 'static>(
     assert!(s.verify().unwrap().is_empty());
 }
 
+/// A writer that read the case before another wrote is given the case as it
+/// now stands, inside the lock, and appends without a conflict; a build that
+/// declines writes nothing.
+pub fn a_built_append_sees_the_case_as_it_stands<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = seeded_case(&mut s, "Built", None);
+    let parts = crate::Parts {
+        open_contacts: true,
+        goals: true,
+        ..crate::Parts::default()
+    };
+    let stale = s.case_parts(id, &parts).unwrap().state;
+    s.append(id, stale.seq(), "other", vec![note("in between")])
+        .unwrap();
+    let mut seen = None;
+    let written = s
+        .append_built(id, &stale, "me", &parts, &mut |st| {
+            seen = Some(st.seq());
+            Some(vec![note("after")])
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        seen,
+        Some(stale.seq() + 1),
+        "built on the case as it now stands"
+    );
+    assert_eq!(written[0].seq, stale.seq() + 2);
+    let before = s.read_stream(id).unwrap().len();
+    let fresh = s.case_parts(id, &parts).unwrap().state;
+    assert_eq!(
+        s.append_built(id, &fresh, "me", &parts, &mut |_| None)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        s.read_stream(id).unwrap().len(),
+        before,
+        "a declined build writes nothing"
+    );
+    assert!(matches!(
+        s.append_built(Uuid::now_v7(), &fresh, "me", &parts, &mut |_| Some(vec![
+            note("x")
+        ])),
+        Err(StoreError::NoSuchStream { .. })
+    ));
+    assert!(s.verify().unwrap().is_empty());
+}
+
 /// A way an outsider could change what a store holds, for the engine to do
 /// to its own files or tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1110,6 +1159,7 @@ macro_rules! conformance_tests {
             streams_and_entries_come_in_order,
             exports_mask_what_is_sensitive,
             a_company_name_is_one_companys,
+            a_built_append_sees_the_case_as_it_stands,
         );
     };
     ($make:expr, $make_pair:expr, $tamper:expr) => {

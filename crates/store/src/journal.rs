@@ -218,6 +218,44 @@ pub fn append(
     Ok(out)
 }
 
+/// The time an append is recorded at: now, to the millisecond (what rows keep).
+pub fn recorded_now() -> Timestamp {
+    Timestamp::from_millisecond(Timestamp::now().as_millisecond()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// Builds drafts from the case as it stands under the caller's write lock
+/// and appends them: `state` is used when it is still the head, else the
+/// `parts` of the case are read again here. See [`crate::Store::append_built`].
+pub fn append_built(
+    tx: &mut impl Tx,
+    case: Uuid,
+    state: &CaseState,
+    author: &str,
+    recorded: Timestamp,
+    parts: &crate::Parts,
+    build: &mut dyn FnMut(&CaseState) -> Option<Vec<Draft>>,
+) -> Result<Option<Vec<Entry>>> {
+    // An engine's head() takes the stream's lock where rows can be locked.
+    let head = tx.head(case)?.ok_or(StoreError::NoSuchStream {
+        kind: "case",
+        id: case,
+    })?;
+    let fresh;
+    let current = if head.info.head_seq == state.seq() {
+        state
+    } else {
+        fresh = load_parts(tx, case, parts)?.ok_or(StoreError::NoSuchStream {
+            kind: "case",
+            id: case,
+        })?;
+        &fresh
+    };
+    let Some(drafts) = build(current) else {
+        return Ok(None);
+    };
+    append(tx, case, current.seq(), author, recorded, drafts).map(Some)
+}
+
 /// Loads what `e` touches, applies it, and returns the new header and the
 /// items to write. A domain error means nothing may be written.
 fn apply_case_entry(

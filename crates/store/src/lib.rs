@@ -159,6 +159,20 @@ pub trait Store {
         drafts: Vec<Draft>,
     ) -> Result<Vec<Entry>>;
 
+    /// Appends what `build` makes of a case, inside the engine's write lock:
+    /// if the case moved on since `state` was read, it is read again (the
+    /// `parts` of it) under the lock and `build` runs on that. Writers of one
+    /// case so queue rather than conflict. `build` returning None writes
+    /// nothing and gives None.
+    fn append_built(
+        &mut self,
+        case: Uuid,
+        state: &CaseState,
+        author: &str,
+        parts: &Parts,
+        build: &mut dyn FnMut(&CaseState) -> Option<Vec<Draft>>,
+    ) -> Result<Option<Vec<Entry>>>;
+
     /// Every entry of a stream, in order.
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>>;
 

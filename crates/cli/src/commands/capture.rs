@@ -496,7 +496,7 @@ pub fn log(ctx: &mut Ctx, a: LogArgs) -> Result<()> {
             rating: a.rating,
         },
     ));
-    let entries = ctx.append_case(&case, &[], |_, _| Ok(drafts.clone()))?;
+    let entries = ctx.append_case(&case, &[], |_| Ok(drafts.clone()))?;
     ctx.report(case.handle, &entries);
     Ok(())
 }
