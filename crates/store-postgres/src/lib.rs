@@ -705,11 +705,14 @@ impl PgStore {
                 std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
             ))
         })?;
-        let device = {
-            let mut tx = client.transaction().map_err(engine)?;
-            let device = schema::migrate(&mut tx)?;
-            tx.commit().map_err(engine)?;
-            device
+        let device = match schema::current(&mut client)? {
+            Some(device) => device,
+            None => {
+                let mut tx = client.transaction().map_err(engine)?;
+                let device = schema::migrate(&mut tx)?;
+                tx.commit().map_err(engine)?;
+                device
+            }
         };
         Ok(PgStore {
             conn: RefCell::new(Conn {

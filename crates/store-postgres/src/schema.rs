@@ -167,6 +167,17 @@ pub const LATEST_SCHEMA: i64 = MIGRATIONS.len() as i64;
 /// Any number will do, so long as it is casefile's alone.
 const MIGRATION_LOCK: i64 = 0x6361_7365_6669_6c65;
 
+/// The schema's version and the device id, when the schema is already this
+/// build's: one statement, no lock (what every pooled connection does).
+pub(crate) fn current(client: &mut postgres::Client) -> Result<Option<uuid::Uuid>> {
+    match client.query_opt("SELECT version::bigint, device FROM casefile_schema", &[]) {
+        Ok(row) => Ok(row.and_then(|r| (r.get::<_, i64>(0) == LATEST_SCHEMA).then(|| r.get(1)))),
+        // A new database: the migration makes it.
+        Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => Ok(None),
+        Err(e) => Err(engine(e)),
+    }
+}
+
 /// Brings the schema up to date; refuses a newer one. Returns the device id
 /// this database's entries are written under.
 pub(crate) fn migrate(tx: &mut Transaction<'_>) -> Result<uuid::Uuid> {

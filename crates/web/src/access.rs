@@ -120,7 +120,7 @@ impl Accounts {
         let out = f(&mut store);
         if casefile_store::Store::is_usable(&store)
             && let Ok(mut idle) = self.idle.lock()
-            && idle.len() < 16
+            && idle.len() < 64
         {
             idle.push(store);
         }
