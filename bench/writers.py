@@ -48,7 +48,7 @@ for case in range(1, cases + 1):
     out = subprocess.run(journal_cmd + [str(case)], capture_output=True, text=True, check=True).stdout
     for row in json.loads(out):
         text = row.get("text", "")
-        if text.startswith("Note: writer "):
+        if text.startswith(f"Note: writer {run}-"):
             key = (case, text[len("Note: "):])
             stored[key] = stored.get(key, 0) + 1
 lost = sum(1 for a in acked if a not in stored)

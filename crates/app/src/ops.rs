@@ -138,6 +138,12 @@ pub enum Op {
         correction: Option<String>,
         retract: bool,
     },
+    /// Who the case is for and the helper working it: for each, None keeps
+    /// what the case has, Some(None) clears it.
+    Assign {
+        client: Option<Option<String>>,
+        helper: Option<Option<String>>,
+    },
     Contact(Step),
 }
 
@@ -530,6 +536,27 @@ pub fn record(ctx: &mut Ctx, case: &str, at: Option<&str>, op: Op) -> Result<Wri
                 note: note.clone(),
             }),
             Op::Lesson { text } => one(Event::LessonLearned { text: text.clone() }),
+            Op::Assign { client, helper } => {
+                let tidy = |v: &Option<String>| {
+                    v.as_deref()
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                };
+                let client = client.as_ref().map_or_else(|| s.client.clone(), tidy);
+                let helper = helper
+                    .as_ref()
+                    .map_or_else(|| s.helper.clone(), |h| tidy(h).map(|h| h.to_lowercase()));
+                if client == s.client && helper == s.helper {
+                    return Err(Error::invalid(
+                        "that is how the case stands already; nothing to change",
+                    )
+                    .hint(
+                        "name a different helper with --helper EMAIL or client with --client NAME",
+                    ));
+                }
+                one(Event::CaseAssigned { client, helper })
+            }
             Op::Fact(_) => one(Event::FactRecorded(fact_made.clone().expect("read above"))),
             Op::Goal(g) => one(Event::GoalSet(revised_goal(s, g)?)),
             Op::Amend {

@@ -182,6 +182,11 @@ Example:
         after_help = "Examples:\n  casefile status 1 waiting --note \"they have 14 days to answer\"\n  casefile status 1 resolved"
     )]
     Status(StatusArgs),
+    /// Name who the case is for and the helper working it (on a shared server)
+    #[command(
+        after_help = "Examples:\n  casefile assign 1 --helper bo@clinic.org --client \"Mrs Jones\"\n  casefile assign 1 --unassign\n  casefile list --mine"
+    )]
+    Assign(AssignArgs),
     /// Record a lesson for next time
     #[command(
         after_help = "Example:\n  casefile lesson 1 \"ask for the case number before anything else\""
@@ -754,6 +759,24 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// The case number, as `casefile list` shows it
+    pub case: String,
+    /// The person the case is for
+    #[arg(long, conflicts_with = "no_client")]
+    pub client: Option<String>,
+    /// The helper working it, by the email they sign in with
+    #[arg(long, conflicts_with = "unassign")]
+    pub helper: Option<String>,
+    /// Clear who the case is for
+    #[arg(long)]
+    pub no_client: bool,
+    /// Leave the case with no helper
+    #[arg(long)]
+    pub unassign: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct LessonArgs {
     /// The case number, as `casefile list` shows it
     pub case: String,
@@ -784,6 +807,12 @@ pub struct ListArgs {
     pub status: Option<StatusArg>,
     #[arg(long)]
     pub company: Option<String>,
+    /// Only the cases this helper works (by email)
+    #[arg(long, conflicts_with = "mine")]
+    pub helper: Option<String>,
+    /// Only the cases you work (your CASEFILE_USER)
+    #[arg(long)]
+    pub mine: bool,
     /// Show at most this many, most recently active first
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
@@ -812,6 +841,9 @@ pub struct DueArgs {
     /// Show every item
     #[arg(long, conflicts_with = "limit")]
     pub all: bool,
+    /// Only what is due in the cases you work (your CASEFILE_USER)
+    #[arg(long)]
+    pub mine: bool,
 }
 
 #[derive(Debug, Subcommand)]

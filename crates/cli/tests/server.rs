@@ -719,3 +719,88 @@ async fn sixty_four_concurrent_writers_all_land_once() {
     }
     assert_eq!(s.entries_in("busy"), before + 64, "none lost, none doubled");
 }
+
+/// Each case names who it is for and the helper working it; "my cases" and
+/// "due for me" show a helper their own.
+#[tokio::test]
+async fn a_helper_sees_their_own_cases_and_what_is_due_for_them() {
+    let Some(s) = Server::start() else { return };
+    s.member("gil", "team", Role::Helper);
+    s.member("hal", "team", Role::Helper);
+    let gil = s.login("gil").await;
+    let hal = s.login("hal").await;
+    for (who, b, n, title, client) in [
+        ("gil", &gil, "1", "Gil's gas bill", "Mrs Jones"),
+        ("hal", &hal, "2", "Hal's phone plan", "Mr Smith"),
+    ] {
+        let r = s.post(b, "/cases", &[("title", title)]).await;
+        assert_eq!(
+            r.location.as_deref(),
+            Some(&format!("/cases/{n}")[..]),
+            "{}",
+            r.body
+        );
+        let path = format!("/cases/{n}/add");
+        let r = s
+            .post(
+                b,
+                &path,
+                &[
+                    ("kind", "followup"),
+                    ("what", &format!("chase {title}")),
+                    ("due", "in 2 days"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = s
+            .post(
+                b,
+                &path,
+                &[
+                    ("kind", "assign"),
+                    ("client", client),
+                    ("helper", &s.email(who)),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let page = s.get(&gil, "/cases/1").await.body;
+    assert!(
+        page.contains(&format!("for Mrs Jones · worked by {}", s.email("gil"))),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("Worked by {}; for Mrs Jones", s.email("gil"))),
+        "the timeline says who took it on"
+    );
+    let mine = s.get(&gil, "/?mine").await.body;
+    assert!(
+        mine.contains("My cases")
+            && mine.contains("Gil&#x27;s gas bill")
+            && !mine.contains("Hal&#x27;s"),
+        "{mine}"
+    );
+    let all = s.get(&gil, "/").await.body;
+    assert!(all.contains("Gil&#x27;s gas bill") && all.contains("Hal&#x27;s phone plan"));
+    let due = s.get(&gil, "/due?mine").await.body;
+    assert!(
+        due.contains("Due for me") && due.contains("chase Gil") && !due.contains("chase Hal"),
+        "{due}"
+    );
+    // Saving the same again changes nothing and says so.
+    let r = s
+        .post(
+            &gil,
+            "/cases/1/add",
+            &[
+                ("kind", "assign"),
+                ("client", "Mrs Jones"),
+                ("helper", &s.email("gil")),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("nothing to change"));
+}

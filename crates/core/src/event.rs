@@ -115,6 +115,14 @@ pub enum Event {
         status: Status,
         note: Option<String>,
     },
+    /// Who the case is for and who works it, on a server shared by helpers.
+    /// Each sets both: a field left out is cleared.
+    CaseAssigned {
+        /// The person the dispute is for (a helper's client).
+        client: Option<String>,
+        /// The helper working it, by the email they sign in with.
+        helper: Option<String>,
+    },
     LessonLearned {
         text: String,
     },
@@ -166,6 +174,7 @@ impl Event {
             Event::LetterSent { .. } => "letter_sent",
             Event::AttachmentAdded { .. } => "attachment_added",
             Event::StatusChanged { .. } => "status_changed",
+            Event::CaseAssigned { .. } => "case_assigned",
             Event::LessonLearned { .. } => "lesson_learned",
             Event::Amended { .. } => "amended",
             Event::CompanyCreated { .. } => "company_created",
@@ -236,6 +245,10 @@ impl Event {
                 opt(reason, &mut out);
             }
             Event::ContactEnded { outcome, .. } => opt(outcome, &mut out),
+            Event::CaseAssigned { client, helper } => {
+                opt(client, &mut out);
+                opt(helper, &mut out);
+            }
             Event::ExpenseIncurred { what, .. }
             | Event::TimeSpent { what, .. }
             | Event::FollowUpPlanned { what, .. } => out.push(what),

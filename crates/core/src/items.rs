@@ -23,6 +23,10 @@ pub struct CaseHeader {
     pub last_at: Option<Timestamp>,
     /// The current status, kept here because a partial state cannot tell it.
     pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helper: Option<String>,
 }
 
 /// One stored part of a case's state, keyed by the entry that created it.
@@ -255,6 +259,8 @@ impl CaseState {
             head: self.head,
             last_at: self.last_at,
             status: self.status(),
+            client: self.client.clone(),
+            helper: self.helper.clone(),
         }
     }
 
@@ -291,6 +297,8 @@ impl CaseState {
             opened: header.opened,
             head: header.head,
             last_at: header.last_at,
+            client: header.client,
+            helper: header.helper,
             ..CaseState::default()
         };
         for item in items {

@@ -349,6 +349,12 @@ pub struct CaseState {
     pub title: String,
     pub company: Option<Uuid>,
     pub opened: Option<Timestamp>,
+    /// Who the case is for, on a shared server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// The helper working the case, by email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub helper: Option<String>,
     pub goals: Vec<GoalVersion>,
     pub facts: Vec<FactItem>,
     pub contacts: Vec<Contact>,
@@ -652,6 +658,10 @@ impl CaseState {
                 sha256: sha256.clone(),
                 bytes: *bytes,
             }),
+            Event::CaseAssigned { client, helper } => {
+                self.client = client.clone();
+                self.helper = helper.clone();
+            }
             Event::StatusChanged { status, note } => self.statuses.push(StatusChange {
                 origin: o,
                 status: *status,
@@ -887,6 +897,10 @@ impl CaseState {
                 }
             }
             Event::StatusChanged { note, .. } => check_opt("the note", note)?,
+            Event::CaseAssigned { client, helper } => {
+                check_opt("the client's name", client)?;
+                check_opt("the helper", helper)?;
+            }
             Event::LessonLearned { text } => check_text("the lesson", text, true)?,
             Event::Amended {
                 target,

@@ -325,6 +325,16 @@ pub fn describe(e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) -> St
         Event::StatusChanged { status, note } => {
             with_note(format!("Status: {}", status.as_str()), note)
         }
+        Event::CaseAssigned { client, helper } => {
+            let who = match helper {
+                Some(h) => format!("Worked by {h}"),
+                None => "Not assigned to a helper".to_string(),
+            };
+            match client {
+                Some(c) => format!("{who}; for {c}"),
+                None => who,
+            }
+        }
         Event::LessonLearned { text } => format!("Lesson: {text}"),
         Event::Amended {
             target,

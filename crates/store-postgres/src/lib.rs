@@ -538,11 +538,12 @@ impl Tx for Rows<'_, '_> {
                 .get(0)
         };
         self.exec(
-            "INSERT INTO cases (workspace, id, handle, title, company, status, opened_ms, last_ms, next_due_ms, entries, header)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            "INSERT INTO cases (workspace, id, handle, title, company, status, opened_ms, last_ms, next_due_ms, entries, header, client, helper)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (workspace, id) DO UPDATE SET title = excluded.title, company = excluded.company,
                status = excluded.status, opened_ms = excluded.opened_ms, last_ms = excluded.last_ms,
-               next_due_ms = excluded.next_due_ms, entries = excluded.entries, header = excluded.header",
+               next_due_ms = excluded.next_due_ms, entries = excluded.entries, header = excluded.header,
+               client = excluded.client, helper = excluded.helper",
             &[
                 &ws,
                 &case,
@@ -555,6 +556,8 @@ impl Tx for Rows<'_, '_> {
                 &next_due,
                 &(h.head as i64),
                 &json(h),
+                &h.client,
+                &h.helper,
             ],
         )?;
         Ok(())
@@ -563,7 +566,7 @@ impl Tx for Rows<'_, '_> {
     fn case_columns(&mut self, case: Uuid) -> Result<Option<CaseColumns>> {
         let ws = self.ws;
         let Some(r) = self.opt(
-            "SELECT handle, title, company, status, opened_ms, last_ms, next_due_ms, entries FROM cases WHERE workspace = $1 AND id = $2",
+            "SELECT handle, title, company, status, opened_ms, last_ms, next_due_ms, entries, client, helper FROM cases WHERE workspace = $1 AND id = $2",
             &[&ws, &case],
         )?
         else {
@@ -579,6 +582,8 @@ impl Tx for Rows<'_, '_> {
             last_at: from_ms(r.get(5)),
             next_due: from_ms(r.get(6)),
             entries: r.get::<_, i64>(7) as u64,
+            client: r.get(8),
+            helper: r.get(9),
         }))
     }
 
@@ -952,11 +957,12 @@ impl Store for PgStore {
             let ws = rows.ws;
             let status = filter.status.map(|s| s.as_str());
             rows.query(
-                "SELECT c.id, c.handle, c.title, c.company, co.name, c.status, c.opened_ms, c.last_ms, c.next_due_ms, c.entries
+                "SELECT c.id, c.handle, c.title, c.company, co.name, c.status, c.opened_ms, c.last_ms, c.next_due_ms, c.entries, c.client, c.helper
                  FROM cases c LEFT JOIN companies co ON co.workspace = c.workspace AND co.id = c.company
                  WHERE c.workspace = $1 AND ($2::text IS NULL OR c.status = $2) AND ($3::uuid IS NULL OR c.company = $3)
+                   AND ($5::text IS NULL OR c.helper = $5)
                  ORDER BY c.last_ms DESC NULLS LAST, c.handle DESC LIMIT $4",
-                &[&ws, &status, &filter.company, &limit(filter.limit)],
+                &[&ws, &status, &filter.company, &limit(filter.limit), &filter.helper],
             )?
             .iter()
             .map(|r| {
@@ -971,6 +977,8 @@ impl Store for PgStore {
                     last_at: from_ms(r.get(7)),
                     next_due: from_ms(r.get(8)),
                     entries: r.get::<_, i64>(9) as u64,
+                    client: r.get(10),
+                    helper: r.get(11),
                 })
             })
             .collect()
@@ -1023,33 +1031,35 @@ impl Store for PgStore {
             let ws = rows.ws;
             let status = filter.status.map(|s| s.as_str());
             Ok(rows.query(
-                "SELECT count(*) FROM cases WHERE workspace = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR company = $3)",
-                &[&ws, &status, &filter.company],
+                "SELECT count(*) FROM cases WHERE workspace = $1 AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR company = $3)
+                 AND ($4::text IS NULL OR helper = $4)",
+                &[&ws, &status, &filter.company, &filter.helper],
             )?[0]
                 .get::<_, i64>(0) as u64)
         })
     }
 
-    fn count_due(&self, until: Timestamp) -> Result<u64> {
+    fn count_due(&self, until: Timestamp, helper: Option<&str>) -> Result<u64> {
         self.once(|rows| {
             let ws = rows.ws;
             Ok(rows.query(
-                "SELECT count(*) FROM due_items WHERE workspace = $1 AND open AND due_ms <= $2",
-                &[&ws, &until.as_millisecond()],
+                "SELECT count(*) FROM due_items d WHERE d.workspace = $1 AND d.open AND d.due_ms <= $2
+                 AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM cases c WHERE c.workspace = d.workspace AND c.id = d.case_id AND c.helper = $3))",
+                &[&ws, &until.as_millisecond(), &helper],
             )?[0]
                 .get::<_, i64>(0) as u64)
         })
     }
 
-    fn due(&self, until: Timestamp, l: Option<usize>) -> Result<Vec<DueRow>> {
+    fn due(&self, until: Timestamp, l: Option<usize>, helper: Option<&str>) -> Result<Vec<DueRow>> {
         self.once(|rows| {
             let ws = rows.ws;
             rows.query(
                 "SELECT d.case_id, c.handle, c.title, d.item, d.seq, d.kind, d.what, d.due
                  FROM due_items d JOIN cases c ON c.workspace = d.workspace AND c.id = d.case_id
-                 WHERE d.workspace = $1 AND d.open AND d.due_ms <= $2
+                 WHERE d.workspace = $1 AND d.open AND d.due_ms <= $2 AND ($4::text IS NULL OR c.helper = $4)
                  ORDER BY d.due_ms, c.handle, d.seq LIMIT $3",
-                &[&ws, &until.as_millisecond(), &limit(l)],
+                &[&ws, &until.as_millisecond(), &limit(l), &helper],
             )?
             .iter()
             .map(|r| {

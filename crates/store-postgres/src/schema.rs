@@ -159,6 +159,12 @@ const MIGRATIONS: &[&str] = &[
         expires_ms bigint NOT NULL
     );
     ",
+    // 3: who a case is for and the helper working it, for "my cases".
+    "
+    ALTER TABLE cases ADD COLUMN client text;
+    ALTER TABLE cases ADD COLUMN helper text;
+    CREATE INDEX cases_by_helper ON cases (workspace, helper, last_ms);
+    ",
 ];
 
 /// The schema version this build writes.

@@ -214,7 +214,7 @@ mod server {
         assert_eq!(b.case_by_handle(1).unwrap(), None);
         assert!(b.search("router", 10).unwrap().is_empty());
         assert!(
-            b.due(t() + jiff::SignedDuration::from_hours(1), None)
+            b.due(t() + jiff::SignedDuration::from_hours(1), None, None)
                 .unwrap()
                 .is_empty()
         );

@@ -426,11 +426,12 @@ impl Tx for Rows<'_> {
         };
         self.conn
             .prepare_cached(
-                "INSERT INTO cases (workspace, id, handle, title, company, status, opened_ms, last_ms, next_due_ms, entries, header)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                "INSERT INTO cases (workspace, id, handle, title, company, status, opened_ms, last_ms, next_due_ms, entries, header, client, helper)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
                  ON CONFLICT (workspace, id) DO UPDATE SET title = excluded.title, company = excluded.company,
                    status = excluded.status, opened_ms = excluded.opened_ms, last_ms = excluded.last_ms,
-                   next_due_ms = excluded.next_due_ms, entries = excluded.entries, header = excluded.header",
+                   next_due_ms = excluded.next_due_ms, entries = excluded.entries, header = excluded.header,
+                   client = excluded.client, helper = excluded.helper",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -445,6 +446,8 @@ impl Tx for Rows<'_> {
                     next_due,
                     h.head as i64,
                     json(h),
+                    h.client,
+                    h.helper,
                 ])
             })
             .map_err(engine)?;
@@ -461,11 +464,12 @@ impl Tx for Rows<'_> {
             Option<i64>,
             Option<i64>,
             i64,
+            (Option<String>, Option<String>),
         );
         let row: Option<Row> = self
             .conn
             .query_row(
-                "SELECT handle, title, company, status, opened_ms, last_ms, next_due_ms, entries FROM cases WHERE workspace = ?1 AND id = ?2",
+                "SELECT handle, title, company, status, opened_ms, last_ms, next_due_ms, entries, client, helper FROM cases WHERE workspace = ?1 AND id = ?2",
                 params![self.ws, case.to_string()],
                 |r| {
                     Ok((
@@ -477,13 +481,14 @@ impl Tx for Rows<'_> {
                         r.get(5)?,
                         r.get(6)?,
                         r.get(7)?,
+                        (r.get(8)?, r.get(9)?),
                     ))
                 },
             )
             .optional()
             .map_err(engine)?;
         row.map(
-            |(handle, title, company, status, opened, last, due, entries)| {
+            |(handle, title, company, status, opened, last, due, entries, (client, helper))| {
                 Ok(CaseColumns {
                     handle: handle as u64,
                     title,
@@ -494,6 +499,8 @@ impl Tx for Rows<'_> {
                     last_at: from_ms(last),
                     next_due: from_ms(due),
                     entries: entries as u64,
+                    client,
+                    helper,
                 })
             },
         )
@@ -928,9 +935,10 @@ impl Store for SqliteStore {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT c.id, c.handle, c.title, c.company, co.name, c.status, c.opened_ms, c.last_ms, c.next_due_ms, c.entries
+                "SELECT c.id, c.handle, c.title, c.company, co.name, c.status, c.opened_ms, c.last_ms, c.next_due_ms, c.entries, c.client, c.helper
                  FROM cases c LEFT JOIN companies co ON co.workspace = c.workspace AND co.id = c.company
                  WHERE c.workspace = ?4 AND (?1 IS NULL OR c.status = ?1) AND (?2 IS NULL OR c.company = ?2)
+                   AND (?5 IS NULL OR c.helper = ?5)
                  ORDER BY c.last_ms DESC, c.handle DESC LIMIT ?3",
             )
             .map_err(engine)?;
@@ -941,6 +949,7 @@ impl Store for SqliteStore {
                     filter.company.map(|c| c.to_string()),
                     filter.limit.map_or(-1, |l| l as i64),
                     self.workspace,
+                    filter.helper,
                 ],
                 |r| {
                     Ok((
@@ -954,13 +963,28 @@ impl Store for SqliteStore {
                         r.get::<_, Option<i64>>(7)?,
                         r.get::<_, Option<i64>>(8)?,
                         r.get::<_, i64>(9)?,
+                        (
+                            r.get::<_, Option<String>>(10)?,
+                            r.get::<_, Option<String>>(11)?,
+                        ),
                     ))
                 },
             )
             .map_err(engine)?;
         rows.map(|r| {
-            let (id, handle, title, company, company_name, status, opened, last, due, entries) =
-                r.map_err(engine)?;
+            let (
+                id,
+                handle,
+                title,
+                company,
+                company_name,
+                status,
+                opened,
+                last,
+                due,
+                entries,
+                (client, helper),
+            ) = r.map_err(engine)?;
             Ok(CaseRow {
                 id: uuid(&id)?,
                 handle: handle as u64,
@@ -972,6 +996,8 @@ impl Store for SqliteStore {
                 last_at: from_ms(last),
                 next_due: from_ms(due),
                 entries: entries as u64,
+                client,
+                helper,
             })
         })
         .collect()
@@ -1026,11 +1052,13 @@ impl Store for SqliteStore {
     fn count_cases(&self, filter: &CaseFilter) -> Result<u64> {
         self.conn
             .query_row(
-                "SELECT count(*) FROM cases WHERE workspace = ?3 AND (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR company = ?2)",
+                "SELECT count(*) FROM cases WHERE workspace = ?3 AND (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR company = ?2)
+                 AND (?4 IS NULL OR helper = ?4)",
                 params![
                     filter.status.map(|s| s.as_str()),
                     filter.company.map(|c| c.to_string()),
-                    self.workspace
+                    self.workspace,
+                    filter.helper
                 ],
                 |r| r.get::<_, i64>(0),
             )
@@ -1038,24 +1066,30 @@ impl Store for SqliteStore {
             .map_err(engine)
     }
 
-    fn count_due(&self, until: Timestamp) -> Result<u64> {
+    fn count_due(&self, until: Timestamp, helper: Option<&str>) -> Result<u64> {
         self.conn
             .query_row(
-                "SELECT count(*) FROM due_items WHERE workspace = ?2 AND open = 1 AND due_ms <= ?1",
-                params![until.as_millisecond(), self.workspace],
+                "SELECT count(*) FROM due_items d WHERE d.workspace = ?2 AND d.open = 1 AND d.due_ms <= ?1
+                 AND (?3 IS NULL OR EXISTS (SELECT 1 FROM cases c WHERE c.workspace = d.workspace AND c.id = d.case_id AND c.helper = ?3))",
+                params![until.as_millisecond(), self.workspace, helper],
                 |r| r.get::<_, i64>(0),
             )
             .map(|n| n as u64)
             .map_err(engine)
     }
 
-    fn due(&self, until: Timestamp, limit: Option<usize>) -> Result<Vec<DueRow>> {
+    fn due(
+        &self,
+        until: Timestamp,
+        limit: Option<usize>,
+        helper: Option<&str>,
+    ) -> Result<Vec<DueRow>> {
         let mut st = self
             .conn
             .prepare_cached(
                 "SELECT d.case_id, c.handle, c.title, d.item, d.seq, d.kind, d.what, d.due
                  FROM due_items d JOIN cases c ON c.workspace = d.workspace AND c.id = d.case_id
-                 WHERE d.workspace = ?3 AND d.open = 1 AND d.due_ms <= ?1
+                 WHERE d.workspace = ?3 AND d.open = 1 AND d.due_ms <= ?1 AND (?4 IS NULL OR c.helper = ?4)
                  ORDER BY d.due_ms, c.handle, d.seq LIMIT ?2",
             )
             .map_err(engine)?;
@@ -1064,7 +1098,8 @@ impl Store for SqliteStore {
                 params![
                     until.as_millisecond(),
                     limit.map_or(-1, |l| l as i64),
-                    self.workspace
+                    self.workspace,
+                    helper
                 ],
                 |r| {
                     Ok((

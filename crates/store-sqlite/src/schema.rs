@@ -203,6 +203,14 @@ const MIGRATIONS: &[Migration] = &[
         );",
         rebuild: true,
     },
+    // 4: who a case is for and the helper working it, for "my cases".
+    Migration {
+        sql: "
+        ALTER TABLE cases ADD COLUMN client TEXT;
+        ALTER TABLE cases ADD COLUMN helper TEXT;
+        CREATE INDEX cases_by_helper ON cases (workspace, helper, last_ms);",
+        rebuild: true,
+    },
 ];
 
 /// The schema version this build writes.

@@ -288,12 +288,12 @@ pub fn due_spans_cases_and_skips_closed_ones<S: Store>(make: &dyn Fn() -> Made<S
     let (mut s, _keep) = make();
     let a = seeded_case(&mut s, "A", None);
     let b = seeded_case(&mut s, "B", None);
-    let due = s.due(t("06T00:00"), None).unwrap();
+    let due = s.due(t("06T00:00"), None, None).unwrap();
     assert_eq!(due.len(), 2, "both promises, neither follow-up");
     assert!(due.iter().all(|d| d.item.kind == DueKind::Promise));
-    assert_eq!(s.due(t("30T00:00"), None).unwrap().len(), 4);
-    assert_eq!(s.count_due(t("30T00:00")).unwrap(), 4);
-    let soonest = s.due(t("30T00:00"), Some(1)).unwrap();
+    assert_eq!(s.due(t("30T00:00"), None, None).unwrap().len(), 4);
+    assert_eq!(s.count_due(t("30T00:00"), None).unwrap(), 4);
+    let soonest = s.due(t("30T00:00"), Some(1), None).unwrap();
     assert_eq!(
         (soonest.len(), soonest[0].item.kind),
         (1, DueKind::Promise),
@@ -326,7 +326,7 @@ pub fn due_spans_cases_and_skips_closed_ones<S: Store>(make: &dyn Fn() -> Made<S
         )],
     )
     .unwrap();
-    let due = s.due(t("30T00:00"), None).unwrap();
+    let due = s.due(t("30T00:00"), None, None).unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!((due[0].case, due[0].item.kind), (a, DueKind::FollowUp));
 }
@@ -409,7 +409,10 @@ fn observable<S: Store>(s: &S) -> String {
     for r in &rows {
         out.push_str(&format!("{:?}\n", s.case(r.id).unwrap()));
     }
-    out.push_str(&format!("{:?}\n", s.due(t("30T00:00"), None).unwrap()));
+    out.push_str(&format!(
+        "{:?}\n",
+        s.due(t("30T00:00"), None, None).unwrap()
+    ));
     out.push_str(&format!("{:?}\n", s.companies().unwrap()));
     out.push_str(&format!("{:?}\n", s.search("refund", 50).unwrap()));
     out
@@ -634,6 +637,12 @@ fn random_event(r: &mut Lcg, s: &CaseState, all: &[Entry]) -> Event {
                 Status::Escalated,
             ][r.below(4)],
             note: None,
+        },
+        11 if r.below(3) == 0 => Event::CaseAssigned {
+            client: (r.below(2) == 0).then(|| format!("client {word}")),
+            helper: ["ana@clinic.org", "bo@clinic.org"]
+                .get(r.below(3))
+                .map(|h| h.to_string()),
         },
         11 => Event::FollowUpPlanned {
             what: format!("chase the {word}"),
@@ -1016,6 +1025,84 @@ pub fn a_built_append_sees_the_case_as_it_stands<S: Store>(make: &dyn Fn() -> Ma
     assert!(s.verify().unwrap().is_empty());
 }
 
+/// A case names who it is for and the helper working it; lists, the due
+/// list and their counts find a helper's cases; the views hold it after a
+/// rebuild and verify checks it.
+pub fn cases_are_found_by_the_helper_working_them<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let a = seeded_case(&mut s, "Ana's", None);
+    let b = seeded_case(&mut s, "Bo's", None);
+    let assign = |client: &str, helper: &str| {
+        vec![Draft::new(
+            t("03T16:00"),
+            Event::CaseAssigned {
+                client: Some(client.into()),
+                helper: Some(helper.into()),
+            },
+        )]
+    };
+    let head = s.case(a).unwrap().state.seq();
+    s.append(a, head, "owner", assign("Mrs Jones", "ana@clinic.org"))
+        .unwrap();
+    let head = s.case(b).unwrap().state.seq();
+    s.append(b, head, "owner", assign("Mr Smith", "bo@clinic.org"))
+        .unwrap();
+    let mine = CaseFilter {
+        helper: Some("ana@clinic.org".into()),
+        ..CaseFilter::default()
+    };
+    let rows = s.list_cases(&mine).unwrap();
+    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), [a]);
+    assert_eq!(
+        (rows[0].client.as_deref(), rows[0].helper.as_deref()),
+        (Some("Mrs Jones"), Some("ana@clinic.org"))
+    );
+    assert_eq!(s.count_cases(&mine).unwrap(), 1);
+    let due = s.due(t("30T00:00"), None, Some("bo@clinic.org")).unwrap();
+    assert!(!due.is_empty() && due.iter().all(|d| d.case == b));
+    assert_eq!(
+        s.count_due(t("30T00:00"), Some("bo@clinic.org")).unwrap(),
+        due.len() as u64
+    );
+    assert!(
+        s.due(t("30T00:00"), None, Some("nobody@x.org"))
+            .unwrap()
+            .is_empty()
+    );
+    // Unassigned again: off the helper's list.
+    let head = s.case(a).unwrap().state.seq();
+    s.append(
+        a,
+        head,
+        "owner",
+        vec![Draft::new(
+            t("03T17:00"),
+            Event::CaseAssigned {
+                client: Some("Mrs Jones".into()),
+                helper: None,
+            },
+        )],
+    )
+    .unwrap();
+    assert!(s.list_cases(&mine).unwrap().is_empty());
+    assert_eq!(
+        s.case(a).unwrap().state.client.as_deref(),
+        Some("Mrs Jones")
+    );
+    assert!(s.verify().unwrap().is_empty());
+    s.rebuild().unwrap();
+    assert!(s.verify().unwrap().is_empty());
+    assert_eq!(
+        s.list_cases(&CaseFilter {
+            helper: Some("bo@clinic.org".into()),
+            ..CaseFilter::default()
+        })
+        .unwrap()
+        .len(),
+        1
+    );
+}
+
 /// A way an outsider could change what a store holds, for the engine to do
 /// to its own files or tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1160,6 +1247,7 @@ macro_rules! conformance_tests {
             exports_mask_what_is_sensitive,
             a_company_name_is_one_companys,
             a_built_append_sees_the_case_as_it_stands,
+            cases_are_found_by_the_helper_working_them,
         );
     };
     ($make:expr, $make_pair:expr, $tamper:expr) => {

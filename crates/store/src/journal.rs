@@ -47,6 +47,8 @@ pub struct CaseColumns {
     pub last_at: Option<Timestamp>,
     pub next_due: Option<Timestamp>,
     pub entries: u64,
+    pub client: Option<String>,
+    pub helper: Option<String>,
 }
 
 /// An entry row that may no longer parse: its position, id and the problem.
@@ -477,6 +479,8 @@ fn stale_case_view(
         last_at: ms(fresh.last_at),
         next_due: if closed { None } else { ms(fresh.next_due()) },
         entries: fresh.seq(),
+        client: fresh.client.clone(),
+        helper: fresh.helper.clone(),
     };
     if tx.case_columns(info.id)?.as_ref() != Some(&expected) {
         return Ok(Some("case list row"));

@@ -42,6 +42,9 @@ pub struct CaseRow {
     pub last_at: Option<Timestamp>,
     pub next_due: Option<Timestamp>,
     pub entries: u64,
+    /// Who it is for, and the helper working it (on a shared server).
+    pub client: Option<String>,
+    pub helper: Option<String>,
 }
 
 /// Which parts of a case a partial read brings (the header always). Writers
@@ -62,6 +65,8 @@ pub struct Parts {
 pub struct CaseFilter {
     pub status: Option<Status>,
     pub company: Option<Uuid>,
+    /// Only the cases this helper works.
+    pub helper: Option<String>,
     /// At most this many, most recently active first.
     pub limit: Option<usize>,
 }
@@ -194,14 +199,21 @@ pub trait Store {
     /// Entries whose text matches every word of `query`, best first.
     fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>>;
 
-    /// Open promises and follow-ups due at or before `until`, in open cases.
-    fn due(&self, until: Timestamp, limit: Option<usize>) -> Result<Vec<DueRow>>;
+    /// Open promises and follow-ups due at or before `until`, in open cases
+    /// (those `helper` works, when one is named).
+    fn due(
+        &self,
+        until: Timestamp,
+        limit: Option<usize>,
+        helper: Option<&str>,
+    ) -> Result<Vec<DueRow>>;
 
     /// How many cases the filter matches, whatever its limit.
     fn count_cases(&self, filter: &CaseFilter) -> Result<u64>;
 
-    /// How many items are due at or before `until`, in open cases.
-    fn count_due(&self, until: Timestamp) -> Result<u64>;
+    /// How many items are due at or before `until`, in open cases (those
+    /// `helper` works, when one is named).
+    fn count_due(&self, until: Timestamp, helper: Option<&str>) -> Result<u64>;
 
     fn company(&self, id: Uuid) -> Result<CompanyRecord>;
 

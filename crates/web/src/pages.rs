@@ -65,11 +65,20 @@ fn marks(o: &casefile_core::state::Origin) -> String {
     text::marks(o.retracted, &o.amended_by)
 }
 
-pub async fn cases(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+pub async fn cases(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<Fields>,
+) -> Response {
     let app = app.as_caller(&caller);
     page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
-            let rows = ctx.store.list_cases(&CaseFilter::default())?;
+            // "My cases": those the signed-in helper works.
+            let mine = q.contains_key("mine");
+            let rows = ctx.store.list_cases(&CaseFilter {
+                helper: mine.then(|| caller.user.to_lowercase()),
+                ..CaseFilter::default()
+            })?;
             let rates = ctx.settings.rates.clone();
             let mut list = Vec::new();
             for r in rows {
@@ -79,9 +88,10 @@ pub async fn cases(State(app): State<App>, Extension(caller): Extension<Caller>)
                     "handle": r.handle, "title": r.title, "status": r.status.as_str(), "company": r.company_name,
                     "next_due": r.next_due.map(|d| text::when(d, &ctx.tz)), "overdue": r.next_due.is_some_and(|d| d < ctx.now),
                     "time": text::duration(e.total_time), "cost": e.customer_total.to_string(),
+                    "client": r.client, "helper": r.helper,
                 }));
             }
-            Ok(app.render("cases.html", json_value(json!({"cases": list}))))
+            Ok(app.render("cases.html", json_value(json!({"cases": list, "mine": mine}))))
 })
 .await
 }
@@ -184,6 +194,7 @@ fn case_view(
     });
     Ok(json!({
         "handle": file.handle, "title": s.title, "status": s.status().as_str(),
+        "client": s.client, "helper": s.helper,
         "company": company.as_ref().map(|c| json!({"name": c.state.name, "handle": c.handle})),
         "reveal": ctx.reveal,
         "sensitive": s.facts.iter().any(|f| f.fact.sensitive),
@@ -333,6 +344,11 @@ pub async fn add(
             },
             "lesson" => Op::Lesson {
                 text: need(&f, "text", "the lesson")?,
+            },
+            // The form shows both fields filled in: what it sends is what the case says.
+            "assign" => Op::Assign {
+                client: Some(field(&f, "client")),
+                helper: Some(field(&f, "helper")),
             },
             "goal" => Op::Goal(GoalInput {
                 problem: field(&f, "problem"),
@@ -676,18 +692,24 @@ pub async fn search(
 .await
 }
 
-pub async fn due(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+pub async fn due(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<Fields>,
+) -> Response {
     let app = app.as_caller(&caller);
     page(app, move |app| {
             let ctx = app.ctx(&caller, false)?;
             let until = ctx.now + jiff::SignedDuration::from_hours(24 * 7);
+            // "Due for me": in the cases the signed-in helper works.
+            let mine = q.contains_key("mine").then(|| caller.user.to_lowercase());
             let rows: Vec<_> = ctx
                 .store
-                .due(until, None)?
+                .due(until, None, mine.as_deref())?
                 .into_iter()
                 .map(|r| json!({"handle": r.handle, "title": r.title, "seq": r.item.seq, "what": r.item.what, "when": text::when(r.item.due, &ctx.tz), "overdue": r.item.due < ctx.now}))
                 .collect();
-            Ok(app.render("due.html", json_value(json!({"rows": rows}))))
+            Ok(app.render("due.html", json_value(json!({"rows": rows, "mine": mine.is_some()}))))
 })
 .await
 }

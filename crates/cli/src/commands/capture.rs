@@ -714,6 +714,22 @@ pub fn set_status(ctx: &mut Ctx, a: StatusArgs) -> Result<()> {
     record(ctx, &a.case, a.at.as_deref(), op)
 }
 
+pub fn assign(ctx: &mut Ctx, a: crate::cli::AssignArgs) -> Result<()> {
+    let op = Op::Assign {
+        client: if a.no_client {
+            Some(None)
+        } else {
+            a.client.map(Some)
+        },
+        helper: if a.unassign {
+            Some(None)
+        } else {
+            a.helper.map(Some)
+        },
+    };
+    record(ctx, &a.case, None, op)
+}
+
 pub fn lesson(ctx: &mut Ctx, a: LessonArgs) -> Result<()> {
     record(ctx, &a.case, None, Op::Lesson { text: a.text })
 }

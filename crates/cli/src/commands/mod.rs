@@ -96,6 +96,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sent(a) => capture::sent(ctx, a),
         Command::Attach(a) => capture::attach(ctx, a),
         Command::Status(a) => capture::set_status(ctx, a),
+        Command::Assign(a) => capture::assign(ctx, a),
         Command::Lesson(a) => capture::lesson(ctx, a),
         Command::Amend(a) => capture::amend(ctx, a),
         Command::List(a) => views::list(ctx, a),

@@ -29,9 +29,15 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         })?),
         None => None,
     };
+    let helper = if a.mine {
+        Some(ctx.author.to_lowercase())
+    } else {
+        a.helper.as_deref().map(|h| h.trim().to_lowercase())
+    };
     let filter = CaseFilter {
         status: a.status.map(super::capture::status),
         company,
+        helper,
         limit: (!a.all).then_some(a.limit),
     };
     let rows = ctx.store.list_cases(&filter)?;
@@ -136,14 +142,17 @@ pub fn due(ctx: &Ctx, a: DueArgs) -> Result<()> {
         .checked_add(span)
         .map_err(|e| CliError::invalid(e.to_string()))?
         .timestamp();
-    let rows = ctx.store.due(until, (!a.all).then_some(a.limit))?;
+    let mine = a.mine.then(|| ctx.author.to_lowercase());
+    let rows = ctx
+        .store
+        .due(until, (!a.all).then_some(a.limit), mine.as_deref())?;
     if ctx.json {
         let out: Vec<_> = rows.iter().map(|r| json!({"case": r.handle, "title": r.title, "overdue": r.item.due < ctx.now, "item": r.item})).collect();
         return print_json(&out);
     }
     print!("{}", render::due_list(&rows, &ctx.tz, ctx.now));
     if !a.all && rows.len() == a.limit {
-        let total = ctx.store.count_due(until)?;
+        let total = ctx.store.count_due(until, mine.as_deref())?;
         if total > rows.len() as u64 {
             println!(
                 "\n{} of {total} items shown, the soonest; `casefile due --all` shows every one.",
