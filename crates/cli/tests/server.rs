@@ -804,3 +804,42 @@ async fn a_helper_sees_their_own_cases_and_what_is_due_for_them() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("nothing to change"));
 }
+
+/// Guessing from one address is slowed whatever accounts it tries; another
+/// address is not held up by it.
+#[tokio::test]
+async fn one_address_guessing_many_accounts_is_made_to_wait() {
+    let Some(s) = Server::start() else { return };
+    s.member("ida", "clinic", Role::Helper);
+    let from = |ip: [u8; 4], email: &str, password: &str| {
+        let body = format!("email={}&password={}", enc(email), enc(password));
+        let mut req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                ip, 40000,
+            ))));
+        req
+    };
+    for i in 0..20 {
+        let r = s
+            .send(from(
+                [10, 0, 0, 7],
+                &s.email(&format!("guess{i}")),
+                "wrong password",
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = s.send(from([10, 0, 0, 7], &s.email("ida"), PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert!(
+        r.body
+            .contains("Too many failed sign-ins from this address")
+            && r.cookie.is_none()
+    );
+    let r = s.send(from([10, 0, 0, 8], &s.email("ida"), PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "another address signs in");
+}

@@ -235,6 +235,10 @@ pub async fn login(
     if let Some(ip) = ip
         && let Ok(mut t) = app.throttle.lock()
     {
+        // Addresses with no recent failure are forgotten, so the map stays small.
+        if t.len() > 10_000 {
+            t.retain(|_, v| v.iter().any(|at| now - at < ADDRESS_WINDOW_MS));
+        }
         let recent = t.entry(ip).or_default();
         recent.retain(|at| now - at < ADDRESS_WINDOW_MS);
         if recent.len() >= ADDRESS_FAILURES {

@@ -244,7 +244,10 @@ impl App {
                 .hint("give --database postgres://USER@HOST/NAME, or set CASEFILE_DATABASE")
         })?;
         let access = Access::server(&url)?;
-        Ok(App::build(PathBuf::new(), settings, access))
+        // The journal is on the server; the data folder still holds the
+        // complaint data and the certificate.
+        let db = casefile_app::ctx::db_path(&settings)?;
+        Ok(App::build(db, settings, access))
     }
 
     fn build(db: PathBuf, settings: casefile_app::Settings, access: Access) -> App {
