@@ -843,3 +843,79 @@ async fn one_address_guessing_many_accounts_is_made_to_wait() {
     let r = s.send(from([10, 0, 0, 8], &s.email("ida"), PASSWORD)).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "another address signs in");
 }
+
+/// An owner manages the members from the web: adds one (a one-time link),
+/// removes one (their sessions end); nobody else may.
+#[tokio::test]
+async fn an_owner_manages_members_on_the_web() {
+    let Some(s) = Server::start() else { return };
+    s.member("jo", "org", Role::Owner);
+    s.member("kim", "org", Role::Helper);
+    let jo = s.login("jo").await;
+    let kim = s.login("kim").await;
+    assert!(
+        s.get(&jo, "/")
+            .await
+            .body
+            .contains("<a href=\"/members\">Members</a>")
+    );
+    assert!(!s.get(&kim, "/").await.body.contains("members\">Members"));
+    assert_eq!(s.get(&kim, "/members").await.status, StatusCode::FORBIDDEN);
+    let r = s
+        .post(
+            &kim,
+            "/members/add",
+            &[("email", "x@example.org"), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "a helper cannot add members"
+    );
+    let page = s.get(&jo, "/members").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&s.email("kim")) && page.body.contains("helper"));
+    let lee = s.email("lee");
+    let r = s
+        .post(&jo, "/members/add", &[("email", &lee), ("role", "viewer")])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let body = r.body.replace("&#x2f;", "/");
+    let at = body.find("/pair/").expect("a one-time link");
+    let token: String = body[at + 6..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    let opened = s
+        .send(
+            Request::get(format!("/pair/{token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(opened.location.as_deref(), Some("/account/password"));
+    let bad = s
+        .post(
+            &jo,
+            "/members/add",
+            &[("email", "not an email"), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("is not an email address"));
+    let r = s
+        .post(&jo, "/members/remove", &[("email", &s.email("kim"))])
+        .await;
+    assert!(r.body.contains("is no longer a member"), "{}", r.body);
+    assert_eq!(
+        s.get(&kim, "/").await.location.as_deref(),
+        Some("/login"),
+        "kim's session ended"
+    );
+    let r = s
+        .post(&jo, "/members/remove", &[("email", &s.email("jo"))])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("cannot remove yourself"));
+}

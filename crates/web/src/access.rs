@@ -465,3 +465,192 @@ pub async fn new_link(
     let qr = crate::tls::qr_svg(&link).unwrap_or_default();
     app.render("pair.html", minijinja::context! { link => link, qr => qr })
 }
+
+/// The workspace's members, for its owners: who, in what role, and the forms
+/// to add (with a one-time link) and remove.
+pub async fn members(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
+    members_page(app, caller, None, None).await
+}
+
+async fn members_page(
+    app: App,
+    caller: Caller,
+    message: Option<String>,
+    invited: Option<(String, String)>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    let Some(ws) = caller.workspace.filter(|_| caller.role == Role::Owner) else {
+        return app.error(
+            StatusCode::FORBIDDEN,
+            "Only a workspace's owners manage its members.",
+            None,
+        );
+    };
+    let a = app.clone();
+    let listed = blocking(move || match &*a.access {
+        Access::Accounts(acc) => acc.with(|s| {
+            let name = s.workspace_name(ws)?;
+            Ok((name, s.members(Some(ws), now_ms())?))
+        }),
+        Access::Local(_) => Err(Error::new(Exit::NotFound, "this casefile has no accounts")),
+    })
+    .await;
+    match listed {
+        Some(Ok((name, members))) => {
+            let rows: Vec<_> = members
+                .iter()
+                .map(|m| minijinja::context! { email => m.email, role => m.role, sessions => m.sessions })
+                .collect();
+            let (link, invited) = invited.map_or((None, None), |(l, e)| (Some(l), Some(e)));
+            app.render(
+                "members.html",
+                minijinja::context! { workspace => name, members => rows, me => caller.user,
+                message => message, link => link, invited => invited },
+            )
+        }
+        Some(Err(e)) => app.cli_error(e),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The owner's workspace for a members form, or the page refusing it.
+fn owner_form(
+    app: &App,
+    caller: &Caller,
+    f: &Fields,
+) -> std::result::Result<uuid::Uuid, Box<Response>> {
+    if !f.get("csrf").is_some_and(|t| crate::same(t, &caller.csrf)) {
+        return Err(Box::new(crate::pages::forged(app)));
+    }
+    caller
+        .workspace
+        .filter(|_| caller.role == Role::Owner)
+        .ok_or_else(|| {
+            Box::new(app.error(
+                StatusCode::FORBIDDEN,
+                "Only a workspace's owners manage its members.",
+                None,
+            ))
+        })
+}
+
+pub async fn add_member(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    let ws = match owner_form(&app, &caller, &f) {
+        Ok(ws) => ws,
+        Err(r) => return *r,
+    };
+    let email = f.get("email").cloned().unwrap_or_default();
+    let Some(role) = f.get("role").and_then(|r| Role::parse(r)) else {
+        return members_page(
+            app,
+            caller,
+            Some("Choose a role: helper, viewer or owner.".into()),
+            None,
+        )
+        .await;
+    };
+    let a = app.clone();
+    let e2 = email.clone();
+    let added = blocking(move || match &*a.access {
+        Access::Accounts(acc) => acc.with(|s| {
+            let name = s.workspace_name(ws)?;
+            accounts::add_member(s, &e2, &name, role, None, now_ms())
+        }),
+        Access::Local(_) => Err(Error::new(Exit::NotFound, "this casefile has no accounts")),
+    })
+    .await;
+    match added {
+        Some(Ok(added)) => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| {
+                    h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+                })
+                .unwrap_or("localhost:8484");
+            let scheme = if app.secure { "https" } else { "http" };
+            let invited = added.link.map(|t| {
+                (
+                    format!("{scheme}://{host}/pair/{t}"),
+                    email.trim().to_lowercase(),
+                )
+            });
+            let note = invited.is_none().then(|| {
+                format!(
+                    "{} already has a password; their role is now {}.",
+                    email.trim(),
+                    role.as_str()
+                )
+            });
+            members_page(app, caller, note, invited).await
+        }
+        Some(Err(e)) => {
+            let mut r = members_page(app, caller, Some(e.message), None).await;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+pub async fn remove_member(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    let ws = match owner_form(&app, &caller, &f) {
+        Ok(ws) => ws,
+        Err(r) => return *r,
+    };
+    let email = f
+        .get("email")
+        .map(|e| e.trim().to_lowercase())
+        .unwrap_or_default();
+    if email == caller.user {
+        let mut r = members_page(
+            app,
+            caller,
+            Some("You cannot remove yourself; another owner can.".into()),
+            None,
+        )
+        .await;
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return r;
+    }
+    let a = app.clone();
+    let e2 = email.clone();
+    let removed = blocking(move || match &*a.access {
+        Access::Accounts(acc) => acc.with(|s| Ok(s.remove_member(ws, &e2)?)),
+        Access::Local(_) => Err(Error::new(Exit::NotFound, "this casefile has no accounts")),
+    })
+    .await;
+    match removed {
+        Some(Ok(true)) => {
+            members_page(
+                app,
+                caller,
+                Some(format!(
+                    "{email} is no longer a member; their sessions have ended."
+                )),
+                None,
+            )
+            .await
+        }
+        Some(Ok(false)) => {
+            let mut r =
+                members_page(app, caller, Some(format!("{email} is not a member.")), None).await;
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            r
+        }
+        Some(Err(e)) => app.cli_error(e),
+        None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}

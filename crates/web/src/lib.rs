@@ -141,6 +141,7 @@ pub struct App {
     /// The CSRF token of the caller this copy serves (see [`App::as_caller`]).
     pub csrf: Arc<String>,
     can_write: bool,
+    is_owner: bool,
     who: Option<Arc<String>>,
     templates: Arc<minijinja::Environment<'static>>,
     /// Resolved once when the server starts, so every page computes what the
@@ -192,7 +193,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "login.html",
     "password.html",
     "reports.html",
-    "pair.html"
+    "pair.html",
+    "members.html"
 ];
 
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -262,6 +264,7 @@ impl App {
             db,
             csrf: Arc::new(String::new()),
             can_write: false,
+            is_owner: false,
             who: None,
             templates: Arc::new(environment()),
             settings: Arc::new(settings),
@@ -276,6 +279,7 @@ impl App {
     pub fn as_caller(mut self, caller: &Caller) -> App {
         self.csrf = Arc::new(caller.csrf.clone());
         self.can_write = caller.role.can_write();
+        self.is_owner = caller.role == Role::Owner;
         self.who = caller.who.clone().map(Arc::new);
         self
     }
@@ -320,6 +324,7 @@ impl App {
             t.render(minijinja::context! {
                 csrf => self.csrf.as_str(),
                 can_write => self.can_write,
+                is_owner => self.is_owner && self.who.is_some(),
                 who => self.who.as_deref(),
                 ..ctx
             })
@@ -512,6 +517,9 @@ pub fn router(app: App) -> Router {
         .route("/logout", post(access::logout))
         .route("/pair/{token}", get(access::pair))
         .route("/devices", post(access::new_link))
+        .route("/members", get(access::members))
+        .route("/members/add", post(access::add_member))
+        .route("/members/remove", post(access::remove_member))
         .route(
             "/account/password",
             get(access::password_form).post(access::set_password),
