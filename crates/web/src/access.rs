@@ -432,6 +432,21 @@ pub async fn set_password(
     }
 }
 
+/// A one-time link on the address the browser used to reach this server
+/// (a Host header of anything but a host name is not trusted).
+fn link_to(app: &App, headers: &axum::http::HeaderMap, token: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
+        .unwrap_or("localhost:8484");
+    let scheme = if app.secure { "https" } else { "http" };
+    format!("{scheme}://{host}/pair/{token}")
+}
+
 /// A new one-time link for another device, on one person's own server.
 pub async fn new_link(
     State(app): State<App>,
@@ -452,16 +467,7 @@ pub async fn new_link(
     };
     let token = accounts::new_token();
     local.add_link(&token);
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
-        })
-        .unwrap_or("127.0.0.1:8484");
-    let scheme = if app.secure { "https" } else { "http" };
-    let link = format!("{scheme}://{host}/pair/{token}");
+    let link = link_to(&app, &headers, &token);
     let qr = crate::tls::qr_svg(&link).unwrap_or_default();
     app.render("pair.html", minijinja::context! { link => link, qr => qr })
 }
@@ -567,21 +573,9 @@ pub async fn add_member(
     .await;
     match added {
         Some(Ok(added)) => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .filter(|h| {
-                    h.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
-                })
-                .unwrap_or("localhost:8484");
-            let scheme = if app.secure { "https" } else { "http" };
-            let invited = added.link.map(|t| {
-                (
-                    format!("{scheme}://{host}/pair/{t}"),
-                    email.trim().to_lowercase(),
-                )
-            });
+            let invited = added
+                .link
+                .map(|t| (link_to(&app, &headers, &t), email.trim().to_lowercase()));
             let note = invited.is_none().then(|| {
                 format!(
                     "{} already has a password; their role is now {}.",
