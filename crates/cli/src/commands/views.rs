@@ -171,8 +171,12 @@ The journal's file (also \fB--db\fR); by default casefile.db in casefile's data 
 .TP
 \fBCASEFILE_CONFIG\fR
 The config file; by default config.toml in casefile's config folder. It takes author,
-currency, hourly_value, agent_minute, db and templates. Flags override the environment,
-which overrides the file.
+currency, hourly_value, agent_minute, db, database, workspace and templates. Flags
+override the environment, which overrides the file.
+.TP
+\fBCASEFILE_DATABASE\fR, \fBCASEFILE_WORKSPACE\fR
+A PostgreSQL server's URL (postgres://USER:PASSWORD@HOST/NAME), used instead of the
+file, and the workspace on it (default "default").
 .TP
 \fBCASEFILE_USER\fR, \fBCASEFILE_CURRENCY\fR, \fBCASEFILE_HOURLY_VALUE\fR, \fBCASEFILE_AGENT_MINUTE\fR
 The author of entries, the default currency, and the rates costs are counted at.
@@ -191,7 +195,10 @@ when an entry was recorded.
 How long to wait for another writer (default 5000).
 .TP
 \fBCASEFILE_WEB_KEY\fR
-A fixed key for \fBcasefile serve\fR, 16 characters or more.
+A fixed one-time link key for \fBcasefile serve\fR, 16 characters or more.
+.TP
+\fBCASEFILE_POOL_SIZE\fR
+How many connections \fBcasefile serve\fR keeps open at most (default 16).
 .TP
 \fBTZ\fR, \fBEDITOR\fR, \fBVISUAL\fR, \fBNO_COLOR\fR
 Your time zone, the editor for long notes, and plain output.
