@@ -14,7 +14,7 @@ use casefile_core::coach::tone::{DraftKind, Purpose};
 use casefile_core::coach::{self, letters};
 use casefile_core::{PromiseState, org_map, text};
 use casefile_store::CaseFilter;
-use minijinja::Value;
+use minijinja::{Value, context};
 use serde_json::json;
 
 use casefile_app::ctx::{CaseFile, Ctx};
@@ -172,11 +172,7 @@ pub async fn create_case(
 }
 
 /// Everything the case page shows.
-fn case_view(
-    ctx: &Ctx,
-    file: &CaseFile,
-    entries: &[casefile_core::Entry],
-) -> Result<serde_json::Value> {
+fn case_view(ctx: &Ctx, file: &CaseFile, entries: &[casefile_core::Entry]) -> Result<Value> {
     let (s, company, rates) = (&file.state, &file.company, &file.rates);
     let brief = coach::brief(s, file.company_state(), rates, ctx.now, &ctx.tz, ctx.reveal);
     let rows = text::timeline(entries, s, &ctx.tz, ctx.reveal);
@@ -186,41 +182,41 @@ fn case_view(
     let public = casefile_app::intel::public_record(ctx, s)?.map(|(card, sim, scope)| {
         let total: u64 = sim.outcomes.iter().map(|o| o.count).sum();
         let money = sim.outcomes.iter().find(|o| o.name == "Closed with monetary relief").map_or(0, |o| o.count);
-        json!({
-            "company": card.map(|c| json!({"name": c.company, "complaints": c.complaints, "monetary": format!("{:.1}", c.monetary_relief), "non_monetary": format!("{:.1}", c.non_monetary_relief)})),
-            "similar": total, "money": money, "scope": scope,
-            "matches": sim.matches.iter().take(3).map(|m| json!({"id": m.id, "received": m.received, "issue": m.issue, "response": m.response})).collect::<Vec<_>>(),
-        })
+        context! {
+            company => card.map(|c| context! {name => c.company, complaints => c.complaints, monetary => format!("{:.1}", c.monetary_relief), non_monetary => format!("{:.1}", c.non_monetary_relief)}),
+            similar => total, money => money, scope => scope,
+            matches => sim.matches.iter().take(3).map(|m| context! {id => m.id, received => m.received, issue => m.issue, response => m.response}).collect::<Vec<Value>>(),
+        }
     });
-    Ok(json!({
-        "handle": file.handle, "title": s.title, "status": s.status().as_str(),
-        "client": s.client, "helper": s.helper,
-        "company": company.as_ref().map(|c| json!({"name": c.state.name, "handle": c.handle})),
-        "reveal": ctx.reveal,
-        "sensitive": s.facts.iter().any(|f| f.fact.sensitive),
-        "goal": brief.goal, "goal_findings": brief.goal_findings, "unfair": brief.unfair,
-        "opening": brief.opening,
-        "advice": brief.advice,
-        "facts": s.facts.iter().map(|f| json!({"seq": f.origin.seq, "kind": text::fact_kind(f.fact.kind), "label": f.fact.label, "value": text::fact_value(&f.fact, ctx.reveal), "marks": marks(&f.origin)})).collect::<Vec<_>>(),
-        "promises": s.promises.iter().map(|p| json!({
-            "seq": p.origin.seq, "by": p.by, "what": p.what, "due": p.due.map(|d| text::when(d, &ctx.tz)),
-            "state": match p.state { PromiseState::Open if p.is_overdue(ctx.now) => "overdue", PromiseState::Open => "open", PromiseState::Kept => "kept", PromiseState::Broken => "broken" },
-            "marks": marks(&p.origin)})).collect::<Vec<_>>(),
-        "offers": s.offers.iter().map(|o| json!({"seq": o.origin.seq, "by": o.by, "what": o.what, "value": o.value.as_ref().map(|v| v.to_string()),
-            "answer": o.answer.map(text::offer_answer), "marks": marks(&o.origin)})).collect::<Vec<_>>(),
-        "follow_ups": s.follow_ups.iter().map(|x| json!({"seq": x.origin.seq, "what": x.what, "due": text::when(x.due, &ctx.tz), "done": x.done_at.is_some()})).collect::<Vec<_>>(),
-        "costs": {"contacts": e.contacts.len(), "time": text::duration(e.total_time), "contact_time": text::duration(e.contact_time), "hold": text::duration(e.hold_time),
-                  "off": text::duration(e.off_contact_time), "expenses": e.expenses.iter().map(|m| m.to_string()).collect::<Vec<_>>(), "total": e.customer_total.to_string(),
-                  "company": e.company_total.to_string(), "sentence": e.sentence},
-        "timeline": rows.iter().map(|r| json!({"when": text::when(r.at, &ctx.tz), "seq": r.seq, "text": one_line(&r.text), "inner": r.contact.is_some() && r.kind != "contact_started",
-            "retracted": r.retracted, "amended_by": r.amended_by,
+    Ok(context! {
+        handle => file.handle, title => s.title, status => s.status().as_str(),
+        client => s.client, helper => s.helper,
+        company => company.as_ref().map(|c| context! {name => c.state.name, handle => c.handle}),
+        reveal => ctx.reveal,
+        sensitive => s.facts.iter().any(|f| f.fact.sensitive),
+        goal => brief.goal, goal_findings => brief.goal_findings, unfair => brief.unfair,
+        opening => brief.opening,
+        advice => brief.advice,
+        facts => s.facts.iter().map(|f| context! {seq => f.origin.seq, kind => text::fact_kind(f.fact.kind), label => f.fact.label, value => text::fact_value(&f.fact, ctx.reveal), marks => marks(&f.origin)}).collect::<Vec<Value>>(),
+        promises => s.promises.iter().map(|p| context! {
+            seq => p.origin.seq, by => p.by, what => p.what, due => p.due.map(|d| text::when(d, &ctx.tz)),
+            state => match p.state { PromiseState::Open if p.is_overdue(ctx.now) => "overdue", PromiseState::Open => "open", PromiseState::Kept => "kept", PromiseState::Broken => "broken" },
+            marks => marks(&p.origin)}).collect::<Vec<Value>>(),
+        offers => s.offers.iter().map(|o| context! {seq => o.origin.seq, by => o.by, what => o.what, value => o.value.as_ref().map(|v| v.to_string()),
+            answer => o.answer.map(text::offer_answer), marks => marks(&o.origin)}).collect::<Vec<Value>>(),
+        follow_ups => s.follow_ups.iter().map(|x| context! {seq => x.origin.seq, what => x.what, due => text::when(x.due, &ctx.tz), done => x.done_at.is_some()}).collect::<Vec<Value>>(),
+        costs => context! {contacts => e.contacts.len(), time => text::duration(e.total_time), contact_time => text::duration(e.contact_time), hold => text::duration(e.hold_time),
+                  off => text::duration(e.off_contact_time), expenses => e.expenses.iter().map(|m| m.to_string()).collect::<Vec<_>>(), total => e.customer_total.to_string(),
+                  company => e.company_total.to_string(), sentence => e.sentence},
+        timeline => rows.iter().map(|r| context! {when => text::when(r.at, &ctx.tz), seq => r.seq, text => one_line(&r.text), inner => r.contact.is_some() && r.kind != "contact_started",
+            retracted => r.retracted, amended_by => r.amended_by,
             // Who wrote it: shown where several people share a workspace.
-            "by": entries.get((r.seq as usize).wrapping_sub(1)).filter(|e| e.seq == r.seq).map(|e| e.author.as_str())})).collect::<Vec<_>>(),
-        "contact_open": open.map(|c| c.origin.seq),
-        "public": public,
-        "statuses": ["open", "waiting", "escalated", "resolved", "abandoned"],
-        "fact_kinds": ["acquired", "began", "identifier", "status", "change", "expected", "tried", "other"],
-    }))
+            by => entries.get((r.seq as usize).wrapping_sub(1)).filter(|e| e.seq == r.seq).map(|e| e.author.as_str())}).collect::<Vec<Value>>(),
+        contact_open => open.map(|c| c.origin.seq),
+        public => public,
+        statuses => ["open", "waiting", "escalated", "resolved", "abandoned"],
+        fact_kinds => ["acquired", "began", "identifier", "status", "change", "expected", "tried", "other"],
+    })
 }
 
 pub async fn case(
@@ -233,7 +229,7 @@ pub async fn case(
     page(app, move |app| {
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
         let (file, entries) = ctx.case_file_with_entries(&n)?;
-        Ok(app.render("case.html", json_value(case_view(&ctx, &file, &entries)?)))
+        Ok(app.render("case.html", case_view(&ctx, &file, &entries)?))
     })
     .await
 }
@@ -398,7 +394,8 @@ pub async fn call(
             let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
             let (file, entries) = ctx.case_file_with_entries(&n)?;
             let s = &file.state;
-            let mut view = case_view(&ctx, &file, &entries)?;
+            let view = case_view(&ctx, &file, &entries)?;
+            let mut call = None;
             if let Some(c) = s.open_contact_now() {
                 let cc = file.context(&Addressing::default(), &ctx);
                 let tips = coach::live::in_call(s, c.origin.entry, &cc, &casefile_app::templates::load_templates()?);
@@ -407,16 +404,16 @@ pub async fn call(
                     .filter(|r| r.contact == Some(c.origin.seq))
                     .map(|r| json!({"when": text::clock(r.at, &ctx.tz), "seq": r.seq, "text": r.text}))
                     .collect();
-                view["call"] = json!({
+                call = Some(json!({
                     "seq": c.origin.seq, "started_ms": c.started().as_millisecond(), "on_hold": c.on_hold(),
                     "hold_ms": c.holds.last().filter(|h| h.end.is_none()).map(|h| h.start.as_millisecond()),
                     "reps": c.live_reps().map(|r| r.rep.name.clone()).collect::<Vec<_>>(), "transfers": c.transfers(),
                     "log": rows, "tips": tips,
                     "unanswered": s.live_offers().rev().find(|o| o.contact == Some(c.origin.entry) && o.answer.is_none()).map(|o| json!({"seq": o.origin.seq, "what": o.what})),
-                });
+                }));
             }
-            view["channels"] = json!(["phone", "chat", "email", "in-person", "social", "web", "other"]);
-            Ok(app.render("call.html", json_value(view)))
+            let channels = ["phone", "chat", "email", "in-person", "social", "web", "other"];
+            Ok(app.render("call.html", context! { call => call, channels => channels, ..view }))
 })
 .await
 }
