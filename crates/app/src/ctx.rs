@@ -127,12 +127,26 @@ pub fn default_db_path() -> Result<PathBuf> {
 /// when `database` is set, else the SQLite file at `path`.
 pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn Store + Send>> {
     if let Some(url) = &settings.database {
-        let store = casefile_store_postgres::PgStore::open(url, &settings.workspace).map_err(|e| match e {
+        let unreachable = |e: StoreError| {
+            match e {
             StoreError::Engine(m) => Error::new(Exit::Database, m).hint(
                 "check the URL in CASEFILE_DATABASE (or --database, or database in config.toml) and that the server is running",
             ),
             other => Error::from(other),
-        })?;
+        }
+        };
+        let mut store = casefile_store_postgres::PgStore::connect(url).map_err(unreachable)?;
+        // The default workspace is made on first use; any other is made by
+        // `casefile users add`, so a misspelt name is not a new, empty one.
+        let ws = settings.workspace.as_str();
+        let id = store
+            .workspace_named(ws, ws == "default")
+            .map_err(unreachable)?
+            .ok_or_else(|| {
+                Error::new(Exit::NotFound, format!("there is no workspace named {ws:?} on this server"))
+                    .hint("check CASEFILE_WORKSPACE; `casefile users list` shows the workspaces, `casefile users add` makes one")
+            })?;
+        store.set_workspace(id);
         return Ok(Box::new(store));
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {

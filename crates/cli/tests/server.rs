@@ -657,6 +657,30 @@ fn users_are_managed_from_the_command_line() {
         None,
     );
     assert_eq!(code, Some(3), "{err}");
+    // A misspelt workspace is not made anew: it is named, and nothing written.
+    let out = std::process::Command::cargo_bin("casefile")
+        .unwrap()
+        .args(["open", "A case"])
+        .env("CASEFILE_DATABASE", &url)
+        .env("CASEFILE_WORKSPACE", format!("{ws}-typo"))
+        .env("CASEFILE_CONFIG", "/nonexistent/config.toml")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(&format!("there is no workspace named \"{ws}-typo\"")),
+        "{err}"
+    );
+    let typo = format!("{ws}-typo");
+    assert_eq!(
+        PgStore::connect(&url)
+            .unwrap()
+            .workspace_named(&typo, false)
+            .unwrap(),
+        None,
+        "no workspace was made"
+    );
     // Without a server, it says where accounts live.
     let mut c = std::process::Command::cargo_bin("casefile").unwrap();
     let out = c

@@ -176,7 +176,8 @@ override the environment, which overrides the file.
 .TP
 \fBCASEFILE_DATABASE\fR, \fBCASEFILE_WORKSPACE\fR
 A PostgreSQL server's URL (postgres://USER:PASSWORD@HOST/NAME), used instead of the
-file, and the workspace on it (default "default").
+file, and the workspace on it (default "default", made on first use; others are made by
+\fBcasefile users add\fR).
 .TP
 \fBCASEFILE_USER\fR, \fBCASEFILE_CURRENCY\fR, \fBCASEFILE_HOURLY_VALUE\fR, \fBCASEFILE_AGENT_MINUTE\fR
 The author of entries, the default currency, and the rates costs are counted at.
