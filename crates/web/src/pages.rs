@@ -390,6 +390,14 @@ pub async fn call(
     Query(q): Query<Fields>,
 ) -> Response {
     let app = app.as_caller(&caller);
+    // The call page is all buttons that write; a viewer is told so at once.
+    if !caller.role.can_write() {
+        return app.error(
+            StatusCode::FORBIDDEN,
+            "You can read this workspace's cases but not log calls (your role is viewer).",
+            Some("The case page shows every call logged so far."),
+        );
+    }
     page(app, move |app| {
             let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
             let (file, entries) = ctx.case_file_with_entries(&n)?;
