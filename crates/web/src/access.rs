@@ -102,31 +102,8 @@ pub enum Access {
     Accounts(Accounts),
 }
 
-pub struct Accounts {
-    url: String,
-    idle: Mutex<Vec<PgStore>>,
-}
-
-impl Accounts {
-    fn with<T>(&self, f: impl FnOnce(&mut PgStore) -> Result<T>) -> Result<T> {
-        let pooled = self.idle.lock().ok().and_then(|mut i| i.pop());
-        let mut store = match pooled {
-            Some(s) => s,
-            None => PgStore::connect(&self.url).map_err(|e| match e {
-                casefile_store::StoreError::Engine(m) => Error::new(Exit::Database, m),
-                other => Error::from(other),
-            })?,
-        };
-        let out = f(&mut store);
-        if casefile_store::Store::is_usable(&store)
-            && let Ok(mut idle) = self.idle.lock()
-            && idle.len() < 64
-        {
-            idle.push(store);
-        }
-        out
-    }
-}
+/// A server's accounts, looked up on connections of their own.
+pub type Accounts = crate::pool::Pool<PgStore>;
 
 fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
@@ -134,10 +111,17 @@ fn now_ms() -> i64 {
 
 impl Access {
     pub fn server(url: &str) -> Result<Access> {
-        let a = Accounts {
-            url: url.to_string(),
-            idle: Mutex::new(Vec::new()),
-        };
+        let url = url.to_string();
+        let a = Accounts::new(
+            crate::pool_size(),
+            move || {
+                PgStore::connect(&url).map_err(|e| match e {
+                    casefile_store::StoreError::Engine(m) => Error::new(Exit::Database, m),
+                    other => Error::from(other),
+                })
+            },
+            casefile_store::Store::is_usable,
+        );
         // Fail at start, not at the first request, if the server is unreachable.
         a.with(|_| Ok(()))?;
         Ok(Access::Accounts(a))

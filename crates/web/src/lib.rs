@@ -10,6 +10,7 @@ mod pages;
 mod svg;
 
 mod access;
+mod pool;
 pub mod tls;
 
 use std::collections::HashMap;
@@ -48,65 +49,14 @@ pub struct Caller {
     session: String,
 }
 
-/// Open connections kept between requests: a request takes one and gives it
-/// back, so no page opens the database, and at most `max` are open at once
-/// (a request beyond that waits for one to come back).
-pub struct Pool {
-    state: Mutex<PoolState>,
-    returned: std::sync::Condvar,
-    max: usize,
-    db: PathBuf,
-    settings: casefile_app::Settings,
-}
-
-#[derive(Default)]
-struct PoolState {
-    idle: Vec<Box<dyn Store + Send>>,
-    open: usize,
-}
-
-impl Pool {
-    fn take(&self) -> Result<Box<dyn Store + Send>> {
-        let poisoned = |_| Error::new(Exit::Internal, "the connection pool failed");
-        let mut st = self.state.lock().map_err(poisoned)?;
-        loop {
-            if let Some(s) = st.idle.pop() {
-                return Ok(s);
-            }
-            if st.open < self.max {
-                st.open += 1;
-                break;
-            }
-            st = self.returned.wait(st).map_err(poisoned)?;
-        }
-        drop(st);
-        casefile_app::ctx::open_store(&self.db, &self.settings).inspect_err(|_| self.closed())
-    }
-
-    fn give(&self, store: Box<dyn Store + Send>) {
-        if !store.is_usable() {
-            return self.closed();
-        }
-        if let Ok(mut st) = self.state.lock() {
-            st.idle.push(store);
-        }
-        self.returned.notify_one();
-    }
-
-    /// One connection fewer (it failed, or never opened).
-    fn closed(&self) {
-        if let Ok(mut st) = self.state.lock() {
-            st.open = st.open.saturating_sub(1);
-        }
-        self.returned.notify_one();
-    }
-}
+/// The journal's stores a server keeps open.
+pub type Stores = pool::Pool<Box<dyn Store + Send>>;
 
 /// A request's session with the journal; its connection goes back to the
 /// pool when it ends.
 pub struct Session<'a> {
     ctx: Option<Ctx>,
-    pool: &'a Pool,
+    pool: &'a Stores,
 }
 
 impl std::ops::Deref for Session<'_> {
@@ -148,7 +98,7 @@ pub struct App {
     /// command line computes.
     pub settings: Arc<casefile_app::Settings>,
     access: Arc<Access>,
-    pool: Arc<Pool>,
+    pool: Arc<Stores>,
     /// One writer at a time on a SQLite file, so writers queue instead of
     /// finding the file busy.
     writer: Arc<Mutex<()>>,
@@ -161,7 +111,7 @@ pub struct App {
 const COOKIE: &str = "casefile_session";
 
 /// How many connections a server keeps open at most: CASEFILE_POOL_SIZE, else 16.
-fn pool_size() -> usize {
+pub(crate) fn pool_size() -> usize {
     std::env::var("CASEFILE_POOL_SIZE")
         .ok()
         .and_then(|v| v.trim().parse().ok())
@@ -254,12 +204,13 @@ impl App {
 
     fn build(db: PathBuf, settings: casefile_app::Settings, access: Access) -> App {
         App {
-            pool: Arc::new(Pool {
-                state: Mutex::new(PoolState::default()),
-                returned: std::sync::Condvar::new(),
-                max: pool_size(),
-                db: db.clone(),
-                settings: settings.clone(),
+            pool: Arc::new({
+                let (db, settings) = (db.clone(), settings.clone());
+                pool::Pool::new(
+                    pool_size(),
+                    move || casefile_app::ctx::open_store(&db, &settings),
+                    |s| s.is_usable(),
+                )
             }),
             db,
             csrf: Arc::new(String::new()),
@@ -290,6 +241,7 @@ impl App {
         if let Some(ws) = caller.workspace
             && !store.use_workspace(ws)
         {
+            self.pool.give(store);
             return Err(Error::new(
                 Exit::Internal,
                 "this database holds one workspace, but the session names another",
