@@ -57,6 +57,8 @@ pub type Stores = pool::Pool<Box<dyn Store + Send>>;
 pub struct Session<'a> {
     ctx: Option<Ctx>,
     pool: &'a Stores,
+    /// A writer's turn on a SQLite file, held until the session ends.
+    _turn: Option<std::sync::MutexGuard<'a, ()>>,
 }
 
 impl std::ops::Deref for Session<'_> {
@@ -259,16 +261,21 @@ impl App {
         Ok(Session {
             ctx: Some(ctx),
             pool: &self.pool,
+            _turn: None,
         })
     }
 
-    /// Holds the one writer's turn on a SQLite file (none needed on a server,
-    /// whose appends queue on the case's row).
-    pub fn writer(&self) -> Option<std::sync::MutexGuard<'_, ()>> {
-        match *self.access {
+    /// A context for a request that writes. On a SQLite file, writers take
+    /// turns here rather than find the file busy; on a server, appends queue
+    /// on the case's row instead.
+    pub fn ctx_to_write(&self, caller: &Caller) -> Result<Session<'_>> {
+        let turn = match *self.access {
             Access::Local(_) => Some(self.writer.lock().unwrap_or_else(|p| p.into_inner())),
             Access::Accounts(_) => None,
-        }
+        };
+        let mut session = self.ctx(caller, false)?;
+        session._turn = turn;
+        Ok(session)
     }
 
     pub fn render(&self, name: &str, ctx: minijinja::Value) -> Response {

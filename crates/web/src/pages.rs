@@ -111,9 +111,7 @@ pub async fn create_case(
         return forged(&app);
     }
     page(app, move |app| {
-        // Writers on one file queue here rather than find it busy.
-        let _turn = app.writer();
-        let mut ctx = app.ctx(&caller, false)?;
+        let mut ctx = app.ctx_to_write(&caller)?;
         let mut facts = Vec::new();
         for (k, kind) in [
             ("acquired", FactKind::Acquired),
@@ -265,9 +263,7 @@ pub async fn add(
         return forged(&app);
     }
     page(app, move |app| {
-        // Writers on one file queue here rather than find it busy.
-        let _turn = app.writer();
-        let mut ctx = app.ctx(&caller, false)?;
+        let mut ctx = app.ctx_to_write(&caller)?;
         let case = ctx.case(&n)?.handle.to_string();
         let at = field(&f, "at");
         let settle = |how| -> Result<Op> {
@@ -438,9 +434,7 @@ pub async fn call_action(
         return forged(&app);
     }
     page(app, move |app| {
-        // Writers on one file queue here rather than find it busy.
-        let _turn = app.writer();
-        let mut ctx = app.ctx(&caller, false)?;
+        let mut ctx = app.ctx_to_write(&caller)?;
         let rec = ctx.case(&n)?;
         let case = rec.handle.to_string();
         let current_rep = rec
@@ -844,9 +838,7 @@ pub async fn attach(
         );
     };
     page(app, move |app| {
-        // Writers on one file queue here rather than find it busy.
-        let _turn = app.writer();
-        let mut ctx = app.ctx(&caller, false)?;
+        let mut ctx = app.ctx_to_write(&caller)?;
         let rec = ctx.case(&n)?;
         let sha256: String = Sha256::digest(&bytes)
             .iter()
