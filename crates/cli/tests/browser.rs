@@ -8,31 +8,18 @@
 //! Needs `chromium` and `chromium-driver` (Debian packages; .ci/run installs
 //! them). Skipped when missing, except under CI=true, where it fails.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
+use common::{Kill, free_port};
 use serde_json::{Value, json};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Browser {
     base: String,
@@ -350,19 +337,6 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     assert_eq!(show["state"]["contacts"][0]["outcome"], "credit only");
 }
 
-fn pg_url() -> Option<String> {
-    match std::env::var("CASEFILE_TEST_DATABASE") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true but CASEFILE_TEST_DATABASE is not set: start one with .ci/postgres.sh")
-        }
-        _ => {
-            eprintln!("skipping: no PostgreSQL (set CASEFILE_TEST_DATABASE, see .ci/postgres.sh)");
-            None
-        }
-    }
-}
-
 /// Two people, each a helper of their own organisation's workspace, sign in
 /// on one PostgreSQL-backed server in a real browser and each work a case;
 /// neither sees the other's.
@@ -371,7 +345,9 @@ fn two_helpers_sign_in_on_a_postgresql_server_and_each_work_a_case() {
     let Some((chromium, driver)) = tools() else {
         return;
     };
-    let Some(url) = pg_url() else { return };
+    let Some(url) = common::test_database() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let password = "four unrelated words";

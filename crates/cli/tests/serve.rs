@@ -2,27 +2,14 @@
 //! self-signed certificate (its fingerprint printed, reused next time), the
 //! Secure cookie over HTTPS, and the warning when plain HTTP is forced.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use assert_cmd::cargo::cargo_bin;
+use common::{Kill, free_port};
 use sha2::{Digest, Sha256};
-
-struct Kill(Child);
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Starts `casefile serve` with `args` and reads what it prints before serving.
 fn serve(db: &std::path::Path, args: &[&str], lines: usize) -> (Kill, Vec<String>) {

@@ -3,6 +3,8 @@
 //! sessions, roles, and two workspaces that see nothing of each other.
 //! Skips without a server, except under CI=true, where it fails.
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -12,19 +14,6 @@ use casefile_store_postgres::PgStore;
 use casefile_web::{App, router};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
-
-fn url() -> Option<String> {
-    match std::env::var("CASEFILE_TEST_DATABASE") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true but CASEFILE_TEST_DATABASE is not set: start one with .ci/postgres.sh")
-        }
-        _ => {
-            eprintln!("skipped: no PostgreSQL (set CASEFILE_TEST_DATABASE, see .ci/postgres.sh)");
-            None
-        }
-    }
-}
 
 const PASSWORD: &str = "four unrelated words";
 
@@ -66,7 +55,7 @@ fn enc(s: &str) -> String {
 
 impl Server {
     fn start() -> Option<Server> {
-        let url = url()?;
+        let url = common::test_database()?;
         let env = |k: &str| match k {
             "CASEFILE_DATABASE" => Some(url.clone()),
             "CASEFILE_CONFIG" => Some("/nonexistent/casefile.toml".into()),
@@ -510,7 +499,9 @@ async fn an_invite_link_opens_once_and_leads_to_a_password() {
 fn users_are_managed_from_the_command_line() {
     use assert_cmd::cargo::CommandCargoExt;
     use std::io::Write;
-    let Some(url) = url() else { return };
+    let Some(url) = common::test_database() else {
+        return;
+    };
     let tag = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let ws = format!("cli-{tag}");
     let run = |args: &[&str], stdin: Option<&str>| {

@@ -158,3 +158,38 @@ impl Env {
         ]);
     }
 }
+
+/// A child process killed (and reaped) when the test lets go of it.
+pub struct Kill(pub std::process::Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A port nothing listens on, for a server the test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The PostgreSQL server to test on (CASEFILE_TEST_DATABASE; `.ci/postgres.sh`
+/// starts one). Without it a test skips, saying so, except under CI=true,
+/// where it fails.
+pub fn test_database() -> Option<String> {
+    match std::env::var("CASEFILE_TEST_DATABASE") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but CASEFILE_TEST_DATABASE is not set: start one with .ci/postgres.sh")
+        }
+        _ => {
+            eprintln!("skipped: no PostgreSQL (set CASEFILE_TEST_DATABASE, see .ci/postgres.sh)");
+            None
+        }
+    }
+}
