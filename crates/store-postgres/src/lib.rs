@@ -756,20 +756,6 @@ impl PgStore {
         self.workspace
     }
 
-    pub fn device(&self) -> Uuid {
-        self.device
-    }
-
-    /// The schema version of the database.
-    pub fn schema_version(&self) -> Result<i64> {
-        let mut conn = self.conn.borrow_mut();
-        Ok(conn
-            .client
-            .query_one("SELECT version::bigint FROM casefile_schema", &[])
-            .map_err(engine)?
-            .get(0))
-    }
-
     /// Runs raw SQL: for tests that tamper with the database as an outsider could.
     pub fn execute_for_tests(&self, sql: &str) -> Result<()> {
         self.conn
