@@ -891,6 +891,10 @@ impl Store for PgStore {
         })
     }
 
+    fn entry(&self, id: Uuid) -> Result<Option<Entry>> {
+        self.once(|rows| rows.entry(id))
+    }
+
     fn streams(&self) -> Result<Vec<StreamInfo>> {
         self.once(|rows| Ok(rows.heads()?.into_iter().map(|h| h.info).collect()))
     }

@@ -906,6 +906,10 @@ impl Store for SqliteStore {
             .pop())
     }
 
+    fn entry(&self, id: Uuid) -> Result<Option<Entry>> {
+        self.rows().entry(id)
+    }
+
     fn streams(&self) -> Result<Vec<StreamInfo>> {
         Ok(self.rows().heads()?.into_iter().map(|h| h.info).collect())
     }

@@ -177,6 +177,32 @@ pub fn a_stale_head_is_a_conflict_and_writes_nothing<S: Store>(make: &dyn Fn() -
     assert_eq!(s.list_cases(&CaseFilter::default()).unwrap().len(), 1);
 }
 
+pub fn a_batch_sent_again_lands_once<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = Uuid::now_v7();
+    s.append(id, 0, "owner", vec![opened("Router", None)])
+        .unwrap();
+    let batch = vec![note("said on the phone"), note("and then this")];
+    let first = s.append(id, 1, "owner", batch.clone()).unwrap();
+    // Another writer moved the case on; the same batch sent again (its
+    // answer was lost) gets what was stored, not a conflict or a copy.
+    s.append(id, 3, "owner", vec![note("later")]).unwrap();
+    let again = s.append(id, 1, "owner", batch.clone()).unwrap();
+    assert_eq!(again, first);
+    assert_eq!(s.entry(first[1].id).unwrap().as_ref(), Some(&first[1]));
+    assert_eq!(s.entry(Uuid::now_v7()).unwrap(), None);
+    let stream = s.read_stream(id).unwrap();
+    assert_eq!(stream.len(), 4);
+    assert_eq!(s.case(id).unwrap().state.notes.len(), 3);
+    // An id names one entry: sent to another case it is refused.
+    let other = Uuid::now_v7();
+    s.append(other, 0, "owner", vec![opened("Other", None)])
+        .unwrap();
+    assert!(s.append(other, 1, "owner", batch).is_err());
+    assert_eq!(s.read_stream(other).unwrap().len(), 1);
+    assert!(s.verify().unwrap().is_empty());
+}
+
 pub fn a_refused_entry_leaves_the_whole_batch_unwritten<S: Store>(make: &dyn Fn() -> Made<S>) {
     let (mut s, _keep) = make();
     let id = Uuid::now_v7();
@@ -1233,6 +1259,7 @@ macro_rules! conformance_tests {
             append_then_read_back,
             a_stale_head_is_a_conflict_and_writes_nothing,
             a_refused_entry_leaves_the_whole_batch_unwritten,
+            a_batch_sent_again_lands_once,
             lists_filter_by_status_and_company,
             due_spans_cases_and_skips_closed_ones,
             search_finds_words_in_any_script,

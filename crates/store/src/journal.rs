@@ -165,6 +165,23 @@ pub fn append(
             (kind, handle, 0, GENESIS.to_string())
         }
     };
+    // A batch whose first id is stored already is a retry of a write that
+    // landed (a phone that lost the answer sends again): it gets what was
+    // stored, and nothing is written twice. Asked after head(), which takes
+    // the stream's lock where rows can be locked, so a racing retry waits.
+    if let Some(done) = tx.entry(first.id)? {
+        if done.stream != stream {
+            return Err(StoreError::Import(format!(
+                "entry id {} belongs to another stream; an entry id names one entry",
+                first.id
+            )));
+        }
+        let mut out = vec![done];
+        for d in &drafts[1..] {
+            out.extend(tx.entry(d.id)?);
+        }
+        return Ok(out);
+    }
     if seq != expected_head {
         return Err(StoreError::Conflict {
             expected: expected_head,

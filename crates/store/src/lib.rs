@@ -184,6 +184,9 @@ pub trait Store {
     /// The entry at a position of a stream.
     fn entry_at(&self, stream: Uuid, seq: u64) -> Result<Option<Entry>>;
 
+    /// An entry by its id, in whichever stream it is.
+    fn entry(&self, id: Uuid) -> Result<Option<Entry>>;
+
     /// All streams, oldest first (by id, which is time-ordered).
     fn streams(&self) -> Result<Vec<StreamInfo>>;
 
