@@ -385,13 +385,48 @@ fn find_target(s: &CaseState, handle: u64, seq: u64, how: Settlement) -> Result<
 /// Records one thing in a case, at `at` (now when none): reads only the
 /// parts of the case it needs, and writes through the one write path.
 pub fn record(ctx: &mut Ctx, case: &str, at: Option<&str>, op: Op) -> Result<Written> {
+    record_as(ctx, case, At::Said(at), None, op)
+}
+
+/// When a thing happened: as the user said it (now when nothing), or the
+/// exact time a device stamped on it.
+pub enum At<'a> {
+    Said(Option<&'a str>),
+    Exactly(Timestamp),
+}
+
+/// Records one thing as a device made it: `key` is the id its first entry
+/// takes, made on the device, so sending it again (the answer was lost,
+/// the line dropped) returns what was stored instead of writing it twice.
+pub fn record_as(
+    ctx: &mut Ctx,
+    case: &str,
+    at: At<'_>,
+    key: Option<Uuid>,
+    op: Op,
+) -> Result<Written> {
     let seqs: Vec<u64> = match &op {
         Op::Settle { entry, .. } => vec![Ctx::entry_seq(entry)?],
         _ => vec![],
     };
     let rec = ctx.case_to_write(case, &seqs)?;
     let handle = rec.handle;
-    let at = ctx.past(at)?;
+    if let Some(key) = key
+        && let Some(done) = ctx.store.entry(key)?
+    {
+        if done.stream != rec.state.id {
+            return Err(Error::invalid(format!(
+                "entry id {key} was used already, in another case"
+            ))
+            .hint("a device makes a new id for each thing it records"));
+        }
+        return Ok((handle, vec![done]));
+    }
+    let at = match at {
+        At::Said(text) => ctx.past(text)?,
+        // A device's clock a little ahead of the server's is not the future.
+        At::Exactly(t) => t.min(ctx.now),
+    };
     // What is read from the text once, whatever the case's state on a retry.
     let due = match &op {
         Op::Promise { due: Some(d), .. } | Op::FollowUp { due: d, .. } => Some(ctx.future(d)?),
@@ -431,149 +466,168 @@ pub fn record(ctx: &mut Ctx, case: &str, at: Option<&str>, op: Op) -> Result<Wri
         _ => None,
     };
     let entries = ctx.append_case(&rec, &seqs, |s| {
-        let open = s.open_contact_now().map(|c| c.origin.entry);
-        let one = |e: Event| Ok(vec![Draft::new(at, e)]);
-        match &op {
-            Op::Note { text } => one(Event::NoteAdded {
-                contact: open,
-                text: text.clone(),
-            }),
-            Op::Reference { kind, value } => one(Event::ReferenceRecorded {
-                contact: open,
-                kind: *kind,
-                value: value.trim().to_string(),
-            }),
-            Op::Promise { by, what, .. } => one(Event::PromiseMade {
-                contact: open,
-                by: by.clone(),
-                what: what.clone(),
-                due,
-            }),
-            Op::Offer {
-                by, what, answer, ..
-            } => {
-                let offer = Draft::new(
-                    at,
-                    Event::OfferMade {
-                        contact: open,
-                        by: by.clone(),
-                        what: what.clone(),
-                        value: amount.clone(),
-                    },
-                );
-                let id = offer.id;
-                let mut out = vec![offer];
-                if let Some(answer) = answer {
-                    out.push(Draft::new(
+        let build = || -> Result<Vec<Draft>> {
+            let open = s.open_contact_now().map(|c| c.origin.entry);
+            let one = |e: Event| Ok(vec![Draft::new(at, e)]);
+            match &op {
+                Op::Note { text } => one(Event::NoteAdded {
+                    contact: open,
+                    text: text.clone(),
+                }),
+                Op::Reference { kind, value } => one(Event::ReferenceRecorded {
+                    contact: open,
+                    kind: *kind,
+                    value: value.trim().to_string(),
+                }),
+                Op::Promise { by, what, .. } => one(Event::PromiseMade {
+                    contact: open,
+                    by: by.clone(),
+                    what: what.clone(),
+                    due,
+                }),
+                Op::Offer {
+                    by, what, answer, ..
+                } => {
+                    let offer = Draft::new(
                         at,
-                        Event::OfferAnswered {
-                            offer: id,
-                            answer: *answer,
-                            note: None,
+                        Event::OfferMade {
+                            contact: open,
+                            by: by.clone(),
+                            what: what.clone(),
+                            value: amount.clone(),
                         },
-                    ));
+                    );
+                    let id = offer.id;
+                    let mut out = vec![offer];
+                    if let Some(answer) = answer {
+                        out.push(Draft::new(
+                            at,
+                            Event::OfferAnswered {
+                                offer: id,
+                                answer: *answer,
+                                note: None,
+                            },
+                        ));
+                    }
+                    Ok(out)
                 }
-                Ok(out)
-            }
-            Op::Escalate { to, reason } => one(Event::EscalationRequested {
-                contact: open,
-                to: to.clone(),
-                reason: reason.clone(),
-            }),
-            Op::Settle { how, note, .. } => {
-                let t = find_target(s, handle, seqs[0], *how)?;
-                let note = note.clone();
-                one(match *how {
-                    Settlement::Kept => Event::PromiseKept { promise: t, note },
-                    Settlement::Broken => Event::PromiseBroken { promise: t, note },
-                    Settlement::Done => Event::FollowUpDone { follow_up: t, note },
-                    Settlement::Answer(answer) => Event::OfferAnswered {
-                        offer: t,
-                        answer,
-                        note,
-                    },
-                    Settlement::Escalation(outcome) => Event::EscalationAnswered {
-                        escalation: t,
-                        outcome,
-                        note,
-                    },
-                })
-            }
-            Op::Expense { what, .. } => one(Event::ExpenseIncurred {
-                what: what.clone(),
-                amount: amount.clone().expect("read above"),
-            }),
-            Op::Time { what, .. } => one(Event::TimeSpent {
-                minutes: minutes.unwrap_or_default(),
-                what: what.clone(),
-            }),
-            Op::FollowUp { what, .. } => one(Event::FollowUpPlanned {
-                what: what.clone(),
-                due: due.unwrap_or(at),
-            }),
-            Op::Sent {
-                to,
-                kind,
-                via,
-                summary,
-            } => one(Event::LetterSent {
-                to: to.clone(),
-                kind: kind.clone(),
-                via: via.clone(),
-                summary: summary.clone(),
-            }),
-            Op::Attachment {
-                name,
-                sha256,
-                bytes,
-            } => one(Event::AttachmentAdded {
-                name: name.clone(),
-                sha256: sha256.clone(),
-                bytes: *bytes,
-            }),
-            Op::Status { status, note } => one(Event::StatusChanged {
-                status: *status,
-                note: note.clone(),
-            }),
-            Op::Lesson { text } => one(Event::LessonLearned { text: text.clone() }),
-            Op::Assign { client, helper } => {
-                let tidy = |v: &Option<String>| {
-                    v.as_deref()
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_string)
-                };
-                let client = client.as_ref().map_or_else(|| s.client.clone(), tidy);
-                let helper = helper
-                    .as_ref()
-                    .map_or_else(|| s.helper.clone(), |h| tidy(h).map(|h| h.to_lowercase()));
-                if client == s.client && helper == s.helper {
-                    return Err(Error::invalid(
+                Op::Escalate { to, reason } => one(Event::EscalationRequested {
+                    contact: open,
+                    to: to.clone(),
+                    reason: reason.clone(),
+                }),
+                Op::Settle { how, note, .. } => {
+                    let t = find_target(s, handle, seqs[0], *how)?;
+                    let note = note.clone();
+                    one(match *how {
+                        Settlement::Kept => Event::PromiseKept { promise: t, note },
+                        Settlement::Broken => Event::PromiseBroken { promise: t, note },
+                        Settlement::Done => Event::FollowUpDone { follow_up: t, note },
+                        Settlement::Answer(answer) => Event::OfferAnswered {
+                            offer: t,
+                            answer,
+                            note,
+                        },
+                        Settlement::Escalation(outcome) => Event::EscalationAnswered {
+                            escalation: t,
+                            outcome,
+                            note,
+                        },
+                    })
+                }
+                Op::Expense { what, .. } => one(Event::ExpenseIncurred {
+                    what: what.clone(),
+                    amount: amount.clone().expect("read above"),
+                }),
+                Op::Time { what, .. } => one(Event::TimeSpent {
+                    minutes: minutes.unwrap_or_default(),
+                    what: what.clone(),
+                }),
+                Op::FollowUp { what, .. } => one(Event::FollowUpPlanned {
+                    what: what.clone(),
+                    due: due.unwrap_or(at),
+                }),
+                Op::Sent {
+                    to,
+                    kind,
+                    via,
+                    summary,
+                } => one(Event::LetterSent {
+                    to: to.clone(),
+                    kind: kind.clone(),
+                    via: via.clone(),
+                    summary: summary.clone(),
+                }),
+                Op::Attachment {
+                    name,
+                    sha256,
+                    bytes,
+                } => one(Event::AttachmentAdded {
+                    name: name.clone(),
+                    sha256: sha256.clone(),
+                    bytes: *bytes,
+                }),
+                Op::Status { status, note } => one(Event::StatusChanged {
+                    status: *status,
+                    note: note.clone(),
+                }),
+                Op::Lesson { text } => one(Event::LessonLearned { text: text.clone() }),
+                Op::Assign { client, helper } => {
+                    let tidy = |v: &Option<String>| {
+                        v.as_deref()
+                            .map(str::trim)
+                            .filter(|t| !t.is_empty())
+                            .map(str::to_string)
+                    };
+                    let client = client.as_ref().map_or_else(|| s.client.clone(), tidy);
+                    let helper = helper
+                        .as_ref()
+                        .map_or_else(|| s.helper.clone(), |h| tidy(h).map(|h| h.to_lowercase()));
+                    if client == s.client && helper == s.helper {
+                        return Err(Error::invalid(
                         "that is how the case stands already; nothing to change",
                     )
                     .hint(
                         "name a different helper with --helper EMAIL or client with --client NAME",
                     ));
+                    }
+                    one(Event::CaseAssigned { client, helper })
                 }
-                one(Event::CaseAssigned { client, helper })
+                Op::Fact(_) => one(Event::FactRecorded(fact_made.clone().expect("read above"))),
+                Op::Goal(g) => one(Event::GoalSet(revised_goal(s, g)?)),
+                Op::Amend {
+                    reason,
+                    correction,
+                    retract,
+                    ..
+                } => one(Event::Amended {
+                    target: amend_target.expect("read above"),
+                    reason: reason.clone(),
+                    correction: correction.clone(),
+                    retracts: *retract,
+                }),
+                Op::Contact(step) => contact_step(s, handle, at, step),
             }
-            Op::Fact(_) => one(Event::FactRecorded(fact_made.clone().expect("read above"))),
-            Op::Goal(g) => one(Event::GoalSet(revised_goal(s, g)?)),
-            Op::Amend {
-                reason,
-                correction,
-                retract,
-                ..
-            } => one(Event::Amended {
-                target: amend_target.expect("read above"),
-                reason: reason.clone(),
-                correction: correction.clone(),
-                retracts: *retract,
-            }),
-            Op::Contact(step) => contact_step(s, handle, at, step),
-        }
+        };
+        build().map(|d| with_key(d, key))
     })?;
     Ok((handle, entries))
+}
+
+/// The first draft takes the device's id; the only batch whose entries
+/// refer to each other, an offer with its answer, follows it.
+fn with_key(mut drafts: Vec<Draft>, key: Option<Uuid>) -> Vec<Draft> {
+    if let (Some(key), Some(first)) = (key, drafts.first_mut()) {
+        let old = std::mem::replace(&mut first.id, key);
+        for d in &mut drafts[1..] {
+            if let Event::OfferAnswered { offer, .. } = &mut d.event
+                && *offer == old
+            {
+                *offer = key;
+            }
+        }
+    }
+    drafts
 }
 
 /// A goal revised: what is not given is kept; a revision needs its reason.
