@@ -78,20 +78,85 @@ pub fn outward_ip() -> Option<IpAddr> {
         .filter(|ip| !ip.is_unspecified())
 }
 
-/// The sessions of one person's own server, in memory: a restart asks for a
-/// new link.
+/// The sessions of one person's own server. They are kept in a file beside
+/// the casefile (hashes only, readable by its owner only), so a phone stays
+/// signed in when the server restarts and what it kept offline can land.
 #[derive(Default)]
 pub struct Local {
     /// One-time links not used yet: hash → expiry (ms).
     links: Mutex<HashMap<String, i64>>,
     /// Live sessions: hash → expiry (ms).
     sessions: Mutex<HashMap<String, i64>>,
+    file: Option<std::path::PathBuf>,
 }
 
 impl Local {
+    /// Sessions kept in `file`, with those still live read back from it.
+    pub fn kept_in(file: std::path::PathBuf) -> Local {
+        let now = now_ms();
+        let sessions = std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let (hash, exp) = l.split_once(' ')?;
+                let exp: i64 = exp.trim().parse().ok()?;
+                (exp > now && hash.len() == 64).then(|| (hash.to_string(), exp))
+            })
+            .collect();
+        Local {
+            sessions: Mutex::new(sessions),
+            file: Some(file),
+            ..Local::default()
+        }
+    }
+
     pub fn add_link(&self, token: &str) {
         if let Ok(mut l) = self.links.lock() {
             l.insert(accounts::token_hash(token), now_ms() + accounts::LINK_MS);
+        }
+    }
+
+    fn start(&self, hash: String, exp: i64) {
+        if let Ok(mut s) = self.sessions.lock() {
+            s.insert(hash, exp);
+            self.keep(&s);
+        }
+    }
+
+    fn end(&self, hash: &str) {
+        if let Ok(mut s) = self.sessions.lock() {
+            s.remove(hash);
+            self.keep(&s);
+        }
+    }
+
+    /// Writes the live sessions whole, to a new file renamed over the old,
+    /// so a crash leaves one or the other. A session that cannot be kept
+    /// still works until the server stops.
+    fn keep(&self, sessions: &HashMap<String, i64>) {
+        let Some(file) = &self.file else { return };
+        let now = now_ms();
+        let text: String = sessions
+            .iter()
+            .filter(|(_, exp)| **exp > now)
+            .map(|(h, exp)| format!("{h} {exp}\n"))
+            .collect();
+        let mut tmp = file.clone().into_os_string();
+        tmp.push(".new");
+        let tmp = std::path::PathBuf::from(tmp);
+        let written = (|| -> std::io::Result<()> {
+            let mut o = std::fs::OpenOptions::new();
+            o.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            std::io::Write::write_all(&mut o.open(&tmp)?, text.as_bytes())?;
+            std::fs::rename(&tmp, file)
+        })();
+        if let Err(e) = written {
+            eprintln!(
+                "casefile: could not keep the sign-ins in {}: {e}; a restart will ask for a new link",
+                file.display()
+            );
         }
     }
 }
@@ -288,9 +353,7 @@ pub async fn logout(
     let token = caller.session.clone();
     let ended = blocking(move || match &*a.access {
         Access::Local(l) => {
-            if let Ok(mut s) = l.sessions.lock() {
-                s.remove(&accounts::token_hash(&token));
-            }
+            l.end(&accounts::token_hash(&token));
             Ok(())
         }
         Access::Accounts(acc) => acc.with(|s| Ok(s.end_session(&accounts::token_hash(&token))?)),
@@ -321,9 +384,7 @@ pub async fn pair(State(app): State<App>, Path(token): Path<String>) -> Response
                     return Ok(None);
                 }
                 let session = accounts::new_token();
-                if let Ok(mut s) = l.sessions.lock() {
-                    s.insert(accounts::token_hash(&session), now + accounts::SESSION_MS);
-                }
+                l.start(accounts::token_hash(&session), now + accounts::SESSION_MS);
                 Ok(Some((session, false)))
             }
             Access::Accounts(acc) => acc.with(|s| {
