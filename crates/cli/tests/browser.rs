@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::cargo::cargo_bin;
-use common::{Kill, free_port};
+use common::{Kill, cli_now as cli, free_port, serve_file};
 use serde_json::{Value, json};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -28,6 +28,11 @@ struct Browser {
 
 impl Browser {
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"))
+    }
+
+    fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let res = match (method, body) {
             ("GET", _) => ureq::get(&url).call(),
@@ -35,12 +40,11 @@ impl Browser {
             (_, b) => ureq::post(&url).send_json(b.unwrap_or(json!({}))),
         };
         match res {
-            Ok(r) => r.into_json::<Value>().unwrap()["value"].clone(),
-            Err(ureq::Error::Status(code, r)) => panic!(
-                "webdriver {method} {path}: {code} {}",
-                r.into_string().unwrap_or_default()
-            ),
-            Err(e) => panic!("webdriver {method} {path}: {e}"),
+            Ok(r) => Ok(r.into_json::<Value>().unwrap()["value"].clone()),
+            Err(ureq::Error::Status(code, r)) => {
+                Err(format!("{code} {}", r.into_string().unwrap_or_default()))
+            }
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -70,9 +74,29 @@ impl Browser {
         );
     }
 
+    /// Clicks; an element the page just swapped for a fresh copy (the call
+    /// page updates itself) is found again.
     fn click(&self, css: &str) {
-        let id = self.find(css);
-        self.call("POST", &format!("/element/{id}/click"), None);
+        for _ in 0..20 {
+            let id = self.find(css);
+            match self.try_call("POST", &format!("/element/{id}/click"), None) {
+                Ok(_) => return,
+                Err(e) if e.contains("stale element") => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
+                Err(e) => panic!("clicking {css}: {e}"),
+            }
+        }
+        panic!("{css} kept being replaced");
+    }
+
+    /// Runs a script in the page and returns what it returns.
+    fn exec(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
     }
 
     fn source(&self) -> String {
@@ -202,30 +226,10 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("web.db");
-    let key = "e2e-key-0123456789abcdef0123";
 
     // The app, on a free port.
     let port = free_port();
-    let mut server = Command::new(cargo_bin("casefile"))
-        .args(["serve", "--port", &port.to_string()])
-        .env("CASEFILE_DB", &db)
-        .env("CASEFILE_WEB_KEY", key)
-        .env("TZ", "UTC")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    let mut out = BufReader::new(server.stdout.take().unwrap());
-    out.read_line(&mut first).unwrap();
-    // Keep reading whatever else the server says, so its output never breaks.
-    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
-    let _server = Kill(server);
-    let login = first.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(
-        login.starts_with("http://127.0.0.1:") && login.contains(key),
-        "{first}"
-    );
+    let (_server, login) = serve_file(&db, port);
     let app = format!("http://127.0.0.1:{port}");
 
     // The browser.
@@ -264,6 +268,7 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     b.click("form:has(#via) button");
     b.wait_for("Nobody yet");
     let rep = |name: &str, dept: &str| {
+        b.click("details:has(#rep-name) summary");
         b.fill("#rep-name", name);
         b.fill("#rep-dept", dept);
         b.click("form:has(#rep-name) button");
@@ -279,9 +284,11 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
         "{mid}"
     );
     rep("Priya Natarajan", "Returns");
+    b.click("details:has(#ref) summary");
     b.fill("#ref", "CAS-88120");
     b.click("form:has(#ref) button");
     b.wait_for("Got case number: CAS-88120");
+    b.click("details:has(#call-note) summary");
     b.fill(
         "#call-note",
         "<script>document.title='pwned'</script> she said refunds take 5 days",
@@ -304,6 +311,7 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
         "no script ran"
     );
     b.screenshot("call-390x844.png");
+    b.click("details:has(#eo) summary");
     b.fill("#eo", "credit only");
     b.click("form:has(#eo) button.end");
     b.wait_for("Start the call");
@@ -457,4 +465,262 @@ fn two_helpers_sign_in_on_a_postgresql_server_and_each_work_a_case() {
             .collect();
         assert_eq!(titles, [*title], "{email}");
     }
+}
+
+/// One event on the call page: the field its form opens with, what to
+/// type where, and what the call's log then shows.
+type Tap<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
+/// Mid-call on a phone: what to say is on the first screen of a busy call
+/// (three transfers, an offer, a promise); each event is two taps and some
+/// typing and the page keeps its place; no page scrolls sideways, however
+/// long the names; and with the server gone, what is recorded waits on the
+/// phone and lands once when it is back.
+#[test]
+fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
+    let Some((chromium, driver)) = tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("phone.db");
+    let long_company = "Transcontinental Telecommunications and Broadband Services Incorporated";
+    let long_dept = "CustomerExperienceEscalationsAndRetentionDepartmentNorthAmerica";
+    cli(
+        &db,
+        &[
+            "open",
+            "Router refund for the X200 that stopped connecting after the firmware update",
+            "--company",
+            long_company,
+            "--problem",
+            "The X200 router stopped connecting on Oct 31",
+            "--resolution",
+            "A full refund of $129 within 10 days",
+            "--fair",
+            "yes",
+            "--sensitive-id",
+            "Account=8812447109",
+        ],
+    );
+    cli(&db, &["contact", "start", "1", "--via", "800 555 0100"]);
+    for (name, dept) in [
+        ("Dana Reyes", "Billing"),
+        ("Marcus Lee", "Retention"),
+        ("Priya Natarajan", long_dept),
+        ("Alexandria Montgomery-Featherstonehaugh", "Returns"),
+    ] {
+        cli(
+            &db,
+            &["contact", "rep", "1", &format!("{name}, dept={dept}")],
+        );
+    }
+    cli(
+        &db,
+        &[
+            "promise",
+            "1",
+            "call back about the refund",
+            "--due",
+            "in 48h",
+        ],
+    );
+    cli(&db, &["offer", "1", "a $40 credit", "--value", "40"]);
+    cli(
+        &db,
+        &[
+            "note",
+            "1",
+            &"a very long note without any spaces at all "
+                .replace(' ', "")
+                .repeat(6),
+        ],
+    );
+
+    let port = free_port();
+    let (server, link) = serve_file(&db, port);
+    let app = format!("http://127.0.0.1:{port}");
+    let (_driver, b) = browser(&chromium, &driver, dir.path());
+    b.go(&link);
+    b.wait_url(&format!("{app}/"));
+
+    // What to say now is on the first screen.
+    b.go(&format!("{app}/cases/1/call"));
+    b.wait_for("Say now");
+    b.screenshot("phone-call-390x844.png");
+    let say = b.exec(
+        "const r = document.querySelector('.say').getBoundingClientRect(); \
+         return {top: r.top, bottom: r.bottom, text: document.querySelector('.say').textContent, h: window.innerHeight};",
+    );
+    assert!(
+        say["bottom"].as_f64().unwrap() <= say["h"].as_f64().unwrap()
+            && say["top"].as_f64().unwrap() >= 0.0,
+        "what to say now is off the first screen: {say}"
+    );
+    assert!(say["text"].as_str().unwrap().trim().len() > 20, "{say}");
+    assert!(b.source().contains("3 transfer(s)"));
+
+    // Each event: one tap opens its form, one saves it; the page stays
+    // where it was (no reload) and the call's log shows it.
+    b.exec("window.notReloaded = true; return 0;");
+    let taps: &[Tap] = &[
+        (
+            "#ref",
+            &[("#ref", "CAS-88120")],
+            "Got case number: CAS-88120",
+        ),
+        (
+            "#call-note",
+            &[("#call-note", "she said refunds take 5 days")],
+            "she said refunds take 5 days",
+        ),
+        (
+            "#pw",
+            &[("#pw", "email the returns label"), ("#pd", "tomorrow")],
+            "email the returns label",
+        ),
+        (
+            "#ow",
+            &[("#ow", "a replacement router"), ("#ov", "129")],
+            "a replacement router",
+        ),
+        (
+            "#xt",
+            &[("#xt", "a supervisor"), ("#xr", "the offer is short")],
+            "a supervisor",
+        ),
+        (
+            "#rep-name",
+            &[("#rep-name", "Sam Okafor"), ("#rep-dept", "Escalations")],
+            "With Sam Okafor",
+        ),
+    ];
+    for (field, fill, shows) in taps {
+        b.click(&format!("details:has({field}) summary"));
+        for (css, text) in *fill {
+            b.fill(css, text);
+        }
+        b.click(&format!("details:has({field}) form button"));
+        b.wait_for(shows);
+        assert_eq!(
+            b.exec("return window.notReloaded === true;"),
+            json!(true),
+            "{field} reloaded the page"
+        );
+    }
+    // Hold is one tap.
+    b.click("form.now button");
+    b.wait_for("Back from hold");
+    b.click("form.now button");
+    b.wait_for(">On hold<");
+    assert_eq!(b.exec("return window.notReloaded === true;"), json!(true));
+
+    // Nothing scrolls sideways, on any page, with long names and notes.
+    for path in [
+        "/",
+        "/cases/1",
+        "/cases/1/call",
+        "/companies",
+        "/companies/1",
+        "/due",
+        "/search?q=refund",
+        "/reports",
+        "/check",
+        "/cases/1/record",
+        "/cases/1/letter/executive",
+        "/cases/1/script/plea",
+        "/cases/new",
+    ] {
+        b.go(&format!("{app}{path}"));
+        let w = b.exec("return [document.documentElement.scrollWidth, window.innerWidth];");
+        let name = format!(
+            "phone{}.png",
+            path.replace(['/', '?', '='], "-").trim_end_matches('-')
+        );
+        b.screenshot(&name);
+        assert!(
+            w[0].as_u64().unwrap() <= w[1].as_u64().unwrap(),
+            "{path} scrolls sideways: {w}"
+        );
+    }
+
+    // The advice speaks web: links, no command lines, no Markdown marks.
+    b.go(&format!("{app}/cases/1"));
+    let case = b.source();
+    let advice = case.split("id=\"advice-h\"").nth(1).unwrap_or_default();
+    let advice = advice.split("</section>").next().unwrap_or_default();
+    assert!(!advice.is_empty(), "the case has advice: {case}");
+    assert!(
+        !advice.contains("casefile ") && !advice.contains('`') && !advice.contains("*their*"),
+        "{advice}"
+    );
+
+    // The record is styled by the app and leads back to the case.
+    b.go(&format!("{app}/cases/1/record"));
+    let record = b.source();
+    assert!(record.contains("href=\"/cases/1\"") && record.contains("/assets/app.css"));
+    let font = b.exec("return getComputedStyle(document.querySelector('.paper')).fontFamily;");
+    assert!(font.as_str().unwrap().contains("Georgia"), "{font}");
+
+    // Offline: the server goes away mid-call. What is recorded waits on
+    // the phone, survives a reload, and lands once when the server is back.
+    b.go(&format!("{app}/cases/1/call"));
+    b.wait_for("Say now");
+    // The service worker has the page (it installs on the first visit).
+    b.exec("return navigator.serviceWorker && navigator.serviceWorker.ready.then(() => 1);");
+    drop(server);
+    std::thread::sleep(Duration::from_millis(300));
+    b.click("details:has(#call-note) summary");
+    b.fill("#call-note", "said while the line was down");
+    b.click("details:has(#call-note) form button");
+    b.click("details:has(#ref) summary");
+    b.fill("#ref", "OFF-77");
+    b.click("details:has(#ref) form button");
+    b.wait_for("2 things kept on this device");
+    b.call("POST", "/refresh", None);
+    let offline = b.wait_for("2 things kept on this device");
+    assert!(offline.contains("Say now"), "the call page opens offline");
+    b.screenshot("phone-offline-390x844.png");
+
+    let (_server, _) = serve_file(&db, port);
+    b.wait_for("Got case number: OFF-77");
+    b.wait_for("said while the line was down");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !b
+        .exec("return document.getElementById('waiting').textContent;")
+        .as_str()
+        .unwrap_or("x")
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the waiting list never emptied");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Ending is two taps.
+    b.click("details:has(#eo) summary");
+    b.click("details:has(#eo) form button");
+    b.wait_for("Start the call");
+    b.call("DELETE", "", None);
+
+    let export = cli(&db, &["export"]);
+    assert_eq!(
+        export.matches("said while the line was down").count(),
+        1,
+        "{export}"
+    );
+    assert_eq!(export.matches("OFF-77").count(), 1, "{export}");
+    // Each keeps the time it was tapped, before it reached the server.
+    let note: Value = export
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e.to_string().contains("said while the line was down"))
+        .unwrap();
+    let (at, recorded) = (
+        note["at"].as_str().unwrap(),
+        note["recorded"].as_str().unwrap(),
+    );
+    assert!(
+        at < recorded,
+        "at {at} should be before recorded {recorded}"
+    );
+    cli(&db, &["verify"]);
 }

@@ -345,7 +345,7 @@ async fn opening_a_case_and_adding_to_it() {
     );
     assert!(w.get("/cases/1?reveal=1").await.body.contains("8812447109"));
     assert!(
-        page.body.contains("I&#x27;m calling because") || page.body.contains("I'm calling because"),
+        page.body.contains("I&#39;m calling because") || page.body.contains("I'm calling because"),
         "the brief's opening"
     );
 
@@ -643,8 +643,18 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
     assert_eq!(record.status, StatusCode::OK);
     assert!(
         record.body.contains("Case record: Router refund")
-            && record.body.contains("@media print")
             && record.body.contains("Dana &lt;Reyes&gt;")
+    );
+    // Styled by the app's own stylesheet (its CSP allows no inline style),
+    // with a way back to the case.
+    assert!(
+        record.body.contains("/assets/app.css")
+            && !record.body.contains("<style")
+            && record
+                .body
+                .contains("<a href=\"/cases/1\">Back to case 1</a>"),
+        "{}",
+        record.body
     );
     let letter = w.get("/cases/1/letter/executive?from=Sam").await;
     assert!(
@@ -656,6 +666,17 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
         w.get("/cases/1/letter/ransom").await.status,
         StatusCode::NOT_FOUND
     );
+    let words = w.get("/cases/1/script/plea").await;
+    assert!(
+        words.status == StatusCode::OK
+            && words.body.contains("ask this person for their help")
+            && words.body.contains("Back to case 1"),
+        "{}",
+        words.body
+    );
+    let none = w.get("/cases/1/script/ransom").await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+    assert!(none.body.contains("plea"), "the known ones are named");
 
     let pic = w.get("/cases/1/picture.svg").await;
     assert_eq!(
@@ -1038,4 +1059,232 @@ async fn the_case_as_json_masks_what_is_sensitive() {
             .contains("8812447109")
     );
     assert_eq!(w.get("/api/cases/9").await.status, StatusCode::NOT_FOUND);
+}
+
+impl Web {
+    /// A post as the call page's script sends it: it asks for JSON.
+    async fn post_script(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        let body: String = all
+            .iter()
+            .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            Request::post(path)
+                .header(header::COOKIE, format!("casefile_session={}", self.session))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .header(header::HOST, "127.0.0.1:8484")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn what_a_phone_sends_twice_lands_once_at_the_time_it_was_tapped() {
+    let w = Web::new().await;
+    w.open_case().await;
+    let r = w.post("/cases/1/call", &[("action", "start")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let key = "0192f7a4-5b6c-7d8e-9f01-23456789abcd";
+    let tapped = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(7);
+    let ms = tapped.as_millisecond().to_string();
+    let note = [
+        ("action", "note"),
+        ("text", "said while the line was down"),
+        ("key", key),
+        ("at_ms", ms.as_str()),
+    ];
+    let first = w.post_script("/cases/1/call", &note).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let saved: serde_json::Value = serde_json::from_str(&first.body).unwrap();
+    let before = w.entries();
+    // The answer was lost; the phone sends it again, after another tap landed.
+    let r = w
+        .post("/cases/1/call", &[("action", "ref"), ("value", "CAS-1")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let again = w.post_script("/cases/1/call", &note).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&again.body).unwrap(),
+        saved
+    );
+    assert_eq!(w.entries(), before + 1, "only the case number was added");
+    // Even a send whose action would now be refused (a second start) is
+    // answered with what was stored.
+    let start_key = "0192f7a4-5b6c-7d8e-9f01-000000000001";
+    let s1 = w
+        .post_script("/cases/1/call", &[("action", "end"), ("key", start_key)])
+        .await;
+    assert_eq!(s1.status, StatusCode::OK, "{}", s1.body);
+    let s2 = w
+        .post_script("/cases/1/call", &[("action", "end"), ("key", start_key)])
+        .await;
+    assert_eq!(
+        (s2.status, s2.body.clone()),
+        (StatusCode::OK, s1.body.clone())
+    );
+
+    let s = SqliteStore::open(&w.db).unwrap();
+    let id = s.case_by_handle(1).unwrap().unwrap();
+    let entries = s.read_stream(id).unwrap();
+    let kept = entries
+        .iter()
+        .find(|e| e.id.to_string() == key)
+        .expect("the note keeps the phone's id");
+    assert_eq!(kept.at.as_millisecond(), tapped.as_millisecond());
+    assert!(kept.recorded > kept.at);
+    assert!(s.verify().unwrap().is_empty());
+
+    // Refusals come back as JSON the page can show, and write nothing.
+    let n = w.entries();
+    let bad = w
+        .post_script(
+            "/cases/1/call",
+            &[("action", "note"), ("text", "x"), ("key", "not-a-uuid")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("is not an entry id"), "{}", bad.body);
+    let bad = w
+        .post_script("/cases/1/call", &[("action", "note"), ("text", " ")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("\"error\""), "{}", bad.body);
+    let forged = w
+        .send(
+            Request::post("/cases/1/call")
+                .header(header::COOKIE, format!("casefile_session={}", w.session))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "application/json")
+                .body(Body::from("csrf=wrong&action=note&text=x"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(forged.body.contains("expired"), "{}", forged.body);
+    assert_eq!(w.entries(), n);
+}
+
+#[tokio::test]
+async fn a_phone_stays_signed_in_when_the_server_restarts() {
+    let w = Web::new().await;
+    assert_eq!(w.get("/").await.status, StatusCode::OK);
+    // The server restarts on the same file, with a new one-time link.
+    let again = router(App::new(
+        w.db.clone(),
+        "another-key-0123456789abcdef".into(),
+    ));
+    let ask = |session: String| {
+        let again = again.clone();
+        async move {
+            again
+                .oneshot(
+                    Request::get("/")
+                        .header(header::COOKIE, format!("casefile_session={session}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(ask(w.session.clone()).await, StatusCode::OK);
+    assert_eq!(ask("made-up".into()).await, StatusCode::UNAUTHORIZED);
+    // The sign-ins are kept as hashes, readable by the owner only.
+    let mut kept = w.db.clone().into_os_string();
+    kept.push(".sessions");
+    let text = std::fs::read_to_string(&kept).unwrap();
+    assert!(
+        !text.contains(&w.session) && text.lines().count() == 1,
+        "{text}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&kept).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+    // Signing out ends it for the restarted server too.
+    let out = w.post("/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let third = router(App::new(
+        w.db.clone(),
+        "third-key-0123456789abcdefgh".into(),
+    ));
+    let status = third
+        .oneshot(
+            Request::get("/")
+                .header(header::COOKIE, format!("casefile_session={}", w.session))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_app_installs_and_works_offline_from_its_own_files() {
+    let w = Web::new().await;
+    let page = w.get("/").await.body;
+    assert!(page.contains("rel=\"manifest\" href=\"/manifest.webmanifest\""));
+    assert!(page.contains("rel=\"icon\""));
+    // These open without a session: a browser fetches them on its own.
+    for (path, kind) in [
+        ("/manifest.webmanifest", "application/manifest+json"),
+        ("/sw.js", "text/javascript"),
+        ("/assets/icon-192.png", "image/png"),
+        ("/assets/icon-512.png", "image/png"),
+        ("/assets/icon.svg", "image/svg+xml"),
+        ("/favicon.ico", "image/svg+xml"),
+    ] {
+        let r = w
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        let ct = r
+            .headers
+            .get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(ct.starts_with(kind), "{path}: {ct}");
+    }
+    let manifest: serde_json::Value = serde_json::from_str(
+        &w.send(
+            Request::get("/manifest.webmanifest")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    assert_eq!(manifest["start_url"], "/");
+    assert_eq!(manifest["display"], "standalone");
+    // Every icon it names is served.
+    for icon in manifest["icons"].as_array().unwrap() {
+        let r = w
+            .send(
+                Request::get(icon["src"].as_str().unwrap())
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{icon}");
+    }
+    // The worker fetches nothing from anywhere else.
+    let sw = w
+        .send(Request::get("/sw.js").body(Body::empty()).unwrap())
+        .await
+        .body;
+    assert!(!sw.contains("http://") && !sw.contains("https://"), "{sw}");
 }

@@ -8,6 +8,7 @@
 
 mod pages;
 mod svg;
+mod words;
 
 mod access;
 mod pool;
@@ -122,7 +123,7 @@ pub(crate) fn pool_size() -> usize {
 }
 
 /// The strict policy: only this server's own scripts, styles and images; no framing.
-const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'";
+const CSP: &str = "default-src 'none'; script-src 'self'; worker-src 'self'; manifest-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'";
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
@@ -131,6 +132,7 @@ macro_rules! templates {
 }
 
 const TEMPLATES: &[(&str, &str)] = templates![
+    "print.html",
     "base.html",
     "cases.html",
     "new.html",
@@ -149,16 +151,43 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "members.html"
 ];
 
-const ASSETS: &[(&str, &str, &str)] = &[
+/// The app's own files: name, type, bytes. The service worker and the
+/// manifest are served from the root too, where a browser looks for them.
+const ASSETS: &[(&str, &str, &[u8])] = &[
     (
         "app.css",
         "text/css; charset=utf-8",
-        include_str!("../assets/app.css"),
+        include_bytes!("../assets/app.css"),
     ),
     (
-        "call.js",
+        "app.js",
         "text/javascript; charset=utf-8",
-        include_str!("../assets/call.js"),
+        include_bytes!("../assets/app.js"),
+    ),
+    (
+        "sw.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/sw.js"),
+    ),
+    (
+        "manifest.webmanifest",
+        "application/manifest+json",
+        include_bytes!("../assets/manifest.webmanifest"),
+    ),
+    (
+        "icon.svg",
+        "image/svg+xml",
+        include_bytes!("../assets/icon.svg"),
+    ),
+    (
+        "icon-192.png",
+        "image/png",
+        include_bytes!("../assets/icon-192.png"),
+    ),
+    (
+        "icon-512.png",
+        "image/png",
+        include_bytes!("../assets/icon-512.png"),
     ),
 ];
 
@@ -185,7 +214,9 @@ impl App {
 
     /// One person's own file: no accounts; one-time links let browsers in.
     pub fn local(db: PathBuf, settings: casefile_app::Settings, link: String) -> App {
-        let local = Local::default();
+        let mut kept = db.clone().into_os_string();
+        kept.push(".sessions");
+        let local = Local::kept_in(kept.into());
         local.add_link(&link);
         App::build(db, settings, Access::Local(local))
     }
@@ -307,7 +338,11 @@ impl App {
     }
 
     pub fn cli_error(&self, e: Error) -> Response {
-        let status = match e.exit {
+        self.error(self.status_of(&e), &e.message, e.hint.as_deref())
+    }
+
+    pub fn status_of(&self, e: &Error) -> StatusCode {
+        match e.exit {
             Exit::NotFound => StatusCode::NOT_FOUND,
             Exit::Invalid | Exit::CheckSuggestions | Exit::CheckHarmful => {
                 StatusCode::UNPROCESSABLE_ENTITY
@@ -316,8 +351,7 @@ impl App {
             Exit::VerifyFailed | Exit::Database | Exit::Internal => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
-        };
-        self.error(status, &e.message, e.hint.as_deref())
+        }
     }
 }
 
@@ -388,7 +422,8 @@ async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response
             None,
         );
     }
-    if path == "/login" || path.starts_with("/pair/") || path.starts_with("/assets/") {
+    let open = ["/login", "/sw.js", "/manifest.webmanifest", "/favicon.ico"];
+    if open.contains(&path.as_str()) || path.starts_with("/pair/") || path.starts_with("/assets/") {
         return next.run(req).await;
     }
     let caller = match session_of(&req) {
@@ -435,6 +470,10 @@ async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response
 }
 
 async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    file(&name)
+}
+
+fn file(name: &str) -> Response {
     match ASSETS.iter().find(|(n, _, _)| *n == name) {
         Some((_, mime, body)) => (
             [
@@ -463,6 +502,7 @@ pub fn router(app: App) -> Router {
         .route("/cases/{n}/call", get(pages::call).post(pages::call_action))
         .route("/cases/{n}/record", get(pages::record))
         .route("/cases/{n}/letter/{kind}", get(pages::letter))
+        .route("/cases/{n}/script/{kind}", get(pages::script))
         .route("/cases/{n}/picture.svg", get(pages::picture))
         .route("/companies", get(pages::companies))
         .route("/companies/{n}", get(pages::company))
@@ -484,6 +524,12 @@ pub fn router(app: App) -> Router {
             get(access::password_form).post(access::set_password),
         )
         .route("/assets/{name}", get(asset))
+        .route("/sw.js", get(|| async { file("sw.js") }))
+        .route(
+            "/manifest.webmanifest",
+            get(|| async { file("manifest.webmanifest") }),
+        )
+        .route("/favicon.ico", get(|| async { file("icon.svg") }))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(middleware::from_fn(secure))
         .with_state(app)

@@ -23,7 +23,7 @@ use casefile_app::ops::{self, FactInput, GoalInput, NewCase, Op, Settlement, Ste
 use casefile_core::text::one_line;
 use casefile_core::{Channel, FactKind, RefKind, Rep};
 
-use super::{App, Caller, svg};
+use super::{App, Caller, svg, words};
 
 type Fields = HashMap<String, String>;
 
@@ -193,8 +193,12 @@ fn case_view(ctx: &Ctx, file: &CaseFile, entries: &[casefile_core::Entry]) -> Re
         reveal => ctx.reveal,
         sensitive => s.facts.iter().any(|f| f.fact.sensitive),
         goal => brief.goal, goal_findings => brief.goal_findings, unfair => brief.unfair,
-        opening => brief.opening,
-        advice => brief.advice,
+        opening => words::advice(&brief.opening, file.handle),
+        advice => brief.advice.iter().map(|a| context! {
+            seen => words::advice(&a.seen, file.handle),
+            next => words::advice(&a.next, file.handle),
+            why => words::advice(&a.why, file.handle),
+        }).collect::<Vec<Value>>(),
         facts => s.facts.iter().map(|f| context! {seq => f.origin.seq, kind => text::fact_kind(f.fact.kind), label => f.fact.label, value => text::fact_value(&f.fact, ctx.reveal), marks => marks(&f.origin)}).collect::<Vec<Value>>(),
         promises => s.promises.iter().map(|p| context! {
             seq => p.origin.seq, by => p.by, what => p.what, due => p.due.map(|d| text::when(d, &ctx.tz)),
@@ -408,7 +412,14 @@ pub async fn call(
                     .filter(|r| r.contact == Some(c.origin.seq))
                     .map(|r| json!({"when": text::clock(r.at, &ctx.tz), "seq": r.seq, "text": r.text}))
                     .collect();
+                // What the timers say before (or without) the page's script.
+                let since = |t: jiff::Timestamp| {
+                    let s = (ctx.now.as_second() - t.as_second()).max(0);
+                    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                };
+                let hold = c.holds.last().filter(|h| h.end.is_none()).map(|h| h.start);
                 call = Some(json!({
+                    "elapsed": since(c.started()), "held": hold.map(since),
                     "seq": c.origin.seq, "started_ms": c.started().as_millisecond(), "on_hold": c.on_hold(),
                     "hold_ms": c.holds.last().filter(|h| h.end.is_none()).map(|h| h.start.as_millisecond()),
                     "reps": c.live_reps().map(|r| r.rep.name.clone()).collect::<Vec<_>>(), "transfers": c.transfers(),
@@ -427,81 +438,150 @@ pub async fn call_action(
     State(app): State<App>,
     Extension(caller): Extension<Caller>,
     Path(n): Path<String>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<Fields>,
 ) -> Response {
     let app = app.as_caller(&caller);
+    // The page's script asks for a short answer; a plain form post is
+    // sent back to the page.
+    let script = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
     if !csrf_ok(&app, &f) {
-        return forged(&app);
-    }
-    page(app, move |app| {
-        let mut ctx = app.ctx_to_write(&caller)?;
-        let rec = ctx.case(&n)?;
-        let case = rec.handle.to_string();
-        let current_rep = rec
-            .state
-            .open_contact_now()
-            .and_then(|c| c.live_reps().last())
-            .map(|r| r.rep.name.clone());
-        let op = match need(&f, "action", "the action")?.as_str() {
-            "start" => Op::Contact(Step::Start {
-                channel: field(&f, "channel")
-                    .map(|c| ops::channel_named(&c))
-                    .transpose()?
-                    .unwrap_or(Channel::Phone),
-                inbound: f.contains_key("inbound"),
-                via: field(&f, "via"),
-            }),
-            // Each field is its own value: a department may hold a comma.
-            "rep" => Op::Contact(Step::Rep(Rep {
-                name: need(&f, "name", "the representative's name")?,
-                ext: field(&f, "ext"),
-                email: field(&f, "email"),
-                department: field(&f, "dept"),
-                role: field(&f, "role"),
-                reports_to: field(&f, "reports_to"),
-            })),
-            "note" => Op::Note {
-                text: need(&f, "text", "the note")?,
-            },
-            "ref" => Op::Reference {
-                value: need(&f, "value", "the reference")?,
-                kind: RefKind::Case,
-            },
-            "promise" => Op::Promise {
-                what: need(&f, "what", "what was promised")?,
-                by: field(&f, "by").or(current_rep),
-                due: field(&f, "due"),
-            },
-            // An offer and its answer, when given at once, are one append.
-            "offer" => Op::Offer {
-                what: need(&f, "what", "what was offered")?,
-                by: current_rep,
-                value: field(&f, "value"),
-                answer: field(&f, "answer")
-                    .map(|a| ops::answer_named(&a))
-                    .transpose()?,
-            },
-            "answer" => Op::Settle {
-                entry: need(&f, "entry", "the offer")?,
-                how: Settlement::Answer(ops::answer_named(&need(&f, "answer", "the answer")?)?),
-                note: None,
-            },
-            "hold" => Op::Contact(Step::Hold),
-            "resume" => Op::Contact(Step::Resume),
-            "end" => Op::Contact(Step::End {
-                outcome: field(&f, "outcome"),
-                rating: field(&f, "rating").map(|r| ops::rating(&r)).transpose()?,
-            }),
-            other => return Err(Error::invalid(format!("'{other}' is not a call action"))),
+        return if script {
+            script_error(
+                StatusCode::FORBIDDEN,
+                "This page has expired; nothing was saved. Reload it (what is waiting stays on this device).",
+            )
+        } else {
+            forged(&app)
         };
-        ops::record(&mut ctx, &case, None, op)?;
-        Ok(Redirect::to(&format!("/cases/{case}/call")).into_response())
+    }
+    let made = match device_made(&f) {
+        Ok(m) => m,
+        Err(e) if script => return script_error(StatusCode::UNPROCESSABLE_ENTITY, &e.message),
+        Err(e) => return app.cli_error(e),
+    };
+    let answer = move |app: &App, r: Result<Response>| match r {
+        Ok(r) => r,
+        Err(e) if script => script_error(app.status_of(&e), &e.message),
+        Err(e) => app.cli_error(e),
+    };
+    let app2 = app.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let r = call_write(&app2, &caller, &n, &f, made, script);
+        answer(&app2, r)
     })
-    .await
+    .await;
+    done.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-fn html(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+/// A short answer for the call page's script.
+fn script_error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+/// The id and time a device stamped on what it sends, when it did: the id
+/// makes a retry land once; the time is when it happened, which may be
+/// long before the line came back.
+fn device_made(f: &Fields) -> Result<(Option<uuid::Uuid>, Option<jiff::Timestamp>)> {
+    let key = field(f, "key")
+        .map(|k| {
+            uuid::Uuid::parse_str(&k)
+                .map_err(|_| Error::invalid(format!("{k:?} is not an entry id (a UUID)")))
+        })
+        .transpose()?;
+    let at = field(f, "at_ms")
+        .map(|v| {
+            v.parse::<i64>()
+                .ok()
+                .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+                .ok_or_else(|| Error::invalid(format!("{v:?} is not a time in milliseconds")))
+        })
+        .transpose()?;
+    Ok((key, at))
+}
+
+fn call_write(
+    app: &App,
+    caller: &Caller,
+    n: &str,
+    f: &Fields,
+    (key, at): (Option<uuid::Uuid>, Option<jiff::Timestamp>),
+    script: bool,
+) -> Result<Response> {
+    let mut ctx = app.ctx_to_write(caller)?;
+    let rec = ctx.case(n)?;
+    let case = rec.handle.to_string();
+    let current_rep = rec
+        .state
+        .open_contact_now()
+        .and_then(|c| c.live_reps().last())
+        .map(|r| r.rep.name.clone());
+    let op = match need(f, "action", "the action")?.as_str() {
+        "start" => Op::Contact(Step::Start {
+            channel: field(f, "channel")
+                .map(|c| ops::channel_named(&c))
+                .transpose()?
+                .unwrap_or(Channel::Phone),
+            inbound: f.contains_key("inbound"),
+            via: field(f, "via"),
+        }),
+        // Each field is its own value: a department may hold a comma.
+        "rep" => Op::Contact(Step::Rep(Rep {
+            name: need(f, "name", "the representative's name")?,
+            ext: field(f, "ext"),
+            email: field(f, "email"),
+            department: field(f, "dept"),
+            role: field(f, "role"),
+            reports_to: field(f, "reports_to"),
+        })),
+        "note" => Op::Note {
+            text: need(f, "text", "the note")?,
+        },
+        "ref" => Op::Reference {
+            value: need(f, "value", "the reference")?,
+            kind: RefKind::Case,
+        },
+        "promise" => Op::Promise {
+            what: need(f, "what", "what was promised")?,
+            by: field(f, "by").or(current_rep),
+            due: field(f, "due"),
+        },
+        // An offer and its answer, when given at once, are one append.
+        "offer" => Op::Offer {
+            what: need(f, "what", "what was offered")?,
+            by: current_rep,
+            value: field(f, "value"),
+            answer: field(f, "answer")
+                .map(|a| ops::answer_named(&a))
+                .transpose()?,
+        },
+        "answer" => Op::Settle {
+            entry: need(f, "entry", "the offer")?,
+            how: Settlement::Answer(ops::answer_named(&need(f, "answer", "the answer")?)?),
+            note: None,
+        },
+        "escalate" => Op::Escalate {
+            to: Some(need(f, "to", "who you asked for")?),
+            reason: field(f, "reason"),
+        },
+        "hold" => Op::Contact(Step::Hold),
+        "resume" => Op::Contact(Step::Resume),
+        "end" => Op::Contact(Step::End {
+            outcome: field(f, "outcome"),
+            rating: field(f, "rating").map(|r| ops::rating(&r)).transpose()?,
+        }),
+        other => return Err(Error::invalid(format!("'{other}' is not a call action"))),
+    };
+    let when = at.map_or(ops::At::Said(None), ops::At::Exactly);
+    let (_, written) = ops::record_as(&mut ctx, &case, when, key, op)?;
+    if script {
+        let seq = written.first().map(|e| e.seq);
+        return Ok(axum::Json(json!({ "saved": seq })).into_response());
+    }
+    Ok(Redirect::to(&format!("/cases/{case}/call")).into_response())
 }
 
 pub async fn record(
@@ -535,10 +615,47 @@ pub async fn record(
             &ctx.tz,
             ctx.reveal,
         );
-        Ok(html(coach::templates::print_html(
-            &format!("Case record: {}", rec.state.title),
-            &md,
-        )))
+        Ok(app.render(
+            "print.html",
+            context! {
+                title => format!("Case record: {}", rec.state.title),
+                handle => rec.handle,
+                body => Value::from_safe_string(coach::templates::print_body(&md)),
+                kind => "record",
+            },
+        ))
+    })
+    .await
+}
+
+/// The words for one moment of a call, ready to read aloud.
+pub async fn script(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Path((n, kind)): Path<(String, String)>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    page(app, move |app| {
+        let Some((_, what)) = coach::templates::SCRIPTS.iter().find(|(k, _)| *k == kind) else {
+            let known: Vec<&str> = coach::templates::SCRIPTS.iter().map(|(k, _)| *k).collect();
+            return Err(Error::not_found(format!("there are no words for '{kind}'"))
+                .hint(format!("there are: {}", known.join(", "))));
+        };
+        let ctx = app.ctx(&caller, false)?;
+        let rec = ctx.case_file(&n)?;
+        let c = rec.context(&Addressing::default(), &ctx);
+        let words = letters::script(&kind, &c, &casefile_app::templates::load_templates()?)
+            .map_err(|e| Error::invalid(e.to_string()))?;
+        Ok(app.render(
+            "print.html",
+            context! {
+                title => format!("{}: {what}", rec.state.title),
+                heading => what,
+                handle => rec.handle,
+                body => Value::from_safe_string(coach::templates::print_body(&words)),
+                kind => "script",
+            },
+        ))
     })
     .await
 }
@@ -563,14 +680,24 @@ pub async fn letter(
             ..Addressing::default()
         };
         let c = rec.context(&who, &ctx);
-        let out = letters::letter(
+        let md = letters::letter(
             &kind,
             &c,
             &casefile_app::templates::load_templates()?,
-            letters::Format::Html,
+            letters::Format::Markdown,
         )
         .map_err(|e| Error::invalid(e.to_string()))?;
-        Ok(html(out))
+        Ok(app.render(
+            "print.html",
+            context! {
+                title => format!("{}: {kind} letter", rec.state.title),
+                handle => rec.handle,
+                body => Value::from_safe_string(coach::templates::print_body(&md)),
+                kind => kind,
+                from => field(&q, "from"),
+                to => field(&q, "to"),
+            },
+        ))
     })
     .await
 }

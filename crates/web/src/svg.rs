@@ -5,7 +5,8 @@ use casefile_core::{CaseState, OrgMap, PromiseState, text};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-fn esc(s: &str) -> String {
+/// Text made safe inside markup (an element or a quoted attribute).
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -141,7 +142,7 @@ pub fn org(map: &OrgMap) -> String {
     let w = 20.0 + columns.len().max(1) as f64 * cw;
     let h = 70.0 + rows_in.iter().copied().max().unwrap_or(1) as f64 * rh;
     let mut o = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"People met and who transferred to whom\">\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"People met and who transferred to whom\">\n"
     );
     o.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#c05621\"/></marker></defs>\n");
     for (i, c) in columns.iter().enumerate() {

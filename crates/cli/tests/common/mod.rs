@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -192,4 +193,45 @@ pub fn test_database() -> Option<String> {
             None
         }
     }
+}
+
+/// `casefile serve` on a file and a port; returns the server and its
+/// one-time link.
+pub fn serve_file(db: &std::path::Path, port: u16) -> (Kill, String) {
+    let mut server = Command::cargo_bin("casefile")
+        .unwrap()
+        .args(["serve", "--port", &port.to_string()])
+        .env("CASEFILE_DB", db)
+        .env("TZ", "UTC")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut out = BufReader::new(server.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    let link = first.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(link.starts_with("http://127.0.0.1:"), "{first}");
+    (Kill(server), link)
+}
+
+/// The CLI on a file, on the real clock (a server's), for tests that
+/// start one.
+pub fn cli_now(db: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::cargo_bin("casefile")
+        .unwrap()
+        .args(args)
+        .env("CASEFILE_DB", db)
+        .env("TZ", "UTC")
+        .env("CASEFILE_CONFIG", db.with_extension("toml"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "casefile {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -530,6 +530,23 @@ pub fn case_context(
 
 /// Markdown to a standalone page fit for the browser's print to PDF.
 pub fn print_html(title: &str, markdown: &str) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>{}</title>\n<style>\n{}\n</style>\n</head>\n<body>\n<main>\n{}</main>\n</body>\n</html>\n",
+        esc(title),
+        PRINT_CSS,
+        print_body(markdown)
+    )
+}
+
+/// The HTML of a record or letter's body, safe to put in a page: what the
+/// user wrote is text, and nothing in it fetches or runs.
+pub fn print_body(markdown: &str) -> String {
     use pulldown_cmark::{Event as Md, Tag, TagEnd};
     let mut body = String::new();
     // User text may hold markup; it is shown as text, never run. A link or an
@@ -549,18 +566,7 @@ pub fn print_html(title: &str, markdown: &str) -> String {
             other => Some(other),
         });
     pulldown_cmark::html::push_html(&mut body, parser);
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n<title>{}</title>\n<style>\n{}\n</style>\n</head>\n<body>\n<main>\n{}</main>\n</body>\n</html>\n",
-        esc(title),
-        PRINT_CSS,
-        body
-    )
+    body
 }
 
 const PRINT_CSS: &str = "body { font: 11pt/1.5 Georgia, 'Times New Roman', serif; color: #111; margin: 0; }
