@@ -614,7 +614,9 @@ fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
     b.wait_for(">On hold<");
     assert_eq!(b.exec("return window.notReloaded === true;"), json!(true));
 
-    // Nothing scrolls sideways, on any page, with long names and notes.
+    // Nothing scrolls sideways, on any page, with long names and notes;
+    // every button, field and menu link is a thumb's width tall (44 px),
+    // a box to tick 24 px inside a label that tall.
     for path in [
         "/",
         "/cases/1",
@@ -641,6 +643,15 @@ fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
             w[0].as_u64().unwrap() <= w[1].as_u64().unwrap(),
             "{path} scrolls sideways: {w}"
         );
+        // Every button, field and menu link is a thumb's width tall (44 px);
+        // a box to tick is 24 px inside a label that tall.
+        let small = b.exec(
+            "return [...document.querySelectorAll('button, summary, select, textarea, input:not([type=hidden]), nav a, a.button')] \
+               .filter(e => e.offsetParent !== null) \
+               .filter(e => e.getBoundingClientRect().height < (e.matches('[type=checkbox],[type=radio]') ? 24 : 44)) \
+               .map(e => e.outerHTML.slice(0, 80));",
+        );
+        assert_eq!(small, json!([]), "{path}: too small to tap");
     }
 
     // The advice speaks web: links, no command lines, no Markdown marks.

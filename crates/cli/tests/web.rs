@@ -1288,3 +1288,50 @@ async fn the_app_installs_and_works_offline_from_its_own_files() {
         .body;
     assert!(!sw.contains("http://") && !sw.contains("https://"), "{sw}");
 }
+
+/// Every field a person types in says what keyboard and what autofill it
+/// wants: numbers get a number pad, money a decimal one, and nothing
+/// offers to fill in another site's data.
+#[tokio::test]
+async fn every_field_says_its_keyboard_and_autofill() {
+    let w = Web::new().await;
+    w.open_case().await;
+    w.post("/cases/1/call", &[("action", "start")]).await;
+    for path in [
+        "/",
+        "/cases/new",
+        "/cases/1",
+        "/cases/1/call",
+        "/search?q=router",
+        "/check",
+        "/cases/1/letter/executive",
+    ] {
+        let page = w.get(path).await.body;
+        let mut rest = page.as_str();
+        let mut fields = 0;
+        while let Some(i) = rest.find(['<']) {
+            rest = &rest[i..];
+            let end = rest.find('>').unwrap();
+            let tag = &rest[..=end];
+            rest = &rest[end..];
+            if !(tag.starts_with("<input") || tag.starts_with("<textarea")) {
+                continue;
+            }
+            if ["hidden", "checkbox", "radio", "file"]
+                .iter()
+                .any(|t| tag.contains(&format!("type=\"{t}\"")))
+            {
+                continue;
+            }
+            fields += 1;
+            assert!(tag.contains("autocomplete="), "{path}: {tag}");
+            if tag.contains("name=\"entry\"") {
+                assert!(tag.contains("inputmode=\"numeric\""), "{path}: {tag}");
+            }
+            if tag.contains("name=\"amount\"") || tag.contains("id=\"of-value\"") {
+                assert!(tag.contains("inputmode=\"decimal\""), "{path}: {tag}");
+            }
+        }
+        assert!(fields > 0 || path == "/", "{path} has fields");
+    }
+}
