@@ -43,6 +43,17 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
+  // Whose session this page is (on a server with accounts): what one person
+  // kept is never sent under another's sign-in on a shared device.
+  function owner() {
+    var el = document.querySelector("form.who span");
+    return el ? el.textContent : "";
+  }
+  function mine() {
+    var me = owner();
+    return waiting().filter(function (w) { return (w.owner || "") === me; });
+  }
+
   function csrf() {
     var el = document.querySelector("input[name=csrf]");
     return el ? el.value : "";
@@ -61,12 +72,14 @@
   function say() {
     var el = document.getElementById("waiting");
     if (!el) { return; }
-    var list = waiting();
+    var list = mine();
     var parts = [];
+    var others = waiting().length - list.length;
     if (list.length) {
       parts.push(list.length + (list.length === 1 ? " thing" : " things") + " kept on this device, not yet saved: " +
         list.map(function (w) { return w.what; }).join("; ") + ".");
     }
+    if (others > 0) { parts.push(others + " kept for another sign-in; they are sent when it signs in here."); }
     if (problem) { parts.push(problem); }
     el.textContent = parts.join(" ");
     el.classList.toggle("shown", parts.length > 0);
@@ -81,7 +94,7 @@
   // Sends what waits, oldest first, one at a time, so they land in order.
   function send() {
     if (sending) { return; }
-    var list = waiting();
+    var list = mine();
     if (!list.length) { say(); return; }
     sending = true;
     var w = list[0];
@@ -97,7 +110,7 @@
         if (r.ok && j.saved !== undefined) {
           drop(w.key);
           problem = "";
-          if (!waiting().length) { refresh(); }
+          if (!mine().length) { refresh(); }
           send();
         } else if (r.status === 422 || r.status === 404) {
           // The server read it and refused it: sending again would not help.
@@ -167,7 +180,7 @@
     data.set("key", key);
     data.set("at_ms", String(Date.now()));
     var list = waiting();
-    list.push({ key: key, url: form.getAttribute("action") || location.pathname, body: data.toString(), what: describe(form) });
+    list.push({ key: key, owner: owner(), url: form.getAttribute("action") || location.pathname, body: data.toString(), what: describe(form) });
     if (!keep(list)) { return; } // storage full or off: let the form post itself
     ev.preventDefault();
     form.reset();
