@@ -102,14 +102,24 @@ pub fn local_time_zone() -> TimeZone {
     TimeZone::try_system().unwrap_or(TimeZone::UTC)
 }
 
-/// The complaint data's file: CASEFILE_INTEL_DB, or intel.db beside the journal.
+/// The complaint data's file: CASEFILE_INTEL_DB, or one named after the
+/// journal beside it (`cases.db` has `cases.intel.db`), so two journals in
+/// one folder keep their own. The default journal keeps reading an
+/// `intel.db` imported before files were named so.
 pub fn intel_db_path(journal: &std::path::Path) -> PathBuf {
-    match std::env::var_os("CASEFILE_INTEL_DB") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => journal
-            .parent()
-            .map_or_else(|| PathBuf::from("intel.db"), |d| d.join("intel.db")),
+    if let Some(p) = std::env::var_os("CASEFILE_INTEL_DB").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
     }
+    let dir = journal.parent().unwrap_or(std::path::Path::new(""));
+    let stem = journal
+        .file_stem()
+        .map_or_else(|| "casefile".into(), |s| s.to_string_lossy().into_owned());
+    let own = dir.join(format!("{stem}.intel.db"));
+    let older = dir.join("intel.db");
+    if stem == "casefile" && !own.exists() && older.exists() {
+        return older;
+    }
+    own
 }
 
 /// Where the database lives unless told otherwise.

@@ -7,12 +7,17 @@ use crate::ctx::{Ctx, intel_db_path};
 use crate::error::{Error, Exit, Result};
 
 pub fn intel_error(e: IntelError) -> Error {
+    if let IntelError::Foreign { hint, .. } = &e {
+        let hint = hint.clone();
+        return Error::new(Exit::Invalid, e.to_string()).hint(hint);
+    }
     let hint = match &e {
         IntelError::Empty => "give the CSV file exported from the CFPB Consumer Complaint Database",
         IntelError::NotCfpb { .. } => {
             "export complaints as CSV from the CFPB Consumer Complaint Database; casefile reads its columns by name"
         }
         IntelError::NotCsv(_) => "the file must be CSV text (UTF-8), as the CFPB exports it",
+        IntelError::Foreign { .. } => "",
         IntelError::Engine(_) => "check the path of the complaint database (CASEFILE_INTEL_DB)",
         IntelError::Newer { .. } => "install a newer casefile; the file was not changed",
     };

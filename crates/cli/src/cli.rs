@@ -1054,7 +1054,7 @@ pub struct CallArgs {
 pub enum IntelCommand {
     /// Import a CFPB complaints CSV export (any size; read by header name)
     #[command(
-        after_help = "Download an export from the CFPB Consumer Complaint Database (as CSV) and import it:\n  casefile intel import complaints.csv\nImporting again, or a newer export, updates complaints in place by Complaint ID.\nThe data goes to intel.db beside your journal (CASEFILE_INTEL_DB to move it); the journal is never touched."
+        after_help = "Download an export from the CFPB Consumer Complaint Database (as CSV) and import it:\n  casefile intel import complaints.csv\nImporting again, or a newer export, updates complaints in place by Complaint ID.\nA .csv.gz is read as it is; so is a tab-separated export.\nThe data goes beside your journal, named after it (casefile.intel.db; CASEFILE_INTEL_DB to move it); the journal is never touched."
     )]
     Import {
         /// The CSV file; `-` reads standard input

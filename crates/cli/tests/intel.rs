@@ -138,7 +138,7 @@ fn bad_files_and_unknown_names_get_clear_answers() {
         (
             "journal.jsonl",
             &b"{\"format\":\"casefile-journal\"}\n"[..],
-            "no 'Complaint ID' column",
+            "this is a casefile journal export",
         ),
         (
             "latin1.csv",
@@ -172,5 +172,82 @@ fn bad_files_and_unknown_names_get_clear_answers() {
             && err.contains("Acme Bank")
             && err.contains("Acme Loans LLC"),
         "{err}"
+    );
+}
+
+#[test]
+fn refused_and_cut_imports_say_so_and_leave_nothing_behind() {
+    let env = Env::new();
+    let write = |name: &str, body: &[u8]| {
+        let p = env.dir.path().join(name);
+        std::fs::write(&p, body).unwrap();
+        p.display().to_string()
+    };
+    let data_dir = env.db.parent().unwrap().to_path_buf();
+    // A refused file leaves no empty complaint database behind.
+    let json = write("api.json", b"[{\"complaint_id\": 1}]");
+    let (code, err) = env.fails(&["intel", "import", &json]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("this is JSON") && err.contains("hint:"),
+        "{err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&data_dir)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        !left.iter().any(|n| n.to_string_lossy().contains("intel")),
+        "{left:?}"
+    );
+
+    // A file cut mid-row: the whole rows go in, the cut one does not, and
+    // the exit says it was cut short.
+    let cut = write(
+        "cut.csv",
+        b"Complaint ID,Company,Date received,Issue\n1,Acme,2020-01-01,Late fee\n2,Acme,2020-01-02,\"Incorrect inf",
+    );
+    let out = env.run(&["intel", "import", &cut]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("looks cut short") && err.contains("line 3"),
+        "{err}"
+    );
+    let company = env.json(&["intel", "company", "Acme"]);
+    assert_eq!(company["complaints"], 1, "{company}");
+
+    // Complaint data is the journal's own: another journal in the same
+    // folder starts with none.
+    let other = data_dir.join("other.db");
+    let out = env
+        .cmd(&["intel", "company", "Acme"])
+        .env("CASEFILE_DB", &other)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(data_dir.join("casefile.intel.db").exists());
+
+    // Output into a closed pipe ends quietly, without a panic.
+    let big: String = std::iter::once("Complaint ID,Company\n".to_string())
+        .chain((100..3000).map(|i| format!("{i},\"Company {i}, Inc.\"\n")))
+        .collect();
+    let big = write("big.csv", big.as_bytes());
+    let mut child = env
+        .cmd(&["intel", "import", &big])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

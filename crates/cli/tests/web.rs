@@ -730,7 +730,7 @@ async fn the_public_record_and_who_reports_to_whom() {
     let w = Web::new().await;
     let sample = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata/cfpb/complaints-sample.csv");
-    let intel = casefile_intel::Intel::open(&w.db.with_file_name("intel.db")).unwrap();
+    let intel = casefile_intel::Intel::open(&w.db.with_file_name("web.intel.db")).unwrap();
     intel
         .import(std::fs::File::open(sample).unwrap(), &mut |_| {})
         .unwrap();

@@ -23,6 +23,10 @@ pub enum IntelError {
     NotCfpb { missing: String, found: String },
     #[error("the file cannot be read as CSV: {0}")]
     NotCsv(String),
+    /// A file of another kind, told from its first bytes: what it is, and
+    /// what to do instead.
+    #[error("this is {what}, not a CSV export")]
+    Foreign { what: String, hint: String },
     #[error("complaint data error: {0}")]
     Engine(String),
     #[error(
@@ -100,6 +104,17 @@ pub struct ImportReport {
     pub bad: u64,
     /// The first bad rows, with line numbers.
     pub bad_rows: Vec<BadRow>,
+    /// Rows whose Complaint ID is stored already for another complaint
+    /// (another company or date received): the stored one is kept.
+    pub clashes: u64,
+    /// The file has no Complaint ID column: each row is keyed by its
+    /// content, so a changed row imported again is added, not matched.
+    pub derived_ids: bool,
+    /// The file ends in the middle of a row (this line): it was cut short.
+    /// That row was not imported; the ones before it were.
+    pub cut_short: Option<u64>,
+    /// How the file was read: "csv", "tsv", and "gzip" when compressed.
+    pub format: Vec<String>,
 }
 
 /// A complaint as stored.
@@ -311,16 +326,40 @@ impl Intel {
     }
 
     /// Streams a CSV export into the database, by header name. Rows are
-    /// keyed by Complaint ID: importing again, or a newer export, updates them.
+    /// keyed by Complaint ID: importing again, or a newer export, updates
+    /// them. A gzip-compressed or tab-separated export is read as it is;
+    /// other kinds of file are named and refused before anything is written.
     pub fn import(&self, reader: impl Read, progress: &mut dyn FnMut(u64)) -> Result<ImportReport> {
         let counted = Counted {
             inner: reader,
             seen: 0,
             progress,
         };
+        let mut format = Vec::new();
+        let mut raw = std::io::BufReader::with_capacity(1 << 20, counted);
+        let head = peek(&mut raw)?;
+        let mut text: Box<dyn std::io::BufRead + '_> = if head.starts_with(&[0x1f, 0x8b]) {
+            format.push("gzip".to_string());
+            Box::new(std::io::BufReader::with_capacity(
+                1 << 20,
+                flate2::bufread::MultiGzDecoder::new(raw),
+            ))
+        } else {
+            Box::new(raw)
+        };
+        let head = peek(&mut text)?;
+        refuse_foreign(&head)?;
+        let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        let tabs = first_line.contains(&b'\t') && !first_line.contains(&b',');
+        let tail = std::rc::Rc::new(std::cell::RefCell::new(Tail::default()));
+        format.push(if tabs { "tsv" } else { "csv" }.to_string());
         let mut csv = csv::ReaderBuilder::new()
             .flexible(false)
-            .from_reader(counted);
+            .delimiter(if tabs { b'\t' } else { b',' })
+            .from_reader(Tailed {
+                inner: text,
+                tail: tail.clone(),
+            });
         let headers = match csv.headers() {
             Ok(h) => h.clone(),
             Err(e) => return Err(IntelError::NotCsv(e.to_string())),
@@ -328,7 +367,10 @@ impl Intel {
         if headers.is_empty() || (headers.len() == 1 && headers[0].trim().is_empty()) {
             return Err(IntelError::Empty);
         }
-        let mut report = ImportReport::default();
+        let mut report = ImportReport {
+            format,
+            ..ImportReport::default()
+        };
         let mut index: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, h) in headers.iter().enumerate() {
             let key = squash(h);
@@ -348,68 +390,77 @@ impl Intel {
                 report.columns_missing.push(name.to_string());
             }
         }
-        for required in ["Complaint ID", "Company"] {
-            if !index.contains_key(required) {
-                let found: Vec<String> = headers
-                    .iter()
-                    .take(8)
-                    .map(|h| format!("{:?}", h.chars().take(40).collect::<String>()))
-                    .collect();
-                return Err(IntelError::NotCfpb {
-                    missing: format!("'{required}'"),
-                    found: found.join(", "),
-                });
-            }
+        // A file without Complaint IDs is keyed by its rows' content; one
+        // without a company cannot be scored at all.
+        report.derived_ids = !index.contains_key("Complaint ID");
+        if !index.contains_key("Company") {
+            let found: Vec<String> = headers
+                .iter()
+                .take(8)
+                .map(|h| format!("{:?}", h.chars().take(40).collect::<String>()))
+                .collect();
+            return Err(IntelError::NotCfpb {
+                missing: "'Company'".into(),
+                found: found.join(", "),
+            });
         }
+        let update = update_sql(&index);
 
         // Batches of rows per transaction; an import cut short keeps whole
         // batches, and importing again fills in the rest.
         let conn = &self.conn;
         // Into an empty database, load the rows first and build the text index
         // once at the end: several times faster than indexing row by row.
+        // Every trigger goes, not only the insert's: a Complaint ID repeated
+        // in the file updates a row the index has not seen yet.
         let bulk = self.is_empty()?;
         if bulk {
             // Derived data into an empty file: a crash means importing again,
             // so the load skips the WAL's double write and the syncs.
-            conn.execute_batch("DROP TRIGGER IF EXISTS complaints_ai; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;").map_err(engine)?;
+            conn.execute_batch(
+                "DROP TRIGGER IF EXISTS complaints_ai; DROP TRIGGER IF EXISTS complaints_au; DROP TRIGGER IF EXISTS complaints_ad;
+                 PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;",
+            )
+            .map_err(engine)?;
         }
         conn.execute_batch("BEGIN").map_err(engine)?;
         let mut in_batch = 0;
         let mut record = csv::StringRecord::new();
+        // Each row is written once the next is read, so a last row that the
+        // file cuts off in the middle is known before it is written.
+        let mut pending = csv::StringRecord::new();
+        let mut has_pending = false;
+        // A short row at the very end is a file cut in the middle of a row.
+        let mut last_short = None;
         loop {
             match csv.read_record(&mut record) {
                 Ok(false) => break,
-                Ok(true) => {}
+                Ok(true) => {
+                    last_short = None;
+                    if has_pending {
+                        self.take_row(&pending, &index, &update, &mut report)?;
+                    }
+                    std::mem::swap(&mut record, &mut pending);
+                    has_pending = true;
+                }
                 Err(e) => {
+                    if has_pending {
+                        self.take_row(&pending, &index, &update, &mut report)?;
+                        has_pending = false;
+                    }
                     let line = e.position().map_or(0, |p| p.line());
                     report.rows += 1;
-                    report.bad += 1;
-                    if report.bad_rows.len() < 50 {
-                        report.bad_rows.push(BadRow {
-                            line,
-                            reason: csv_reason(&e),
-                        });
-                    }
+                    last_short = match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } if len < expected_len => Some(line),
+                        _ => None,
+                    };
+                    bad_row(&mut report, line, csv_reason(&e));
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                         let _ = conn.execute_batch("COMMIT; INSERT INTO complaint_text (complaint_text) VALUES ('rebuild');");
                         let _ = conn.execute_batch(SCHEMA);
                         return Err(IntelError::NotCsv(e.to_string()));
-                    }
-                    continue;
-                }
-            }
-            report.rows += 1;
-            let line = record.position().map_or(0, |p| p.line());
-            match row(&record, &index) {
-                Ok(c) => match upsert(conn, &c).map_err(engine)? {
-                    Upsert::Inserted => report.inserted += 1,
-                    Upsert::Updated => report.updated += 1,
-                    Upsert::Unchanged => report.unchanged += 1,
-                },
-                Err(reason) => {
-                    report.bad += 1;
-                    if report.bad_rows.len() < 50 {
-                        report.bad_rows.push(BadRow { line, reason });
                     }
                 }
             }
@@ -419,6 +470,22 @@ impl Intel {
                 in_batch = 0;
             }
         }
+        if has_pending {
+            let start = pending.position().map_or(0, |p| p.byte());
+            if tail.borrow().ends_inside_quotes(start) {
+                let line = pending.position().map_or(0, |p| p.line());
+                report.rows += 1;
+                last_short = Some(line);
+                bad_row(
+                    &mut report,
+                    line,
+                    "the file ends inside this row's quoted text".into(),
+                );
+            } else {
+                self.take_row(&pending, &index, &update, &mut report)?;
+            }
+        }
+        report.cut_short = last_short;
         conn.execute_batch("COMMIT").map_err(engine)?;
         if bulk {
             conn.execute_batch(
@@ -426,7 +493,7 @@ impl Intel {
                  PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
             )
             .map_err(engine)?;
-            // Puts the row-by-row trigger back for later imports.
+            // Puts the row-by-row triggers back for later imports.
             conn.execute_batch(SCHEMA).map_err(engine)?;
         }
         if report.inserted + report.updated > 0 {
@@ -435,6 +502,189 @@ impl Intel {
         }
         Ok(report)
     }
+}
+
+impl Intel {
+    /// Writes one row read from the file, or says why it cannot be.
+    fn take_row(
+        &self,
+        record: &csv::StringRecord,
+        index: &BTreeMap<&str, usize>,
+        update: &str,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        report.rows += 1;
+        let line = record.position().map_or(0, |p| p.line());
+        match row(record, index) {
+            Ok(c) => match upsert(&self.conn, &c, update).map_err(engine)? {
+                Upsert::Inserted => report.inserted += 1,
+                Upsert::Updated => report.updated += 1,
+                Upsert::Unchanged => report.unchanged += 1,
+                Upsert::Clash { company, received } => {
+                    report.clashes += 1;
+                    bad_row(
+                        report,
+                        line,
+                        format!(
+                            "Complaint ID {} is stored already for another complaint ({company}, received {}); this row is {}, received {}; the stored one was kept",
+                            c.id,
+                            received.as_deref().unwrap_or("on a date not given"),
+                            c.company,
+                            c.received.as_deref().unwrap_or("on a date not given"),
+                        ),
+                    );
+                }
+            },
+            Err(reason) => bad_row(report, line, reason),
+        }
+        Ok(())
+    }
+}
+
+fn bad_row(report: &mut ImportReport, line: u64, reason: String) {
+    report.bad += 1;
+    if report.bad_rows.len() < 50 {
+        report.bad_rows.push(BadRow { line, reason });
+    }
+}
+
+/// The last stretch of what the CSV reader was given, to tell at the end
+/// whether the file stops inside a quoted field (cut off mid-row).
+#[derive(Default)]
+struct Tail {
+    kept: Vec<u8>,
+    total: u64,
+}
+
+const TAIL_KEEP: usize = 1 << 20;
+
+impl Tail {
+    fn ends_inside_quotes(&self, record_start: u64) -> bool {
+        if self.kept.last() == Some(&b'\n') || self.kept.is_empty() {
+            return false;
+        }
+        let first_kept = self.total - self.kept.len() as u64;
+        // A last row longer than what is kept: too long to be a cut row's end.
+        let Some(from) = record_start.checked_sub(first_kept) else {
+            return false;
+        };
+        let quotes = self.kept[from as usize..]
+            .iter()
+            .filter(|&&b| b == b'"')
+            .count();
+        quotes % 2 == 1
+    }
+}
+
+struct Tailed<R> {
+    inner: R,
+    tail: std::rc::Rc<std::cell::RefCell<Tail>>,
+}
+
+impl<R: Read> Read for Tailed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut t = self.tail.borrow_mut();
+        t.total += n as u64;
+        t.kept.extend_from_slice(&buf[..n]);
+        if t.kept.len() > 2 * TAIL_KEEP {
+            let cut = t.kept.len() - TAIL_KEEP;
+            t.kept.drain(..cut);
+        }
+        Ok(n)
+    }
+}
+
+/// The first bytes of a file, without consuming them.
+fn peek(r: &mut impl std::io::BufRead) -> Result<Vec<u8>> {
+    r.fill_buf()
+        .map(|b| b[..b.len().min(4096)].to_vec())
+        .map_err(|e| IntelError::NotCsv(e.to_string()))
+}
+
+/// Files that are plainly something else, named with what to do instead.
+fn refuse_foreign(head: &[u8]) -> Result<()> {
+    let text = String::from_utf8_lossy(head);
+    let start = text.trim_start_matches('\u{feff}').trim_start();
+    let (what, hint) = if head.starts_with(b"PK\x03\x04") {
+        (
+            "a zip archive",
+            "unzip it (the CFPB's download is complaints.csv.zip) and import the CSV inside",
+        )
+    } else if start.starts_with('{') && start.contains("\"casefile-journal\"") {
+        (
+            "a casefile journal export",
+            "bring it back with `casefile import FILE`; `intel import` reads public complaint data",
+        )
+    } else if start.starts_with('{') || start.starts_with('[') {
+        (
+            "JSON",
+            "download the CSV export of the CFPB Consumer Complaint Database (the API's format=csv), or save it as CSV",
+        )
+    } else if head.starts_with(b"%PDF") {
+        ("a PDF document", "download the complaints as CSV")
+    } else if head.starts_with(b"SQLite format 3") {
+        (
+            "an SQLite database",
+            "give the CSV export; a complaint database is opened with CASEFILE_INTEL_DB",
+        )
+    } else {
+        return Ok(());
+    };
+    Err(IntelError::Foreign {
+        what: what.to_string(),
+        hint: hint.to_string(),
+    })
+}
+
+/// Columns and their parameters in [`upsert`]'s statements.
+const COLUMNS: &[(&str, &str, usize)] = &[
+    ("Date received", "received", 2),
+    ("Product", "product", 3),
+    ("Sub-product", "sub_product", 4),
+    ("Issue", "issue", 5),
+    ("Sub-issue", "sub_issue", 6),
+    ("Consumer complaint narrative", "narrative", 7),
+    ("Company public response", "public_response", 8),
+    ("Company", "company", 9),
+    ("State", "state", 11),
+    ("ZIP code", "zip", 12),
+    ("Tags", "tags", 13),
+    ("Consumer consent provided?", "consent", 14),
+    ("Submitted via", "via", 15),
+    ("Date sent to company", "sent", 16),
+    ("Company response to consumer", "response", 17),
+    ("Timely response?", "timely", 18),
+    ("Consumer disputed?", "disputed", 19),
+];
+
+/// The update of a stored complaint from a row of this file. A column the
+/// file does not have keeps what is stored (its value is always NULL here),
+/// so a narrower export never erases what a fuller one brought. A row whose
+/// company or date received differs from the stored one is another
+/// complaint under the same ID, and is not written over it.
+fn update_sql(index: &BTreeMap<&str, usize>) -> String {
+    let value = |field: &str, col: &str, n: usize| {
+        if index.contains_key(field) {
+            format!("?{n}")
+        } else {
+            format!("coalesce(?{n}, {col})")
+        }
+    };
+    let set: Vec<String> = COLUMNS
+        .iter()
+        .map(|(f, c, n)| format!("{c} = {}", value(f, c, *n)))
+        .chain(std::iter::once("company_norm = ?10".to_string()))
+        .collect();
+    let cols: Vec<&str> = COLUMNS.iter().map(|(_, c, _)| *c).collect();
+    let vals: Vec<String> = COLUMNS.iter().map(|(f, c, n)| value(f, c, *n)).collect();
+    format!(
+        "UPDATE complaints SET {} WHERE id = ?1 AND company_norm = ?10 AND (received IS NULL OR ?2 IS NULL OR received = ?2)
+         AND ({}) IS NOT ({})",
+        set.join(", "),
+        cols.join(", "),
+        vals.join(", ")
+    )
 }
 
 fn csv_reason(e: &csv::Error) -> String {
@@ -459,11 +709,15 @@ fn row(
             .filter(|v| !v.is_empty())
             .map(str::to_string)
     };
-    let id_text = get("Complaint ID").ok_or("it has no Complaint ID")?;
-    let id: i64 = id_text
-        .parse()
-        .map_err(|_| format!("its Complaint ID '{id_text}' is not a number"))?;
     let company = get("Company").ok_or("it names no company")?;
+    let id: i64 = if index.contains_key("Complaint ID") {
+        let id_text = get("Complaint ID").ok_or("it has no Complaint ID")?;
+        id_text
+            .parse()
+            .map_err(|_| format!("its Complaint ID '{id_text}' is not a number"))?
+    } else {
+        content_key(r, index)
+    };
     let date = |name: &str| -> std::result::Result<Option<String>, String> {
         match get(name) {
             None => Ok(None),
@@ -500,13 +754,37 @@ fn row(
     })
 }
 
+/// A key for a row of a file without Complaint IDs: from its content, below
+/// zero so it never meets a real ID. The same row imported again matches.
+fn content_key(r: &csv::StringRecord, index: &BTreeMap<&str, usize>) -> i64 {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for (name, _) in FIELDS {
+        if let Some(v) = index.get(name).and_then(|&i| r.get(i)) {
+            h.update(name.as_bytes());
+            h.update([0x1f]);
+            h.update(v.trim().as_bytes());
+            h.update([0x1e]);
+        }
+    }
+    let d = h.finalize();
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&d[..8]);
+    -((u64::from_be_bytes(b) >> 1) as i64) - 1
+}
+
 enum Upsert {
     Inserted,
     Updated,
     Unchanged,
+    /// The ID is stored for another complaint: its company and date received.
+    Clash {
+        company: String,
+        received: Option<String>,
+    },
 }
 
-fn upsert(tx: &Connection, c: &Complaint) -> rusqlite::Result<Upsert> {
+fn upsert(tx: &Connection, c: &Complaint, update: &str) -> rusqlite::Result<Upsert> {
     let values = params![
         c.id,
         c.received,
@@ -537,19 +815,19 @@ fn upsert(tx: &Connection, c: &Complaint) -> rusqlite::Result<Upsert> {
     if inserted == 1 {
         return Ok(Upsert::Inserted);
     }
-    // Already there: update only if something changed, so the text index is touched only then.
-    let updated = tx
-        .prepare_cached(
-            "UPDATE complaints SET received = ?2, product = ?3, sub_product = ?4, issue = ?5, sub_issue = ?6, narrative = ?7, public_response = ?8,
-             company = ?9, company_norm = ?10, state = ?11, zip = ?12, tags = ?13, consent = ?14, via = ?15, sent = ?16, response = ?17, timely = ?18, disputed = ?19
-             WHERE id = ?1 AND (received, product, sub_product, issue, sub_issue, narrative, public_response, company, state, zip, tags, consent, via, sent, response, timely, disputed)
-                 IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-        )?
-        .execute(values)?;
-    Ok(if updated == 1 {
-        Upsert::Updated
-    } else {
+    // Already there: update only if something changed, so the text index is
+    // touched only then, and only if it is the same complaint.
+    if tx.prepare_cached(update)?.execute(values)? == 1 {
+        return Ok(Upsert::Updated);
+    }
+    let (company, norm, received): (String, String, Option<String>) = tx
+        .prepare_cached("SELECT company, company_norm, received FROM complaints WHERE id = ?1")?
+        .query_row([c.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let same_date = received.is_none() || c.received.is_none() || received == c.received;
+    Ok(if norm == normalize_company_name(&c.company) && same_date {
         Upsert::Unchanged
+    } else {
+        Upsert::Clash { company, received }
     })
 }
 

@@ -154,14 +154,18 @@ fn empty_and_foreign_files_are_refused_with_reasons() {
         &intel,
         "{\"format\":\"casefile-journal\",\"version\":1}\n{\"id\":1}\n",
     ) {
-        Err(IntelError::NotCfpb { missing, .. }) => assert_eq!(missing, "'Complaint ID'"),
+        Err(IntelError::Foreign { what, hint }) => {
+            assert_eq!(what, "a casefile journal export");
+            assert!(hint.contains("casefile import"));
+        }
         other => panic!("{other:?}"),
     }
     let binary: Vec<u8> = (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect();
     assert!(intel.import(&binary[..], &mut |_| {}).is_err());
     match import_str(&intel, "Date received,Product\n2020-01-01,Mortgage\n") {
         Err(e @ IntelError::NotCfpb { .. }) => assert!(
-            e.to_string().contains("Complaint ID") && e.to_string().contains("Date received")
+            e.to_string().contains("'Company'") && e.to_string().contains("Date received"),
+            "{e}"
         ),
         other => panic!("{other:?}"),
     }
@@ -317,4 +321,148 @@ fn the_schema_is_versioned_and_a_newer_file_is_left_alone() {
         Ok(_) => panic!("a newer file is refused"),
     }
     assert_eq!(version(&path), LATEST + 1, "and not touched");
+}
+
+/// The text index agrees with the rows (SQLite's own check of an FTS5 index).
+fn index_is_sound(dir: &tempfile::TempDir) {
+    let conn = rusqlite::Connection::open(dir.path().join("intel.db")).unwrap();
+    conn.execute_batch(
+        "INSERT INTO complaint_text (complaint_text) VALUES ('integrity-check'); PRAGMA integrity_check;",
+    )
+    .expect("the text index matches the complaints");
+}
+
+#[test]
+fn an_export_without_complaint_ids_is_keyed_by_content() {
+    let (d, intel) = fresh();
+    // Eleven columns, no Complaint ID, no issue, no narrative, 1/0 booleans.
+    let csv = "Date received,Product,Sub-product,Company,State,ZIP code,Submitted via,Date sent to company,Company response to consumer,Timely response?,Consumer disputed?\n\
+               2019-05-01,Mortgage,Conventional,Acme Bank,CA,90210,Web,2019-05-02,Closed with explanation,1,0\n\
+               2019-05-03,Mortgage,FHA,Acme Bank,NY,10001,Phone,2019-05-03,Closed with monetary relief,0,\n";
+    let r = import_str(&intel, csv).unwrap();
+    assert!(r.derived_ids, "{r:?}");
+    assert_eq!((r.inserted, r.bad), (2, 0), "{r:?}");
+    let again = import_str(&intel, csv).unwrap();
+    assert_eq!((again.inserted, again.unchanged), (0, 2), "{again:?}");
+    assert_eq!(intel.count().unwrap(), 2);
+    let Lookup::Found(card) = intel.company(&["acme bank".into()]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(card.timely, Some(50.0));
+    index_is_sound(&d);
+}
+
+#[test]
+fn a_repeated_id_in_a_first_import_keeps_the_database_sound() {
+    let (d, intel) = fresh();
+    let csv = "Complaint ID,Company,Date received,Issue\n\
+               7,Acme,2020-01-01,Late fee\n\
+               7,Acme,2020-01-01,Incorrect information on your report\n\
+               7,Other Corp,2021-06-01,Something else\n\
+               8,Acme,2020-01-02,Late fee\n";
+    let r = import_str(&intel, csv).unwrap();
+    // The same complaint twice: the later row updates it. Another company
+    // under the same ID: reported by line, the stored one kept.
+    assert_eq!((r.inserted, r.updated, r.clashes), (2, 1, 1), "{r:?}");
+    let clash = &r.bad_rows[0];
+    assert_eq!(clash.line, 4);
+    assert!(
+        clash.reason.contains("Complaint ID 7") && clash.reason.contains("Acme"),
+        "{clash:?}"
+    );
+    index_is_sound(&d);
+    let found = intel
+        .similar("incorrect information report", None, 5)
+        .unwrap();
+    assert_eq!(found.matches.len(), 1, "{found:?}");
+    // Later, a row with another date under a stored ID is a clash too.
+    let r = import_str(
+        &intel,
+        "Complaint ID,Company,Date received\n8,Acme,2022-02-02\n",
+    )
+    .unwrap();
+    assert_eq!((r.updated, r.clashes), (0, 1), "{r:?}");
+    index_is_sound(&d);
+}
+
+#[test]
+fn a_narrower_export_never_erases_what_a_fuller_one_brought() {
+    let (d, intel) = fresh();
+    let full = "Complaint ID,Company,Date received,Issue,Consumer complaint narrative,Company response to consumer\n\
+                1,Acme,2020-01-01,Late fee,They charged me twice for the same month,In progress\n";
+    import_str(&intel, full).unwrap();
+    let narrow = "Complaint ID,Company,Date received,Company response to consumer\n\
+                  1,Acme,2020-01-01,Closed with monetary relief\n";
+    let r = import_str(&intel, narrow).unwrap();
+    assert_eq!(r.updated, 1, "{r:?}");
+    let Lookup::Found(card) = intel.company(&["acme".into()]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(card.with_narrative, 1, "the narrative stays");
+    assert_eq!(card.issues[0].name, "Late fee");
+    assert_eq!(card.responses[0].name, "Closed with monetary relief");
+    index_is_sound(&d);
+    assert_eq!(
+        intel
+            .similar("charged twice", None, 5)
+            .unwrap()
+            .matches
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_file_cut_mid_row_is_reported_and_its_last_row_left_out() {
+    let (_d, intel) = fresh();
+    let csv = "Complaint ID,Company,Date received,Issue\n\
+               1,Acme,2020-01-01,Late fee\n\
+               2,Acme,2020-01-02,\"Incorrect inform";
+    let r = import_str(&intel, csv).unwrap();
+    assert_eq!(r.cut_short, Some(3), "{r:?}");
+    assert_eq!((r.inserted, intel.count().unwrap()), (1, 1));
+    // A short row in the middle is a bad row, not a cut file.
+    let r = import_str(
+        &intel,
+        "Complaint ID,Company,Date received,Issue\n3,Acme\n4,Acme,2020-01-04,Late fee\n",
+    )
+    .unwrap();
+    assert_eq!((r.cut_short, r.bad, r.inserted), (None, 1, 1), "{r:?}");
+}
+
+#[test]
+fn gzip_and_tab_separated_exports_are_read_other_kinds_named() {
+    use std::io::Write;
+    let (_d, intel) = fresh();
+    let csv = "Complaint ID,Company,Date received\n1,Acme,2020-01-01\n2,Acme,2020-01-02\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(csv.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let r = intel.import(&gz[..], &mut |_| {}).unwrap();
+    assert_eq!(
+        (r.inserted, r.format.clone()),
+        (2, vec!["gzip".to_string(), "csv".to_string()])
+    );
+    let tsv = "Complaint ID\tCompany\tDate received\n3\tAcme, Inc.\t2020-01-03\n";
+    let r = import_str(&intel, tsv).unwrap();
+    assert_eq!(
+        (r.inserted, r.format.clone()),
+        (1, vec!["tsv".to_string()]),
+        "{r:?}"
+    );
+    for (bytes, what) in [
+        (&b"[{\"complaint_id\": 1}]"[..], "JSON"),
+        (
+            &b"{\"format\":\"casefile-journal\",\"version\":1}\n"[..],
+            "casefile journal",
+        ),
+        (&b"PK\x03\x04\x14\x00\x00\x00"[..], "zip archive"),
+        (&b"%PDF-1.7\n"[..], "PDF"),
+    ] {
+        match intel.import(bytes, &mut |_| {}) {
+            Err(e @ IntelError::Foreign { .. }) => assert!(e.to_string().contains(what), "{e}"),
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+    assert_eq!(intel.count().unwrap(), 3);
 }

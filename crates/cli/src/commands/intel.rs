@@ -31,8 +31,25 @@ pub fn import(db: Option<PathBuf>, file: &Path, json_out: bool) -> Result<()> {
         None => default_db_path()?,
     };
     let path = intel_db_path(&journal);
-    let intel = Intel::open(&path).map_err(intel_error)?;
     let name = file.display().to_string();
+    // A refused import leaves no new, empty complaint database behind.
+    let existed = path.exists();
+    let result = import_into(&path, file, &name, json_out);
+    if result.is_err() && !existed {
+        let stored = Intel::open(&path).ok().and_then(|i| i.count().ok());
+        if stored == Some(0) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+    result
+}
+
+fn import_into(path: &Path, file: &Path, name: &str, json_out: bool) -> Result<()> {
+    let name = name.to_string();
     let (reader, size): (Box<dyn std::io::Read>, Option<u64>) = if name == "-" {
         (Box::new(std::io::stdin().lock()), None)
     } else {
@@ -60,16 +77,30 @@ pub fn import(db: Option<PathBuf>, file: &Path, json_out: bool) -> Result<()> {
     } else {
         indicatif::ProgressBar::hidden()
     };
+    let intel = Intel::open(path).map_err(intel_error)?;
     let report = intel
         .import(reader, &mut |n| bar.set_position(n))
         .map_err(|e| intel_error(e).hint_with(&name))?;
     bar.finish_and_clear();
     if json_out {
-        return print_json(
+        print_json(
             &json!({"database": path, "total": intel.count().map_err(intel_error)?, "report": report}),
-        );
+        )?;
+        return match report.cut_short {
+            Some(line) => Err(CliError::invalid(format!(
+                "{name} looks cut short at line {line}"
+            ))),
+            None => Ok(()),
+        };
     }
-    print_report(&name, &report, intel.count().map_err(intel_error)?, &path);
+    print_report(&name, &report, intel.count().map_err(intel_error)?, path);
+    if let Some(line) = report.cut_short {
+        return Err(CliError::invalid(format!(
+            "{name} looks cut short: it ends in the middle of a row (line {line}), which was not imported; the {} whole rows before it were",
+            report.inserted + report.updated + report.unchanged
+        ))
+        .hint("download the export again and import it again: the rows imported already are matched, not doubled"));
+    }
     // Rows are reported and skipped as the import goes on; a file of nothing but bad rows fails.
     if report.rows > 0 && report.bad == report.rows {
         let first = report
@@ -106,7 +137,27 @@ fn print_report(name: &str, r: &ImportReport, total: u64, path: &Path) {
         "The complaint database ({}) now holds {total} complaints.",
         path.display()
     );
+    if r.format.iter().any(|f| f != "csv") {
+        println!("Read as: {}.", r.format.join(", "));
+    }
     println!("Columns read: {}", r.columns_used.join(", "));
+    if r.derived_ids {
+        println!(
+            "This file has no Complaint ID column: each complaint is keyed by its content. Importing the same file again matches its rows, but a row changed in a later export is added as another complaint."
+        );
+    }
+    let missing = |c: &str| r.columns_missing.iter().any(|m| m == c);
+    if missing("Consumer complaint narrative") && missing("Issue") {
+        println!(
+            "With neither narratives nor issues, `casefile intel similar` cannot find complaints like yours in this file; the company's scorecard still counts them."
+        );
+    }
+    if r.clashes > 0 {
+        println!(
+            "{} row(s) reuse a Complaint ID stored for another complaint (another company or date); the stored ones were kept (see the lines below).",
+            r.clashes
+        );
+    }
     if !r.columns_missing.is_empty() {
         println!(
             "Not in this file (a partial export): {}",

@@ -186,7 +186,7 @@ The author of entries, the default currency, and the rates costs are counted at.
 A folder of your own scripts and letters.
 .TP
 \fBCASEFILE_INTEL_DB\fR
-The public complaint data (by default intel.db beside the journal).
+The public complaint data (by default beside the journal, named after it: casefile.intel.db).
 .TP
 \fBCASEFILE_NOW\fR
 The clock relative dates are read against, for reproducible scripts; it never changes
