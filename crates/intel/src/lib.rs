@@ -831,6 +831,23 @@ fn upsert(tx: &Connection, c: &Complaint, update: &str) -> rusqlite::Result<Upse
     })
 }
 
+/// A product by the name the CFPB has used for it since April 2017 (the
+/// export keeps the older names on older complaints).
+pub fn product_now(name: &str) -> &str {
+    match name {
+        "Bank account or service" => "Checking or savings account",
+        "Credit reporting" => {
+            "Credit reporting, credit repair services, or other personal consumer reports"
+        }
+        "Credit card" | "Prepaid card" => "Credit card or prepaid card",
+        "Payday loan" => "Payday loan, title loan, or personal loan",
+        "Money transfers" | "Virtual currency" => {
+            "Money transfer, virtual currency, or money service"
+        }
+        other => other,
+    }
+}
+
 /// A count with its share of the whole.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Share {
@@ -858,6 +875,15 @@ pub struct Scorecard {
     /// Of complaints whose dispute status is known.
     pub disputed: Option<f64>,
     pub by_year: Vec<(i32, u64)>,
+    /// Other companies the name could have meant, most complaints first.
+    #[serde(default)]
+    pub others: Vec<OtherCompany>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherCompany {
+    pub name: String,
+    pub complaints: u64,
 }
 
 /// What a lookup by name found.
@@ -880,65 +906,172 @@ fn pct(part: u64, whole: u64) -> f64 {
     }
 }
 
+/// Names people say for the largest companies, and the name the complaint
+/// data files them under (normalised).
+const BRANDS: &[(&str, &str)] = &[
+    ("chase", "jpmorgan chase"),
+    ("jp morgan", "jpmorgan chase"),
+    ("jp morgan chase", "jpmorgan chase"),
+    ("jpmorgan", "jpmorgan chase"),
+    ("bofa", "bank of america"),
+    ("boa", "bank of america"),
+    ("amex", "american express"),
+    ("usaa", "united services automobile association"),
+];
+
+/// How a company name matched: the closer the tier, the stronger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    /// The name, or the name the data files a brand under.
+    Exact,
+    /// A longer name that begins with the name's words ("wells" → "wells fargo").
+    Words,
+    /// A name that begins with the letters ("citi" → "citibank").
+    Letters,
+    /// A name with the name's words inside it ("chase" → "jpmorgan chase").
+    Inside,
+}
+
 impl Intel {
-    /// Normalised company keys the name (and its aliases) match: exact first,
-    /// then companies whose name begins with it. Err lists several candidates.
+    /// Companies whose normalised name is in `[from, to)`, with their counts.
+    fn names_between(&self, from: &str, to: &str) -> Result<Vec<(String, u64)>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT company_norm, sum(n) FROM company_stats WHERE company_norm >= ?1 AND company_norm < ?2
+                 GROUP BY company_norm ORDER BY 2 DESC LIMIT 50",
+            )
+            .map_err(engine)?;
+        let rows = st
+            .query_map([from, to], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(engine)?;
+        rows.map(|r| r.map_err(engine)).collect()
+    }
+
+    /// Every way the names match, with each company's number of complaints.
+    fn candidates(&self, names: &[String]) -> Result<BTreeMap<String, (Tier, u64)>> {
+        let mut keys: Vec<(String, bool)> = Vec::new();
+        for n in names {
+            let k = normalize_company_name(n);
+            if k.is_empty() {
+                continue;
+            }
+            if let Some((_, filed)) = BRANDS.iter().find(|(b, _)| *b == k) {
+                keys.push((filed.to_string(), true));
+            }
+            keys.push((k, false));
+        }
+        let mut found: BTreeMap<String, (Tier, u64)> = BTreeMap::new();
+        fn add(found: &mut BTreeMap<String, (Tier, u64)>, name: String, tier: Tier, n: u64) {
+            let e = found.entry(name).or_insert((tier, n));
+            e.0 = e.0.min(tier);
+        }
+        for (k, brand) in &keys {
+            for (name, n) in self.names_between(k, &format!("{k}\u{1}"))? {
+                add(&mut found, name, Tier::Exact, n);
+            }
+            // "!" sorts right after the space: names that go on with more words.
+            let words = if *brand { Tier::Exact } else { Tier::Words };
+            for (name, n) in self.names_between(&format!("{k} "), &format!("{k}!"))? {
+                add(&mut found, name, words, n);
+            }
+            if k.chars().count() >= 3 {
+                for (name, n) in self.names_between(k, &format!("{k}\u{10ffff}"))? {
+                    add(&mut found, name, Tier::Letters, n);
+                }
+            }
+        }
+        if found.is_empty() {
+            let mut st = self
+                .conn
+                .prepare_cached(
+                    "SELECT company_norm, sum(n) FROM company_stats WHERE ' ' || company_norm || ' ' LIKE ?1
+                     GROUP BY company_norm ORDER BY 2 DESC LIMIT 50",
+                )
+                .map_err(engine)?;
+            for (k, _) in &keys {
+                let pattern = format!("% {} %", k.replace(['%', '_'], ""));
+                let rows = st
+                    .query_map([pattern], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                    })
+                    .map_err(engine)?;
+                for r in rows {
+                    let (name, n) = r.map_err(engine)?;
+                    add(&mut found, name, Tier::Inside, n);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Normalised company keys the names (a company's name and its aliases)
+    /// stand for, and the other companies they could mean, best supported
+    /// first. The exact name wins unless another match has ten times its
+    /// complaints ("citi" means Citibank); otherwise the best supported wins
+    /// if it has three times the next one's, or the caller must choose (Err).
+    /// A name's later, longer spellings come along ("experian" and "experian
+    /// information solutions" are one company across the export's eras).
     pub fn match_company(
         &self,
         names: &[String],
     ) -> Result<std::result::Result<Vec<String>, Vec<String>>> {
-        let keys: Vec<String> = names
+        Ok(self.match_with_others(names)?.map(|(chosen, _)| chosen))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn match_with_others(
+        &self,
+        names: &[String],
+    ) -> Result<std::result::Result<(Vec<String>, Vec<(String, u64)>), Vec<String>>> {
+        let found = self.candidates(names)?;
+        if found.is_empty() {
+            return Ok(Ok((vec![], vec![])));
+        }
+        let mut ranked: Vec<(&String, Tier, u64)> =
+            found.iter().map(|(k, (t, n))| (k, *t, *n)).collect();
+        ranked.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)).then(a.0.cmp(b.0)));
+        let most = ranked[0].2;
+        let exact: Vec<&String> = ranked
             .iter()
-            .map(|n| normalize_company_name(n))
-            .filter(|k| !k.is_empty())
+            .filter(|c| c.1 == Tier::Exact)
+            .map(|c| c.0)
             .collect();
-        let mut exact = Vec::new();
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT company_norm FROM company_stats WHERE company_norm = ?1 LIMIT 1",
-            )
-            .map_err(engine)?;
-        for k in &keys {
-            exact.extend(
-                st.query_row([k], |r| r.get::<_, String>(0))
-                    .optional()
-                    .map_err(engine)?,
-            );
-        }
-        if !exact.is_empty() {
-            exact.sort();
-            exact.dedup();
-            return Ok(Ok(exact));
-        }
-        // "wells" finds "wells fargo": names that begin with the key and a space,
-        // as an index range ("!" sorts right after the space).
-        let mut prefixed: Vec<String> = Vec::new();
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT DISTINCT company_norm FROM company_stats WHERE company_norm >= ?1 AND company_norm < ?2 LIMIT 20")
-            .map_err(engine)?;
-        for k in &keys {
-            let rows = st
-                .query_map([format!("{k} "), format!("{k}!")], |r| {
-                    r.get::<_, String>(0)
-                })
-                .map_err(engine)?;
-            for r in rows {
-                prefixed.push(r.map_err(engine)?);
+        let best_exact = ranked
+            .iter()
+            .find(|c| c.1 == Tier::Exact)
+            .map_or(0, |c| c.2);
+        let mut chosen: Vec<String> = if !exact.is_empty() && best_exact * 10 > most {
+            exact.iter().map(|s| s.to_string()).collect()
+        } else {
+            let runner_up = ranked.get(1).map_or(0, |c| c.2);
+            if ranked[0].1 == Tier::Exact || most >= runner_up * 3 {
+                vec![ranked[0].0.clone()]
+            } else {
+                return Ok(Err(ranked.iter().take(8).map(|c| c.0.clone()).collect()));
             }
-        }
-        prefixed.sort();
-        prefixed.dedup();
-        match prefixed.len() {
-            0 | 1 => Ok(Ok(prefixed)),
-            _ => Ok(Err(prefixed)),
-        }
+        };
+        // The same company under its longer names.
+        let extended: Vec<String> = ranked
+            .iter()
+            .filter(|c| chosen.iter().any(|k| c.0.starts_with(&format!("{k} "))))
+            .map(|c| c.0.clone())
+            .collect();
+        chosen.extend(extended);
+        chosen.sort();
+        chosen.dedup();
+        let others = ranked
+            .iter()
+            .filter(|c| !chosen.contains(c.0))
+            .take(5)
+            .map(|c| (c.0.clone(), c.2))
+            .collect();
+        Ok(Ok((chosen, others)))
     }
 
     pub fn company(&self, names: &[String]) -> Result<Lookup> {
-        let norms = match self.match_company(names)? {
-            Ok(n) if n.is_empty() => return Ok(Lookup::NotFound),
+        let (norms, others) = match self.match_with_others(names)? {
+            Ok((n, _)) if n.is_empty() => return Ok(Lookup::NotFound),
             Ok(n) => n,
             Err(candidates) => {
                 let mut shown = Vec::new();
@@ -948,7 +1081,14 @@ impl Intel {
                 return Ok(Lookup::Ambiguous { candidates: shown });
             }
         };
-        Ok(Lookup::Found(Box::new(self.scorecard(&norms)?)))
+        let mut card = self.scorecard(&norms)?;
+        for (norm, complaints) in others {
+            card.others.push(OtherCompany {
+                name: self.display_name(&[norm])?,
+                complaints,
+            });
+        }
+        Ok(Lookup::Found(Box::new(card)))
     }
 
     fn display_name(&self, norms: &[String]) -> Result<String> {
@@ -997,9 +1137,18 @@ impl Intel {
                 })
                 .collect::<Vec<_>>()
         };
-        let products = share(counts(&format!(
-            "SELECT product, sum(n) c {from} GROUP BY product ORDER BY c DESC, product LIMIT 10"
-        ))?);
+        // Products by their names since the 2017 renaming, so a company's
+        // counts run on across the change.
+        let mut by_product: BTreeMap<String, u64> = BTreeMap::new();
+        for (name, n) in counts(&format!("SELECT product, sum(n) c {from} GROUP BY product"))? {
+            *by_product
+                .entry(product_now(&name).to_string())
+                .or_default() += n;
+        }
+        let mut by_product: Vec<(String, u64)> = by_product.into_iter().collect();
+        by_product.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        by_product.truncate(10);
+        let products = share(by_product);
         let issues = share(counts(&format!(
             "SELECT issue, sum(n) c {from} GROUP BY issue ORDER BY c DESC, issue LIMIT 10"
         ))?);
@@ -1060,6 +1209,7 @@ impl Intel {
             timely: known("timely")?,
             disputed: known("disputed")?,
             by_year,
+            others: vec![],
         })
     }
 }

@@ -185,8 +185,9 @@ fn a_name_that_begins_several_companies_asks_which() {
     )
     .unwrap();
     match intel.company(&["ACME".into()]).unwrap() {
+        // Most complaints first.
         Lookup::Ambiguous { candidates } => {
-            assert_eq!(candidates, ["Acme Bank N.A.", "Acme Loans LLC"])
+            assert_eq!(candidates, ["Acme Loans LLC", "Acme Bank N.A."])
         }
         other => panic!("{other:?}"),
     }
@@ -465,4 +466,83 @@ fn gzip_and_tab_separated_exports_are_read_other_kinds_named() {
         }
     }
     assert_eq!(intel.count().unwrap(), 3);
+}
+
+#[test]
+fn names_people_say_find_the_company_best_supported() {
+    let (_d, intel) = fresh();
+    intel
+        .import(std::fs::File::open(sample()).unwrap(), &mut |_| {})
+        .unwrap();
+    let found = |name: &str| match intel.company(&[name.to_string()]).unwrap() {
+        Lookup::Found(card) => card,
+        other => panic!("{name}: {other:?}"),
+    };
+    for (said, filed) in [
+        ("citi", "CITIBANK, N.A."),
+        ("chase", "JPMORGAN CHASE & CO."),
+        ("JP Morgan", "JPMORGAN CHASE & CO."),
+        ("BofA", "BANK OF AMERICA, NATIONAL ASSOCIATION"),
+        ("american express", "AMERICAN EXPRESS COMPANY"),
+        ("experian", "Experian Information Solutions Inc."),
+        ("ocwen", "Ocwen Financial Corporation"),
+    ] {
+        assert_eq!(found(said).company, filed, "{said}");
+    }
+    // The others it could have meant are named.
+    let citi = found("citi");
+    assert!(
+        citi.others
+            .iter()
+            .any(|o| o.name == "CITIZENS FINANCIAL GROUP, INC." && o.complaints == 16),
+        "{:?}",
+        citi.others
+    );
+}
+
+#[test]
+fn a_company_is_one_across_the_exports_eras() {
+    let (_d, intel) = fresh();
+    let csv = "Complaint ID,Company,Date received,Product\n\
+               1,EXPERIAN,2015-01-01,Credit reporting\n\
+               2,EXPERIAN,2016-01-01,Credit reporting\n\
+               3,Experian Information Solutions Inc.,2019-01-01,\"Credit reporting, credit repair services, or other personal consumer reports\"\n\
+               4,Citi,2019-01-01,Credit card\n\
+               5,\"CITIBANK, N.A.\",2019-01-02,Bank account or service\n\
+               6,\"CITIBANK, N.A.\",2019-01-03,Checking or savings account\n\
+               7,\"CITIBANK, N.A.\",2019-01-04,Checking or savings account\n\
+               8,\"CITIBANK, N.A.\",2019-01-05,Checking or savings account\n\
+               9,\"CITIBANK, N.A.\",2019-01-06,Checking or savings account\n\
+               10,\"CITIBANK, N.A.\",2019-01-07,Checking or savings account\n\
+               11,\"CITIBANK, N.A.\",2019-01-08,Checking or savings account\n\
+               12,\"CITIBANK, N.A.\",2019-01-09,Checking or savings account\n\
+               13,\"CITIBANK, N.A.\",2019-01-10,Checking or savings account\n\
+               14,\"CITIBANK, N.A.\",2019-01-11,Checking or savings account\n";
+    import_str(&intel, csv).unwrap();
+    let Lookup::Found(experian) = intel.company(&["experian".into()]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(experian.complaints, 3, "both names, one company");
+    // Product names from before 2017 count with their successors.
+    assert_eq!(experian.products.len(), 1, "{:?}", experian.products);
+    assert_eq!(experian.products[0].count, 3);
+    // An exact name with a tenth of another match's complaints gives way.
+    let Lookup::Found(citi) = intel.company(&["citi".into()]).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        (citi.company.as_str(), citi.complaints),
+        ("CITIBANK, N.A.", 10)
+    );
+    assert_eq!(citi.products[0].name, "Checking or savings account");
+    assert_eq!(citi.products[0].count, 10);
+    assert!(
+        citi.others.iter().any(|o| o.name == "Citi"),
+        "{:?}",
+        citi.others
+    );
+    assert_eq!(
+        product_now("Bank account or service"),
+        "Checking or savings account"
+    );
 }

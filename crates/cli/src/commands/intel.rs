@@ -269,6 +269,17 @@ pub fn scorecard_text(c: &Scorecard) -> String {
             o.push_str(&format!("  {y}  {n:>6}  {bar}\n"));
         }
     }
+    if !c.others.is_empty() {
+        let others: Vec<String> = c
+            .others
+            .iter()
+            .map(|x| format!("{} ({})", x.name, x.complaints))
+            .collect();
+        o.push_str(&format!(
+            "\nThe name could also mean: {}. Give more of the name for one of them.\n",
+            others.join("; ")
+        ));
+    }
     o
 }
 
