@@ -35,6 +35,9 @@ pub fn available(ctx: &Ctx) -> Option<Intel> {
     p.exists().then(|| Intel::open(&p).ok()).flatten()
 }
 
+/// How many close matches at the case's own company are enough to stay there.
+const CLOSE_ENOUGH: usize = 3;
+
 pub fn similar_for(
     ctx: &Ctx,
     intel: &Intel,
@@ -64,9 +67,16 @@ pub fn similar_for(
             let r = intel
                 .similar(&text, Some(&norms), limit)
                 .map_err(intel_error)?;
-            if !r.matches.is_empty() {
+            // A company with few complaints like this one: widen to all, and say so.
+            if r.matches.len() >= CLOSE_ENOUGH.min(limit) {
                 return Ok((r, company.state.name));
             }
+            let wide = intel.similar(&text, None, limit).map_err(intel_error)?;
+            let scope = match r.matches.len() {
+                0 => format!("all companies; none at {}", company.state.name),
+                n => format!("all companies; only {n} at {}", company.state.name),
+            };
+            return Ok((wide, scope));
         }
     }
     Ok((

@@ -251,3 +251,72 @@ fn refused_and_cut_imports_say_so_and_leave_nothing_behind() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn similar_widens_past_a_company_with_few_and_counts_small_numbers_plainly() {
+    let env = Env::new();
+    let csv = env.dir.path().join("few.csv");
+    let mut rows = String::from(
+        "Complaint ID,Company,Date received,Issue,Consumer complaint narrative,Company response to consumer\n",
+    );
+    rows.push_str("1,Tiny Router Co,2020-01-01,Defective router,The router stopped connecting after two days,Closed with monetary relief\n");
+    for i in 2..8 {
+        rows.push_str(&format!(
+            "{i},Other Net {i},2020-01-0{i},Defective router,My router stopped connecting and they refused a refund,Closed with explanation\n"
+        ));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    env.ok(&["intel", "import", &csv.display().to_string()]);
+    env.ok(&[
+        "open",
+        "Router refund",
+        "--company",
+        "Tiny Router Co",
+        "--problem",
+        "The router stopped connecting",
+        "--resolution",
+        "A full refund of $129 within 10 days",
+        "--fair",
+        "yes",
+    ]);
+    let out = env.ok(&["intel", "similar", "1"]);
+    assert!(
+        out.contains("all companies; only 1 at Tiny Router Co"),
+        "widened, and says why: {out}"
+    );
+    // Seven complaints: counts, no percentages.
+    let tail = out.split("How the closest").nth(1).unwrap();
+    assert!(!tail.contains('%'), "{tail}");
+    let brief = env.ok(&["brief", "1"]);
+    assert!(
+        brief.contains("1 were closed with monetary relief")
+            || brief.contains("Of the 7 complaints"),
+        "{brief}"
+    );
+    assert!(!brief.contains("(14%)"), "{brief}");
+
+    // Data with neither narratives nor issues cannot answer `similar`, and says so.
+    let bare = Env::new();
+    let f = bare.dir.path().join("bare.csv");
+    std::fs::write(
+        &f,
+        "Complaint ID,Company,Date received\n1,Tiny Router Co,2020-01-01\n",
+    )
+    .unwrap();
+    bare.ok(&["intel", "import", &f.display().to_string()]);
+    bare.ok(&[
+        "open",
+        "Router",
+        "--company",
+        "Tiny Router Co",
+        "--problem",
+        "It broke",
+        "--resolution",
+        "A refund of $10 within 10 days",
+        "--fair",
+        "yes",
+    ]);
+    let (code, err) = bare.fails(&["intel", "similar", "1"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("neither narratives nor issues"), "{err}");
+}

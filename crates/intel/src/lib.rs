@@ -316,6 +316,18 @@ impl Intel {
             .map_err(engine)
     }
 
+    /// Whether any complaint has words to match a case against: a narrative
+    /// or an issue (some exports have neither).
+    pub fn has_text(&self) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM company_stats WHERE narrative = 1 OR issue IS NOT NULL)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(engine)
+    }
+
     /// Whether no complaint is stored yet.
     fn is_empty(&self) -> Result<bool> {
         self.conn
@@ -875,9 +887,81 @@ pub struct Scorecard {
     /// Of complaints whose dispute status is known.
     pub disputed: Option<f64>,
     pub by_year: Vec<(i32, u64)>,
+    /// Complaints with a final answer (neither "In progress" nor blank):
+    /// what the relief rates are shares of.
+    #[serde(default)]
+    pub closed: u64,
+    #[serde(default)]
+    pub monetary: u64,
+    #[serde(default)]
+    pub non_monetary: u64,
+    /// "Closed with relief": the export's older answer, relief of a kind
+    /// it did not record.
+    #[serde(default)]
+    pub relief_unspecified: u64,
+    #[serde(default)]
+    pub timely_known: u64,
+    #[serde(default)]
+    pub timely_yes: u64,
+    #[serde(default)]
+    pub disputed_known: u64,
+    #[serde(default)]
+    pub disputed_yes: u64,
+    /// The years whose complaints say whether the consumer disputed the
+    /// answer (the CFPB stopped asking in April 2017).
+    #[serde(default)]
+    pub disputed_years: Option<(i32, i32)>,
+    /// The first and last dates received: what the data covers.
+    #[serde(default)]
+    pub first_received: Option<String>,
+    #[serde(default)]
+    pub last_received: Option<String>,
+    /// Rates by year, oldest first.
+    #[serde(default)]
+    pub years: Vec<Line>,
+    /// Rates by product (by its name since 2017), most complaints first.
+    #[serde(default)]
+    pub by_product: Vec<Line>,
     /// Other companies the name could have meant, most complaints first.
     #[serde(default)]
     pub others: Vec<OtherCompany>,
+}
+
+/// How one slice of a company's complaints (a year, a product) was answered,
+/// with the counts each rate is made of.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub name: String,
+    pub complaints: u64,
+    /// With a final answer: the relief rates' denominator.
+    pub closed: u64,
+    pub monetary: u64,
+    pub non_monetary: u64,
+    pub timely_known: u64,
+    pub timely_yes: u64,
+}
+
+impl Line {
+    fn add(&mut self, response: Option<&str>, timely: Option<bool>, n: u64) {
+        self.complaints += n;
+        match response {
+            None | Some("In progress") => {}
+            Some(r) => {
+                self.closed += n;
+                match r {
+                    "Closed with monetary relief" => self.monetary += n,
+                    "Closed with non-monetary relief" => self.non_monetary += n,
+                    _ => {}
+                }
+            }
+        }
+        if let Some(t) = timely {
+            self.timely_known += n;
+            if t {
+                self.timely_yes += n;
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -1137,41 +1221,101 @@ impl Intel {
                 })
                 .collect::<Vec<_>>()
         };
-        // Products by their names since the 2017 renaming, so a company's
-        // counts run on across the change.
-        let mut by_product: BTreeMap<String, u64> = BTreeMap::new();
-        for (name, n) in counts(&format!("SELECT product, sum(n) c {from} GROUP BY product"))? {
-            *by_product
-                .entry(product_now(&name).to_string())
-                .or_default() += n;
-        }
-        let mut by_product: Vec<(String, u64)> = by_product.into_iter().collect();
-        by_product.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        by_product.truncate(10);
-        let products = share(by_product);
         let issues = share(counts(&format!(
             "SELECT issue, sum(n) c {from} GROUP BY issue ORDER BY c DESC, issue LIMIT 10"
         ))?);
         let responses = share(counts(&format!(
             "SELECT response, sum(n) c {from} GROUP BY response ORDER BY c DESC, response"
         ))?);
-        let of = |name: &str| {
-            responses
-                .iter()
-                .find(|s| s.name == name)
-                .map_or(0.0, |s| s.percent)
-        };
-        let known = |col: &str| -> Result<Option<f64>> {
-            let (yes, n): (i64, i64) = self
+        // The rates with their counts: by year, by product, and whole.
+        let mut whole = Line::default();
+        let mut years: BTreeMap<i32, Line> = BTreeMap::new();
+        let mut product_lines: BTreeMap<String, Line> = BTreeMap::new();
+        let (mut disputed_known, mut disputed_yes) = (0, 0);
+        let mut disputed_years: Option<(i32, i32)> = None;
+        let mut unspecified = 0;
+        {
+            let mut st = self
                 .conn
-                .query_row(
-                    &format!("SELECT coalesce(sum(CASE WHEN {col} = 1 THEN n END), 0), coalesce(sum(CASE WHEN {col} IS NOT NULL THEN n END), 0) {from}"),
-                    p(),
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+                .prepare(&format!(
+                    "SELECT product, year, response, timely, disputed, sum(n) {from} GROUP BY 1, 2, 3, 4, 5"
+                ))
                 .map_err(engine)?;
-            Ok((n > 0).then(|| pct(yes as u64, n as u64)))
-        };
+            let rows = st
+                .query_map(p(), |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<bool>>(3)?,
+                        r.get::<_, Option<bool>>(4)?,
+                        r.get::<_, i64>(5)? as u64,
+                    ))
+                })
+                .map_err(engine)?;
+            for row in rows {
+                let (product, year, response, timely, disputed, n) = row.map_err(engine)?;
+                let response = response.as_deref();
+                whole.add(response, timely, n);
+                if response == Some("Closed with relief") {
+                    unspecified += n;
+                }
+                if let Some(y) = year {
+                    let y = y as i32;
+                    years
+                        .entry(y)
+                        .or_insert_with(|| Line {
+                            name: y.to_string(),
+                            ..Line::default()
+                        })
+                        .add(response, timely, n);
+                    if disputed.is_some() {
+                        disputed_years = Some(match disputed_years {
+                            None => (y, y),
+                            Some((a, b)) => (a.min(y), b.max(y)),
+                        });
+                    }
+                }
+                if let Some(d) = disputed {
+                    disputed_known += n;
+                    if d {
+                        disputed_yes += n;
+                    }
+                }
+                let product = product.map_or_else(
+                    || "(not given)".to_string(),
+                    |p| product_now(&p).to_string(),
+                );
+                product_lines
+                    .entry(product.clone())
+                    .or_insert_with(|| Line {
+                        name: product,
+                        ..Line::default()
+                    })
+                    .add(response, timely, n);
+            }
+        }
+        // Products by their names since the 2017 renaming, so a company's
+        // counts run on across the change.
+        let mut by_product: Vec<Line> = product_lines.into_values().collect();
+        by_product.sort_by(|a, b| b.complaints.cmp(&a.complaints).then(a.name.cmp(&b.name)));
+        let products = share(
+            by_product
+                .iter()
+                .take(10)
+                .map(|l| (l.name.clone(), l.complaints))
+                .collect(),
+        );
+        let (first_received, last_received): (Option<String>, Option<String>) = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT min(received), max(received) FROM complaints WHERE company_norm IN ({list})"
+                ),
+                p(),
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(engine)?;
         let mut st = self
             .conn
             .prepare(&format!(
@@ -1201,14 +1345,27 @@ impl Intel {
             names,
             complaints: total,
             with_narrative: with_narrative as u64,
-            monetary_relief: of("Closed with monetary relief"),
-            non_monetary_relief: of("Closed with non-monetary relief"),
+            monetary_relief: pct(whole.monetary, whole.closed),
+            non_monetary_relief: pct(whole.non_monetary, whole.closed),
             products,
             issues,
             responses,
-            timely: known("timely")?,
-            disputed: known("disputed")?,
+            timely: (whole.timely_known > 0).then(|| pct(whole.timely_yes, whole.timely_known)),
+            disputed: (disputed_known > 0).then(|| pct(disputed_yes, disputed_known)),
             by_year,
+            closed: whole.closed,
+            monetary: whole.monetary,
+            non_monetary: whole.non_monetary,
+            relief_unspecified: unspecified,
+            timely_known: whole.timely_known,
+            timely_yes: whole.timely_yes,
+            disputed_known,
+            disputed_yes,
+            disputed_years,
+            first_received,
+            last_received,
+            years: years.into_values().collect(),
+            by_product,
             others: vec![],
         })
     }

@@ -59,8 +59,8 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
         println!("\nWhat the public record shows (CFPB complaints)");
         if let Some(c) = card {
             println!(
-                "  {}: {} complaints; {:.1}% closed with monetary relief, {:.1}% with non-monetary relief.",
-                c.company, c.complaints, c.monetary_relief, c.non_monetary_relief
+                "  {}: {} complaints; of the {} with a final answer, {:.1}% closed with monetary relief, {:.1}% with non-monetary relief.",
+                c.company, c.complaints, c.closed, c.monetary_relief, c.non_monetary_relief
             );
         }
         let total: u64 = sim.outcomes.iter().map(|o| o.count).sum();
@@ -70,9 +70,14 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
                 .iter()
                 .find(|o| o.name == "Closed with monetary relief")
                 .map_or(0, |o| o.count);
+            // From fewer than ten, the count alone: a percentage would claim more.
+            let share = if total >= 10 {
+                format!(" ({:.0}%)", money as f64 * 100.0 / total as f64)
+            } else {
+                String::new()
+            };
             println!(
-                "  Of the {total} complaints most like yours ({scope}), {money} ({:.0}%) were closed with monetary relief. `casefile intel similar {}` lists them.",
-                money as f64 * 100.0 / total as f64,
+                "  Of the {total} complaints most like yours ({scope}), {money}{share} were closed with monetary relief. `casefile intel similar {}` lists them.",
                 rec.handle
             );
         }

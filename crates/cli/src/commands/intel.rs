@@ -215,6 +215,12 @@ pub fn run(ctx: &mut Ctx, cmd: IntelCommand) -> Result<()> {
             limit,
         } => {
             let intel = open_existing(&path)?;
+            if !intel.has_text().map_err(intel_error)? {
+                return Err(CliError::not_found(
+                    "the imported complaint data has neither narratives nor issues, so there is nothing to match this case against",
+                )
+                .hint("import an export with the Consumer complaint narrative or Issue column (the CFPB's full CSV has both)"));
+            }
             let rec = ctx.case(&case)?;
             let (report, scope) = similar_for(ctx, &intel, &rec.state, all_companies, limit)?;
             if ctx.json {
@@ -223,6 +229,18 @@ pub fn run(ctx: &mut Ctx, cmd: IntelCommand) -> Result<()> {
             print!("{}", similar_text(&report, &scope));
             Ok(())
         }
+    }
+}
+
+/// A rate with what it is made of; from fewer than ten, only the counts.
+fn rate(part: u64, whole: u64) -> String {
+    match whole {
+        0 => "not known".into(),
+        1..=9 => format!("{part} of {whole}"),
+        _ => format!(
+            "{:.1}% ({part} of {whole})",
+            part as f64 * 100.0 / whole as f64
+        ),
     }
 }
 
@@ -235,15 +253,65 @@ pub fn scorecard_text(c: &Scorecard) -> String {
     if c.names.len() > 1 {
         o.push_str(&format!(" (as {})", c.names.join("; ")));
     }
+    if let (Some(a), Some(b)) = (&c.first_received, &c.last_received) {
+        o.push_str(&format!(", received {a} to {b}"));
+    }
     o.push('\n');
-    let opt = |v: Option<f64>| v.map_or("unknown".to_string(), |v| format!("{v:.1}%"));
+    let in_progress = c.complaints - c.closed;
     o.push_str(&format!(
-        "Closed with monetary relief {:.1}% · with non-monetary relief {:.1}% · timely response {} · disputed {}\n",
-        c.monetary_relief,
-        c.non_monetary_relief,
-        opt(c.timely),
-        opt(c.disputed)
+        "Of the {} with a final answer: monetary relief {}, non-monetary relief {}",
+        c.closed,
+        rate(c.monetary, c.closed),
+        rate(c.non_monetary, c.closed)
     ));
+    if c.relief_unspecified > 0 {
+        o.push_str(&format!(
+            ", relief of a kind not recorded {}",
+            rate(c.relief_unspecified, c.closed)
+        ));
+    }
+    if in_progress > 0 {
+        o.push_str(&format!("; {in_progress} still in progress or unanswered"));
+    }
+    o.push_str(".\n");
+    o.push_str(&format!(
+        "Answered on time: {}. Disputed by the consumer: {}{}.\n",
+        rate(c.timely_yes, c.timely_known),
+        rate(c.disputed_yes, c.disputed_known),
+        match c.disputed_years {
+            Some((a, b)) if a == b =>
+                format!(" (the CFPB asked only until April 2017; known for {a})"),
+            Some((a, b)) =>
+                format!(" (the CFPB asked only until April 2017; known for {a} to {b})"),
+            None => " (the CFPB asked only until April 2017)".into(),
+        }
+    ));
+    let lines = |o: &mut String, title: &str, lines: &[casefile_intel::Line]| {
+        o.push_str(&format!("\n{title}\n"));
+        let mut rows = vec![vec![
+            String::new(),
+            "complaints".into(),
+            "monetary relief".into(),
+            "non-monetary".into(),
+            "on time".into(),
+        ]];
+        rows.extend(lines.iter().map(|l| {
+            vec![
+                format!("  {}", render::truncate(&l.name, 48)),
+                l.complaints.to_string(),
+                rate(l.monetary, l.closed),
+                rate(l.non_monetary, l.closed),
+                rate(l.timely_yes, l.timely_known),
+            ]
+        }));
+        o.push_str(&render::align(&rows));
+    };
+    lines(
+        &mut o,
+        "By product (by its name since 2017)",
+        &c.by_product[..c.by_product.len().min(10)],
+    );
+    lines(&mut o, "By year", &c.years);
     let section = |o: &mut String, title: &str, items: &[casefile_intel::Share]| {
         o.push_str(&format!("\n{title}\n"));
         let rows: Vec<Vec<String>> = items
@@ -258,17 +326,8 @@ pub fn scorecard_text(c: &Scorecard) -> String {
             .collect();
         o.push_str(&render::align(&rows));
     };
-    section(&mut o, "Products", &c.products);
     section(&mut o, "Issues", &c.issues);
     section(&mut o, "How the company answered", &c.responses);
-    if !c.by_year.is_empty() {
-        o.push_str("\nBy year\n");
-        let max = c.by_year.iter().map(|y| y.1).max().unwrap_or(1).max(1);
-        for (y, n) in &c.by_year {
-            let bar = "█".repeat(((*n as f64 / max as f64) * 30.0).ceil() as usize);
-            o.push_str(&format!("  {y}  {n:>6}  {bar}\n"));
-        }
-    }
     if !c.others.is_empty() {
         let others: Vec<String> = c
             .others
@@ -309,10 +368,15 @@ pub fn similar_text(r: &SimilarReport, scope: &str) -> String {
     let total: u64 = r.outcomes.iter().map(|s| s.count).sum();
     o.push_str(&format!("\nHow the closest {total} were answered:\n"));
     for s in &r.outcomes {
-        o.push_str(&format!(
-            "  {:<40} {:>4}  {:.0}%\n",
-            s.name, s.count, s.percent
-        ));
+        // From a handful, a percentage says more than it knows.
+        if total < 10 {
+            o.push_str(&format!("  {:<40} {:>4}\n", s.name, s.count));
+        } else {
+            o.push_str(&format!(
+                "  {:<40} {:>4}  {:.0}%\n",
+                s.name, s.count, s.percent
+            ));
+        }
     }
     o
 }
