@@ -110,3 +110,59 @@ pub fn public_record(ctx: &Ctx, state: &CaseState) -> Result<Option<PublicRecord
     let (sim, scope) = similar_for(ctx, &intel, state, false, 3)?;
     Ok(Some((card, sim, scope)))
 }
+
+/// The company's record for the product the case is about: one the case's
+/// own words name ("my credit card"), else the one most of the closest
+/// complaints are about.
+pub fn product_line<'a>(
+    card: &'a casefile_intel::Scorecard,
+    similar: &SimilarReport,
+    case_text: &str,
+) -> Option<&'a casefile_intel::Line> {
+    let text = case_text.to_lowercase();
+    let named = card.by_product.iter().find(|l| {
+        l.name
+            .to_lowercase()
+            .replace(", or ", ", ")
+            .replace(" or ", ", ")
+            .split(", ")
+            .map(str::trim)
+            .filter(|p| !p.is_empty() && !p.starts_with("other "))
+            .any(|p| text.contains(p))
+    });
+    if named.is_some() {
+        return named;
+    }
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for m in &similar.matches {
+        if let Some(p) = &m.product {
+            *counts.entry(casefile_intel::product_now(p)).or_default() += 1;
+        }
+    }
+    let (product, _) = counts
+        .into_iter()
+        .max_by_key(|(p, n)| (*n, std::cmp::Reverse(*p)))?;
+    card.by_product.iter().find(|l| l.name == product)
+}
+
+/// What a case is about, in its own words, for finding its product.
+pub fn case_words(s: &CaseState) -> String {
+    let mut text = s.title.clone();
+    if let Some(g) = s.goal() {
+        text.push(' ');
+        text.push_str(&g.goal.problem);
+    }
+    text
+}
+
+/// "12.5% (4 of 32)", or from fewer than ten only the counts.
+pub fn rate_text(part: u64, whole: u64) -> String {
+    match whole {
+        0 => "not known".into(),
+        1..=9 => format!("{part} of {whole}"),
+        _ => format!(
+            "{:.1}% ({part} of {whole})",
+            part as f64 * 100.0 / whole as f64
+        ),
+    }
+}

@@ -181,7 +181,10 @@ fn case_view(ctx: &Ctx, file: &CaseFile, entries: &[casefile_core::Entry]) -> Re
         let total: u64 = sim.outcomes.iter().map(|o| o.count).sum();
         let money = sim.outcomes.iter().find(|o| o.name == "Closed with monetary relief").map_or(0, |o| o.count);
         context! {
-            company => card.map(|c| context! {name => c.company, complaints => c.complaints, monetary => format!("{:.1}", c.monetary_relief), non_monetary => format!("{:.1}", c.non_monetary_relief)}),
+            product => card.as_ref().and_then(|c| casefile_app::intel::product_line(c, &sim, &casefile_app::intel::case_words(s))).map(|l| context! {
+                name => l.name, monetary => casefile_app::intel::rate_text(l.monetary, l.closed),
+                non_monetary => casefile_app::intel::rate_text(l.non_monetary, l.closed), timely => casefile_app::intel::rate_text(l.timely_yes, l.timely_known)}),
+            company => card.map(|c| context! {name => c.company, complaints => c.complaints, closed => c.closed, monetary => format!("{:.1}", c.monetary_relief), non_monetary => format!("{:.1}", c.non_monetary_relief)}),
             similar => total, money => money, scope => scope,
             matches => sim.matches.iter().take(3).map(|m| context! {id => m.id, received => m.received, issue => m.issue, response => m.response}).collect::<Vec<Value>>(),
         }

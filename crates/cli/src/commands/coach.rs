@@ -62,6 +62,19 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
                 "  {}: {} complaints; of the {} with a final answer, {:.1}% closed with monetary relief, {:.1}% with non-monetary relief.",
                 c.company, c.complaints, c.closed, c.monetary_relief, c.non_monetary_relief
             );
+            if let Some(l) = casefile_app::intel::product_line(
+                c,
+                sim,
+                &casefile_app::intel::case_words(&rec.state),
+            ) {
+                println!(
+                    "  About {} (what complaints like yours are about): monetary relief {}, non-monetary {}, answered on time {}.",
+                    l.name,
+                    casefile_app::intel::rate_text(l.monetary, l.closed),
+                    casefile_app::intel::rate_text(l.non_monetary, l.closed),
+                    casefile_app::intel::rate_text(l.timely_yes, l.timely_known)
+                );
+            }
         }
         let total: u64 = sim.outcomes.iter().map(|o| o.count).sum();
         if total > 0 {

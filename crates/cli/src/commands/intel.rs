@@ -10,7 +10,7 @@ use crate::cli::IntelCommand;
 use crate::ctx::{Ctx, default_db_path, intel_db_path};
 use crate::error::{CliError, Result};
 use crate::render;
-use casefile_app::intel::{intel_error, similar_for};
+use casefile_app::intel::{intel_error, rate_text as rate, similar_for};
 
 use super::views::print_json;
 
@@ -229,18 +229,6 @@ pub fn run(ctx: &mut Ctx, cmd: IntelCommand) -> Result<()> {
             print!("{}", similar_text(&report, &scope));
             Ok(())
         }
-    }
-}
-
-/// A rate with what it is made of; from fewer than ten, only the counts.
-fn rate(part: u64, whole: u64) -> String {
-    match whole {
-        0 => "not known".into(),
-        1..=9 => format!("{part} of {whole}"),
-        _ => format!(
-            "{:.1}% ({part} of {whole})",
-            part as f64 * 100.0 / whole as f64
-        ),
     }
 }
 
