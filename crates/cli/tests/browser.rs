@@ -652,6 +652,14 @@ fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
                .map(e => e.outerHTML.slice(0, 80));",
         );
         assert_eq!(small, json!([]), "{path}: too small to tap");
+        // Tables are cards on a phone: each row a box of its own.
+        let rows = b.exec(
+            "return [...document.querySelectorAll('table.cards tbody tr')].map(r => getComputedStyle(r).display);",
+        );
+        assert!(
+            rows.as_array().unwrap().iter().all(|d| d == "block"),
+            "{path}: {rows}"
+        );
     }
 
     // The advice speaks web: links, no command lines, no Markdown marks.
