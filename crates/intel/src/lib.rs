@@ -922,6 +922,9 @@ pub struct Scorecard {
     /// Rates by product (by its name since 2017), most complaints first.
     #[serde(default)]
     pub by_product: Vec<Line>,
+    /// Rates by issue, most complaints first (the ten most common).
+    #[serde(default)]
+    pub by_issue: Vec<Line>,
     /// Other companies the name could have meant, most complaints first.
     #[serde(default)]
     pub others: Vec<OtherCompany>,
@@ -1231,6 +1234,7 @@ impl Intel {
         let mut whole = Line::default();
         let mut years: BTreeMap<i32, Line> = BTreeMap::new();
         let mut product_lines: BTreeMap<String, Line> = BTreeMap::new();
+        let mut issue_lines: BTreeMap<String, Line> = BTreeMap::new();
         let (mut disputed_known, mut disputed_yes) = (0, 0);
         let mut disputed_years: Option<(i32, i32)> = None;
         let mut unspecified = 0;
@@ -1238,7 +1242,7 @@ impl Intel {
             let mut st = self
                 .conn
                 .prepare(&format!(
-                    "SELECT product, year, response, timely, disputed, sum(n) {from} GROUP BY 1, 2, 3, 4, 5"
+                    "SELECT product, year, response, timely, disputed, sum(n), issue {from} GROUP BY 1, 2, 3, 4, 5, 7"
                 ))
                 .map_err(engine)?;
             let rows = st
@@ -1250,11 +1254,20 @@ impl Intel {
                         r.get::<_, Option<bool>>(3)?,
                         r.get::<_, Option<bool>>(4)?,
                         r.get::<_, i64>(5)? as u64,
+                        r.get::<_, Option<String>>(6)?,
                     ))
                 })
                 .map_err(engine)?;
             for row in rows {
-                let (product, year, response, timely, disputed, n) = row.map_err(engine)?;
+                let (product, year, response, timely, disputed, n, issue) = row.map_err(engine)?;
+                let issue = issue.unwrap_or_else(|| "(not given)".to_string());
+                issue_lines
+                    .entry(issue.clone())
+                    .or_insert_with(|| Line {
+                        name: issue,
+                        ..Line::default()
+                    })
+                    .add(response.as_deref(), timely, n);
                 let response = response.as_deref();
                 whole.add(response, timely, n);
                 if response == Some("Closed with relief") {
@@ -1299,6 +1312,9 @@ impl Intel {
         // counts run on across the change.
         let mut by_product: Vec<Line> = product_lines.into_values().collect();
         by_product.sort_by(|a, b| b.complaints.cmp(&a.complaints).then(a.name.cmp(&b.name)));
+        let mut by_issue: Vec<Line> = issue_lines.into_values().collect();
+        by_issue.sort_by(|a, b| b.complaints.cmp(&a.complaints).then(a.name.cmp(&b.name)));
+        by_issue.truncate(10);
         let products = share(
             by_product
                 .iter()
@@ -1366,6 +1382,7 @@ impl Intel {
             last_received,
             years: years.into_values().collect(),
             by_product,
+            by_issue,
             others: vec![],
         })
     }

@@ -299,6 +299,7 @@ pub fn scorecard_text(c: &Scorecard) -> String {
         "By product (by its name since 2017)",
         &c.by_product[..c.by_product.len().min(10)],
     );
+    lines(&mut o, "By issue (the ten most common)", &c.by_issue);
     lines(&mut o, "By year", &c.years);
     let section = |o: &mut String, title: &str, items: &[casefile_intel::Share]| {
         o.push_str(&format!("\n{title}\n"));
@@ -314,7 +315,6 @@ pub fn scorecard_text(c: &Scorecard) -> String {
             .collect();
         o.push_str(&render::align(&rows));
     };
-    section(&mut o, "Issues", &c.issues);
     section(&mut o, "How the company answered", &c.responses);
     if !c.others.is_empty() {
         let others: Vec<String> = c
