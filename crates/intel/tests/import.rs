@@ -240,6 +240,23 @@ fn the_scorecard_matches_the_file() {
         card.by_product.iter().map(|l| l.closed).sum::<u64>(),
         card.closed
     );
+    let managing = theirs
+        .iter()
+        .filter(|r| r["Issue"] == "Managing an account")
+        .collect::<Vec<_>>();
+    let line = card
+        .by_issue
+        .iter()
+        .find(|l| l.name == "Managing an account")
+        .unwrap();
+    assert_eq!(line.complaints, managing.len() as u64);
+    assert_eq!(
+        line.monetary,
+        managing
+            .iter()
+            .filter(|r| r["Company response to consumer"] == "Closed with monetary relief")
+            .count() as u64
+    );
     let timely = theirs
         .iter()
         .filter(|r| r["Timely response?"] == "Yes")
