@@ -103,11 +103,17 @@ fn what_the_coach_says_follows_the_case() {
     assert_eq!(advice["rung"], "supervisor");
     assert_eq!(advice["next_rung"], "other_department");
     let brief = env.json(&["brief", "1"]);
+    assert_eq!(
+        brief["before"],
+        "I spoke with Priya Natarajan on November 3, case number CAS-88120."
+    );
+    // The opener is two sentences said in one breath: the number they ask
+    // for first, then the problem and what is asked for.
+    let opening = brief["opening"].as_str().unwrap();
+    assert_eq!(opening.matches(". ").count() + 1, 2, "{opening}");
     assert!(
-        brief["opening"]
-            .as_str()
-            .unwrap()
-            .contains("I spoke with Priya Natarajan on November 3, case number CAS-88120")
+        opening.starts_with("Hello, thanks for taking my call; my order number is"),
+        "{opening}"
     );
     assert_eq!(brief["channel"]["value"], "800 555 0100");
 
@@ -316,7 +322,7 @@ fn templates_can_be_overridden_and_broken_ones_are_named() {
         "{list}"
     );
     let src = env.ok(&["templates", "show", "script/plea.txt"]);
-    assert!(src.contains("{{ resolution }}"));
+    assert!(src.contains("{{ ask.help }}"), "{src}");
     let dir = env.dir.path().join("templates").join("script");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
@@ -340,4 +346,77 @@ fn templates_can_be_overridden_and_broken_ones_are_named() {
         err.contains("plea.txt does not work") && err.contains("remove the file"),
         "{err}"
     );
+}
+
+/// However the resolution is typed (an act, a thing, a sentence of one's
+/// own), every opener, script and letter reads as English; a label like
+/// "Member" is said as a number; a chat is not thanked for a call. Each
+/// script passes the tone check.
+#[test]
+fn what_is_said_reads_right_whatever_was_typed() {
+    let env = Env::new();
+    let resolutions = [
+        "restore service",
+        "refund the duplicate charge",
+        "A full refund of $129 within 10 days",
+        "I want my money back",
+    ];
+    let mut said = String::new();
+    for (i, resolution) in resolutions.iter().enumerate() {
+        let case = (i + 1).to_string();
+        env.ok(&[
+            "open",
+            &format!("Dispute {case}"),
+            "--company",
+            "Acme Broadband",
+            "--problem",
+            "my internet has been down since Monday",
+            "--resolution",
+            resolution,
+            "--fair",
+            "yes",
+            "--id",
+            "Member=88123",
+        ]);
+        if i == 3 {
+            env.ok(&["contact", "start", &case, "--channel", "chat"]);
+        }
+        said.push_str(&format!("## {resolution}\n"));
+        let brief = env.json(&["brief", &case]);
+        said.push_str(&format!("opener: {}\n", brief["opening"].as_str().unwrap()));
+        for script in ["greeting", "plea", "escalate", "accept"] {
+            let words = env.ok(&["script", &case, script]);
+            let file = env.dir.path().join(format!("{case}-{script}.txt"));
+            std::fs::write(&file, &words).unwrap();
+            let check = env.run(&["check", &file.display().to_string()]);
+            assert_ne!(check.status.code(), Some(9), "{script}: {words}");
+            said.push_str(&format!("{script}: {words}"));
+        }
+        for letter in ["executive", "final-response", "regulator"] {
+            let text = env.ok(&["letter", &case, letter]);
+            let asking = text
+                .lines()
+                .find(|l| l.contains("asking for"))
+                .unwrap_or_default()
+                .to_string();
+            said.push_str(&format!("{letter}: {asking}\n"));
+        }
+    }
+    for wrong in [
+        "get restore",
+        "get refund the",
+        "for refund the",
+        "is refund the",
+        "to restore service yet",
+        "get I want",
+        "for I want",
+        "is I want",
+        "My member is",
+        "my member is",
+    ] {
+        assert!(!said.contains(wrong), "{wrong:?} in:\n{said}");
+    }
+    let chat = said.split("## I want my money back").nth(1).unwrap();
+    assert!(!chat.contains("my call"), "{chat}");
+    insta::assert_snapshot!("said_whatever_typed", said);
 }

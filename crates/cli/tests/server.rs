@@ -238,7 +238,7 @@ async fn a_member_of_one_workspace_reaches_nothing_of_another() {
     // The clinic's own report counts its case, on the page and in CSV.
     let report = s.get(&ana, "/reports").await.body;
     assert!(
-        report.contains("<th scope=\"row\">Quuxcorp</th><td>1</td>"),
+        report.contains("<th scope=\"row\">Quuxcorp</th><td data-label=\"Cases\">1</td>"),
         "{report}"
     );
     let csv = s.get(&ana, "/reports.csv").await.body;

@@ -1335,3 +1335,21 @@ async fn every_field_says_its_keyboard_and_autofill() {
         assert!(fields > 0 || path == "/", "{path} has fields");
     }
 }
+
+/// Mid-call the numbers to read out show on the call page, and one tap
+/// hides them; before a call, and on every other page, they stay masked.
+#[tokio::test]
+async fn the_call_page_shows_the_numbers_to_read_out_during_a_call() {
+    let w = Web::new().await;
+    w.open_case().await;
+    let before = w.get("/cases/1/call").await.body;
+    assert!(!before.contains("8812447109"), "masked before the call");
+    w.post("/cases/1/call", &[("action", "start")]).await;
+    let during = w.get("/cases/1/call").await.body;
+    assert!(during.contains("8812447109"), "{during}");
+    assert!(during.contains("href=\"/cases/1/call?mask=1\""));
+    let masked = w.get("/cases/1/call?mask=1").await.body;
+    assert!(!masked.contains("8812447109") && masked.contains("••••7109"));
+    assert!(!w.get("/cases/1").await.body.contains("8812447109"));
+    assert!(!w.get("/cases/1/record").await.body.contains("8812447109"));
+}

@@ -355,13 +355,19 @@ fn the_brief_opens_with_the_problem_the_last_contact_and_the_resolution() {
         &TimeZone::UTC,
         false,
     );
+    // Two sentences: the number they ask for first (and the case it is
+    // about), then the problem and the resolution.
     assert_eq!(
         b.opening,
-        "Hello, and thanks for taking my call. I'm calling because the X200 router stopped connecting on Oct 31. It began on October 31. My account is ••••7109. I spoke with Dana Reyes on November 3, case number CAS-88120. I'm hoping you can help me get a full refund of $129 within 10 days."
+        "Hello, thanks for taking my call; my account number is ••••7109, and it's about case CAS-88120. I'm calling because the X200 router stopped connecting on Oct 31, and I'm hoping you can help me get a full refund of $129 within 10 days."
     );
     assert!(
-        b.opening.split_whitespace().count() < 60,
+        b.opening.split_whitespace().count() < 45,
         "fits in one breath"
+    );
+    assert_eq!(
+        b.before.as_deref(),
+        Some("I spoke with Dana Reyes on November 3, case number CAS-88120.")
     );
     let revealed = coach::brief(
         &c.state(),

@@ -142,7 +142,7 @@
   // place, so the scroll position and anything typed elsewhere stay.
   function refresh() {
     if (!document.getElementById("moment")) { return; }
-    fetch(location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    fetch(location.pathname + location.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (!html) { return; }

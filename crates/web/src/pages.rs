@@ -402,9 +402,15 @@ pub async fn call(
         );
     }
     page(app, move |app| {
-            let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
+            let mut ctx = app.ctx(&caller, false)?;
             let (file, entries) = ctx.case_file_with_entries(&n)?;
             let s = &file.state;
+            // Mid-call the numbers are read out, so they show; a tap masks them.
+            ctx.reveal = if s.open_contact_now().is_some() {
+                !q.contains_key("mask")
+            } else {
+                q.contains_key("reveal")
+            };
             let view = case_view(&ctx, &file, &entries)?;
             let mut call = None;
             if let Some(c) = s.open_contact_now() {

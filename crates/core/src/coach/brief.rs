@@ -69,6 +69,10 @@ pub struct Brief {
     pub cost: String,
     pub channel: Option<CompanyChannel>,
     pub opening: String,
+    /// What happened before, to say when they ask: "I spoke with Priya
+    /// Natarajan on November 3, case number CAS-88120."
+    #[serde(default)]
+    pub before: Option<String>,
     pub advice: Vec<Advice>,
     pub next_rung: Rung,
     pub next_rung_how: String,
@@ -241,7 +245,8 @@ pub fn brief(
             .cloned()
     });
 
-    let opening = opening(s, &identifiers, &dates, tz);
+    let opening = opening(s, &identifiers);
+    let before = before(s, tz);
     let goal = s.goal().map(|g| g.goal.clone());
     let (rung, how) = next_rung(s, company);
     Brief {
@@ -260,6 +265,7 @@ pub fn brief(
         cost,
         channel,
         opening,
+        before,
         advice: advise(s, company, now, tz),
         next_rung: rung,
         next_rung_how: how,
@@ -267,58 +273,67 @@ pub fn brief(
 }
 
 /// Greeting, the problem with its identifier and date, the last contact, the resolution.
-fn opening(s: &CaseState, ids: &[Labelled], dates: &[Labelled], tz: &TimeZone) -> String {
+fn opening(s: &CaseState, ids: &[Labelled]) -> String {
     let Some(g) = s.goal() else {
         return "Set a goal first (`casefile goal`): the opening names the problem and the resolution you want.".into();
     };
-    let mut parts = vec![format!(
-        "Hello, and thanks for taking my call. I'm calling because {}.",
-        continue_with(&g.goal.problem)
-    )];
-    let began = s
-        .live_facts()
-        .find(|f| f.fact.kind == FactKind::ProblemBegan)
-        .map(|f| f.fact.value.clone());
-    // Dates are said as "October 31", not read out as digits.
-    let spoken = |d: &str| {
-        d.parse::<jiff::civil::Date>()
-            .map(|d| d.strftime("%B %-d").to_string())
-            .unwrap_or_else(|_| d.to_string())
-    };
-    if let Some(d) = began {
-        parts.push(format!("It began on {}.", spoken(&d)));
-    } else if let Some(d) = dates.first() {
-        parts.push(format!("({}: {}.)", d.label, spoken(&d.value)));
+    // Two sentences, said in one breath: who you are to them (the number
+    // they will ask for first, and the case it is about), then the problem
+    // and what you ask for.
+    let (thanks, because) =
+        crate::coach::ask::channel_words(s.open_contact_now().map(|c| c.channel));
+    let reference = s.live_references().last().map(|r| r.value.clone());
+    let mut first = format!("Hello, {thanks}");
+    match (ids.first(), reference) {
+        (Some(id), Some(x)) => first.push_str(&format!(
+            "; {} {}, and it's about case {x}.",
+            lower_my(&crate::coach::ask::id_phrase(&id.label)),
+            id.value
+        )),
+        (Some(id), None) => first.push_str(&format!(
+            "; {} {}.",
+            lower_my(&crate::coach::ask::id_phrase(&id.label)),
+            id.value
+        )),
+        (None, Some(x)) => first.push_str(&format!("; it's about case {x}.")),
+        (None, None) => first.push('.'),
     }
-    if let Some(id) = ids.first() {
-        parts.push(format!("My {} is {}.", id.label.to_lowercase(), id.value));
+    format!(
+        "{first} {because} {}, {}.",
+        strip_stop(&continue_with(&g.goal.problem)),
+        crate::coach::ask::read(&g.goal.resolution).and_hoping()
+    )
+}
+
+/// The last contact that ended, as a sentence: who, when, which case number.
+fn before(s: &CaseState, tz: &TimeZone) -> Option<String> {
+    let c = s.live_contacts().rev().find(|c| !c.is_open())?;
+    let rep = c.live_reps().last().map(|r| r.rep.name.clone());
+    let reference = s
+        .live_references()
+        .filter(|r| r.contact == Some(c.origin.entry))
+        .map(|r| r.value.clone())
+        .next();
+    let day = c
+        .started()
+        .to_zoned(tz.clone())
+        .strftime("%B %-d")
+        .to_string();
+    match (rep, reference) {
+        (Some(r), Some(x)) => Some(format!("I spoke with {r} on {day}, case number {x}.")),
+        (Some(r), None) => Some(format!("I spoke with {r} on {day}.")),
+        (None, Some(x)) => Some(format!("I got in touch on {day}, case number {x}.")),
+        (None, None) => None,
     }
-    if let Some(c) = s.live_contacts().rev().find(|c| !c.is_open()) {
-        let rep = c.live_reps().last().map(|r| r.rep.name.clone());
-        let reference = s
-            .live_references()
-            .filter(|r| r.contact == Some(c.origin.entry))
-            .map(|r| r.value.clone())
-            .next();
-        let day = c
-            .started()
-            .to_zoned(tz.clone())
-            .strftime("%B %-d")
-            .to_string();
-        match (rep, reference) {
-            (Some(r), Some(x)) => {
-                parts.push(format!("I spoke with {r} on {day}, case number {x}."))
-            }
-            (Some(r), None) => parts.push(format!("I spoke with {r} on {day}.")),
-            (None, Some(x)) => parts.push(format!("I called on {day}, case number {x}.")),
-            (None, None) => {}
-        }
-    }
-    parts.push(format!(
-        "I'm hoping you can help me get {}.",
-        continue_with(&g.goal.resolution)
-    ));
-    parts.join(" ")
+}
+
+/// "My account number is" inside a sentence.
+fn lower_my(s: &str) -> String {
+    s.replacen("My ", "my ", 1)
+}
+
+fn strip_stop(s: &str) -> &str {
+    s.trim().trim_end_matches(['.', '!'])
 }
 
 /// The brief as text for a terminal.
@@ -343,6 +358,12 @@ pub fn render(b: &Brief, handle: u64) -> String {
     line(&mut o, String::new());
     line(&mut o, "Say first".into());
     line(&mut o, format!("  {}", b.opening));
+    if let Some(before) = &b.before {
+        line(
+            &mut o,
+            format!("  If they ask what happened before: {before}"),
+        );
+    }
     line(&mut o, String::new());
     line(&mut o, "Goal".into());
     match &b.goal {

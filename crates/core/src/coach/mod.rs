@@ -2,6 +2,7 @@
 //! so every face (CLI, call console, web app) shows the same advice.
 
 pub mod advice;
+pub mod ask;
 pub mod brief;
 pub mod economics;
 pub mod goal;

@@ -243,6 +243,14 @@ pub struct CaseContext {
     /// The problem as a sentence of its own: first letter upper case, no final stop.
     pub problem_sentence: String,
     pub resolution: String,
+    /// The resolution said in whole sentences, however it was typed.
+    pub ask: AskWords,
+    /// The contact's opening words on its channel ("thanks for taking my
+    /// call", "I'm calling because"), the phone's when no contact is open.
+    pub thanks: String,
+    pub reason_intro: String,
+    /// The first identifier as said aloud: "My account number is 8812".
+    pub identifier_said: Option<String>,
     pub alternatives: Vec<String>,
     pub identifier: Option<Labelled>,
     pub identifiers: Vec<Labelled>,
@@ -280,6 +288,40 @@ pub struct CaseContext {
     /// The regulator's or ombudsman's address, as recorded on the company.
     pub regulator_address: Option<String>,
     pub sender: Option<String>,
+}
+
+/// The resolution in the sentences scripts and letters need.
+#[derive(Debug, Clone, Serialize)]
+pub struct AskWords {
+    /// "I'm hoping you can restore service."
+    pub hoping: String,
+    /// "and I'm hoping you can restore service" (after a clause).
+    pub and_hoping: String,
+    /// "I still need you to restore service."
+    pub still: String,
+    /// "I could really use your help to restore service."
+    pub help: String,
+    /// "I still need someone to restore service, though."
+    pub not_yet: String,
+    /// After "What I am asking for is": "that you restore service".
+    pub asking_for: String,
+    /// The same, said to someone else: "that they restore service".
+    pub asking_them: String,
+}
+
+impl AskWords {
+    pub fn of(resolution: Option<&str>) -> AskWords {
+        let a = crate::coach::ask::read(resolution.unwrap_or("[the resolution you want]"));
+        AskWords {
+            hoping: a.hoping(),
+            and_hoping: a.and_hoping(),
+            still: a.still(),
+            help: a.help(),
+            not_yet: a.not_yet(),
+            asking_for: a.asking_for(),
+            asking_them: a.asking_them(),
+        }
+    }
 }
 
 /// Who a script or letter is addressed to, and other choices the user makes.
@@ -394,6 +436,16 @@ pub fn case_context(
             || "[the resolution you want]".into(),
             |g| strip_period(&crate::coach::brief::continue_with(&g.goal.resolution)),
         ),
+        ask: AskWords::of(s.goal().map(|g| g.goal.resolution.as_str())),
+        thanks: crate::coach::ask::channel_words(s.open_contact_now().map(|c| c.channel))
+            .0
+            .to_string(),
+        reason_intro: crate::coach::ask::channel_words(s.open_contact_now().map(|c| c.channel))
+            .1
+            .to_string(),
+        identifier_said: identifiers
+            .first()
+            .map(|i| format!("{} {}", crate::coach::ask::id_phrase(&i.label), i.value)),
         alternatives: s
             .goal()
             .map(|g| {
