@@ -206,7 +206,7 @@ Example:
     /// The next steps the case calls for, and why
     #[command(after_help = "Examples:\n  casefile advice 1\n  casefile advice 1 --json")]
     Advice(CaseArg),
-    /// Words for the moment, filled from the case: greeting, escalate, plea, offer, accept, callback, policy, commend
+    /// Words for the moment, filled from the case: greeting, escalate, plea, offer, accept, callback, policy, commend, restart, collect, calm, pause
     #[command(
         after_help = "Examples:\n  casefile script 1            # every script\n  casefile script 1 plea --rep \"Alex Kim\"\n  casefile script 1 accept"
     )]
@@ -925,7 +925,7 @@ pub struct ScriptArgs {
     /// The case number, as `casefile list` shows it
     pub case: String,
     /// Which script; all of them when left out
-    #[arg(value_parser = ["greeting", "escalate", "plea", "offer", "accept", "callback", "policy", "commend"])]
+    #[arg(value_parser = ["greeting", "escalate", "plea", "offer", "accept", "callback", "policy", "commend", "restart", "collect", "calm", "pause"])]
     pub kind: Option<String>,
     /// The rep's name [default: the last rep met]
     #[arg(long)]

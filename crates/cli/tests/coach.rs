@@ -92,14 +92,11 @@ fn what_the_coach_says_follows_the_case() {
         .iter()
         .map(|a| a["rule"].as_str().unwrap())
         .collect();
-    for r in [
-        "promise_broken",
-        "plea",
-        "offer_below_goal",
-        "rep_cannot_help",
-    ] {
+    for r in ["promise_broken", "offer_below_goal", "rep_cannot_help"] {
         assert!(rules.contains(&r), "{r} missing from {rules:?}");
     }
+    // The plea is for the person on the line: the calls have ended.
+    assert!(!rules.contains(&"plea"), "{rules:?}");
     assert_eq!(advice["rung"], "supervisor");
     assert_eq!(advice["next_rung"], "other_department");
     let brief = env.json(&["brief", "1"]);
@@ -384,7 +381,9 @@ fn what_is_said_reads_right_whatever_was_typed() {
         said.push_str(&format!("## {resolution}\n"));
         let brief = env.json(&["brief", &case]);
         said.push_str(&format!("opener: {}\n", brief["opening"].as_str().unwrap()));
-        for script in ["greeting", "plea", "escalate", "accept"] {
+        for script in [
+            "greeting", "plea", "escalate", "accept", "restart", "collect", "calm", "pause",
+        ] {
             let words = env.ok(&["script", &case, script]);
             let file = env.dir.path().join(format!("{case}-{script}.txt"));
             std::fs::write(&file, &words).unwrap();

@@ -215,9 +215,11 @@ fn transfers_call_for_the_plea_then_for_writing() {
         "no result",
         3,
     );
+    // The plea is for the person on the line; once the call has ended it
+    // is not advice any more (the live tips carry it during a call).
     let r = rules(&c.state(), "04T00:00");
     assert!(
-        r.contains(&"plea".to_string()) && !r.contains(&"third_transfer".to_string()),
+        !r.contains(&"plea".to_string()) && !r.contains(&"third_transfer".to_string()),
         "{r:?}"
     );
     c.call(
@@ -615,4 +617,205 @@ fn printed_pages_fetch_nothing_and_run_nothing() {
         "{page}"
     );
     assert!(page.contains("Content-Security-Policy") && page.contains("default-src 'none'"));
+}
+
+/// Tips for the open contact at `now`, as the live page and console show them.
+fn live(c: &Case, now: &str) -> Vec<coach::live::Tip> {
+    let s = c.state();
+    let contact = s
+        .open_contact_now()
+        .expect("a contact is open")
+        .origin
+        .entry;
+    let cc = case_context(
+        &s,
+        None,
+        &Rates::default_for("USD"),
+        &Addressing::default(),
+        t(now),
+        &TimeZone::UTC,
+        true,
+    );
+    coach::live::in_call(&s, contact, &cc, &Templates::builtin(), t(now))
+}
+
+#[test]
+fn during_a_contact_the_coach_starts_over_with_each_new_person() {
+    let mut c = Case::new("restore service");
+    let call = c.push(
+        "05T10:00",
+        Event::ContactStarted {
+            channel: Channel::Phone,
+            direction: Direction::Outbound,
+            via: None,
+        },
+    );
+    c.push(
+        "05T10:01",
+        Event::RepJoined {
+            contact: call,
+            rep: rep("Dana Reyes", "Billing"),
+        },
+    );
+    let first = live(&c, "05T10:02");
+    assert!(
+        first[0].title.contains("Use Dana Reyes's name"),
+        "{first:?}"
+    );
+    assert!(
+        first[0]
+            .say
+            .as_deref()
+            .unwrap()
+            .contains("My account number is 8812447109"),
+        "the number they ask for first, readable mid-call: {first:?}"
+    );
+    c.push(
+        "05T10:05",
+        Event::ReferenceRecorded {
+            contact: Some(call),
+            kind: RefKind::Case,
+            value: "CAS-77".into(),
+        },
+    );
+    c.push(
+        "05T10:06",
+        Event::RepJoined {
+            contact: call,
+            rep: rep("Marcus Lee", "Retention"),
+        },
+    );
+    // The new person hears it all again, with what this call has given.
+    let second = live(&c, "05T10:07");
+    let say = second[0].say.clone().unwrap();
+    assert!(
+        second[0].title.starts_with("Marcus Lee is new to this"),
+        "{second:?}"
+    );
+    assert!(
+        say.contains("I've just been speaking with Dana Reyes, who gave me case number CAS-77")
+            && say.contains("The X200 router stopped connecting on Oct 31, and I'm hoping you can restore service."),
+        "{say}"
+    );
+    c.push(
+        "05T10:10",
+        Event::RepJoined {
+            contact: call,
+            rep: rep("Priya Natarajan", "Returns"),
+        },
+    );
+    // Passed along twice: the plea, with the problem still stated.
+    let third = live(&c, "05T10:11");
+    let plea = third[0].say.clone().unwrap();
+    assert!(
+        third[0].title.starts_with("Passed along 2 times"),
+        "{third:?}"
+    );
+    assert!(
+        plea.contains("The X200 router stopped connecting on Oct 31.")
+            && plea.contains("I could really use your help to restore service."),
+        "{plea}"
+    );
+    // Asking to go higher: the words collect the name, a line and the boss.
+    c.push(
+        "05T10:12",
+        Event::EscalationRequested {
+            contact: Some(call),
+            to: Some("a supervisor".into()),
+            reason: None,
+        },
+    );
+    let up = live(&c, "05T10:13");
+    let collect = up
+        .iter()
+        .find(|t| t.title.starts_with("You asked for a supervisor"))
+        .expect("the collect tip");
+    assert!(
+        collect
+            .say
+            .as_deref()
+            .unwrap()
+            .contains("who do you report to"),
+        "{collect:?}"
+    );
+    // Fifty minutes in: a break, and it is the situation, not them.
+    let long = live(&c, "05T10:50");
+    assert!(
+        long.iter().any(|t| t.title.contains("take a break")),
+        "{long:?}"
+    );
+    assert!(
+        long.iter().any(|t| t
+            .say
+            .as_deref()
+            .is_some_and(|s| s.contains("upset at the situation, not at you"))),
+        "{long:?}"
+    );
+    assert!(
+        long.iter()
+            .any(|t| t.title.starts_with("Nothing offered yet")),
+        "{long:?}"
+    );
+    // The plea is advice for the person on the line: gone when the call ends.
+    assert!(rules(&c.state(), "05T10:20").contains(&"plea".to_string()));
+    c.push(
+        "05T10:55",
+        Event::ContactEnded {
+            contact: call,
+            outcome: None,
+            rating: None,
+        },
+    );
+    assert!(!rules(&c.state(), "05T11:00").contains(&"plea".to_string()));
+}
+
+#[test]
+fn thanks_for_an_offer_go_to_whoever_made_it() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    let call = c.push(
+        "05T10:00",
+        Event::ContactStarted {
+            channel: Channel::Chat,
+            direction: Direction::Outbound,
+            via: None,
+        },
+    );
+    c.push(
+        "05T10:01",
+        Event::RepJoined {
+            contact: call,
+            rep: rep("Dana Reyes", "Billing"),
+        },
+    );
+    c.push(
+        "05T10:03",
+        Event::OfferMade {
+            contact: Some(call),
+            by: Some("Dana Reyes".into()),
+            what: "a $25 credit".into(),
+            value: None,
+        },
+    );
+    c.push(
+        "05T10:04",
+        Event::RepJoined {
+            contact: call,
+            rep: rep("Marcus Lee", "Retention"),
+        },
+    );
+    let tips = live(&c, "05T10:05");
+    let accept = tips
+        .iter()
+        .find(|t| t.title.starts_with("An offer is on the table"))
+        .unwrap();
+    assert!(
+        accept
+            .say
+            .as_deref()
+            .unwrap()
+            .starts_with("Thank you, Dana Reyes,"),
+        "{accept:?}"
+    );
+    // Before any contact, no "no contact yet" while one is open.
+    assert!(!rules(&c.state(), "05T10:05").contains(&"first_contact".to_string()));
 }

@@ -415,7 +415,7 @@ pub async fn call(
             let mut call = None;
             if let Some(c) = s.open_contact_now() {
                 let cc = file.context(&Addressing::default(), &ctx);
-                let tips = coach::live::in_call(s, c.origin.entry, &cc, &casefile_app::templates::load_templates()?);
+                let tips = coach::live::in_call(s, c.origin.entry, &cc, &casefile_app::templates::load_templates()?, ctx.now);
                 let rows: Vec<_> = text::timeline(&entries, s, &ctx.tz, ctx.reveal)
                     .into_iter()
                     .filter(|r| r.contact == Some(c.origin.seq))

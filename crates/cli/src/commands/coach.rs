@@ -109,19 +109,33 @@ pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
     let company = rec.company_state();
     let list = coach::advise(&rec.state, company, ctx.now, &ctx.tz);
     let now_at = coach::current_rung(&rec.state);
+    // Before any contact there is no ladder to climb yet: the front line first.
+    let contacted = rec.state.live_contacts().next().is_some();
     let (next, how) = coach::next_rung(&rec.state, company);
+    let (next, how) = if contacted {
+        (Some(next), how)
+    } else {
+        (None, String::new())
+    };
     if ctx.json {
         return print_json(
             &json!({"rung": now_at, "next_rung": next, "next_rung_how": how, "advice": list}),
         );
     }
-    println!(
-        "Case {} · {} · reached {}; next rung: {}",
-        rec.handle,
-        render::one_line(&rec.state.title),
-        now_at.name(),
-        next.name()
-    );
+    match next {
+        Some(next) => println!(
+            "Case {} · {} · reached {}; next rung: {}",
+            rec.handle,
+            render::one_line(&rec.state.title),
+            now_at.name(),
+            next.name()
+        ),
+        None => println!(
+            "Case {} · {} · no contact yet: the front line comes first",
+            rec.handle,
+            render::one_line(&rec.state.title),
+        ),
+    }
     if list.is_empty() {
         println!("\nNothing needs doing right now.");
         if !rec.state.status().is_closed() && !how.is_empty() {

@@ -50,7 +50,7 @@ pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
                 &ctx.tz,
                 ctx.reveal,
             );
-            in_call(&rec.state, c.origin.entry, &cc, &templates)
+            in_call(&rec.state, c.origin.entry, &cc, &templates, m.now)
         }
         None => vec![],
     };

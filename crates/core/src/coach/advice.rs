@@ -385,7 +385,8 @@ pub fn advise(
                 "Each transfer starts the story over; writing reaches someone with authority directly.",
                 Some(rung.max(Rung::ExecutiveOffice)),
             ));
-        } else if t >= 2 {
+        } else if t >= 2 && c.is_open() {
+            // Advice for the person on the line: gone once the contact ends.
             out.push(advice(
                 "plea",
                 Urgency::Act,
@@ -547,7 +548,7 @@ pub fn advise(
         ));
     }
 
-    if s.status() == Status::Open && ended.is_empty() && s.goal().is_some() {
+    if s.status() == Status::Open && s.live_contacts().next().is_none() && s.goal().is_some() {
         out.push(advice(
             "first_contact",
             Urgency::Note,

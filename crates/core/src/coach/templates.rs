@@ -50,6 +50,22 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/script/commend.txt"),
     ),
     (
+        "script/restart.txt",
+        include_str!("../../templates/script/restart.txt"),
+    ),
+    (
+        "script/collect.txt",
+        include_str!("../../templates/script/collect.txt"),
+    ),
+    (
+        "script/calm.txt",
+        include_str!("../../templates/script/calm.txt"),
+    ),
+    (
+        "script/pause.txt",
+        include_str!("../../templates/script/pause.txt"),
+    ),
+    (
         "letter/executive.md",
         include_str!("../../templates/letter/executive.md"),
     ),
@@ -92,6 +108,19 @@ pub const SCRIPTS: &[(&str, &str)] = &[
         "Ask for the reason behind a policy and who can make an exception",
     ),
     ("commend", "Thank a rep who helped, and ask whom to tell"),
+    (
+        "restart",
+        "Start over with a new person: who you are, what this contact has given, the problem, the resolution",
+    ),
+    (
+        "collect",
+        "Get the person's full name, a direct line and who they report to",
+    ),
+    ("calm", "Say you are upset at the situation, not at them"),
+    (
+        "pause",
+        "Take a break and come back to it, with where you got to noted",
+    ),
 ];
 
 pub const LETTERS: &[(&str, &str)] = &[
@@ -251,6 +280,10 @@ pub struct CaseContext {
     pub reason_intro: String,
     /// The first identifier as said aloud: "My account number is 8812".
     pub identifier_said: Option<String>,
+    /// Within the open contact: the people spoken with before the one on
+    /// the line, and the case number it gave.
+    pub earlier_here: Vec<String>,
+    pub reference_here: Option<String>,
     pub alternatives: Vec<String>,
     pub identifier: Option<Labelled>,
     pub identifiers: Vec<Labelled>,
@@ -446,6 +479,19 @@ pub fn case_context(
         identifier_said: identifiers
             .first()
             .map(|i| format!("{} {}", crate::coach::ask::id_phrase(&i.label), i.value)),
+        earlier_here: s
+            .open_contact_now()
+            .map(|c| {
+                let reps: Vec<String> = c.live_reps().map(|r| r.rep.name.clone()).collect();
+                reps[..reps.len().saturating_sub(1)].to_vec()
+            })
+            .unwrap_or_default(),
+        reference_here: s.open_contact_now().and_then(|c| {
+            s.live_references()
+                .filter(|r| r.contact == Some(c.origin.entry))
+                .map(|r| r.value.clone())
+                .next_back()
+        }),
         alternatives: s
             .goal()
             .map(|g| {
