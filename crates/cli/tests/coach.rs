@@ -419,3 +419,62 @@ fn what_is_said_reads_right_whatever_was_typed() {
     assert!(!chat.contains("my call"), "{chat}");
     insta::assert_snapshot!("said_whatever_typed", said);
 }
+
+/// An offer accepted not as full resolution takes its part off what is
+/// asked for: the brief, the scripts, the letters and the cost sentence ask
+/// for the rest.
+#[test]
+fn money_follows_the_offers() {
+    let env = Env::new();
+    env.open_router_case();
+    env.ok(&[
+        "log",
+        "1",
+        "--start",
+        "2026-11-03 14:05",
+        "--end",
+        "14:40",
+        "--rep",
+        "Dana Reyes, dept=Billing",
+        "--offer",
+        "a $25 service credit, by=Dana Reyes, value=25, answer=not-full, at=14:30",
+    ]);
+    let brief = env.json(&["brief", "1"]);
+    assert_eq!(
+        brief["still_owed"],
+        "$104.00 ($25.00 of the $129.00 agreed)"
+    );
+    assert!(
+        brief["opening"]
+            .as_str()
+            .unwrap()
+            .contains("help me get the remaining $104.00"),
+        "{brief}"
+    );
+    for (args, wants) in [
+        (
+            vec!["script", "1", "escalate"],
+            "The remaining $104.00 is still outstanding",
+        ),
+        (
+            vec!["script", "1", "plea"],
+            "help to get the remaining $104.00",
+        ),
+        (
+            vec!["letter", "1", "final-response"],
+            "What I am asking for is the remaining $104.00 (I asked for $129.00, and $25.00 has been agreed)",
+        ),
+        (vec!["cost", "1"], "help me get the remaining $104.00"),
+    ] {
+        let out = env.ok(&args);
+        assert!(out.contains(wants), "{args:?}: {out}");
+    }
+    // The cost sentence speaks of the company's side in its own terms, calmly.
+    let cost = env.ok(&["cost", "1"]);
+    assert!(
+        cost.contains("Between us, this has now taken 1 contact")
+            && cost.contains("of your team's time")
+            && !cost.to_lowercase().contains("or else"),
+        "{cost}"
+    );
+}

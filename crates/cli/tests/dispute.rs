@@ -102,7 +102,8 @@ fn a_whole_dispute_from_first_call_to_resolution() {
     let brief = env.ok(&["brief", "1"]);
     for expected in [
         "I spoke with Priya Natarajan on November 3, case number CAS-88120",
-        "I'm hoping you can help me get a full refund of $129 to my card within 10 days",
+        // The $25 credit accepted not as full resolution comes off what is asked.
+        "I'm hoping you can help me get the remaining $104.00",
         "broken   Marcus Lee: call me back about the refund",
         "Best way in: 800 555 0100 (Billing, Mon-Fri 8-20 ET)",
     ] {
@@ -345,4 +346,72 @@ fn a_whole_dispute_from_first_call_to_resolution() {
         env.ok(&["due", "--within", "365 days"]),
         "Nothing is due.\n"
     );
+}
+
+/// Entries given in one `log`, in whatever order the flags came, keep the
+/// order they happened in: an answer never before its offer, a transfer
+/// after the escalation that led to it.
+#[test]
+fn one_logged_contact_keeps_its_real_order() {
+    let env = Env::new();
+    env.open_router_case();
+    env.ok(&[
+        "log",
+        "1",
+        "--start",
+        "2026-11-03 14:05",
+        "--end",
+        "14:52",
+        "--promise",
+        "call back, at=14:45, due=in 48h",
+        "--ref",
+        "CAS-1, at=14:40",
+        "--offer",
+        "a $25 credit, by=Marcus, value=25, answer=not-full, at=14:30",
+        "--escalate",
+        "a supervisor, outcome=granted, at=14:19",
+        "--rep",
+        "Dana Reyes",
+        "--rep",
+        "Marcus Lee, at=14:20",
+        "--note",
+        "first note, at=14:10",
+    ]);
+    let timeline = env.json(&["timeline", "1"]);
+    let rows = timeline["entries"]
+        .as_array()
+        .or_else(|| timeline.as_array())
+        .expect("timeline rows")
+        .clone();
+    let kinds: Vec<String> = rows
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap_or_default().to_string())
+        .filter(|k| k != "case_opened" && k != "goal_set" && k != "fact_recorded")
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "contact_started",
+            "rep_joined",
+            "note_added",
+            "escalation_requested",
+            "escalation_answered",
+            "rep_joined",
+            "offer_made",
+            "offer_answered",
+            "reference_recorded",
+            "promise_made",
+            "contact_ended"
+        ],
+        "{timeline}"
+    );
+    // And the journal's own order agrees: each answer after what it answers.
+    let seq = |kind: &str| {
+        rows.iter()
+            .find(|r| r["kind"] == kind)
+            .and_then(|r| r["seq"].as_u64())
+            .unwrap()
+    };
+    assert!(seq("offer_answered") > seq("offer_made"));
+    assert!(seq("escalation_answered") > seq("escalation_requested"));
 }

@@ -422,7 +422,11 @@ fn economics_count_time_money_and_the_companys_minutes() {
     assert_eq!(e.customer_total.cents, 5450);
     assert_eq!(e.company_total.cents, 4000);
     assert!(
-        e.sentence.contains("$54.50") && e.sentence.contains("a full refund of $129"),
+        // The company's side in its own terms: its staff time at a staffed
+        // minute's cost; then, calmly, what would settle it.
+        e.sentence
+            .contains("40 minutes of your team's time, roughly $40.00")
+            && e.sentence.contains("a full refund of $129"),
         "{}",
         e.sentence
     );

@@ -206,6 +206,75 @@ impl Ask {
     }
 }
 
+/// Money asked for, part of it agreed in offers accepted not as full
+/// resolution: what is left is what the words ask for next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remainder {
+    pub want: crate::Money,
+    pub agreed: crate::Money,
+    pub left: crate::Money,
+}
+
+/// The remainder of a case's money, when its resolution names an amount and
+/// offers in that currency were accepted for part of it.
+pub fn remainder(s: &crate::CaseState) -> Option<Remainder> {
+    let want = crate::coach::goal::amount_in(&s.goal()?.goal.resolution, "USD")?;
+    let agreed: i64 = s
+        .live_offers()
+        .filter(|o| o.answer == Some(crate::OfferAnswer::AcceptedNotFull))
+        .filter_map(|o| o.value.as_ref())
+        .filter(|v| v.currency == want.currency)
+        .map(|v| v.cents)
+        .sum();
+    (agreed > 0 && agreed < want.cents).then(|| Remainder {
+        agreed: crate::Money {
+            cents: agreed,
+            currency: want.currency.clone(),
+        },
+        left: crate::Money {
+            cents: want.cents - agreed,
+            currency: want.currency.clone(),
+        },
+        want,
+    })
+}
+
+impl Remainder {
+    pub fn hoping(&self) -> String {
+        format!(
+            "{} of the {} has been agreed; I'm hoping you can help me get the remaining {}.",
+            self.agreed, self.want, self.left
+        )
+    }
+    pub fn and_hoping(&self) -> String {
+        format!(
+            "and I'm hoping you can help me get the remaining {} ({} of the {} has been agreed)",
+            self.left, self.agreed, self.want
+        )
+    }
+    pub fn still(&self) -> String {
+        format!(
+            "I'm still looking for the remaining {}: {} of the {} has been agreed so far.",
+            self.left, self.agreed, self.want
+        )
+    }
+    pub fn help(&self) -> String {
+        format!(
+            "I could really use your help to get the remaining {}.",
+            self.left
+        )
+    }
+    pub fn not_yet(&self) -> String {
+        format!("The remaining {} is still outstanding, though.", self.left)
+    }
+    pub fn asking_for(&self) -> String {
+        format!(
+            "the remaining {} (I asked for {}, and {} has been agreed)",
+            self.left, self.want, self.agreed
+        )
+    }
+}
+
 /// "I want…" stays; "Please…" becomes "please…" inside a sentence.
 fn lower_first(s: &str) -> String {
     let first = s.split_whitespace().next().unwrap_or("");

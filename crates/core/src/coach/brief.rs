@@ -57,6 +57,10 @@ pub struct Brief {
     pub company: Option<String>,
     pub status: String,
     pub goal: Option<Goal>,
+    /// Once offers accepted not as full resolution cover part of the money:
+    /// "$104.00 ($25.00 of the $129.00 agreed)".
+    #[serde(default)]
+    pub still_owed: Option<String>,
     pub goal_findings: Vec<GoalFinding>,
     /// The fairness question was answered "no".
     pub unfair: bool,
@@ -266,6 +270,8 @@ pub fn brief(
         channel,
         opening,
         before,
+        still_owed: crate::coach::ask::remainder(s)
+            .map(|r| format!("{} ({} of the {} agreed)", r.left, r.agreed, r.want)),
         advice: advise(s, company, now, tz),
         next_rung: rung,
         next_rung_how: how,
@@ -301,7 +307,7 @@ fn opening(s: &CaseState, ids: &[Labelled]) -> String {
     format!(
         "{first} {because} {}, {}.",
         strip_stop(&continue_with(&g.goal.problem)),
-        crate::coach::ask::read(&g.goal.resolution).and_hoping()
+        crate::coach::templates::AskWords::for_case(s).and_hoping
     )
 }
 
@@ -370,6 +376,9 @@ pub fn render(b: &Brief, handle: u64) -> String {
         Some(g) => {
             line(&mut o, format!("  Problem:      {}", g.problem));
             line(&mut o, format!("  Resolution:   {}", g.resolution));
+            if let Some(owed) = &b.still_owed {
+                line(&mut o, format!("  Still owed:   {owed}"));
+            }
             for a in &g.alternatives {
                 line(&mut o, format!("  Would accept: {a}"));
             }

@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::money::{Money, totals};
+use crate::money::Money;
 use crate::state::CaseState;
 use crate::text;
 
@@ -110,32 +110,22 @@ pub fn economics(s: &CaseState, rates: &Rates, now: Timestamp) -> Economics {
     let sentence = if contacts.is_empty() {
         "Nothing has been spent on contacts yet.".to_string()
     } else {
+        // The company's side in its own terms, said as a problem you share.
+        let escalations = s.escalations.iter().filter(|e| !e.origin.retracted).count();
+        let staff = text::duration_words(SignedDuration::from_mins(
+            contacts.iter().map(|x| x.minutes - x.hold_minutes).sum(),
+        ));
         format!(
-            "I have now spent {} across {} contact{} on this, and {} in costs; valuing my time at {}/hour, that is {} so far. On your side it has taken about {} of staff time. I'd like us to settle it today: {}",
-            text::duration_words(total_time),
+            "Between us, this has now taken {} contact{}{}: about {staff} of your team's time, roughly {company_total} at what a staffed minute usually costs, and {} of my own. I'd like to save us both any more of that by settling it today. {}",
             contacts.len(),
             if contacts.len() == 1 { "" } else { "s" },
-            if c.expenses.is_empty() {
-                "nothing".to_string()
-            } else {
-                totals(c.expenses.iter())
-                    .iter()
-                    .map(|m| m.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" + ")
+            match escalations {
+                0 => String::new(),
+                1 => " and an escalation".to_string(),
+                n => format!(" and {n} escalations"),
             },
-            rates.hourly_value,
-            customer_total,
-            text::duration(SignedDuration::from_mins(
-                contacts.iter().map(|x| x.minutes - x.hold_minutes).sum()
-            )),
-            s.goal().map_or_else(
-                || "what would put this right?".to_string(),
-                |g| format!(
-                    "{}.",
-                    crate::coach::brief::continue_with(&g.goal.resolution)
-                )
-            ),
+            text::duration_words(total_time),
+            crate::coach::templates::AskWords::for_case(s).hoping,
         )
     };
     Economics {

@@ -343,16 +343,30 @@ pub struct AskWords {
 }
 
 impl AskWords {
-    pub fn of(resolution: Option<&str>) -> AskWords {
+    /// The words for a case: for its resolution as typed, or, once part of
+    /// the money has been agreed, for what is left of it.
+    pub fn for_case(s: &CaseState) -> AskWords {
+        let resolution = s.goal().map(|g| g.goal.resolution.as_str());
         let a = crate::coach::ask::read(resolution.unwrap_or("[the resolution you want]"));
-        AskWords {
-            hoping: a.hoping(),
-            and_hoping: a.and_hoping(),
-            still: a.still(),
-            help: a.help(),
-            not_yet: a.not_yet(),
-            asking_for: a.asking_for(),
-            asking_them: a.asking_them(),
+        match crate::coach::ask::remainder(s) {
+            Some(r) => AskWords {
+                hoping: r.hoping(),
+                and_hoping: r.and_hoping(),
+                still: r.still(),
+                help: r.help(),
+                not_yet: r.not_yet(),
+                asking_for: r.asking_for(),
+                asking_them: r.asking_for(),
+            },
+            None => AskWords {
+                hoping: a.hoping(),
+                and_hoping: a.and_hoping(),
+                still: a.still(),
+                help: a.help(),
+                not_yet: a.not_yet(),
+                asking_for: a.asking_for(),
+                asking_them: a.asking_them(),
+            },
         }
     }
 }
@@ -469,7 +483,7 @@ pub fn case_context(
             || "[the resolution you want]".into(),
             |g| strip_period(&crate::coach::brief::continue_with(&g.goal.resolution)),
         ),
-        ask: AskWords::of(s.goal().map(|g| g.goal.resolution.as_str())),
+        ask: AskWords::for_case(s),
         thanks: crate::coach::ask::channel_words(s.open_contact_now().map(|c| c.channel))
             .0
             .to_string(),
