@@ -478,3 +478,36 @@ fn money_follows_the_offers() {
         "{cost}"
     );
 }
+
+/// A commendation says what the person did, from the record, and goes to
+/// the person they report to when the record knows them.
+#[test]
+fn a_commendation_says_what_they_did_and_goes_to_their_manager() {
+    let env = Env::new();
+    env.open_router_case();
+    env.ok(&[
+        "log",
+        "1",
+        "--start",
+        "2026-11-05 10:00",
+        "--end",
+        "10:30",
+        "--rep",
+        "Jordan Blake, dept=Executive Office, reports-to=Alex Morgan",
+        "--promise",
+        "send the refund confirmation by email, by=Jordan, at=10:10, due=in 2 days",
+        "--outcome",
+        "refund approved",
+    ]);
+    let promise = env.json(&["show", "1"])["state"]["promises"][0]["origin"]["seq"]
+        .as_u64()
+        .unwrap();
+    env.ok(&["kept", "1", &promise.to_string()]);
+    let letter = env.ok(&["letter", "1", "commend", "--rep", "Jordan Blake"]);
+    assert!(
+        letter.contains("Dear Alex Morgan,")
+            && letter.contains("Jordan Blake promised to send the refund confirmation by email and kept that promise, saw the call through (refund approved), and took ownership of the problem, which made a real difference")
+            && letter.contains("as the person Jordan Blake reports to"),
+        "{letter}"
+    );
+}

@@ -297,6 +297,12 @@ pub struct CaseContext {
     pub rep_about: Option<String>,
     pub rep_detail: Option<String>,
     pub rep_date: Option<String>,
+    /// What that person did, from the record, as a list ending with the
+    /// ownership they took ("offered a $25 credit, saw the call through
+    /// (refund approved), and took ownership of the problem").
+    pub rep_did: Option<String>,
+    /// Who they report to, when the record knows: a commendation goes there.
+    pub rep_reports_to: Option<String>,
     pub reference: Option<String>,
     pub references: Vec<String>,
     pub transfers: usize,
@@ -447,6 +453,53 @@ pub fn case_context(
             .flat_map(|c| c.live_reps().collect::<Vec<_>>())
             .find(|r| r.rep.name.eq_ignore_ascii_case(name))
     });
+    // What that person did, from the record: the contact they were on.
+    let rep_contact = rep_visit.and_then(|v| {
+        contacts
+            .iter()
+            .rev()
+            .find(|c| c.live_reps().any(|r| r.origin.entry == v.origin.entry))
+    });
+    let rep_did = rep_visit.and_then(|v| {
+        let name = &v.rep.name;
+        // "by=Marcus" is Marcus Lee: a first name alone names them too.
+        let mine = |by: &Option<String>| {
+            by.as_deref().is_some_and(|b| {
+                b.eq_ignore_ascii_case(name)
+                    || name
+                        .split_whitespace()
+                        .next()
+                        .is_some_and(|first| first.eq_ignore_ascii_case(b.trim()))
+            })
+        };
+        let mut did = Vec::new();
+        for p in s.live_promises().filter(|p| mine(&p.by)) {
+            if p.state == crate::PromiseState::Kept {
+                did.push(format!(
+                    "promised to {} and kept that promise",
+                    strip_period(&p.what)
+                ));
+            }
+        }
+        for o in s.live_offers().filter(|o| mine(&o.by)) {
+            did.push(format!("offered {}", strip_period(&o.what)));
+        }
+        if let Some(c) = rep_contact
+            && c.live_reps()
+                .last()
+                .is_some_and(|r| r.origin.entry == v.origin.entry)
+            && let Some(outcome) = &c.outcome
+        {
+            did.push(format!("saw the call through ({})", strip_period(outcome)));
+        }
+        if did.is_empty() {
+            return None;
+        }
+        did.push("took ownership of the problem".into());
+        let last = did.pop().unwrap_or_default();
+        Some(format!("{}, and {last}", did.join(", ")))
+    });
+    let rep_reports_to = rep_visit.and_then(|v| v.rep.reports_to.clone());
     let refs: Vec<String> = s.live_references().map(|r| r.value.clone()).collect();
     let offer_summary = |o: &crate::state::Offer| OfferSummary {
         by: o.by.clone(),
@@ -539,6 +592,8 @@ pub fn case_context(
             })
             .filter(|d| !d.is_empty()),
         rep_date: rep_visit.map(|r| day(r.origin.at, tz)),
+        rep_did,
+        rep_reports_to,
         rep_about: about,
         rep,
         reference: refs.last().cloned(),
