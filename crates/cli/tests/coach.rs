@@ -511,3 +511,56 @@ fn a_commendation_says_what_they_did_and_goes_to_their_manager() {
         "{letter}"
     );
 }
+
+/// Before the first call, the brief and the advice name the facts a rep will
+/// ask for that are not written down yet, with the command for each; the
+/// commands carry the case's own number.
+#[test]
+fn the_facts_still_missing_are_named_before_the_call() {
+    let env = Env::new();
+    env.ok(&[
+        "open",
+        "Router",
+        "--company",
+        "Acme",
+        "--problem",
+        "The router stopped working",
+        "--resolution",
+        "A refund of $50 within 10 days",
+        "--fair",
+        "yes",
+        "--id",
+        "Order=A-1",
+    ]);
+    let brief = env.json(&["brief", "1"]);
+    let missing: Vec<&str> = brief["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "when you got it (acquired)",
+            "when the problem began (began)",
+            "what has changed since it began (change)",
+            "what is happening now (status)",
+            "what you have already tried (tried)"
+        ]
+    );
+    let advice = env.ok(&["advice", "1"]);
+    assert!(
+        advice.contains("Not written down yet: when you got it (acquired)")
+            && advice.contains("`casefile fact 1 KIND VALUE`")
+            && advice.contains("`casefile brief 1`")
+            && !advice.contains("next rung"),
+        "{advice}"
+    );
+    env.ok(&["fact", "1", "change", "it now drops every hour"]);
+    let after = env.json(&["brief", "1"]);
+    assert!(
+        !after["missing"].to_string().contains("(change)"),
+        "{after}"
+    );
+}

@@ -24,6 +24,7 @@ fn link_for(command: &str, case: u64) -> Option<(String, &'static str)> {
         ["casefile", "goal", ..] => (page("#add-h"), "the goal form below (say why)"),
         ["casefile", "broken" | "kept", "CASE", _] => (page("#add-h"), "the form below"),
         ["casefile", "done", "CASE", _] => (page("#add-h"), "mark it done below"),
+        ["casefile", "fact", "CASE", ..] => (page("#add-h"), "the fact form below"),
         _ => return None,
     })
 }

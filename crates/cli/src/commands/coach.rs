@@ -150,7 +150,10 @@ pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
             Urgency::Note => "NOTE",
         };
         println!("\n{mark} {}", x.seen);
-        println!("     → {}", x.next);
+        println!(
+            "     → {}",
+            x.next.replace(" CASE", &format!(" {}", rec.handle))
+        );
         println!("     why: {}", x.why);
     }
     Ok(())

@@ -548,6 +548,17 @@ pub fn advise(
         ));
     }
 
+    let missing = crate::coach::brief::missing_facts(s);
+    if s.status() == Status::Open && s.live_contacts().next().is_none() && !missing.is_empty() {
+        out.push(advice(
+            "facts_missing",
+            Urgency::Note,
+            format!("Not written down yet: {}.", missing.join("; ")),
+            "Write them down before you call (`casefile fact CASE KIND VALUE`), so nothing has to be looked up while they wait.".into(),
+            "A rep works from the facts you give in the first minute; a missing number or date sends you round again.",
+            None,
+        ));
+    }
     if s.status() == Status::Open && s.live_contacts().next().is_none() && s.goal().is_some() {
         out.push(advice(
             "first_contact",

@@ -57,6 +57,10 @@ pub struct Brief {
     pub company: Option<String>,
     pub status: String,
     pub goal: Option<Goal>,
+    /// What a rep is likely to ask that is not written down yet, with the
+    /// fact kind that records it ("when the problem began (began)").
+    #[serde(default)]
+    pub missing: Vec<String>,
     /// Once offers accepted not as full resolution cover part of the money:
     /// "$104.00 ($25.00 of the $129.00 agreed)".
     #[serde(default)]
@@ -270,6 +274,7 @@ pub fn brief(
         channel,
         opening,
         before,
+        missing: missing_facts(s),
         still_owed: crate::coach::ask::remainder(s)
             .map(|r| format!("{} ({} of the {} agreed)", r.left, r.agreed, r.want)),
         advice: advise(s, company, now, tz),
@@ -309,6 +314,32 @@ fn opening(s: &CaseState, ids: &[Labelled]) -> String {
         strip_stop(&continue_with(&g.goal.problem)),
         crate::coach::templates::AskWords::for_case(s).and_hoping
     )
+}
+
+/// The facts a rep tends to ask for before anything else, not yet recorded:
+/// the words for each, and the kind `casefile fact` records it as.
+pub fn missing_facts(s: &CaseState) -> Vec<String> {
+    let has = |k: FactKind| s.live_facts().any(|f| f.fact.kind == k);
+    [
+        (
+            FactKind::Identifier,
+            "an account, order or serial number",
+            "identifier",
+        ),
+        (FactKind::Acquired, "when you got it", "acquired"),
+        (FactKind::ProblemBegan, "when the problem began", "began"),
+        (
+            FactKind::Change,
+            "what has changed since it began",
+            "change",
+        ),
+        (FactKind::CurrentStatus, "what is happening now", "status"),
+        (FactKind::Tried, "what you have already tried", "tried"),
+    ]
+    .into_iter()
+    .filter(|(k, _, _)| !has(*k))
+    .map(|(_, words, kind)| format!("{words} ({kind})"))
+    .collect()
 }
 
 /// The last contact that ended, as a sentence: who, when, which case number.
@@ -413,6 +444,7 @@ pub fn render(b: &Brief, handle: u64) -> String {
     block(&mut o, "Have ready", &b.identifiers);
     block(&mut o, "Dates", &b.dates);
     block(&mut o, "The situation", &b.situation);
+    // (What is not written down yet is said in the next steps.)
     if !b.last_contacts.is_empty() {
         line(&mut o, String::new());
         line(&mut o, "Last contacts".into());
@@ -511,7 +543,11 @@ pub fn render(b: &Brief, handle: u64) -> String {
                 crate::coach::Urgency::Note => "   ",
             };
             line(&mut o, format!("  {mark} {}", a.seen));
-            line(&mut o, format!("      → {}", a.next));
+            // The command to run, with this case's number in it.
+            line(
+                &mut o,
+                format!("      → {}", a.next.replace(" CASE", &format!(" {handle}"))),
+            );
         }
     }
     o
