@@ -251,6 +251,23 @@ impl Ctx {
         parse_when(s, self.now, &self.tz, Tense::Future)
     }
 
+    /// What the person learned in their other cases with the same company,
+    /// newest case first: (case number, lesson).
+    pub fn company_lessons(&self, s: &casefile_core::CaseState) -> Result<Vec<(u64, String)>> {
+        let Some(company) = s.company else {
+            return Ok(vec![]);
+        };
+        let mut out = Vec::new();
+        let mut cases = self.store.cases_of_company(company)?;
+        cases.sort_by_key(|c| std::cmp::Reverse(c.handle));
+        for c in cases.into_iter().filter(|c| c.state.id != s.id) {
+            for l in c.state.lessons.iter().filter(|l| !l.origin.retracted) {
+                out.push((c.handle, l.text.clone()));
+            }
+        }
+        Ok(out)
+    }
+
     /// A case by its number or id, with only what a writer needs: the
     /// header, the open contacts, the goals, and the items at `seqs`. Its
     /// state is partial; a note on a long case then costs what a note costs.

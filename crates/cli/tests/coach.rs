@@ -142,7 +142,16 @@ fn what_the_coach_says_follows_the_case() {
         "escalated since the promise broke"
     );
 
+    // Resolved: only the lesson for next time is left to do.
     env.ok(&["status", "1", "resolved"]);
+    let rules: Vec<String> = env.json(&["advice", "1"])["advice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(rules, ["lesson"]);
+    env.ok(&["lesson", "1", "Write to the executive office sooner"]);
     assert!(
         env.ok(&["advice", "1"])
             .contains("Nothing needs doing right now.")
@@ -563,4 +572,51 @@ fn the_facts_still_missing_are_named_before_the_call() {
         !after["missing"].to_string().contains("(change)"),
         "{after}"
     );
+}
+
+/// A case that ends asks for a lesson; the next case with the same company
+/// shows it in its brief.
+#[test]
+fn lessons_carry_to_the_next_case_with_the_company() {
+    let env = Env::new();
+    let open = |title: &str| {
+        env.ok(&[
+            "open",
+            title,
+            "--company",
+            "Acme Broadband",
+            "--problem",
+            "The router stopped working",
+            "--resolution",
+            "A refund of $50 within 10 days",
+            "--fair",
+            "yes",
+        ]);
+    };
+    open("First router");
+    env.ok(&["status", "1", "resolved"]);
+    let rules: Vec<String> = env.json(&["advice", "1"])["advice"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["rule"].as_str().unwrap().to_string())
+        .collect();
+    assert!(rules.contains(&"lesson".to_string()), "{rules:?}");
+    env.ok(&[
+        "lesson",
+        "1",
+        "Ask for the retention desk at once; the front line cannot refund",
+    ]);
+    assert!(!env.ok(&["advice", "1"]).contains("Write down what worked"));
+    open("Second router");
+    let brief = env.ok(&["brief", "2"]);
+    assert!(
+        brief.contains("What you learned with Acme Broadband before")
+            && brief.contains("case 1: Ask for the retention desk at once"),
+        "{brief}"
+    );
+    let json = env.json(&["brief", "2"]);
+    assert_eq!(json["lessons_with_company"][0]["case"], 1);
+    // A case's own lessons are not "before".
+    assert!(!env.ok(&["brief", "1"]).contains("What you learned with"));
 }

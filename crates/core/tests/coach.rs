@@ -327,7 +327,8 @@ fn vague_goals_and_the_ladder_from_the_company_record() {
             note: None,
         },
     );
-    assert!(rules(&done.state(), "11T00:00").is_empty());
+    // Closed: nothing is asked but a lesson for next time.
+    assert_eq!(rules(&done.state(), "11T00:00"), ["lesson"]);
 }
 
 #[test]

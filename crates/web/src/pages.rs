@@ -197,6 +197,7 @@ fn case_view(ctx: &Ctx, file: &CaseFile, entries: &[casefile_core::Entry]) -> Re
         sensitive => s.facts.iter().any(|f| f.fact.sensitive),
         goal => brief.goal, goal_findings => brief.goal_findings, unfair => brief.unfair,
         still_owed => brief.still_owed,
+        lessons => ctx.company_lessons(s)?.into_iter().map(|(case, text)| context! {case => case, text => one_line(&text)}).collect::<Vec<Value>>(),
         opening => words::advice(&brief.opening, file.handle),
         advice => brief.advice.iter().map(|a| context! {
             seen => words::advice(&a.seen, file.handle),

@@ -25,6 +25,7 @@ fn link_for(command: &str, case: u64) -> Option<(String, &'static str)> {
         ["casefile", "broken" | "kept", "CASE", _] => (page("#add-h"), "the form below"),
         ["casefile", "done", "CASE", _] => (page("#add-h"), "mark it done below"),
         ["casefile", "fact", "CASE", ..] => (page("#add-h"), "the fact form below"),
+        ["casefile", "lesson", "CASE", ..] => (page("#add-h"), "the lesson form below"),
         _ => return None,
     })
 }

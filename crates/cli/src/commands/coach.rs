@@ -45,9 +45,16 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
         &rec.state, company, &rec.rates, ctx.now, &ctx.tz, ctx.reveal,
     );
     let public = public_record(ctx, &rec.state)?;
+    let lessons = ctx.company_lessons(&rec.state)?;
     if ctx.json {
         let mut v =
             serde_json::to_value(&b).map_err(|e| CliError::new(Exit::Internal, e.to_string()))?;
+        v["lessons_with_company"] = json!(
+            lessons
+                .iter()
+                .map(|(case, text)| json!({"case": case, "lesson": text}))
+                .collect::<Vec<_>>()
+        );
         v["public_record"] = public.as_ref().map_or(
             serde_json::Value::Null,
             |(card, sim, scope)| json!({"company": card, "similar": sim, "scope": scope}),
@@ -55,6 +62,15 @@ pub fn brief(ctx: &Ctx, a: CaseArg) -> Result<()> {
         return print_json(&v);
     }
     print!("{}", coach::brief::render(&b, rec.handle));
+    if !lessons.is_empty() {
+        println!(
+            "\nWhat you learned with {} before",
+            rec.company_name().unwrap_or_else(|| "this company".into())
+        );
+        for (case, text) in &lessons {
+            println!("  case {case}: {}", render::one_line(text));
+        }
+    }
     if let Some((card, sim, scope)) = &public {
         println!("\nWhat the public record shows (CFPB complaints)");
         if let Some(c) = card {

@@ -270,6 +270,19 @@ pub fn advise(
     tz: &jiff::tz::TimeZone,
 ) -> Vec<Advice> {
     let mut out = Vec::new();
+    // A case that has ended is worth a line for next time.
+    if matches!(s.status(), Status::Resolved | Status::Abandoned)
+        && !s.lessons.iter().any(|l| !l.origin.retracted)
+    {
+        out.push(advice(
+            "lesson",
+            Urgency::Note,
+            format!("The case is {}.", s.status().as_str()),
+            "Write down what worked and what you would do differently (`casefile lesson CASE \"...\"`); the brief of your next case with this company shows it.".into(),
+            "What one dispute taught you is the head start on the next.",
+            None,
+        ));
+    }
     if s.status().is_closed() {
         return out;
     }
