@@ -1353,3 +1353,47 @@ async fn the_call_page_shows_the_numbers_to_read_out_during_a_call() {
     assert!(!w.get("/cases/1").await.body.contains("8812447109"));
     assert!(!w.get("/cases/1/record").await.body.contains("8812447109"));
 }
+
+/// The case page carries what was learned in earlier cases with the same
+/// company, and the advice speaks in links, not command lines.
+#[tokio::test]
+async fn the_case_page_shows_lessons_from_earlier_cases_with_the_company() {
+    let w = Web::new().await;
+    w.open_case().await;
+    let r = w
+        .post(
+            "/cases/1/add",
+            &[("kind", "lesson"), ("text", "Ask for retention at once")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let second = w
+        .post(
+            "/cases",
+            &[
+                ("title", "Modem refund"),
+                ("company", "Acme Broadband"),
+                ("problem", "The modem stopped connecting on Nov 20"),
+                ("resolution", "A full refund of $80 within 10 days"),
+                ("fair", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        second.location.as_deref(),
+        Some("/cases/2"),
+        "{}",
+        second.body
+    );
+    let page = w.get("/cases/2").await.body;
+    assert!(
+        page.contains("What you learned with Acme Broadband before")
+            && page.contains("<a href=\"/cases/1\">Case 1</a>: Ask for retention at once"),
+        "{page}"
+    );
+    let advice = page.split("id=\"advice-h\"").nth(1).unwrap_or_default();
+    assert!(
+        !advice.contains("casefile ") && !advice.contains('`'),
+        "{advice}"
+    );
+}
