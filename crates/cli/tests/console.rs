@@ -341,3 +341,52 @@ fn no_color_means_no_colour_and_a_resize_redraws() {
         "{raw:?}"
     );
 }
+
+/// In the console, mid-call: the number to read out shows (m hides it and
+/// shows it again), and a new person gets the words to start over with.
+#[test]
+fn mid_call_the_console_shows_the_number_and_starts_over_with_a_new_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("call.db");
+    casefile(
+        &db,
+        &[
+            "open",
+            "Outage",
+            "--company",
+            "Acme",
+            "--problem",
+            "my internet has been down since Monday",
+            "--resolution",
+            "restore service",
+            "--fair",
+            "yes",
+            "--sensitive-id",
+            "Member=88123456",
+            "--no-wizard",
+        ],
+    );
+    let Some(tmux) = Tmux::start(dir.path(), &console_command(dir.path(), &db, ""), 120, 40) else {
+        return;
+    };
+    tmux.wait_for("r:rep");
+    tmux.enter("r", "Dana Reyes, dept=Billing", "Saved #");
+    let screen = tmux.wait_for("88123456");
+    assert!(
+        screen.contains("number is 88123456") && screen.contains("Member: 88123456"),
+        "the number, said and readable:\n{screen}"
+    );
+    tmux.keys(&["m"]);
+    let hidden = tmux.wait_for("Numbers hidden");
+    assert!(!hidden.contains("88123456"), "{hidden}");
+    tmux.keys(&["m"]);
+    tmux.wait_for("88123456");
+    tmux.enter("c", "CAS-77", "Saved #");
+    tmux.enter("r", "Marcus Lee, dept=Retention", "Saved #");
+    let restart = tmux.wait_for("new to this");
+    assert!(
+        restart.contains("who gave me case number CAS-77"),
+        "the new person hears what the call gave so far:\n{restart}"
+    );
+    tmux.keys(&["q"]);
+}

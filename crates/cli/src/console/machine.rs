@@ -26,6 +26,8 @@ pub enum Key {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Append(Vec<Draft>),
+    /// Read the case again (to show or hide the numbers).
+    Refresh,
     Quit,
 }
 
@@ -106,11 +108,14 @@ pub struct Machine {
     pub message: Option<String>,
     pub now: Timestamp,
     pub settings: Settings,
+    /// The numbers to read out are masked (they show during a contact
+    /// unless masked with `m`).
+    pub masked: bool,
 }
 
 /// The key help shown on screen; every key the console knows.
 pub const KEYS: &str =
-    "r:rep n:note c:ref# p:promise o:offer a:answer e:escalate h:hold x:end q:quit";
+    "r:rep n:note c:ref# p:promise o:offer a:answer e:up h:hold m:mask x:end q:quit";
 
 impl Machine {
     pub fn new(handle: u64, state: CaseState, settings: Settings, now: Timestamp) -> Machine {
@@ -124,6 +129,7 @@ impl Machine {
             message: None,
             now,
             settings,
+            masked: false,
         }
     }
 
@@ -240,6 +246,15 @@ impl Machine {
                     vec![]
                 }
             },
+            'm' => {
+                self.masked = !self.masked;
+                self.message = Some(if self.masked {
+                    "Numbers hidden; m shows them again.".into()
+                } else {
+                    "Numbers shown to read out; m hides them.".into()
+                });
+                vec![Effect::Refresh]
+            }
             's' if self.contact().is_none() => self.start_contact(),
             'q' => vec![Effect::Quit],
             _ => vec![],
@@ -481,6 +496,8 @@ mod tests {
     struct Rig {
         m: Machine,
         entries: Vec<Entry>,
+        /// How many times the machine asked for the case to be read again.
+        refreshed: usize,
     }
 
     impl Rig {
@@ -509,6 +526,7 @@ mod tests {
             let mut rig = Rig {
                 m: Machine::new(1, state, settings, t("10:00")),
                 entries,
+                refreshed: 0,
             };
             let fx = rig.m.start();
             rig.apply(fx);
@@ -535,6 +553,7 @@ mod tests {
                             .expect("the machine only makes valid entries");
                         self.m.state = state;
                     }
+                    Effect::Refresh => self.refreshed += 1,
                     Effect::Quit => quit = true,
                 }
             }
@@ -661,5 +680,16 @@ mod tests {
         r.keys("s");
         assert_eq!(r.m.state.contacts.len(), 2, "s starts another");
         assert!(r.keys("q"));
+    }
+
+    #[test]
+    fn m_masks_and_shows_the_numbers_again() {
+        let mut rig = Rig::new();
+        assert!(!rig.m.masked);
+        rig.keys("m");
+        assert!(rig.m.masked && rig.refreshed == 1);
+        assert!(rig.m.message.as_deref().unwrap().contains("Numbers hidden"));
+        rig.keys("m");
+        assert!(!rig.m.masked && rig.refreshed == 2);
     }
 }

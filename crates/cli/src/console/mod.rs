@@ -25,7 +25,9 @@ use machine::{Effect, Key, Machine, Settings};
 pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
     let (rec, entries) = ctx.journal_of(case)?;
     let company = rec.company_state();
-    let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
+    // During a contact the numbers to read out show, unless masked with m.
+    let reveal = ctx.reveal || (rec.state.open_contact_now().is_some() && !m.masked);
+    let rows = text::timeline(&entries, &rec.state, &ctx.tz, reveal);
     // The log shows the open contact, or else the last one.
     let focus = rec
         .state
@@ -37,7 +39,7 @@ pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
         .filter(|r| focus.is_some() && r.contact == focus)
         .collect();
     let rates = rec.rates.clone();
-    let brief = coach::brief(&rec.state, company, &rates, m.now, &ctx.tz, ctx.reveal);
+    let brief = coach::brief(&rec.state, company, &rates, m.now, &ctx.tz, reveal);
     let templates = casefile_app::templates::load_templates()?;
     let tips = match rec.state.open_contact_now() {
         Some(c) => {
@@ -48,7 +50,7 @@ pub fn refresh(ctx: &Ctx, m: &mut Machine, case: Uuid) -> Result<()> {
                 &Addressing::default(),
                 m.now,
                 &ctx.tz,
-                ctx.reveal,
+                reveal,
             );
             in_call(&rec.state, c.origin.entry, &cc, &templates, m.now)
         }
@@ -62,6 +64,7 @@ fn perform(ctx: &mut Ctx, m: &mut Machine, case: Uuid, effects: Vec<Effect>) -> 
     for e in effects {
         match e {
             Effect::Quit => return Ok(true),
+            Effect::Refresh => refresh(ctx, m, case)?,
             Effect::Append(drafts) => {
                 // The same write path as every command: another writer (the
                 // web page on a phone) first is a retry, not a failure.
