@@ -97,8 +97,10 @@ fn what_the_coach_says_follows_the_case() {
     }
     // The plea is for the person on the line: the calls have ended.
     assert!(!rules.contains(&"plea"), "{rules:?}");
+    // A supervisor reached and a promise broken since: the next step skips
+    // to the executive office.
     assert_eq!(advice["rung"], "supervisor");
-    assert_eq!(advice["next_rung"], "other_department");
+    assert_eq!(advice["next_rung"], "executive_office");
     let brief = env.json(&["brief", "1"]);
     assert_eq!(
         brief["before"],

@@ -824,3 +824,44 @@ fn thanks_for_an_offer_go_to_whoever_made_it() {
     // Before any contact, no "no contact yet" while one is open.
     assert!(!rules(&c.state(), "05T10:05").contains(&"first_contact".to_string()));
 }
+
+#[test]
+fn the_next_rung_follows_the_history() {
+    let mut c = Case::new("A full refund of $129 within 10 days");
+    let call = c.call(
+        "03",
+        &[("Dana", "Billing")],
+        Some("X"),
+        "no refund possible",
+        2,
+    );
+    // Before a supervisor is reached, the next step is the supervisor, whatever happened.
+    assert_eq!(coach::next_rung(&c.state(), None).0, Rung::Supervisor);
+    c.push(
+        "03T10:35",
+        Event::EscalationRequested {
+            contact: Some(call),
+            to: Some("a supervisor".into()),
+            reason: None,
+        },
+    );
+    let esc = c.state().escalations[0].origin.entry;
+    c.push(
+        "03T10:36",
+        Event::EscalationAnswered {
+            escalation: esc,
+            outcome: EscalationOutcome::Granted,
+            note: None,
+        },
+    );
+    assert_eq!(coach::next_rung(&c.state(), None).0, Rung::OtherDepartment);
+    // The same answer from someone else: the answer lives above the phones.
+    c.call(
+        "04",
+        &[("Sam", "Retention")],
+        Some("Y"),
+        "no refund possible",
+        2,
+    );
+    assert_eq!(coach::next_rung(&c.state(), None).0, Rung::ExecutiveOffice);
+}

@@ -104,7 +104,26 @@ pub fn current_rung(s: &CaseState) -> Rung {
 
 /// The next rung and how to reach it with what the company record knows.
 pub fn next_rung(s: &CaseState, company: Option<&CompanyState>) -> (Rung, String) {
-    let rung = current_rung(s).next();
+    let now_at = current_rung(s);
+    let mut rung = now_at.next();
+    // The history can call for a bigger step than the next one: once past
+    // the front line, a broken promise, the same answer from different
+    // people, or two months without a settlement go to the executive
+    // office; from there, the same go to the regulator or ombudsman.
+    let broken = s.live_promises().any(|p| p.state == PromiseState::Broken);
+    let ended: Vec<_> = s.live_contacts().filter(|c| !c.is_open()).collect();
+    let repeated = !same_answers(&ended).is_empty();
+    let long = match (s.opened, s.last_at) {
+        (Some(a), Some(b)) => b.duration_since(a).as_hours() >= 24 * 60,
+        _ => false,
+    };
+    if broken || repeated || long {
+        if now_at >= Rung::ExecutiveOffice {
+            rung = rung.max(Rung::Regulator);
+        } else if now_at >= Rung::Supervisor {
+            rung = rung.max(Rung::ExecutiveOffice);
+        }
+    }
     let channel =
         |kind: ChannelKind| company.and_then(|c| c.channels.iter().find(|ch| ch.kind == kind));
     let how = match rung {
@@ -518,7 +537,12 @@ pub fn advise(
                 "rep_cannot_help",
                 Urgency::Act,
                 format!("Contact #{} did not help{}.", c.origin.seq, if refused { " and escalation was refused" } else { "" }),
-                format!("Next time, thank them for trying and ask politely for {}: `casefile script CASE escalate`.", rung.name()),
+                if rung <= Rung::OtherDepartment {
+                    format!("Next time, thank them for trying and ask politely for {}: `casefile script CASE escalate`.", rung.name())
+                } else {
+                    // Past the phone lines, the next step is a letter, not a transfer.
+                    format!("Thank them for trying; the next step is in writing. {how}")
+                },
                 "Someone without the authority cannot say yes, however kind.",
                 Some(rung),
             ));
