@@ -12,6 +12,7 @@ pub mod error;
 pub mod intel;
 pub mod ops;
 pub mod report;
+pub mod seal;
 pub mod settings;
 pub mod templates;
 pub mod write;

@@ -286,8 +286,15 @@ Example:
     Users(UsersCommand),
 
     /// Check every entry's hash chain and every stored view
-    #[command(after_help = "Examples:\n  casefile verify\n  casefile verify --json")]
-    Verify,
+    #[command(
+        after_help = "Examples:\n  casefile verify\n  casefile verify --json\n  casefile verify --digest 3f2a-9c10-77ab-01de-55e0\n\nWith --digest (one `casefile seal` printed) it also proves the file still holds\neverything recorded up to that seal."
+    )]
+    Verify(VerifyArgs),
+    /// Seal the journal: print a short digest of everything recorded so far, to keep outside the file
+    #[command(
+        after_help = "Write the digest down or email it to yourself. Later, `casefile verify --digest DIGEST`\nproves this file still holds everything recorded up to the seal: nobody with the file\nalone can rewrite, cut off or hide a sealed entry without that proof failing.\n\nExample:\n  casefile seal"
+    )]
+    Seal,
     /// Rebuild every stored view from the journal
     #[command(after_help = "Example:\n  casefile rebuild")]
     Rebuild,
@@ -892,6 +899,13 @@ pub enum ChannelKindArg {
     Web,
     Social,
     Regulator,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Also prove the journal still holds what a seal covered (the digest `casefile seal` printed)
+    #[arg(long, value_name = "DIGEST")]
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Args)]

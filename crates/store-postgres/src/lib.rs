@@ -895,6 +895,49 @@ impl Store for PgStore {
         self.once(|rows| rows.entry(id))
     }
 
+    fn heads(&self) -> Result<Vec<casefile_core::seal::SealedHead>> {
+        self.once(|rows| {
+            Ok(rows
+                .heads()?
+                .into_iter()
+                .map(|h| casefile_core::seal::SealedHead {
+                    stream: h.info.id,
+                    seq: h.info.head_seq,
+                    hash: h.hash,
+                })
+                .collect())
+        })
+    }
+
+    fn put_seal(&mut self, seal: &casefile_core::seal::Seal) -> Result<()> {
+        let text = casefile_store::codec::seal_text(seal)?;
+        let digest = seal.digest();
+        self.write(|rows| {
+            let ws = rows.ws;
+            rows.exec(
+                "INSERT INTO seals (workspace, made_ms, seal, digest) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                &[&ws, &seal.made.as_millisecond(), &text, &digest],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn seals(&self) -> Result<Vec<casefile_core::seal::Seal>> {
+        self.once(|rows| {
+            let ws = rows.ws;
+            rows.query(
+                "SELECT seal FROM seals WHERE workspace = $1 ORDER BY made_ms, digest",
+                &[&ws],
+            )?
+            .iter()
+            .map(|r| {
+                let text: String = r.try_get(0).map_err(engine)?;
+                casefile_store::codec::seal_of(&text)
+            })
+            .collect()
+        })
+    }
+
     fn streams(&self) -> Result<Vec<StreamInfo>> {
         self.once(|rows| Ok(rows.heads()?.into_iter().map(|h| h.info).collect()))
     }

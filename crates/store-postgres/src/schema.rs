@@ -165,6 +165,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE cases ADD COLUMN helper text;
     CREATE INDEX cases_by_helper ON cases (workspace, helper, last_ms);
     ",
+    // 4: seals, every head at a moment, proved later against a digest kept
+    // outside the database. Not a view: rebuild leaves them alone.
+    "
+    CREATE TABLE seals (
+        workspace uuid NOT NULL,
+        made_ms bigint NOT NULL,
+        seal text NOT NULL,
+        digest text NOT NULL,
+        PRIMARY KEY (workspace, digest)
+    );
+    ",
 ];
 
 /// The schema version this build writes.

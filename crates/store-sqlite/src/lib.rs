@@ -910,6 +910,45 @@ impl Store for SqliteStore {
         self.rows().entry(id)
     }
 
+    fn heads(&self) -> Result<Vec<casefile_core::seal::SealedHead>> {
+        Ok(self
+            .rows()
+            .heads()?
+            .into_iter()
+            .map(|h| casefile_core::seal::SealedHead {
+                stream: h.info.id,
+                seq: h.info.head_seq,
+                hash: h.hash,
+            })
+            .collect())
+    }
+
+    fn put_seal(&mut self, seal: &casefile_core::seal::Seal) -> Result<()> {
+        let text = casefile_store::codec::seal_text(seal)?;
+        let digest = seal.digest();
+        self.write(|rows| {
+            rows.conn
+                .execute(
+                    "INSERT OR IGNORE INTO seals (workspace, made_ms, seal, digest) VALUES (?1, ?2, ?3, ?4)",
+                    params![rows.ws, seal.made.as_millisecond(), text, digest],
+                )
+                .map_err(engine)?;
+            Ok(())
+        })
+    }
+
+    fn seals(&self) -> Result<Vec<casefile_core::seal::Seal>> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT seal FROM seals WHERE workspace = ?1 ORDER BY made_ms, digest")
+            .map_err(engine)?;
+        let rows = st
+            .query_map([&self.workspace], |r| r.get::<_, String>(0))
+            .map_err(engine)?;
+        rows.map(|r| casefile_store::codec::seal_of(&r.map_err(engine)?))
+            .collect()
+    }
+
     fn streams(&self) -> Result<Vec<StreamInfo>> {
         Ok(self.rows().heads()?.into_iter().map(|h| h.info).collect())
     }

@@ -211,6 +211,19 @@ const MIGRATIONS: &[Migration] = &[
         CREATE INDEX cases_by_helper ON cases (workspace, helper, last_ms);",
         rebuild: true,
     },
+    // 5: seals, every head at a moment, proved later against a digest kept
+    // outside the file. Not a view: rebuild leaves them alone.
+    Migration {
+        sql: "
+        CREATE TABLE seals (
+            workspace TEXT NOT NULL,
+            made_ms INTEGER NOT NULL,
+            seal TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            PRIMARY KEY (workspace, digest)
+        ) WITHOUT ROWID;",
+        rebuild: false,
+    },
 ];
 
 /// The schema version this build writes.

@@ -101,3 +101,15 @@ impl EntryCols {
         })
     }
 }
+
+/// A seal as stored: its JSON.
+pub fn seal_text(seal: &casefile_core::seal::Seal) -> Result<String> {
+    serde_json::to_string(seal)
+        .map_err(|e| StoreError::Engine(format!("a seal cannot be written: {e}")))
+}
+
+/// A stored seal read back; one that does not parse is damage.
+pub fn seal_of(text: &str) -> Result<casefile_core::seal::Seal> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("a seal cannot be read: {e}")))
+}

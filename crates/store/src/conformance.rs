@@ -203,6 +203,25 @@ pub fn a_batch_sent_again_lands_once<S: Store>(make: &dyn Fn() -> Made<S>) {
     assert!(s.verify().unwrap().is_empty());
 }
 
+pub fn seals_are_kept_through_rebuilds<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = Uuid::now_v7();
+    s.append(id, 0, "owner", vec![opened("Router", None), note("one")])
+        .unwrap();
+    let heads = s.heads().unwrap();
+    assert_eq!(heads.len(), 1);
+    assert_eq!((heads[0].stream, heads[0].seq), (id, 2));
+    let seal = casefile_core::seal::Seal::new(t("03T10:00"), heads);
+    s.put_seal(&seal).unwrap();
+    // The same seal twice is one seal.
+    s.put_seal(&seal).unwrap();
+    s.rebuild().unwrap();
+    assert_eq!(s.seals().unwrap(), vec![seal.clone()]);
+    s.append(id, 2, "owner", vec![note("two")]).unwrap();
+    assert_eq!(s.heads().unwrap()[0].seq, 3);
+    assert_eq!(s.seals().unwrap()[0].digest(), seal.digest());
+}
+
 pub fn a_refused_entry_leaves_the_whole_batch_unwritten<S: Store>(make: &dyn Fn() -> Made<S>) {
     let (mut s, _keep) = make();
     let id = Uuid::now_v7();
@@ -1260,6 +1279,7 @@ macro_rules! conformance_tests {
             a_stale_head_is_a_conflict_and_writes_nothing,
             a_refused_entry_leaves_the_whole_batch_unwritten,
             a_batch_sent_again_lands_once,
+            seals_are_kept_through_rebuilds,
             lists_filter_by_status_and_company,
             due_spans_cases_and_skips_closed_ones,
             search_finds_words_in_any_script,

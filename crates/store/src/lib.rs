@@ -187,6 +187,15 @@ pub trait Store {
     /// An entry by its id, in whichever stream it is.
     fn entry(&self, id: Uuid) -> Result<Option<Entry>>;
 
+    /// Every journal's head now, for a seal.
+    fn heads(&self) -> Result<Vec<casefile_core::seal::SealedHead>>;
+
+    /// Keeps a seal. Seals are only ever added.
+    fn put_seal(&mut self, seal: &casefile_core::seal::Seal) -> Result<()>;
+
+    /// Every seal kept, oldest first.
+    fn seals(&self) -> Result<Vec<casefile_core::seal::Seal>>;
+
     /// All streams, oldest first (by id, which is time-ordered).
     fn streams(&self) -> Result<Vec<StreamInfo>>;
 

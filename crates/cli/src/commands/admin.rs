@@ -6,7 +6,7 @@ use casefile_core::StreamKind;
 use casefile_store::jsonl;
 use serde_json::json;
 
-use crate::cli::{ExportArgs, ImportArgs};
+use crate::cli::{ExportArgs, ImportArgs, VerifyArgs};
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit, Result};
 
@@ -27,7 +27,30 @@ fn entries_bar(ctx: &Ctx, doing: &'static str) -> indicatif::ProgressBar {
     bar
 }
 
-pub fn verify(ctx: &Ctx) -> Result<()> {
+/// Seals the journal and prints the digest to keep.
+pub fn seal(ctx: &mut Ctx) -> Result<()> {
+    let seal = casefile_app::seal::seal(&mut *ctx.store, ctx.now)?;
+    let entries: u64 = seal.heads.iter().map(|h| h.seq).sum();
+    if ctx.json {
+        return print_json(&json!({
+            "digest": seal.short(), "full_digest": seal.digest(), "made": seal.made,
+            "journals": seal.heads.len(), "entries": entries,
+        }));
+    }
+    println!(
+        "Sealed {} journal(s), {entries} entries, at {}.",
+        seal.heads.len(),
+        casefile_core::text::when(seal.made, &ctx.tz)
+    );
+    println!("Digest: {}", seal.short());
+    println!(
+        "Write it down or email it to yourself. Later, `casefile verify --digest {}` proves this file still holds everything recorded up to now.",
+        seal.short()
+    );
+    Ok(())
+}
+
+pub fn verify(ctx: &Ctx, a: VerifyArgs) -> Result<()> {
     let streams = ctx.store.streams()?;
     let entries: u64 = streams.iter().map(|s| s.head_seq).sum();
     let bar = entries_bar(ctx, "Verifying");
@@ -55,6 +78,16 @@ pub fn verify(ctx: &Ctx) -> Result<()> {
         }
     }
     if findings.is_empty() {
+        if let Some(d) = &a.digest {
+            let seal = casefile_app::seal::prove(&*ctx.store, d)?;
+            if !ctx.json {
+                println!(
+                    "The journal still holds everything sealed on {} ({} journal(s)).",
+                    casefile_core::text::when(seal.made, &ctx.tz),
+                    seal.heads.len()
+                );
+            }
+        }
         Ok(())
     } else {
         Err(CliError::new(Exit::VerifyFailed, format!("{} journal(s) failed verification", findings.len()))

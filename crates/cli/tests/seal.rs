@@ -1,0 +1,171 @@
+//! Seals: a digest kept outside the file proves later that the journal still
+//! holds what was recorded up to it. Each way someone with the file alone
+//! could change the past and still pass `verify` (rewrite an entry and
+//! recompute every hash after it, cut the tail and set the head back, hide
+//! a whole case, remove the seal) fails the proof.
+
+mod common;
+
+use casefile_core::{Entry, compute_hash};
+use casefile_store::Store;
+use casefile_store_sqlite::SqliteStore;
+use common::Env;
+
+/// A case with a few notes and another case; sealed; a note after the seal.
+fn sealed() -> (Env, String) {
+    let env = Env::new();
+    env.open_router_case();
+    for n in ["first call: no answer", "second call: promised a refund"] {
+        env.ok(&["note", "1", n]);
+    }
+    env.ok(&[
+        "open",
+        "Billing error",
+        "--company",
+        "Globex",
+        "--problem",
+        "They charged me twice in October",
+        "--resolution",
+        "A refund of $40 within 10 days",
+        "--fair",
+        "yes",
+    ]);
+    let seal = env.json(&["seal"]);
+    let digest = seal["digest"].as_str().unwrap().to_string();
+    assert_eq!(seal["journals"], 4, "two cases and two companies: {seal}");
+    // What comes after a seal is fine: the seal covers history up to it.
+    env.ok(&["note", "1", "third call, after the seal"]);
+    env.ok(&["verify", "--digest", &digest]);
+    (env, digest)
+}
+
+fn case_id(s: &SqliteStore, handle: u64) -> uuid::Uuid {
+    s.case_by_handle(handle).unwrap().unwrap()
+}
+
+/// Rewrites case 1's first note with `f`, then recomputes every hash from
+/// it to the head, as someone with the file and this program's source could.
+fn rewrite_and_rechain(env: &Env, f: impl Fn(&mut Entry)) {
+    let s = SqliteStore::open(&env.db).unwrap();
+    let id = case_id(&s, 1);
+    let mut entries = s.read_stream(id).unwrap();
+    let seq = entries
+        .iter()
+        .find(|e| matches!(e.event, casefile_core::Event::NoteAdded { .. }))
+        .unwrap()
+        .seq;
+    let mut prev = entries[seq as usize - 2].hash.clone();
+    for e in entries.iter_mut().skip(seq as usize - 1) {
+        if e.seq == seq {
+            f(e);
+        }
+        e.prev = prev.clone();
+        e.hash = compute_hash(e);
+        prev = e.hash.clone();
+        let event = serde_json::to_string(&e.event).unwrap().replace('\'', "''");
+        s.execute_for_tests(&format!(
+            "UPDATE entries SET event = '{event}', prev = '{}', hash = '{}' WHERE stream = '{id}' AND seq = {}",
+            e.prev, e.hash, e.seq
+        ))
+        .unwrap();
+    }
+    s.execute_for_tests(&format!(
+        "UPDATE streams SET head_hash = '{prev}' WHERE id = '{id}'"
+    ))
+    .unwrap();
+}
+
+#[test]
+fn a_sealed_history_rewritten_and_rechained_fails_the_proof() {
+    let (env, digest) = sealed();
+    rewrite_and_rechain(&env, |e| {
+        if let casefile_core::Event::NoteAdded { text, .. } = &mut e.event {
+            *text = "first call: they said no refund, ever".into();
+        }
+    });
+    // The chain is whole again: plain `verify` cannot tell...
+    env.ok(&["rebuild"]);
+    env.ok(&["verify"]);
+    // ...but the digest kept outside can.
+    let (code, err) = env.fails(&["verify", "--digest", &digest]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.contains("case 1: entry #") && err.contains("is not the one that was sealed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_sealed_history_cut_short_fails_the_proof() {
+    let (env, digest) = sealed();
+    let s = SqliteStore::open(&env.db).unwrap();
+    let id = case_id(&s, 1);
+    let entries = s.read_stream(id).unwrap();
+    // Cut back to before the seal, and set the head to match.
+    let keep = entries.len() - 3;
+    s.execute_for_tests(&format!(
+        "DELETE FROM entries WHERE stream = '{id}' AND seq > {keep};
+         UPDATE streams SET head_seq = {keep}, head_hash = '{}' WHERE id = '{id}'",
+        entries[keep - 1].hash
+    ))
+    .unwrap();
+    drop(s);
+    env.ok(&["rebuild"]);
+    env.ok(&["verify"]);
+    let (code, err) = env.fails(&["verify", "--digest", &digest]);
+    assert_eq!(code, 6);
+    assert!(
+        err.contains("case 1: entry #") && err.contains("is gone"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_hidden_case_or_a_removed_seal_fails_the_proof() {
+    let (env, digest) = sealed();
+    let s = SqliteStore::open(&env.db).unwrap();
+    let id = case_id(&s, 2);
+    // The case's journal goes, and the views are folded again without it.
+    s.execute_for_tests(&format!(
+        "DELETE FROM entries WHERE stream = '{id}'; DELETE FROM streams WHERE id = '{id}';"
+    ))
+    .unwrap();
+    drop(s);
+    env.ok(&["rebuild"]);
+    env.ok(&["verify"]);
+    let (code, err) = env.fails(&["verify", "--digest", &digest]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("is gone"), "{err}");
+
+    let (env, digest) = sealed();
+    let s = SqliteStore::open(&env.db).unwrap();
+    s.execute_for_tests("DELETE FROM seals").unwrap();
+    drop(s);
+    let (code, err) = env.fails(&["verify", "--digest", &digest]);
+    assert_eq!(code, 6);
+    assert!(err.contains("no seal with digest"), "{err}");
+}
+
+#[test]
+fn a_digest_is_read_as_typed_and_a_wrong_one_is_named() {
+    let (env, digest) = sealed();
+    env.ok(&[
+        "verify",
+        "--digest",
+        &digest.to_uppercase().replace('-', " "),
+    ]);
+    let (code, err) = env.fails(&["verify", "--digest", "not-a-digest"]);
+    assert_eq!(code, 4);
+    assert!(
+        err.contains("is not a seal's digest") && err.contains("hint:"),
+        "{err}"
+    );
+    let (code, err) = env.fails(&["verify", "--digest", "0000-0000-0000-0000-0000"]);
+    assert_eq!(code, 6);
+    assert!(err.contains("no seal with digest"), "{err}");
+    // An empty journal has nothing to seal.
+    let empty = Env::new();
+    let (code, err) = empty.fails(&["seal"]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("nothing to seal"), "{err}");
+}
