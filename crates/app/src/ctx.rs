@@ -177,7 +177,7 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
         })?,
         Err(_) => 5000,
     };
-    let store = SqliteStore::open_with_timeout(path, std::time::Duration::from_millis(wait_ms))
+    let mut store = SqliteStore::open_with_timeout(path, std::time::Duration::from_millis(wait_ms))
         .map_err(|e| match e {
             StoreError::Engine(m) => Error::new(
                 Exit::Database,
@@ -186,7 +186,90 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
             .hint("check the path and its permissions, or choose another with --db PATH"),
             other => Error::from(other),
         })?;
+    store.set_signer(signing_key()?);
     Ok(Box::new(store))
+}
+
+/// Where this device's signing key lives: CASEFILE_SIGNING_KEY, else
+/// `signing.key` beside the config file (outside the database, so someone
+/// with the database alone cannot sign a rewritten history).
+pub fn signing_key_path() -> Option<PathBuf> {
+    match std::env::var("CASEFILE_SIGNING_KEY") {
+        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => crate::settings::config_path(&|k| std::env::var(k).ok())
+            .map(|c| c.with_file_name("signing.key")),
+    }
+}
+
+/// This device's Ed25519 key, made on first use (readable by the user only).
+pub fn signing_key() -> Result<ed25519_dalek::SigningKey> {
+    let path = signing_key_path().ok_or_else(|| {
+        Error::new(
+            Exit::Database,
+            "cannot tell where to keep this device's signing key",
+        )
+        .hint("set CASEFILE_SIGNING_KEY to a file path")
+    })?;
+    let bad = |why: String| {
+        Error::new(Exit::Database, format!("the signing key {} {why}", path.display())).hint(
+            "move the file away and a new key is made; `casefile verify` then reports what the old key signed",
+        )
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let text = text.trim();
+            let mut bytes = [0u8; 32];
+            if text.len() != 64 {
+                return Err(bad("is not a key (64 hex digits)".into()));
+            }
+            for (i, b) in bytes.iter_mut().enumerate() {
+                *b = u8::from_str_radix(&text[i * 2..i * 2 + 2], 16)
+                    .map_err(|_| bad("is not a key (64 hex digits)".into()))?;
+            }
+            Ok(ed25519_dalek::SigningKey::from_bytes(&bytes))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            argon2::password_hash::rand_core::RngCore::fill_bytes(
+                &mut argon2::password_hash::rand_core::OsRng,
+                &mut bytes,
+            );
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| bad(format!("cannot be made: {e}")))?;
+            }
+            let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            // Written whole to a file of its own, then linked into place: a
+            // process starting at the same moment sees no key or a whole one.
+            let mut tmp = path.clone().into_os_string();
+            tmp.push(format!(
+                ".{}.{:x}",
+                std::process::id(),
+                bytes[0] as u32 * 7919
+            ));
+            let tmp = PathBuf::from(tmp);
+            let mut o = std::fs::OpenOptions::new();
+            o.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+            let written = o.open(&tmp).and_then(|mut f| {
+                std::io::Write::write_all(&mut f, format!("{text}\n").as_bytes())?;
+                f.sync_all()
+            });
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(bad(format!("cannot be made: {e}")));
+            }
+            let linked = std::fs::hard_link(&tmp, &path);
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => Ok(ed25519_dalek::SigningKey::from_bytes(&bytes)),
+                // Another process made it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => signing_key(),
+                Err(e) => Err(bad(format!("cannot be made: {e}"))),
+            }
+        }
+        Err(e) => Err(bad(format!("cannot be read: {e}"))),
+    }
 }
 
 impl Ctx {

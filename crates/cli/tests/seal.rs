@@ -1,8 +1,10 @@
-//! Seals: a digest kept outside the file proves later that the journal still
-//! holds what was recorded up to it. Each way someone with the file alone
-//! could change the past and still pass `verify` (rewrite an entry and
-//! recompute every hash after it, cut the tail and set the head back, hide
-//! a whole case, remove the seal) fails the proof.
+//! Signatures and seals. Each head is signed with this device's key, kept
+//! outside the file, so `verify` itself catches a history rewritten with
+//! every hash recomputed, or cut short. A seal's digest, kept outside too,
+//! proves the history even against someone who also removes the
+//! signatures: each way to change the past and still pass `verify`
+//! (rewrite and rechain, cut the tail, hide a whole case, remove the seal)
+//! fails the proof.
 
 mod common;
 
@@ -37,6 +39,12 @@ fn sealed() -> (Env, String) {
     env.ok(&["note", "1", "third call, after the seal"]);
     env.ok(&["verify", "--digest", &digest]);
     (env, digest)
+}
+
+/// What someone who knows where signatures are kept would also do.
+fn drop_signatures(env: &Env) {
+    let s = SqliteStore::open(&env.db).unwrap();
+    s.execute_for_tests("DELETE FROM head_signatures").unwrap();
 }
 
 fn case_id(s: &SqliteStore, handle: u64) -> uuid::Uuid {
@@ -83,7 +91,9 @@ fn a_sealed_history_rewritten_and_rechained_fails_the_proof() {
             *text = "first call: they said no refund, ever".into();
         }
     });
-    // The chain is whole again: plain `verify` cannot tell...
+    // With the signatures removed too, the chain is whole again and plain
+    // `verify` cannot tell...
+    drop_signatures(&env);
     env.ok(&["rebuild"]);
     env.ok(&["verify"]);
     // ...but the digest kept outside can.
@@ -110,6 +120,7 @@ fn a_sealed_history_cut_short_fails_the_proof() {
     ))
     .unwrap();
     drop(s);
+    drop_signatures(&env);
     env.ok(&["rebuild"]);
     env.ok(&["verify"]);
     let (code, err) = env.fails(&["verify", "--digest", &digest]);
@@ -131,6 +142,7 @@ fn a_hidden_case_or_a_removed_seal_fails_the_proof() {
     ))
     .unwrap();
     drop(s);
+    drop_signatures(&env);
     env.ok(&["rebuild"]);
     env.ok(&["verify"]);
     let (code, err) = env.fails(&["verify", "--digest", &digest]);
@@ -168,4 +180,68 @@ fn a_digest_is_read_as_typed_and_a_wrong_one_is_named() {
     let (code, err) = empty.fails(&["seal"]);
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("nothing to seal"), "{err}");
+}
+
+#[test]
+fn verify_catches_a_rewritten_and_rechained_history_by_its_signature() {
+    let (env, _) = sealed();
+    rewrite_and_rechain(&env, |e| {
+        if let casefile_core::Event::NoteAdded { text, .. } = &mut e.event {
+            *text = "first call: they said no refund, ever".into();
+        }
+    });
+    env.ok(&["rebuild"]);
+    let (code, err) = env.fails(&["verify"]);
+    assert_eq!(code, 6, "{err}");
+    let out = env.run(&["verify"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("case 1, entry #") && text.contains("is not the one this device signed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn verify_catches_a_cut_tail_by_its_signature_and_names_another_key() {
+    let (env, _) = sealed();
+    let s = SqliteStore::open(&env.db).unwrap();
+    let id = case_id(&s, 1);
+    let entries = s.read_stream(id).unwrap();
+    let keep = entries.len() - 1;
+    s.execute_for_tests(&format!(
+        "DELETE FROM entries WHERE stream = '{id}' AND seq > {keep};
+         UPDATE streams SET head_seq = {keep}, head_hash = '{}' WHERE id = '{id}'",
+        entries[keep - 1].hash
+    ))
+    .unwrap();
+    drop(s);
+    env.ok(&["rebuild"]);
+    let out = env.run(&["verify"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(6), "{text}");
+    assert!(text.contains("entries were cut off"), "{text}");
+
+    // The same file verified with another device's key: every head it did
+    // not sign is named.
+    let (env, _) = sealed();
+    let other = env.dir.path().join("other.key");
+    let out = env
+        .cmd(&["verify"])
+        .env("CASEFILE_SIGNING_KEY", &other)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(6), "{text}");
+    assert!(
+        text.contains("signed by a key this device does not hold"),
+        "{text}"
+    );
+    // The key is kept readable by the user only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = env.dir.path().join("signing.key");
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
 }

@@ -10,6 +10,7 @@
 //! names the device that wrote it, so a server engine and sync add rows, not
 //! a new schema.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -35,6 +36,55 @@ pub struct SqliteStore {
     busy_timeout: Duration,
     workspace: String,
     device: String,
+    /// This device's key: each head written is signed with it.
+    signer: Option<ed25519_dalek::SigningKey>,
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    if s.len() != N * 2 {
+        return None;
+    }
+    let mut out = [0u8; N];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(s.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The last entry of each journal among `entries`: its head once written.
+fn heads_of(entries: &[Entry]) -> Vec<(Uuid, u64, String)> {
+    let mut last: HashMap<Uuid, &Entry> = HashMap::new();
+    for e in entries {
+        last.insert(e.stream, e);
+    }
+    last.values()
+        .map(|e| (e.stream, e.seq, e.hash.clone()))
+        .collect()
+}
+
+/// Signs each (journal, position, hash) as that journal's head.
+fn sign_heads(
+    rows: &Rows<'_>,
+    key: &ed25519_dalek::SigningKey,
+    heads: Vec<(Uuid, u64, String)>,
+) -> Result<()> {
+    use ed25519_dalek::Signer;
+    let public = to_hex(key.verifying_key().as_bytes());
+    for (stream, seq, hash) in heads {
+        let sig = key.sign(&casefile_store::head_message(rows.ws, stream, seq, &hash));
+        rows.conn
+            .execute(
+                "INSERT INTO head_signatures (workspace, stream, seq, hash, key, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (workspace, stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key = excluded.key, sig = excluded.sig",
+                params![rows.ws, stream.to_string(), seq as i64, hash, public, to_hex(&sig.to_bytes())],
+            )
+            .map_err(engine)?;
+    }
+    Ok(())
 }
 
 fn engine(e: rusqlite::Error) -> StoreError {
@@ -655,6 +705,7 @@ impl SqliteStore {
             busy_timeout,
             workspace: String::new(),
             device: String::new(),
+            signer: None,
         };
         store.setup().map_err(|e| match e {
             StoreError::NotCasefile(_) => not_ours(),
@@ -868,8 +919,15 @@ impl Store for SqliteStore {
             return Ok(vec![]);
         }
         let recorded = journal::recorded_now();
-        self.write(|rows| journal::append(rows, stream, expected_head, author, recorded, drafts))
-            .map_err(|e| self.busy(e))
+        let key = self.signer.clone();
+        self.write(|rows| {
+            let out = journal::append(rows, stream, expected_head, author, recorded, drafts)?;
+            if let Some(k) = &key {
+                sign_heads(rows, k, heads_of(&out))?;
+            }
+            Ok(out)
+        })
+        .map_err(|e| self.busy(e))
     }
 
     fn append_built(
@@ -881,8 +939,19 @@ impl Store for SqliteStore {
         build: &mut dyn FnMut(&casefile_core::CaseState) -> Option<Vec<casefile_core::Draft>>,
     ) -> Result<Option<Vec<Entry>>> {
         let recorded = journal::recorded_now();
-        self.write(|rows| journal::append_built(rows, case, state, author, recorded, parts, build))
-            .map_err(|e| self.busy(e))
+        let key = self.signer.clone();
+        self.write(|rows| {
+            let out = journal::append_built(rows, case, state, author, recorded, parts, build)?;
+            if let (Some(k), Some(entries)) = (&key, &out) {
+                sign_heads(rows, k, heads_of(entries))?;
+            }
+            Ok(out)
+        })
+        .map_err(|e| self.busy(e))
+    }
+
+    fn set_signer(&mut self, key: ed25519_dalek::SigningKey) {
+        self.signer = Some(key);
     }
 
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>> {
@@ -1270,7 +1339,11 @@ impl Store for SqliteStore {
     }
 
     fn verify_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<Finding>> {
-        self.read(|rows| journal::verify(rows, progress))
+        let mut findings = self.read(|rows| journal::verify(rows, progress))?;
+        if let Some(key) = &self.signer {
+            findings.extend(self.check_signatures(key)?);
+        }
+        Ok(findings)
     }
 
     fn rebuild_with(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
@@ -1282,7 +1355,121 @@ impl Store for SqliteStore {
         entries: Vec<Entry>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportSummary> {
-        self.write(|rows| journal::import(rows, entries, progress))
+        let key = self.signer.clone();
+        self.write(|rows| {
+            let out = journal::import(rows, entries, progress)?;
+            // What a backup brings back, this device vouches for from now on.
+            if let Some(k) = &key {
+                let heads = rows
+                    .heads()?
+                    .into_iter()
+                    .map(|h| (h.info.id, h.info.head_seq, h.hash))
+                    .collect();
+                sign_heads(rows, k, heads)?;
+            }
+            Ok(out)
+        })
+    }
+}
+
+impl SqliteStore {
+    /// The heads this device signed, against the journals as they are now.
+    fn check_signatures(&self, key: &ed25519_dalek::SigningKey) -> Result<Vec<Finding>> {
+        use ed25519_dalek::Verifier;
+        let mine = to_hex(key.verifying_key().as_bytes());
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT s.stream, s.seq, s.hash, s.key, s.sig, st.kind, st.handle, st.head_seq, st.head_hash
+                 FROM head_signatures s LEFT JOIN streams st ON st.workspace = s.workspace AND st.id = s.stream
+                 WHERE s.workspace = ?1 ORDER BY st.kind, st.handle",
+            )
+            .map_err(engine)?;
+        type Row = (
+            String,
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = st
+            .query_map([&self.workspace], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            })
+            .map_err(engine)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(engine)?;
+        let mut out = Vec::new();
+        for (stream, seq, hash, k, sig, kind, handle, head_seq, head_hash) in rows {
+            let id = Uuid::parse_str(&stream).unwrap_or_default();
+            let kind = kind
+                .as_deref()
+                .and_then(|k| kind_of(k).ok())
+                .unwrap_or(StreamKind::Case);
+            let finding = |seq: u64, problem: String| Finding {
+                kind,
+                handle: handle.unwrap_or(0) as u64,
+                chain: casefile_core::ChainBreak {
+                    stream: id,
+                    seq,
+                    entry: None,
+                    problem,
+                },
+            };
+            let seq = seq as u64;
+            let Some(head) = head_seq.map(|h| h as u64) else {
+                out.push(finding(seq, format!("a journal this device signed (id {stream}) is gone: it was hidden or removed")));
+                continue;
+            };
+            let valid = from_hex::<32>(&k)
+                .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+                .zip(from_hex::<64>(&sig).map(|b| ed25519_dalek::Signature::from_bytes(&b)))
+                .is_some_and(|(vk, s)| {
+                    vk.verify(
+                        &casefile_store::head_message(&self.workspace, id, seq, &hash),
+                        &s,
+                    )
+                    .is_ok()
+                });
+            if k != mine {
+                out.push(finding(seq, "its last entry was signed by a key this device does not hold (another device, or someone who rewrote it)".into()));
+            } else if !valid {
+                out.push(finding(
+                    seq,
+                    "the signature on its last entry does not match: the journal was altered"
+                        .into(),
+                ));
+            } else if head < seq {
+                out.push(finding(head, format!("it ends at #{head}, but this device signed it at #{seq}: entries were cut off")));
+            } else if head == seq && head_hash.as_deref() != Some(hash.as_str()) {
+                out.push(finding(
+                    seq,
+                    format!(
+                        "entry #{seq} is not the one this device signed: the journal was rewritten"
+                    ),
+                ));
+            } else if head > seq {
+                out.push(finding(
+                    seq,
+                    format!("entries after #{seq} were added without this device's signature"),
+                ));
+            }
+        }
+        Ok(out)
     }
 }
 

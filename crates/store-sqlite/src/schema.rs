@@ -224,6 +224,21 @@ const MIGRATIONS: &[Migration] = &[
         ) WITHOUT ROWID;",
         rebuild: false,
     },
+    // 6: each journal's head as this device signed it (Ed25519, the key kept
+    // outside the file). Not a view: rebuild leaves it alone.
+    Migration {
+        sql: "
+        CREATE TABLE head_signatures (
+            workspace TEXT NOT NULL,
+            stream TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            key TEXT NOT NULL,
+            sig TEXT NOT NULL,
+            PRIMARY KEY (workspace, stream)
+        ) WITHOUT ROWID;",
+        rebuild: false,
+    },
 ];
 
 /// The schema version this build writes.

@@ -148,6 +148,11 @@ pub trait Store {
         false
     }
 
+    /// Signs each journal's head as it is written, with this device's key
+    /// (kept outside the database); `verify` then checks the signatures. An
+    /// engine that keeps no signatures ignores it.
+    fn set_signer(&mut self, _key: ed25519_dalek::SigningKey) {}
+
     /// Whether the store can serve another request (a server's connection
     /// may have been closed); a pool drops one that cannot.
     fn is_usable(&self) -> bool {
@@ -266,4 +271,10 @@ pub trait Store {
         entries: Vec<Entry>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportSummary>;
+}
+
+/// What a device signs for a journal's head: which workspace and journal,
+/// its last position and that entry's hash.
+pub fn head_message(workspace: &str, stream: Uuid, seq: u64, hash: &str) -> Vec<u8> {
+    format!("casefile-head-v1\n{workspace}\n{stream}\n{seq}\n{hash}").into_bytes()
 }

@@ -202,6 +202,8 @@ pub fn serve_file(db: &std::path::Path, port: u16) -> (Kill, String) {
         .unwrap()
         .args(["serve", "--port", &port.to_string()])
         .env("CASEFILE_DB", db)
+        // The same config (and so the same signing key) as `cli_now`.
+        .env("CASEFILE_CONFIG", db.with_extension("toml"))
         .env("TZ", "UTC")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
