@@ -51,6 +51,20 @@ fn case_id(s: &SqliteStore, handle: u64) -> uuid::Uuid {
     s.case_by_handle(handle).unwrap().unwrap()
 }
 
+/// Cuts case 1's last `n` entries off and sets its head back to match.
+fn cut_case_1(env: &Env, n: usize) {
+    let s = SqliteStore::open(&env.db).unwrap();
+    let id = case_id(&s, 1);
+    let entries = s.read_stream(id).unwrap();
+    let keep = entries.len() - n;
+    s.execute_for_tests(&format!(
+        "DELETE FROM entries WHERE stream = '{id}' AND seq > {keep};
+         UPDATE streams SET head_seq = {keep}, head_hash = '{}' WHERE id = '{id}'",
+        entries[keep - 1].hash
+    ))
+    .unwrap();
+}
+
 /// Rewrites case 1's first note with `f`, then recomputes every hash from
 /// it to the head, as someone with the file and this program's source could.
 fn rewrite_and_rechain(env: &Env, f: impl Fn(&mut Entry)) {
@@ -108,18 +122,8 @@ fn a_sealed_history_rewritten_and_rechained_fails_the_proof() {
 #[test]
 fn a_sealed_history_cut_short_fails_the_proof() {
     let (env, digest) = sealed();
-    let s = SqliteStore::open(&env.db).unwrap();
-    let id = case_id(&s, 1);
-    let entries = s.read_stream(id).unwrap();
     // Cut back to before the seal, and set the head to match.
-    let keep = entries.len() - 3;
-    s.execute_for_tests(&format!(
-        "DELETE FROM entries WHERE stream = '{id}' AND seq > {keep};
-         UPDATE streams SET head_seq = {keep}, head_hash = '{}' WHERE id = '{id}'",
-        entries[keep - 1].hash
-    ))
-    .unwrap();
-    drop(s);
+    cut_case_1(&env, 3);
     drop_signatures(&env);
     env.ok(&["rebuild"]);
     env.ok(&["verify"]);
@@ -204,17 +208,7 @@ fn verify_catches_a_rewritten_and_rechained_history_by_its_signature() {
 #[test]
 fn verify_catches_a_cut_tail_by_its_signature_and_names_another_key() {
     let (env, _) = sealed();
-    let s = SqliteStore::open(&env.db).unwrap();
-    let id = case_id(&s, 1);
-    let entries = s.read_stream(id).unwrap();
-    let keep = entries.len() - 1;
-    s.execute_for_tests(&format!(
-        "DELETE FROM entries WHERE stream = '{id}' AND seq > {keep};
-         UPDATE streams SET head_seq = {keep}, head_hash = '{}' WHERE id = '{id}'",
-        entries[keep - 1].hash
-    ))
-    .unwrap();
-    drop(s);
+    cut_case_1(&env, 1);
     env.ok(&["rebuild"]);
     let out = env.run(&["verify"]);
     let text = String::from_utf8_lossy(&out.stdout);
