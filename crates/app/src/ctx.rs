@@ -186,7 +186,14 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
             .hint("check the path and its permissions, or choose another with --db PATH"),
             other => Error::from(other),
         })?;
-    store.set_signer(signing_key()?);
+    // Reading never needs the key; a write without it is refused with why.
+    match signing_key() {
+        Ok(key) => store.set_signer(key),
+        Err(e) => store.set_signer_unavailable(match &e.hint {
+            Some(h) => format!("{}; {h}", e.message),
+            None => e.message.clone(),
+        }),
+    }
     Ok(Box::new(store))
 }
 

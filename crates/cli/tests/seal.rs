@@ -239,3 +239,32 @@ fn verify_catches_a_cut_tail_by_its_signature_and_names_another_key() {
         assert_eq!(mode & 0o077, 0, "{mode:o}");
     }
 }
+
+#[test]
+fn without_a_usable_key_reads_go_on_and_writes_are_refused_with_why() {
+    let (env, _) = sealed();
+    // A key path that cannot be read as a key (a folder).
+    let bad = env.dir.path().join("keys-folder");
+    std::fs::create_dir_all(&bad).unwrap();
+    let run = |args: &[&str]| {
+        env.cmd(args)
+            .env("CASEFILE_SIGNING_KEY", &bad)
+            .output()
+            .unwrap()
+    };
+    let list = run(&["list"]);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let before = env.journal();
+    let note = run(&["note", "1", "written without a key"]);
+    let err = String::from_utf8_lossy(&note.stderr);
+    assert!(!note.status.success(), "{err}");
+    assert!(
+        err.contains("nothing was written") && err.contains("signing key"),
+        "{err}"
+    );
+    assert_eq!(env.journal(), before, "nothing written");
+}

@@ -38,6 +38,8 @@ pub struct SqliteStore {
     device: String,
     /// This device's key: each head written is signed with it.
     signer: Option<ed25519_dalek::SigningKey>,
+    /// Why the key cannot be used, when it cannot: writes are refused.
+    no_signer: Option<String>,
 }
 
 fn to_hex(bytes: &[u8]) -> String {
@@ -706,6 +708,7 @@ impl SqliteStore {
             workspace: String::new(),
             device: String::new(),
             signer: None,
+            no_signer: None,
         };
         store.setup().map_err(|e| match e {
             StoreError::NotCasefile(_) => not_ours(),
@@ -918,6 +921,7 @@ impl Store for SqliteStore {
         if drafts.is_empty() {
             return Ok(vec![]);
         }
+        self.may_write()?;
         let recorded = journal::recorded_now();
         let key = self.signer.clone();
         self.write(|rows| {
@@ -938,6 +942,7 @@ impl Store for SqliteStore {
         parts: &Parts,
         build: &mut dyn FnMut(&casefile_core::CaseState) -> Option<Vec<casefile_core::Draft>>,
     ) -> Result<Option<Vec<Entry>>> {
+        self.may_write()?;
         let recorded = journal::recorded_now();
         let key = self.signer.clone();
         self.write(|rows| {
@@ -952,6 +957,12 @@ impl Store for SqliteStore {
 
     fn set_signer(&mut self, key: ed25519_dalek::SigningKey) {
         self.signer = Some(key);
+        self.no_signer = None;
+    }
+
+    fn set_signer_unavailable(&mut self, why: String) {
+        self.signer = None;
+        self.no_signer = Some(why);
     }
 
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>> {
@@ -1355,6 +1366,7 @@ impl Store for SqliteStore {
         entries: Vec<Entry>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportSummary> {
+        self.may_write()?;
         let key = self.signer.clone();
         self.write(|rows| {
             let out = journal::import(rows, entries, progress)?;
@@ -1373,6 +1385,15 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
+    /// A write is refused, with the reason, when the device's key was asked
+    /// for and cannot be used: an unsigned head would later read as tampering.
+    fn may_write(&self) -> Result<()> {
+        match &self.no_signer {
+            Some(why) => Err(StoreError::Engine(format!("nothing was written: {why}"))),
+            None => Ok(()),
+        }
+    }
+
     /// The heads this device signed, against the journals as they are now.
     fn check_signatures(&self, key: &ed25519_dalek::SigningKey) -> Result<Vec<Finding>> {
         use ed25519_dalek::Verifier;

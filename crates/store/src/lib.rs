@@ -153,6 +153,10 @@ pub trait Store {
     /// engine that keeps no signatures ignores it.
     fn set_signer(&mut self, _key: ed25519_dalek::SigningKey) {}
 
+    /// The device's key cannot be used (`why`): reads go on, and every
+    /// write is refused with that reason rather than left unsigned.
+    fn set_signer_unavailable(&mut self, _why: String) {}
+
     /// Whether the store can serve another request (a server's connection
     /// may have been closed); a pool drops one that cannot.
     fn is_usable(&self) -> bool {
