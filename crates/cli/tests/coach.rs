@@ -402,14 +402,16 @@ fn what_is_said_reads_right_whatever_was_typed() {
             assert_ne!(check.status.code(), Some(9), "{script}: {words}");
             said.push_str(&format!("{script}: {words}"));
         }
-        for letter in ["executive", "final-response", "regulator"] {
+        for letter in ["executive", "final-response", "regulator", "commend"] {
             let text = env.ok(&["letter", &case, letter]);
-            let asking = text
-                .lines()
-                .find(|l| l.contains("asking for"))
-                .unwrap_or_default()
-                .to_string();
-            said.push_str(&format!("{letter}: {asking}\n"));
+            // Every letter passes the tone check too.
+            let file = env.dir.path().join(format!("{case}-{letter}.md"));
+            std::fs::write(&file, &text).unwrap();
+            let check = env.run(&["check", &file.display().to_string()]);
+            assert_ne!(check.status.code(), Some(9), "{letter}: {text}");
+            if let Some(asking) = text.lines().find(|l| l.contains("asking for")) {
+                said.push_str(&format!("{letter}: {asking}\n"));
+            }
         }
     }
     for wrong in [
