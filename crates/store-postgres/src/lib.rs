@@ -386,6 +386,29 @@ impl Tx for Rows<'_, '_> {
         self.index_text(e)
     }
 
+    fn text_matches(&mut self, stream: Uuid, entries: &[Entry]) -> Result<bool> {
+        let ws = self.ws;
+        let stored: Vec<(u64, Vec<String>)> = self
+            .query(
+                "SELECT seq, words FROM entry_words WHERE workspace = $1 AND stream = $2 ORDER BY seq",
+                &[&ws, &stream],
+            )?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<_, i64>(0).map_err(engine)? as u64,
+                    r.try_get::<_, Vec<String>>(1).map_err(engine)?,
+                ))
+            })
+            .collect::<Result<_>>()?;
+        let expected: Vec<(u64, Vec<String>)> = journal::indexed_texts(entries)
+            .into_iter()
+            .map(|(seq, body)| (seq, fold_words(&body)))
+            .filter(|(_, w)| !w.is_empty())
+            .collect();
+        Ok(stored == expected)
+    }
+
     fn index_text(&mut self, e: &Entry) -> Result<()> {
         if e.event.stream_kind() != StreamKind::Case {
             return Ok(());

@@ -68,6 +68,9 @@ fn tamper(s: &mut PgStore, t: Tamper) {
         DropStream { stream } => {
             format!("DELETE FROM streams WHERE workspace = '{ws}' AND id = '{stream}'")
         }
+        SearchText { case, seq } => format!(
+            "DELETE FROM entry_words WHERE workspace = '{ws}' AND stream = '{case}' AND seq = {seq}"
+        ),
     };
     s.execute_for_tests(&sql).unwrap();
 }

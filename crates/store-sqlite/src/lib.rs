@@ -292,6 +292,23 @@ impl Tx for Rows<'_> {
         self.index_text(e)
     }
 
+    fn text_matches(&mut self, stream: Uuid, entries: &[Entry]) -> Result<bool> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, body FROM entry_text WHERE workspace = ?1 AND stream = ?2 ORDER BY seq",
+            )
+            .map_err(engine)?;
+        let stored: Vec<(u64, String)> = st
+            .query_map(params![self.ws, stream.to_string()], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+            })
+            .map_err(engine)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(engine)?;
+        Ok(stored == journal::indexed_texts(entries))
+    }
+
     fn index_text(&mut self, e: &Entry) -> Result<()> {
         if e.event.stream_kind() != StreamKind::Case {
             return Ok(());

@@ -45,6 +45,9 @@ fn tamper(s: &mut SqliteStore, t: casefile_store::conformance::Tamper) {
         DropStream { stream } => format!(
             "PRAGMA foreign_keys = OFF; DELETE FROM streams WHERE id = '{stream}'; PRAGMA foreign_keys = ON;"
         ),
+        SearchText { case, seq } => {
+            format!("DELETE FROM entry_text WHERE stream = '{case}' AND seq = {seq}")
+        }
     };
     s.execute_for_tests(&sql).unwrap();
 }

@@ -1164,6 +1164,9 @@ pub enum Tamper {
     CompanyView { company: Uuid },
     /// Remove a stream's row, hiding its entries from every list.
     DropStream { stream: Uuid },
+    /// Remove what the search index holds for one entry (#5), so a search
+    /// no longer finds it.
+    SearchText { case: Uuid, seq: u64 },
 }
 
 /// `verify` names each kind of tampering and each stale view, on the stream
@@ -1174,9 +1177,13 @@ pub fn verify_finds_tampering_and_stale_views<S: Store>(
 ) {
     // What verify must say, and the tampering, given the case and the company.
     type Setup = (&'static str, fn(Uuid, Uuid) -> Tamper);
-    let setups: [Setup; 6] = [
+    let setups: [Setup; 7] = [
         ("altered", |case, _| Tamper::EntryText {
             stream: case,
+            seq: 5,
+        }),
+        ("search index", |case, _| Tamper::SearchText {
+            case,
             seq: 5,
         }),
         ("case view", |case, _| Tamper::DropItem { case, seq: 5 }),

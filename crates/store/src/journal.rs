@@ -91,6 +91,9 @@ pub trait Tx {
     fn clear_projections(&mut self) -> Result<()>;
     /// Indexes an entry's text again (for rebuild).
     fn index_text(&mut self, e: &Entry) -> Result<()>;
+    /// Whether the search index holds exactly what these entries (one case's
+    /// journal, in order) say: no entry's words missing, changed or added.
+    fn text_matches(&mut self, stream: Uuid, entries: &[Entry]) -> Result<bool>;
 }
 
 /// A case read whole from its projection.
@@ -432,6 +435,8 @@ pub fn verify(tx: &mut impl Tx, progress: &mut dyn FnMut(u64, u64)) -> Result<Ve
                 Ok(fresh) => {
                     if let Some(what) = stale_case_view(tx, &info, &fresh)? {
                         findings.push(finding(stale(what)));
+                    } else if !tx.text_matches(info.id, &entries)? {
+                        findings.push(finding(stale("search index")));
                     }
                 }
             },
@@ -506,6 +511,16 @@ fn stale_case_view(
         return Ok(Some("due list"));
     }
     Ok(None)
+}
+
+/// Each case entry's words as the search index keeps them, in order.
+pub fn indexed_texts(entries: &[Entry]) -> Vec<(u64, String)> {
+    entries
+        .iter()
+        .filter(|e| e.event.stream_kind() == StreamKind::Case)
+        .map(|e| (e.seq, e.event.texts().join("\n")))
+        .filter(|(_, body)| !body.is_empty())
+        .collect()
 }
 
 /// Adds entries exported elsewhere, verbatim. Entries already present are
