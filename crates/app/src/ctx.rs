@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use uuid::Uuid;
 
-use crate::dates::{Tense, parse_when};
+use crate::dates::{Tense, parse_when_in};
 use crate::error::{Error, Exit, Result};
 
 pub struct Ctx {
@@ -332,13 +332,19 @@ impl Ctx {
 
     pub fn past(&self, at: Option<&str>) -> Result<Timestamp> {
         match at {
-            Some(s) => parse_when(s, self.now, &self.tz, Tense::Past),
+            Some(s) => parse_when_in(s, self.now, &self.tz, Tense::Past, self.settings.date_order),
             None => Ok(self.now),
         }
     }
 
     pub fn future(&self, s: &str) -> Result<Timestamp> {
-        parse_when(s, self.now, &self.tz, Tense::Future)
+        parse_when_in(
+            s,
+            self.now,
+            &self.tz,
+            Tense::Future,
+            self.settings.date_order,
+        )
     }
 
     /// What the person learned in their other cases with the same company,

@@ -17,7 +17,41 @@ pub enum Tense {
 const HINT: &str = "write it like `2026-11-03 14:05`, `14:05`, `yesterday 9am`, `friday 5pm`, `in 48h` or `3 days ago`";
 
 /// Parses `input` relative to `now` in `tz`.
+/// How a date written with numbers only (11/05/2026) is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateOrder {
+    /// 11/05 is 11 May.
+    #[default]
+    DayFirst,
+    /// 11/05 is November 5.
+    MonthFirst,
+}
+
+impl std::str::FromStr for DateOrder {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<DateOrder, String> {
+        match s.trim().to_lowercase().replace(['_', ' '], "-").as_str() {
+            "day-first" | "dmy" => Ok(DateOrder::DayFirst),
+            "month-first" | "mdy" => Ok(DateOrder::MonthFirst),
+            other => Err(format!(
+                "{other:?} is not a date order (day-first or month-first)"
+            )),
+        }
+    }
+}
+
+/// [`parse_when_in`] with numeric dates read day first.
 pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone, tense: Tense) -> Result<Timestamp> {
+    parse_when_in(input, now, tz, tense, DateOrder::DayFirst)
+}
+
+pub fn parse_when_in(
+    input: &str,
+    now: Timestamp,
+    tz: &TimeZone,
+    tense: Tense,
+    order: DateOrder,
+) -> Result<Timestamp> {
     let s = input.trim();
     if s.is_empty() {
         return Err(Error::invalid("the date is empty").hint(HINT));
@@ -41,7 +75,7 @@ pub fn parse_when(input: &str, now: Timestamp, tz: &TimeZone, tense: Tense) -> R
     } else if let Ok(t) = s.parse::<Timestamp>() {
         t
     } else {
-        match parse_natural(s, &now_z) {
+        match parse_natural(s, &now_z, order) {
             Ok(z) => {
                 let mut z: Zoned = z;
                 let weekday_only = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -105,11 +139,15 @@ fn impossible_clock(s: &str) -> Option<String> {
 
 /// interim, guarded: version 0.2.2 panics on some input (e.g. "s0A", an
 /// `assert!` in its keyword table), and bad input must be an error, not a crash.
-fn parse_natural(s: &str, now: &Zoned) -> Result<Zoned, ()> {
+fn parse_natural(s: &str, now: &Zoned, order: DateOrder) -> Result<Zoned, ()> {
+    let dialect = match order {
+        DateOrder::DayFirst => interim::Dialect::Uk,
+        DateOrder::MonthFirst => interim::Dialect::Us,
+    };
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        interim::parse_date_string(s, now.clone(), interim::Dialect::Uk)
+        interim::parse_date_string(s, now.clone(), dialect)
     }));
     std::panic::set_hook(quiet);
     match result {

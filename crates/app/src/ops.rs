@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::ctx::Ctx;
-use crate::dates::{Tense, parse_day, parse_minutes, parse_when};
+use crate::dates::{Tense, parse_day, parse_minutes, parse_when_in};
 use crate::error::{Error, Result};
 
 /// A fact as given: its kind, an optional label, the value as typed.
@@ -744,9 +744,9 @@ pub fn at_within(ctx: &Ctx, s: Option<&str>, base: Timestamp) -> Result<Timestam
             // A bare clock time is on the contact's day; anything with a day
             // in it ("yesterday 14:52", a date) is read as elsewhere, from now.
             let t = if is_clock_time(s) {
-                parse_when(s, base, &ctx.tz, Tense::Future)?
+                parse_when_in(s, base, &ctx.tz, Tense::Future, ctx.settings.date_order)?
             } else {
-                parse_when(s, ctx.now, &ctx.tz, Tense::Past)?
+                parse_when_in(s, ctx.now, &ctx.tz, Tense::Past, ctx.settings.date_order)?
             };
             if t > ctx.now + jiff::Span::new().minutes(5) {
                 return Err(Error::invalid(format!(

@@ -29,6 +29,9 @@ pub struct Layer {
     pub database: Option<String>,
     /// The workspace on that server (default `default`).
     pub workspace: Option<String>,
+    /// How a numeric date like 11/05 is read: `day-first` (the default:
+    /// 11 May) or `month-first` (November 5).
+    pub date_order: Option<String>,
 }
 
 /// An amount as a person writes it in a config file: a number or a text.
@@ -75,9 +78,12 @@ impl SettingsError {
     pub fn hint(&self) -> String {
         match self {
             SettingsError::File { path, .. } => format!(
-                "fix or remove {}; it takes author, currency, hourly_value, agent_minute, db, database, workspace and templates, e.g. hourly_value = 40",
+                "fix or remove {}; it takes author, currency, hourly_value, agent_minute, date_order, db, database, workspace and templates, e.g. hourly_value = 40",
                 path.display()
             ),
+            SettingsError::Invalid { setting, .. } if setting.to_lowercase().contains("date_order") => {
+                "give day-first (11/05 is 11 May, the default) or month-first (11/05 is November 5)".into()
+            }
             SettingsError::Invalid { setting, .. } if setting.to_lowercase().contains("database") => {
                 "give a URL like postgres://casefile@localhost/casefile, or unset it to keep the journal in a file".into()
             }
@@ -98,6 +104,8 @@ pub struct Settings {
     pub templates: Option<PathBuf>,
     /// A PostgreSQL URL: the journal lives there instead of in `db`.
     pub database: Option<String>,
+    /// How numeric dates (11/05) are read.
+    pub date_order: crate::dates::DateOrder,
     pub workspace: String,
     /// The layers these were resolved from, lowest first.
     pub layers: Vec<(Source, Layer)>,
@@ -150,6 +158,7 @@ impl Layer {
             templates: get("CASEFILE_TEMPLATES").map(PathBuf::from),
             database: get("CASEFILE_DATABASE"),
             workspace: get("CASEFILE_WORKSPACE"),
+            date_order: get("CASEFILE_DATE_ORDER"),
         }
     }
 }
@@ -180,6 +189,7 @@ impl Settings {
         let mut db = None;
         let mut database = None;
         let mut workspace = "default".to_string();
+        let mut date_order = crate::dates::DateOrder::default();
         let mut author = "owner".to_string();
         let mut currency = "USD".to_string();
         let mut templates = dirs::config_dir().map(|d| d.join("casefile").join("templates"));
@@ -233,6 +243,11 @@ impl Settings {
             let money = |name: &str, a: &Amount| {
                 Money::parse(&a.text(), &currency).map_err(|e| invalid(name, source, e.to_string()))
             };
+            if let Some(o) = &l.date_order {
+                date_order = o
+                    .parse()
+                    .map_err(|why| invalid("date_order", source, why))?;
+            }
             if let Some(a) = &l.hourly_value {
                 rates.hourly_value = money("hourly_value", a)?;
             }
@@ -243,6 +258,7 @@ impl Settings {
         Ok(Settings {
             db,
             database,
+            date_order,
             workspace,
             author,
             currency,

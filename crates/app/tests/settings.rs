@@ -146,3 +146,56 @@ fn errors_name_the_layer_to_fix() {
         "{e}"
     );
 }
+
+#[test]
+fn numeric_dates_are_read_in_the_order_set() {
+    use casefile_app::dates::{DateOrder, Tense, parse_when_in};
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(&dir, "date_order = \"month-first\"\n");
+    let from_file =
+        Settings::load(&env_of(&[("CASEFILE_CONFIG", &path)]), Layer::default()).unwrap();
+    assert_eq!(from_file.date_order, DateOrder::MonthFirst);
+    let overridden = Settings::load(
+        &env_of(&[
+            ("CASEFILE_CONFIG", &path),
+            ("CASEFILE_DATE_ORDER", "day-first"),
+        ]),
+        Layer::default(),
+    )
+    .unwrap();
+    assert_eq!(overridden.date_order, DateOrder::DayFirst);
+    let missing = dir.path().join("none.toml").display().to_string();
+    let default =
+        Settings::load(&env_of(&[("CASEFILE_CONFIG", &missing)]), Layer::default()).unwrap();
+    assert_eq!(
+        default.date_order,
+        DateOrder::DayFirst,
+        "the documented default"
+    );
+    let err = Settings::load(
+        &env_of(&[
+            ("CASEFILE_CONFIG", &missing),
+            ("CASEFILE_DATE_ORDER", "ymd"),
+        ]),
+        Layer::default(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("CASEFILE_DATE_ORDER") && err.hint().contains("month-first"),
+        "{err}"
+    );
+
+    let tz = jiff::tz::TimeZone::UTC;
+    let now: jiff::Timestamp = "2026-12-01T12:00:00Z".parse().unwrap();
+    let day = |s: &str, o| {
+        parse_when_in(s, now, &tz, Tense::Past, o)
+            .unwrap()
+            .to_zoned(tz.clone())
+            .date()
+            .to_string()
+    };
+    assert_eq!(day("11/05/2026", DateOrder::DayFirst), "2026-05-11");
+    assert_eq!(day("11/05/2026", DateOrder::MonthFirst), "2026-11-05");
+    assert_eq!(day("2026-11-05", DateOrder::DayFirst), "2026-11-05");
+    assert!(parse_when_in("10/31/2026", now, &tz, Tense::Past, DateOrder::DayFirst).is_err());
+}

@@ -46,6 +46,7 @@ fn main() {
         via: None,
         tz: ctx.tz.clone(),
         currency: "USD".into(),
+        date_order: ctx.settings.date_order,
     };
     let mut m = Machine::new(rec.handle, rec.state, settings, Timestamp::now());
     refresh(&ctx, &mut m, case).expect("refresh");

@@ -415,3 +415,42 @@ fn one_logged_contact_keeps_its_real_order() {
     assert!(seq("offer_answered") > seq("offer_made"));
     assert!(seq("escalation_answered") > seq("escalation_requested"));
 }
+
+/// A numeric date is read day first unless the setting says month first,
+/// in every command that takes a time.
+#[test]
+fn numeric_dates_follow_the_date_order_setting() {
+    let env = Env::new();
+    env.open_router_case();
+    env.ok(&["note", "1", "read day first", "--at", "05/11/2026 10:00"]);
+    let out = env
+        .cmd(&["note", "1", "read month first", "--at", "11/05/2026 11:00"])
+        .env("CASEFILE_DATE_ORDER", "month-first")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let timeline = env.ok(&["timeline", "1"]);
+    let line = |text: &str| {
+        timeline
+            .lines()
+            .find(|l| l.contains(text))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("read day first").contains("2026-11-05"), "{timeline}");
+    assert!(
+        line("read month first").contains("2026-11-05"),
+        "{timeline}"
+    );
+    let bad = env
+        .cmd(&["list"])
+        .env("CASEFILE_DATE_ORDER", "sideways")
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("day-first or month-first"));
+}

@@ -14,7 +14,7 @@ use casefile_app::ops::{
 
 use crate::cli::*;
 use crate::ctx::{Ctx, Report};
-use crate::dates::{Tense, parse_day, parse_minutes, parse_when};
+use crate::dates::{Tense, parse_day, parse_minutes, parse_when_in};
 use crate::error::{CliError, Result};
 use crate::input::text_arg;
 use crate::specs::*;
@@ -407,7 +407,7 @@ pub fn log(ctx: &mut Ctx, a: LogArgs) -> Result<()> {
         let spec = Spec::parse("--promise", p, PROMISE_KEYS)?;
         let due = spec
             .get("due")
-            .map(|d| parse_when(d, end, &ctx.tz, Tense::Future))
+            .map(|d| parse_when_in(d, end, &ctx.tz, Tense::Future, ctx.settings.date_order))
             .transpose()?;
         timed.push(Draft::new(
             at_within(ctx, spec.get("at"), end)?,

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use uuid::Uuid;
 
-use crate::dates::{Tense, parse_when};
+use crate::dates::{Tense, parse_when_in};
 use crate::specs::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +95,8 @@ pub struct Settings {
     pub via: Option<String>,
     pub tz: TimeZone,
     pub currency: String,
+    /// How numeric dates (11/05) are read.
+    pub date_order: casefile_app::dates::DateOrder,
 }
 
 pub struct Machine {
@@ -298,12 +300,13 @@ impl Machine {
 
     fn submit(&mut self, ask: Ask, text: &str) -> Result<Vec<Effect>, String> {
         let contact = self.contact().map(|c| c.origin.entry);
+        let order = self.settings.date_order;
         let when = |s: Option<&str>,
                     now: Timestamp,
                     tz: &TimeZone,
                     tense: Tense|
          -> Result<Option<Timestamp>, String> {
-            s.map(|s| parse_when(s, now, tz, tense).map_err(|e| e.message))
+            s.map(|s| parse_when_in(s, now, tz, tense, order).map_err(|e| e.message))
                 .transpose()
         };
         if text.is_empty() && ask != Ask::Outcome {
@@ -522,6 +525,7 @@ mod tests {
                 via: None,
                 tz: TimeZone::UTC,
                 currency: "USD".into(),
+                date_order: Default::default(),
             };
             let mut rig = Rig {
                 m: Machine::new(1, state, settings, t("10:00")),
@@ -670,6 +674,7 @@ mod tests {
             via: None,
             tz: TimeZone::UTC,
             currency: "USD".into(),
+            date_order: Default::default(),
         };
         r.m = Machine::new(1, state, settings, t("11:00"));
         assert!(r.m.start().is_empty());

@@ -164,6 +164,7 @@ pub fn run(ctx: &mut Ctx, a: CallArgs) -> Result<()> {
         via: a.via.clone(),
         tz: ctx.tz.clone(),
         currency: ctx.currency.clone(),
+        date_order: ctx.settings.date_order,
     };
     let mut m = Machine::new(rec.handle, rec.state, settings, Timestamp::now());
     refresh(ctx, &mut m, case)?;

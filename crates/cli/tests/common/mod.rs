@@ -32,6 +32,7 @@ impl Env {
             .env("NO_COLOR", "1")
             .env_remove("CASEFILE_USER")
             .env_remove("CASEFILE_CURRENCY")
+            .env_remove("CASEFILE_DATE_ORDER")
             .env_remove("CASEFILE_HOURLY_VALUE")
             .env_remove("CASEFILE_AGENT_MINUTE")
             .env("CASEFILE_TEMPLATES", self.dir.path().join("templates"))
