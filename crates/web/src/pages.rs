@@ -626,17 +626,22 @@ pub async fn record(
             &ctx.tz,
             ctx.reveal,
         );
-        Ok(app.render(
-            "print.html",
-            context! {
-                title => format!("Case record: {}", rec.state.title),
-                handle => rec.handle,
-                body => Value::from_safe_string(coach::templates::print_body(&md)),
-                kind => "record",
-            },
+        Ok(paper(
+            app,
+            &md,
+            context! { title => format!("Case record: {}", rec.state.title), handle => rec.handle, kind => "record" },
         ))
     })
     .await
+}
+
+/// A record, letter or script: the app's page around a sheet of paper. What
+/// the user wrote is text in it (`print_body`), never markup.
+fn paper(app: &App, markdown: &str, rest: Value) -> Response {
+    app.render(
+        "print.html",
+        context! { body => Value::from_safe_string(coach::templates::print_body(markdown)), ..rest },
+    )
 }
 
 /// The words for one moment of a call, ready to read aloud.
@@ -657,15 +662,10 @@ pub async fn script(
         let c = rec.context(&Addressing::default(), &ctx);
         let words = letters::script(&kind, &c, &casefile_app::templates::load_templates()?)
             .map_err(|e| Error::invalid(e.to_string()))?;
-        Ok(app.render(
-            "print.html",
-            context! {
-                title => format!("{}: {what}", rec.state.title),
-                heading => what,
-                handle => rec.handle,
-                body => Value::from_safe_string(coach::templates::print_body(&words)),
-                kind => "script",
-            },
+        Ok(paper(
+            app,
+            &words,
+            context! { title => format!("{}: {what}", rec.state.title), heading => what, handle => rec.handle, kind => "script" },
         ))
     })
     .await
@@ -698,15 +698,12 @@ pub async fn letter(
             letters::Format::Markdown,
         )
         .map_err(|e| Error::invalid(e.to_string()))?;
-        Ok(app.render(
-            "print.html",
+        Ok(paper(
+            app,
+            &md,
             context! {
-                title => format!("{}: {kind} letter", rec.state.title),
-                handle => rec.handle,
-                body => Value::from_safe_string(coach::templates::print_body(&md)),
-                kind => kind,
-                from => field(&q, "from"),
-                to => field(&q, "to"),
+                title => format!("{}: {kind} letter", rec.state.title), handle => rec.handle, kind => kind,
+                from => field(&q, "from"), to => field(&q, "to"),
             },
         ))
     })
