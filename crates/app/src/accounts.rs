@@ -60,22 +60,18 @@ const MAX_LOCK_MS: i64 = 15 * 60 * 1000;
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    hex(&bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// What the database keeps of a token: its SHA-256. A leaked table opens nothing.
 pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The CSRF token of a session: derived from its secret, so it needs no row
 /// and changes whenever the session does.
 pub fn csrf_of(session_token: &str) -> String {
-    hex(&Sha256::digest(format!("csrf:{session_token}").as_bytes()))
+    hex::encode(Sha256::digest(format!("csrf:{session_token}").as_bytes()))
 }
 
 /// A password's argon2id hash, as a PHC string with its own salt.

@@ -224,15 +224,9 @@ pub fn signing_key() -> Result<ed25519_dalek::SigningKey> {
     };
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let text = text.trim();
             let mut bytes = [0u8; 32];
-            if text.len() != 64 {
-                return Err(bad("is not a key (64 hex digits)".into()));
-            }
-            for (i, b) in bytes.iter_mut().enumerate() {
-                *b = u8::from_str_radix(&text[i * 2..i * 2 + 2], 16)
-                    .map_err(|_| bad("is not a key (64 hex digits)".into()))?;
-            }
+            hex::decode_to_slice(text.trim(), &mut bytes)
+                .map_err(|_| bad("is not a key (64 hex digits)".into()))?;
             Ok(ed25519_dalek::SigningKey::from_bytes(&bytes))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -244,7 +238,7 @@ pub fn signing_key() -> Result<ed25519_dalek::SigningKey> {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| bad(format!("cannot be made: {e}")))?;
             }
-            let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let text = hex::encode(bytes);
             // Written whole to a file of its own, then linked into place: a
             // process starting at the same moment sees no key or a whole one.
             let mut tmp = path.clone().into_os_string();

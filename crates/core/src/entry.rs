@@ -78,12 +78,7 @@ pub fn compute_hash(e: &Entry) -> String {
     };
     // Serialising plain structs and enums of strings cannot fail.
     let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        hex.push_str(&format!("{b:02x}"));
-    }
-    hex
+    hex::encode(Sha256::digest(&bytes))
 }
 
 impl Entry {

@@ -45,7 +45,7 @@ impl Seal {
         for head in &self.heads {
             h.update(format!("{} {} {}\n", head.stream, head.seq, head.hash));
         }
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(h.finalize())
     }
 
     /// The digest as a person writes it down: five groups of four.

@@ -42,18 +42,10 @@ pub struct SqliteStore {
     no_signer: Option<String>,
 }
 
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// Hex of `N` bytes, if that is what `s` is.
 fn from_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    if s.len() != N * 2 {
-        return None;
-    }
     let mut out = [0u8; N];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(s.get(i * 2..i * 2 + 2)?, 16).ok()?;
-    }
+    hex::decode_to_slice(s, &mut out).ok()?;
     Some(out)
 }
 
@@ -75,14 +67,14 @@ fn sign_heads(
     heads: Vec<(Uuid, u64, String)>,
 ) -> Result<()> {
     use ed25519_dalek::Signer;
-    let public = to_hex(key.verifying_key().as_bytes());
+    let public = hex::encode(key.verifying_key().as_bytes());
     for (stream, seq, hash) in heads {
         let sig = key.sign(&casefile_store::head_message(rows.ws, stream, seq, &hash));
         rows.conn
             .execute(
                 "INSERT INTO head_signatures (workspace, stream, seq, hash, key, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (workspace, stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key = excluded.key, sig = excluded.sig",
-                params![rows.ws, stream.to_string(), seq as i64, hash, public, to_hex(&sig.to_bytes())],
+                params![rows.ws, stream.to_string(), seq as i64, hash, public, hex::encode(sig.to_bytes())],
             )
             .map_err(engine)?;
     }
@@ -1414,7 +1406,7 @@ impl SqliteStore {
     /// The heads this device signed, against the journals as they are now.
     fn check_signatures(&self, key: &ed25519_dalek::SigningKey) -> Result<Vec<Finding>> {
         use ed25519_dalek::Verifier;
-        let mine = to_hex(key.verifying_key().as_bytes());
+        let mine = hex::encode(key.verifying_key().as_bytes());
         let mut st = self
             .conn
             .prepare(

@@ -975,10 +975,7 @@ pub async fn attach(
     page(app, move |app| {
         let mut ctx = app.ctx_to_write(&caller)?;
         let rec = ctx.case(&n)?;
-        let sha256: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = hex::encode(Sha256::digest(&bytes));
         let op = Op::Attachment {
             name: name.clone(),
             sha256,

@@ -681,11 +681,7 @@ pub fn attach(ctx: &mut Ctx, a: AttachArgs) -> Result<()> {
     })?;
     let mut hasher = Sha256::new();
     let bytes = std::io::copy(&mut file, &mut hasher)?;
-    let sha256: String = hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = hex::encode(hasher.finalize());
     let name = a
         .file
         .file_name()
