@@ -63,6 +63,8 @@ pub enum Step {
     Rep(Rep),
     Hold,
     Resume,
+    /// The person is frustrated: the coach suggests a break.
+    Frustrated,
     End {
         outcome: Option<String>,
         rating: Option<u8>,
@@ -713,6 +715,12 @@ fn contact_step(s: &CaseState, handle: u64, at: Timestamp, step: &Step) -> Resul
         Step::Resume => vec![Draft::new(
             at,
             Event::HoldEnded {
+                contact: open_contact_of(s, handle)?,
+            },
+        )],
+        Step::Frustrated => vec![Draft::new(
+            at,
+            Event::FrustrationNoted {
                 contact: open_contact_of(s, handle)?,
             },
         )],

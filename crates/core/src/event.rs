@@ -43,6 +43,11 @@ pub enum Event {
     HoldEnded {
         contact: Uuid,
     },
+    /// The person marked, during a contact, that they are frustrated: a
+    /// signal for the coach to suggest a break, never shown to the company.
+    FrustrationNoted {
+        contact: Uuid,
+    },
     PromiseMade {
         contact: Option<Uuid>,
         by: Option<String>,
@@ -159,6 +164,7 @@ impl Event {
             Event::NoteAdded { .. } => "note_added",
             Event::HoldStarted { .. } => "hold_started",
             Event::HoldEnded { .. } => "hold_ended",
+            Event::FrustrationNoted { .. } => "frustration_noted",
             Event::PromiseMade { .. } => "promise_made",
             Event::PromiseKept { .. } => "promise_kept",
             Event::PromiseBroken { .. } => "promise_broken",
@@ -229,7 +235,9 @@ impl Event {
             }
             Event::ReferenceRecorded { value, .. } => out.push(value),
             Event::NoteAdded { text, .. } | Event::LessonLearned { text } => out.push(text),
-            Event::HoldStarted { .. } | Event::HoldEnded { .. } => {}
+            Event::HoldStarted { .. }
+            | Event::HoldEnded { .. }
+            | Event::FrustrationNoted { .. } => {}
             Event::PromiseMade { by, what, .. } | Event::OfferMade { by, what, .. } => {
                 opt(by, &mut out);
                 out.push(what);

@@ -231,6 +231,7 @@ pub fn touched_entries(event: &Event) -> Vec<Uuid> {
         Event::RepJoined { contact, .. }
         | Event::HoldStarted { contact }
         | Event::HoldEnded { contact }
+        | Event::FrustrationNoted { contact }
         | Event::ContactEnded { contact, .. } => vec![*contact],
         Event::ReferenceRecorded { contact, .. }
         | Event::NoteAdded { contact, .. }

@@ -157,6 +157,9 @@ pub struct Contact {
     pub ended: Option<Timestamp>,
     pub outcome: Option<String>,
     pub rating: Option<u8>,
+    /// When the person last marked that they were frustrated in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frustrated: Option<Timestamp>,
 }
 
 impl Contact {
@@ -473,6 +476,7 @@ impl CaseState {
                 ended: None,
                 outcome: None,
                 rating: None,
+                frustrated: None,
             }),
             Event::RepJoined { contact, rep } => {
                 let c = self.contact_mut(*contact)?;
@@ -507,6 +511,9 @@ impl CaseState {
                 if let Some(h) = self.contact_mut(*contact)?.holds.last_mut() {
                     h.end = Some(e.at);
                 }
+            }
+            Event::FrustrationNoted { contact } => {
+                self.contact_mut(*contact)?.frustrated = Some(e.at);
             }
             Event::PromiseMade {
                 contact,
@@ -770,6 +777,9 @@ impl CaseState {
                 if !c.on_hold() {
                     return Err(DomainError::NotOnHold(c.origin.seq));
                 }
+            }
+            Event::FrustrationNoted { contact } => {
+                self.open_contact(*contact)?;
             }
             Event::PromiseMade {
                 contact, by, what, ..

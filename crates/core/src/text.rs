@@ -217,6 +217,7 @@ pub fn describe(e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) -> St
         Event::NoteAdded { text, .. } => format!("Note: {text}"),
         Event::HoldStarted { .. } => "Put on hold".to_string(),
         Event::HoldEnded { .. } => "Back from hold".to_string(),
+        Event::FrustrationNoted { .. } => "Marked as frustrated".to_string(),
         Event::PromiseMade { by, what, due, .. } => {
             let who = by.as_deref().unwrap_or("They");
             match due {
@@ -455,6 +456,7 @@ pub fn contact_of(ev: &Event) -> Option<uuid::Uuid> {
         Event::RepJoined { contact, .. }
         | Event::HoldStarted { contact }
         | Event::HoldEnded { contact }
+        | Event::FrustrationNoted { contact }
         | Event::ContactEnded { contact, .. } => Some(*contact),
         Event::ReferenceRecorded { contact, .. }
         | Event::NoteAdded { contact, .. }

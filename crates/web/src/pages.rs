@@ -580,6 +580,7 @@ fn call_write(
         },
         "hold" => Op::Contact(Step::Hold),
         "resume" => Op::Contact(Step::Resume),
+        "frustrated" => Op::Contact(Step::Frustrated),
         "end" => Op::Contact(Step::End {
             outcome: field(f, "outcome"),
             rating: field(f, "rating").map(|r| ops::rating(&r)).transpose()?,

@@ -528,6 +528,31 @@ pub fn advise(
         ));
     }
 
+    // A hard contact just ended: a rest before the next one, not a retreat.
+    if let Some(c) = ended.last()
+        && s.open_contact_now().is_none()
+        && c.ended
+            .is_some_and(|end| now.duration_since(end) < jiff::SignedDuration::from_hours(24))
+        && (c.frustrated.is_some() || c.rating.is_some_and(|r| r <= 2))
+    {
+        out.push(advice(
+            "pause",
+            Urgency::Note,
+            format!(
+                "Contact #{} was hard going{}.",
+                c.origin.seq,
+                if c.frustrated.is_some() {
+                    " (you marked that you were frustrated)"
+                } else {
+                    ""
+                }
+            ),
+            "Take a break before the next contact; the record keeps where you got to.".into(),
+            "A rested caller stays calm and is easier to help; nothing is lost by waiting a day.",
+            None,
+        ));
+    }
+
     if let Some(c) = ended.last() {
         let refused = s.escalations.iter().any(|e| {
             e.contact == Some(c.origin.entry) && e.outcome == Some(EscalationOutcome::Refused)

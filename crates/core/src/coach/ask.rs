@@ -287,24 +287,112 @@ fn lower_first(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// How a contact on a channel opens: the thanks, and the words before the reason.
+/// How a contact on a channel opens: the thanks, and how the person says
+/// why they are there ("I'm calling", "I'm writing").
 pub fn channel_words(channel: Option<crate::Channel>) -> (&'static str, &'static str) {
     use crate::Channel;
     match channel {
-        Some(Channel::Chat) => (
-            "thanks for chatting with me",
-            "I'm getting in touch because",
-        ),
+        Some(Channel::Chat) => ("thanks for chatting with me", "I'm getting in touch"),
         Some(Channel::Email | Channel::Letter | Channel::Web) => {
-            ("thank you for reading this", "I'm writing because")
+            ("thank you for reading this", "I'm writing")
         }
-        Some(Channel::InPerson) => ("thank you for seeing me", "I'm here because"),
-        Some(Channel::Social) => (
-            "thanks for getting back to me",
-            "I'm getting in touch because",
-        ),
+        Some(Channel::InPerson) => ("thank you for seeing me", "I'm here"),
+        Some(Channel::Social) => ("thanks for getting back to me", "I'm getting in touch"),
         Some(Channel::Phone | Channel::Other) | None => {
-            ("thanks for taking my call", "I'm calling because")
+            ("thanks for taking my call", "I'm calling")
+        }
+    }
+}
+
+/// Words that make what follows them a clause with a verb of its own.
+const FINITE: &[&str] = &[
+    "is", "was", "are", "were", "has", "have", "had", "does", "did", "do", "keeps", "kept",
+    "can't", "cannot", "won't", "isn't", "wasn't", "aren't", "weren't", "doesn't", "didn't",
+    "don't", "hasn't", "haven't", "hadn't", "will", "would", "should", "could", "can", "got",
+    "broke", "sent", "went", "came", "took", "gave", "lost", "left", "says", "said", "told",
+    "won't", "keeps", "charges", "fails", "stops", "refuses", "refused",
+];
+
+/// Words a sentence with its own subject starts with.
+const SUBJECTS: &[&str] = &[
+    "i", "i'm", "i've", "i'd", "we", "we're", "we've", "they", "they're", "it", "it's", "he",
+    "she", "you", "there", "there's",
+];
+
+const DETERMINERS: &[&str] = &[
+    "the", "my", "our", "a", "an", "your", "this", "that", "his", "her", "their", "its", "these",
+    "those",
+];
+
+/// Whether a problem was typed as a sentence ("the router stopped working")
+/// rather than a fragment ("router broken", "double charged", "no internet
+/// since Tuesday"), which cannot follow "because".
+pub fn is_clause(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                .replace('’', "'")
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let Some(first) = words.first() else {
+        return false;
+    };
+    // Two sentences or more are the person's own words.
+    if text.trim().trim_end_matches(['.', '!', '?']).contains(". ") {
+        return true;
+    }
+    if SUBJECTS.contains(&first.as_str()) {
+        return true;
+    }
+    if words.iter().skip(1).any(|w| FINITE.contains(&w.as_str())) {
+        return true;
+    }
+    // "The router stopped working": a past tense after its subject. Right
+    // after a determiner it is an adjective ("my damaged package").
+    DETERMINERS.contains(&first.as_str())
+        && words
+            .iter()
+            .enumerate()
+            .skip(2)
+            .any(|(i, w)| w.ends_with("ed") && !DETERMINERS.contains(&words[i - 1].as_str()))
+}
+
+/// The problem said three ways: the words that lead into it, the problem
+/// after them, and the problem as a sentence of its own (no final stop).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemWords {
+    pub intro: String,
+    pub after_intro: String,
+    pub sentence: String,
+}
+
+/// How `problem` is said after `lead` ("I'm calling"): "because" before a
+/// sentence, "about a problem:" before a fragment.
+pub fn problem_words(problem: &str, lead: &str) -> ProblemWords {
+    let text = continue_with(problem)
+        .trim()
+        .trim_end_matches(['.', '!'])
+        .to_string();
+    let upper = {
+        let mut c = text.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            .unwrap_or_default()
+    };
+    if is_clause(&text) {
+        ProblemWords {
+            intro: format!("{lead} because"),
+            after_intro: text,
+            sentence: upper,
+        }
+    } else {
+        ProblemWords {
+            intro: format!("{lead} about a problem:"),
+            sentence: format!("The problem, in short: {text}"),
+            after_intro: text,
         }
     }
 }
@@ -355,6 +443,47 @@ pub fn id_phrase(label: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_problem_typed_as_a_fragment_is_not_put_after_because() {
+        for clause in [
+            "The router stopped working on Oct 31",
+            "my refund never arrived",
+            "I was charged twice",
+            "Internet has been down for 3 days",
+            "The package arrived damaged. The box was crushed.",
+            "it keeps dropping the connection",
+        ] {
+            assert!(is_clause(clause), "{clause}");
+            let w = problem_words(clause, "I'm calling");
+            assert_eq!(w.intro, "I'm calling because", "{clause}");
+        }
+        for fragment in [
+            "broken",
+            "router broken",
+            "double charged",
+            "no internet since Tuesday",
+            "billing error",
+            "my damaged package",
+            "package never delivered",
+            "",
+        ] {
+            assert!(!is_clause(fragment), "{fragment}");
+        }
+        let w = problem_words("Router broken.", "I'm writing");
+        assert_eq!(
+            (
+                w.intro.as_str(),
+                w.after_intro.as_str(),
+                w.sentence.as_str()
+            ),
+            (
+                "I'm writing about a problem:",
+                "router broken",
+                "The problem, in short: router broken"
+            )
+        );
+    }
 
     #[test]
     fn a_resolution_is_read_as_typed() {

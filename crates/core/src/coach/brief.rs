@@ -291,8 +291,8 @@ fn opening(s: &CaseState, ids: &[Labelled]) -> String {
     // Two sentences, said in one breath: who you are to them (the number
     // they will ask for first, and the case it is about), then the problem
     // and what you ask for.
-    let (thanks, because) =
-        crate::coach::ask::channel_words(s.open_contact_now().map(|c| c.channel));
+    let (thanks, lead) = crate::coach::ask::channel_words(s.open_contact_now().map(|c| c.channel));
+    let problem = crate::coach::ask::problem_words(&g.goal.problem, lead);
     let reference = s.live_references().last().map(|r| r.value.clone());
     let mut first = format!("Hello, {thanks}");
     match (ids.first(), reference) {
@@ -310,8 +310,9 @@ fn opening(s: &CaseState, ids: &[Labelled]) -> String {
         (None, None) => first.push('.'),
     }
     format!(
-        "{first} {because} {}, {}.",
-        strip_stop(&continue_with(&g.goal.problem)),
+        "{first} {} {}, {}.",
+        problem.intro,
+        strip_stop(&problem.after_intro),
         crate::coach::templates::AskWords::for_case(s).and_hoping
     )
 }

@@ -14,6 +14,8 @@ pub struct Tip {
     pub title: String,
     /// Words to say, filled from the case.
     pub say: Option<String>,
+    /// The script those words come from (`casefile script CASE KIND`).
+    pub script: Option<String>,
 }
 
 fn say(kind: &str, ctx: &CaseContext, templates: &Templates) -> Option<String> {
@@ -36,9 +38,13 @@ pub fn in_call(
     let Some(c) = s.contact(contact) else {
         return vec![];
     };
-    let tip = |title: String, kind: Option<&str>| Tip {
-        title,
-        say: kind.and_then(|k| say(k, ctx, templates)),
+    let tip = |title: String, kind: Option<&str>| {
+        let say = kind.and_then(|k| say(k, ctx, templates));
+        Tip {
+            title,
+            script: kind.filter(|_| say.is_some()).map(str::to_string),
+            say,
+        }
     };
     let mut tips = Vec::new();
     let reps: Vec<_> = c.live_reps().collect();
@@ -151,12 +157,20 @@ pub fn in_call(
             Some("policy"),
         ));
     }
-    // Signs it is wearing on you both.
-    if minutes >= 45 || transfers >= 3 {
-        tips.push(tip(
+    // Signs it is wearing on you both; marked by the person, it comes first.
+    let frustrated = c.frustrated.is_some();
+    if frustrated || minutes >= 45 || transfers >= 3 {
+        let at = if frustrated {
+            usize::from(c.on_hold())
+        } else {
+            tips.len()
+        };
+        tips.insert(at, tip(
             format!(
                 "{}: it is fine to take a break and come back to it, with where you got to noted.",
-                if transfers >= 3 {
+                if frustrated {
+                    "You marked that you are frustrated".to_string()
+                } else if transfers >= 3 {
                     format!("Passed along {transfers} times")
                 } else {
                     format!("{minutes} minutes on this contact")
@@ -165,7 +179,7 @@ pub fn in_call(
             Some("pause"),
         ));
     }
-    if minutes >= 30 || transfers >= 2 || refused {
+    if frustrated || minutes >= 30 || transfers >= 2 || refused {
         tips.push(tip(
             "If it is getting heated, say it is the situation you are upset at, not them.".into(),
             Some("calm"),

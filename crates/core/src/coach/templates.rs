@@ -504,7 +504,15 @@ pub fn case_context(
     let offer_summary = |o: &crate::state::Offer| OfferSummary {
         by: o.by.clone(),
         what: strip_period(&o.what),
-        value: o.value.as_ref().map(|v| v.to_string()),
+        // "a $20 credit ($20.00)" says the amount twice: once is enough.
+        value: o.value.as_ref().map(|v| v.to_string()).filter(|v| {
+            let amount: String = v
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            let whole = amount.trim_end_matches(".00");
+            whole.is_empty() || !o.what.contains(whole)
+        }),
         answer_phrase: answer_phrase(o.answer),
     };
     let eco = economics(s, rates, now);
@@ -515,23 +523,20 @@ pub fn case_context(
             .map(|e| &e.amount),
     );
     let hour = now.to_zoned(tz.clone()).hour();
+    let lead = crate::coach::ask::channel_words(s.open_contact_now().map(|c| c.channel)).1;
+    let problem = match s.goal() {
+        Some(g) => crate::coach::ask::problem_words(&g.goal.problem, lead),
+        None => crate::coach::ask::ProblemWords {
+            intro: format!("{lead} because"),
+            after_intro: "[the problem]".into(),
+            sentence: "[The problem]".into(),
+        },
+    };
     CaseContext {
         title: s.title.clone(),
         company: company.map(|c| c.name.clone()),
-        problem: s.goal().map_or_else(
-            || "[the problem]".into(),
-            |g| strip_period(&crate::coach::brief::continue_with(&g.goal.problem)),
-        ),
-        problem_sentence: s.goal().map_or_else(
-            || "[The problem]".into(),
-            |g| {
-                let p = strip_period(&g.goal.problem);
-                let mut c = p.chars();
-                c.next()
-                    .map(|f| f.to_uppercase().chain(c).collect())
-                    .unwrap_or_default()
-            },
-        ),
+        problem: problem.after_intro,
+        problem_sentence: problem.sentence,
         resolution: s.goal().map_or_else(
             || "[the resolution you want]".into(),
             |g| strip_period(&crate::coach::brief::continue_with(&g.goal.resolution)),
@@ -540,9 +545,7 @@ pub fn case_context(
         thanks: crate::coach::ask::channel_words(s.open_contact_now().map(|c| c.channel))
             .0
             .to_string(),
-        reason_intro: crate::coach::ask::channel_words(s.open_contact_now().map(|c| c.channel))
-            .1
-            .to_string(),
+        reason_intro: problem.intro,
         identifier_said: identifiers
             .first()
             .map(|i| format!("{} {}", crate::coach::ask::id_phrase(&i.label), i.value)),
