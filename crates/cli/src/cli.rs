@@ -538,6 +538,14 @@ pub enum ContactCommand {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Mark that you are frustrated: the coach suggests a break (the company never sees it)
+    #[command(after_help = "Example:\n  casefile contact frustrated 1")]
+    Frustrated {
+        /// The case number, as `casefile list` shows it
+        case: String,
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// End the open contact
     #[command(
         after_help = "Example:\n  casefile contact end 1 --outcome \"supervisor to call back\" --rating 2"

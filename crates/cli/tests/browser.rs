@@ -280,7 +280,7 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     b.call("POST", "/refresh", None);
     let mid = b.source();
     assert!(
-        mid.contains("Transferred from Dana Reyes to Marcus Lee") && mid.contains("1 transfer(s)"),
+        mid.contains("Transferred from Dana Reyes to Marcus Lee") && mid.contains("1 transfer"),
         "{mid}"
     );
     rep("Priya Natarajan", "Returns");
@@ -296,7 +296,7 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
     b.click("form:has(#call-note) button");
     let call = b.wait_for("she said refunds take 5 days");
     assert!(
-        call.contains("2 transfer(s)")
+        call.contains("2 transfers")
             && call.contains("With Priya Natarajan")
             && call.contains("CAS-88120"),
         "{call}"
@@ -557,7 +557,7 @@ fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
         "what to say now is off the first screen: {say}"
     );
     assert!(say["text"].as_str().unwrap().trim().len() > 20, "{say}");
-    assert!(b.source().contains("3 transfer(s)"));
+    assert!(b.source().contains("3 transfers"));
 
     // Each event: one tap opens its form, one saves it; the page stays
     // where it was (no reload) and the call's log shows it.

@@ -121,7 +121,7 @@ fn a_whole_dispute_from_first_call_to_resolution() {
     );
     let plea = env.ok(&["script", "1", "plea", "--rep", "Alex Kim"]);
     assert!(
-        plea.starts_with("Good afternoon, Alex Kim.") && plea.contains("passed along 2 times"),
+        plea.starts_with("Good afternoon, Alex Kim.") && plea.contains("passed along twice"),
         "{plea}"
     );
     let letter = env.ok(&["letter", "1", "executive", "--from", "Sam Smith"]);

@@ -56,16 +56,7 @@ fn the_main_pages_score_100_for_accessibility_and_best_practices() {
     let port = free_port();
     let (_server, link) = serve_file(&db, port);
     // The one-time link, exchanged for a session as a browser would.
-    let agent = ureq::AgentBuilder::new().redirects(0).build();
-    let paired = match agent.get(&link).call() {
-        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{link}: {e}"),
-    };
-    let cookie = paired
-        .header("set-cookie")
-        .and_then(|c| c.split(';').next())
-        .expect("a session cookie")
-        .to_string();
+    let (_, cookie) = common::pair(&link);
 
     let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();

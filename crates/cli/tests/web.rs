@@ -559,7 +559,7 @@ async fn a_live_call_with_two_transfers_saves_every_tap() {
     assert_eq!(w.entries(), before + 2, "the offer and its answer");
     let page = w.get("/cases/1/call").await.body;
     assert!(
-        page.contains("2 transfer(s)") && page.contains("With Priya"),
+        page.contains("2 transfers") && page.contains("With Priya"),
         "{page}"
     );
     assert!(

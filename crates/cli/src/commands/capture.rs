@@ -541,6 +541,20 @@ pub fn contact(ctx: &mut Ctx, cmd: ContactCommand) -> Result<()> {
         }
         ContactCommand::Hold { case, at } => (case, at, Step::Hold),
         ContactCommand::Resume { case, at } => (case, at, Step::Resume),
+        ContactCommand::Frustrated { case, at } => {
+            record(ctx, &case, at.as_deref(), Op::Contact(Step::Frustrated))?;
+            // The point of marking it: the words for a break, right away.
+            if !ctx.quiet && !ctx.json {
+                let rec = ctx.case_file_without_notes(&case)?;
+                let tips = super::coach::in_call_tips(ctx, &rec, &case)?;
+                let calming: Vec<_> = tips
+                    .into_iter()
+                    .filter(|t| matches!(t.script.as_deref(), Some("pause" | "calm")))
+                    .collect();
+                super::coach::print_tips(&calming);
+            }
+            return Ok(());
+        }
         ContactCommand::End {
             case,
             outcome,

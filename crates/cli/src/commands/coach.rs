@@ -133,9 +133,10 @@ pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
     } else {
         (None, String::new())
     };
+    let tips = in_call_tips(ctx, &rec, &a.case)?;
     if ctx.json {
         return print_json(
-            &json!({"rung": now_at, "next_rung": next, "next_rung_how": how, "advice": list}),
+            &json!({"rung": now_at, "next_rung": next, "next_rung_how": how, "advice": list, "in_call": tips}),
         );
     }
     match next {
@@ -151,6 +152,10 @@ pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
             rec.handle,
             render::one_line(&rec.state.title),
         ),
+    }
+    if let Some(c) = rec.state.open_contact_now() {
+        println!("\nOn contact #{} now", c.origin.seq);
+        print_tips(&tips);
     }
     if list.is_empty() {
         println!("\nNothing needs doing right now.");
@@ -173,6 +178,41 @@ pub fn advice(ctx: &Ctx, a: CaseArg) -> Result<()> {
         println!("     why: {}", x.why);
     }
     Ok(())
+}
+
+/// What to say on the open contact of `case` now (none when no contact is
+/// open). `rec` may be read without notes; the tips need them (a policy
+/// cited), so the whole case is read when a contact is open.
+pub fn in_call_tips(
+    ctx: &Ctx,
+    rec: &casefile_app::ctx::CaseFile,
+    case: &str,
+) -> Result<Vec<coach::live::Tip>> {
+    if rec.state.open_contact_now().is_none() {
+        return Ok(vec![]);
+    }
+    let rec = ctx.case_file(case)?;
+    let Some(c) = rec.state.open_contact_now() else {
+        return Ok(vec![]);
+    };
+    let templates = load_templates()?;
+    let cc = rec.context(&Addressing::default(), ctx);
+    Ok(coach::live::in_call(
+        &rec.state,
+        c.origin.entry,
+        &cc,
+        &templates,
+        ctx.now,
+    ))
+}
+
+pub fn print_tips(tips: &[coach::live::Tip]) {
+    for t in tips {
+        println!("  • {}", t.title);
+        if let Some(say) = &t.say {
+            println!("    say: {}", say.replace('\n', "\n         "));
+        }
+    }
 }
 
 pub fn script(ctx: &Ctx, a: ScriptArgs) -> Result<()> {

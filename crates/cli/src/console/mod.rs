@@ -99,6 +99,82 @@ fn perform(ctx: &mut Ctx, m: &mut Machine, case: Uuid, effects: Vec<Effect>) -> 
     Ok(false)
 }
 
+/// The console without a terminal: the same machine, the same writes to the
+/// journal and the same screen, driven by keys given as text and drawn on a
+/// buffer. For tests of what a person sees, at a fixed clock.
+pub struct Headless<'a> {
+    ctx: &'a mut Ctx,
+    m: Machine,
+    case: Uuid,
+}
+
+impl<'a> Headless<'a> {
+    /// Opens case `case` at `ctx.now`, starting a contact on `channel` unless
+    /// one is open (as `casefile call` does).
+    pub fn open(ctx: &'a mut Ctx, case: &str, channel: Channel) -> Result<Headless<'a>> {
+        let rec = ctx.case(case)?;
+        let settings = Settings {
+            channel,
+            direction: Direction::Outbound,
+            via: None,
+            tz: ctx.tz.clone(),
+            currency: ctx.currency.clone(),
+            date_order: ctx.settings.date_order,
+        };
+        let id = rec.state.id;
+        let mut m = Machine::new(rec.handle, rec.state, settings, ctx.now);
+        refresh(ctx, &mut m, id)?;
+        let fx = m.start();
+        perform(ctx, &mut m, id, fx)?;
+        Ok(Headless { ctx, m, case: id })
+    }
+
+    /// Types `keys`: `\n` is Enter, `\u{1b}` Esc, `\u{8}` Backspace.
+    pub fn keys(&mut self, keys: &str) -> Result<()> {
+        for c in keys.chars() {
+            let key = match c {
+                '\n' => Key::Enter,
+                '\u{1b}' => Key::Esc,
+                '\u{8}' => Key::Backspace,
+                c => Key::Char(c),
+            };
+            let fx = self.m.handle(key);
+            perform(self.ctx, &mut self.m, self.case, fx)?;
+        }
+        Ok(())
+    }
+
+    /// Moves the clock on (the machine's and the journal's writes).
+    pub fn at(&mut self, now: Timestamp) -> Result<()> {
+        self.ctx.now = now;
+        self.m.tick(now);
+        refresh(self.ctx, &mut self.m, self.case)
+    }
+
+    pub fn machine(&self) -> &Machine {
+        &self.m
+    }
+
+    /// The screen as text, `width` by `height`, without colour.
+    pub fn screen(&self, width: u16, height: u16) -> Result<String> {
+        let backend = ratatui::backend::TestBackend::new(width, height);
+        let mut term = ratatui::Terminal::new(backend)
+            .map_err(|e| CliError::invalid(format!("cannot draw: {e}")))?;
+        term.draw(|f| view::draw(f, &self.m, false))
+            .map_err(|e| CliError::invalid(format!("cannot draw: {e}")))?;
+        let buf = term.backend().buffer();
+        let mut out = String::new();
+        for y in 0..height {
+            let line: String = (0..width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}
+
 fn key_of(code: KeyCode, mods: KeyModifiers) -> Option<Key> {
     Some(match code {
         KeyCode::Char('c') if mods.contains(KeyModifiers::CONTROL) => Key::Interrupt,

@@ -31,11 +31,17 @@ pub fn draw(f: &mut Frame, m: &Machine, color: bool) {
             Style::default()
         }
     };
+    // The keys take a second row only where one is too narrow for them.
+    let key_rows = if usize::from(f.area().width) >= unicode_width::UnicodeWidthStr::width(KEYS) {
+        1
+    } else {
+        2
+    };
     let [head, body, prompt, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(4),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(key_rows),
     ])
     .areas(f.area());
     let [left, right] =
@@ -120,7 +126,7 @@ pub fn draw(f: &mut Frame, m: &Machine, color: bool) {
     }
     if let Some(br) = &m.brief {
         if let Some(g) = &br.goal {
-            b.push(Line::styled("Asking for", head_style));
+            b.push(Line::styled("Resolution", head_style));
             b.push(Line::from(g.resolution.clone()));
         }
         if !br.identifiers.is_empty() || !br.dates.is_empty() {
@@ -128,6 +134,10 @@ pub fn draw(f: &mut Frame, m: &Machine, color: bool) {
             for i in br.identifiers.iter().chain(&br.dates) {
                 b.push(Line::from(format!("{}: {}", i.label, i.value)));
             }
+        }
+        if !br.missing.is_empty() {
+            b.push(Line::styled("Not written down yet", head_style));
+            b.push(Line::from(br.missing.join("; ")));
         }
         let open: Vec<_> = br
             .promises
@@ -194,7 +204,8 @@ pub fn draw(f: &mut Frame, m: &Machine, color: bool) {
         Paragraph::new(Line::styled(
             KEYS,
             Style::default().add_modifier(Modifier::DIM),
-        )),
+        ))
+        .wrap(Wrap { trim: true }),
         keys,
     );
 }

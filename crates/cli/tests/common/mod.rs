@@ -238,3 +238,19 @@ pub fn cli_now(db: &std::path::Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// Exchanges a server's one-time link for a session, as a browser would:
+/// an agent that does not follow redirects, and the session cookie.
+pub fn pair(link: &str) -> (ureq::Agent, String) {
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let paired = match agent.get(link).call() {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{link}: {e}"),
+    };
+    let cookie = paired
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string();
+    (agent, cookie)
+}
