@@ -67,6 +67,9 @@ pub fn parse_when_in(
     if let Some(why) = impossible_clock(s) {
         return Err(Error::invalid(format!("'{s}' is not a time of day: {why}")).hint(HINT));
     }
+    if let Some(why) = impossible_day(s, now_z.year(), order) {
+        return Err(Error::invalid(format!("'{s}' is not a date: {why}")).hint(HINT));
+    }
 
     let parsed: Timestamp = if let Some(rest) = lower.strip_prefix("in ") {
         add_span(&now_z, rest, false).ok_or_else(|| bad(""))?
@@ -132,6 +135,120 @@ fn impossible_clock(s: &str) -> Option<String> {
         }
         if minute > 59 {
             return Some(format!("{minute} is not a minute (0 to 59)"));
+        }
+    }
+    None
+}
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Why a calendar date in `s` (`2026-02-30`, `31/04`, `Feb 30`, `13/13`)
+/// cannot be one, naming the part: a parser would refuse it with no reason
+/// or roll it into the next month.
+fn impossible_day(s: &str, this_year: i16, order: DateOrder) -> Option<String> {
+    let check = |year: i16, month: i64, day: i64| -> Option<String> {
+        if !(1..=12).contains(&month) {
+            return Some(format!("{month} is not a month (1 to 12)"));
+        }
+        let first = jiff::civil::Date::new(year, month as i8, 1).ok()?;
+        let days = i64::from(first.days_in_month());
+        if day < 1 || day > days {
+            let name = MONTHS[month as usize - 1];
+            let name = format!("{}{}", name[..1].to_uppercase(), &name[1..]);
+            return Some(if month == 2 {
+                format!("{day} is not a day of {name} {year}, which has {days} days")
+            } else {
+                format!("{day} is not a day of {name}, which has {days} days")
+            });
+        }
+        None
+    };
+    let year_of = |y: &str| -> Option<i16> {
+        let n: i16 = y.parse().ok()?;
+        Some(if y.len() == 2 { 2000 + n } else { n })
+    };
+    for token in s.split_whitespace() {
+        let token = token.trim_end_matches([',', '.']);
+        let parts: Vec<&str> = token.split(['-', '/', '.']).collect();
+        if parts.len() < 2
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            continue;
+        }
+        let n = |i: usize| parts[i].parse::<i64>().ok();
+        let why = if parts[0].len() == 4 && parts.len() == 3 {
+            // 2026-02-30: year, month, day.
+            check(year_of(parts[0])?, n(1)?, n(2)?)
+        } else if parts[0].len() <= 2 && parts[1].len() <= 2 && token.contains('/')
+            || parts.len() == 3 && parts[0].len() <= 2
+        {
+            let year = match parts.get(2) {
+                Some(y) if y.len() == 2 || y.len() == 4 => year_of(y)?,
+                Some(_) => continue,
+                None => this_year,
+            };
+            let (a, b) = (n(0)?, n(1)?);
+            match order {
+                DateOrder::DayFirst => check(year, b, a),
+                DateOrder::MonthFirst => check(year, a, b),
+            }
+        } else {
+            None
+        };
+        if why.is_some() {
+            return why;
+        }
+    }
+    // "Feb 30", "30 February", "February 30th, 2026".
+    let words: Vec<String> = s
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let day_of = |w: &str| -> Option<i64> {
+        let digits = w.trim_end_matches(|c: char| c.is_alphabetic());
+        let suffix = &w[digits.len()..];
+        if digits.is_empty() || digits.len() > 2 || !["", "st", "nd", "rd", "th"].contains(&suffix)
+        {
+            return None;
+        }
+        digits.parse().ok()
+    };
+    for (i, w) in words.iter().enumerate() {
+        let Some(month) = MONTHS
+            .iter()
+            .position(|m| w.len() >= 3 && m.starts_with(w.trim_end_matches('.')))
+        else {
+            continue;
+        };
+        let day = words
+            .get(i + 1)
+            .and_then(|x| day_of(x))
+            .or_else(|| i.checked_sub(1).and_then(|j| day_of(&words[j])));
+        let year = words
+            .iter()
+            .find(|x| x.len() == 4 && x.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(this_year);
+        if let Some(day) = day
+            && let Some(why) = check(year, month as i64 + 1, day)
+        {
+            return Some(why);
         }
     }
     None
@@ -248,10 +365,27 @@ mod tests {
             ("2026-11-03 14:75", "75 is not a minute"),
             ("0000-01-01", "the year 0"),
             ("9999-01-01 10:00", "the year 9999"),
+            (
+                "2026-02-30",
+                "30 is not a day of February 2026, which has 28 days",
+            ),
+            ("2026-02-29 10:00", "29 is not a day of February 2026"),
+            ("2026-13-01", "13 is not a month (1 to 12)"),
+            ("31/04/2026", "31 is not a day of April, which has 30 days"),
+            ("30/02", "30 is not a day of February 2026"),
+            ("5/13/2026", "13 is not a month"),
+            ("Feb 30", "30 is not a day of February 2026"),
+            ("31st June 2026 10am", "31 is not a day of June"),
+            ("april 31, 2026", "31 is not a day of April"),
         ] {
             let e = parse_when(bad, now(), &tz, Tense::Future).unwrap_err();
             assert!(e.message.contains(why), "{bad}: {}", e.message);
         }
+        // Real dates pass, leap days included, in either order.
+        assert!(parse_when("2028-02-29", now(), &tz, Tense::Future).is_ok());
+        assert!(parse_when("30/04/2026", now(), &tz, Tense::Past).is_ok());
+        assert!(parse_when_in("4/30/2026", now(), &tz, Tense::Past, DateOrder::MonthFirst).is_ok());
+        assert!(parse_when("may 3", now(), &tz, Tense::Past).is_ok());
         // Offsets and seconds are not times of day to check.
         assert!(parse_when("2026-11-03T14:05:59+05:30", now(), &tz, Tense::Past).is_ok());
         assert!(parse_when("23:59", now(), &tz, Tense::Future).is_ok());
