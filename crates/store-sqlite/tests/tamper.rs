@@ -1,5 +1,6 @@
 //! Tampering: every way an outsider can change the stored journal (edit any
-//! field, delete, reorder, insert, cut the tail) is reported by `verify`,
+//! field, delete, reorder, insert, cut the tail, write the same content in
+//! another form) is reported by `verify`,
 //! naming the stream and an entry at or before the one touched.
 
 use casefile_core::*;
@@ -32,7 +33,23 @@ enum Tamper {
     CutTail {
         n: usize,
     },
+    /// Write one entry's column another way that reads the same (an
+    /// instant with an offset, a field casefile does not know, spaces, an
+    /// upper-case id): the hash covers exactly what casefile writes.
+    Reencode {
+        entry: usize,
+        form: usize,
+    },
 }
+
+/// The other forms, by column, as SQL expressions of the column.
+const FORMS: &[(&str, &str)] = &[
+    ("at", "replace(at, 'Z', '+00:00')"),
+    ("recorded", "replace(recorded, 'Z', '+00:00')"),
+    ("event", "json_set(event, '$.extra', 'unseen')"),
+    ("event", "replace(event, ',', ', ')"),
+    ("id", "upper(id)"),
+];
 
 const COLUMNS: &[&str] = &["at", "recorded", "author", "event", "prev", "hash", "id"];
 
@@ -47,6 +64,7 @@ fn tamper() -> impl Strategy<Value = Tamper> {
             .prop_filter("two different entries", |(a, b)| a != b)
             .prop_map(|(from, to)| Tamper::Copy { from, to }),
         (1usize..4).prop_map(|n| Tamper::CutTail { n }),
+        (0usize..12, 0..FORMS.len()).prop_map(|(entry, form)| Tamper::Reencode { entry, form }),
     ]
 }
 
@@ -100,8 +118,7 @@ proptest! {
                 let value = match col {
                     "at" | "recorded" => "'2030-01-01T00:00:00Z'",
                     // Every event here says "case " in its text; the result is still valid
-                    // JSON with other content. (Whitespace alone is not a change: the hash
-                    // covers the canonical encoding.)
+                    // JSON with other content.
                     "event" => "replace(event, 'case ', 'lost ')",
                     "id" => "'00000000-0000-7000-8000-000000000000'",
                     _ => "'x' || author",
@@ -130,6 +147,11 @@ proptest! {
                 )).unwrap();
                 seq(*to) as u64
             }
+            Tamper::Reencode { entry, form } => {
+                let (col, expr) = FORMS[*form];
+                s.execute_for_tests(&format!("UPDATE entries SET {col} = {expr} WHERE stream = '{case}' AND seq = {}", seq(*entry))).unwrap();
+                seq(*entry) as u64
+            }
             Tamper::CutTail { n } => {
                 s.execute_for_tests(&format!("DELETE FROM entries WHERE stream = '{case}' AND seq > {}", 12 - n)).unwrap();
                 (12 - n + 1) as u64
@@ -139,5 +161,27 @@ proptest! {
         prop_assert_eq!(findings.len(), 1, "{:?}: {:?}", tamper, findings);
         prop_assert_eq!(findings[0].chain.stream, case);
         prop_assert!(findings[0].chain.seq <= touched, "{:?}: named #{} for a change at #{}", tamper, findings[0].chain.seq, touched);
+    }
+}
+
+/// Each other form of the same content, one by one (the property above
+/// draws from them at random).
+#[test]
+fn the_same_content_written_another_way_is_caught() {
+    for (col, expr) in FORMS {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, case) = journal(dir.path());
+        s.execute_for_tests(&format!(
+            "UPDATE entries SET {col} = {expr} WHERE stream = '{case}' AND seq = 5"
+        ))
+        .unwrap();
+        let findings = s.verify().unwrap();
+        assert_eq!(findings.len(), 1, "{col} as {expr}: {findings:?}");
+        assert_eq!((findings[0].chain.stream, findings[0].chain.seq), (case, 5));
+        assert!(
+            findings[0].chain.problem.contains("never writes"),
+            "{col}: {}",
+            findings[0].chain.problem
+        );
     }
 }

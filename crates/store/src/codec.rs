@@ -86,8 +86,11 @@ pub struct EntryCols {
 }
 
 impl EntryCols {
+    /// The entry, if its columns hold exactly what casefile writes: the hash
+    /// is over the canonical encoding, so an instant written another way or
+    /// a field casefile does not know would otherwise pass unseen.
     pub fn entry(self) -> Result<Entry> {
-        Ok(Entry {
+        let e = Entry {
             id: self.id,
             stream: self.stream,
             seq: u64::try_from(self.seq)
@@ -98,7 +101,23 @@ impl EntryCols {
             event: parse_json("an entry", &self.event)?,
             prev: self.prev,
             hash: self.hash,
-        })
+        };
+        let altered = |what: &str| {
+            StoreError::Corrupt(format!(
+                "entry {} holds {what} in a form casefile never writes: the journal was altered",
+                e.id
+            ))
+        };
+        if e.at.to_string() != self.at {
+            return Err(altered("its time"));
+        }
+        if e.recorded.to_string() != self.recorded {
+            return Err(altered("its recording time"));
+        }
+        if json(&e.event) != self.event {
+            return Err(altered("its event (a field added, dropped or rewritten)"));
+        }
+        Ok(e)
     }
 }
 

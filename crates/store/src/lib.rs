@@ -153,6 +153,12 @@ pub trait Store {
     /// engine that keeps no signatures ignores it.
     fn set_signer(&mut self, _key: ed25519_dalek::SigningKey) {}
 
+    /// A folder outside the journal, beside the key, where the device notes
+    /// the workspaces it signs: once noted, every head must carry its
+    /// signature, so one removed is found. An engine that signs nothing
+    /// ignores it.
+    fn set_anchor(&mut self, _dir: &std::path::Path) {}
+
     /// The device's key cannot be used (`why`): reads go on, and every
     /// write is refused with that reason rather than left unsigned.
     fn set_signer_unavailable(&mut self, _why: String) {}
