@@ -188,7 +188,13 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
         })?;
     // Reading never needs the key; a write without it is refused with why.
     match signing_key() {
-        Ok(key) => store.set_signer(key),
+        Ok(key) => {
+            store.set_signer(key);
+            if let Some(dir) = signing_key_path().and_then(|p| p.parent().map(|d| d.to_path_buf()))
+            {
+                store.set_anchor(&dir);
+            }
+        }
         Err(e) => store.set_signer_unavailable(match &e.hint {
             Some(h) => format!("{}; {h}", e.message),
             None => e.message.clone(),

@@ -1,6 +1,8 @@
 //! Signatures and seals. Each head is signed with this device's key, kept
 //! outside the file, so `verify` itself catches a history rewritten with
-//! every hash recomputed, or cut short. A seal's digest, kept outside too,
+//! every hash recomputed, or cut short, or its signatures removed (a note
+//! beside the key says this device signs every journal of the file). A
+//! seal's digest, kept outside too,
 //! proves the history even against someone who also removes the
 //! signatures: each way to change the past and still pass `verify`
 //! (rewrite and rechain, cut the tail, hide a whole case, remove the seal)
@@ -42,9 +44,27 @@ fn sealed() -> (Env, String) {
 }
 
 /// What someone who knows where signatures are kept would also do.
+/// `verify` on this device names every journal left unsigned.
 fn drop_signatures(env: &Env) {
     let s = SqliteStore::open(&env.db).unwrap();
     s.execute_for_tests("DELETE FROM head_signatures").unwrap();
+    drop(s);
+    env.ok(&["rebuild"]);
+    let out = env.run(&["verify"]);
+    assert_eq!(out.status.code(), Some(6));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("carries no signature"), "{said}");
+}
+
+/// The note beside the key that this device signs here, gone: the file as
+/// another machine, or someone with the config folder too, would verify it.
+fn forget_anchor(env: &Env) {
+    for f in std::fs::read_dir(env.dir.path()).unwrap() {
+        let p = f.unwrap().path();
+        if p.extension().is_some_and(|x| x == "signed") {
+            std::fs::remove_file(p).unwrap();
+        }
+    }
 }
 
 fn case_id(s: &SqliteStore, handle: u64) -> uuid::Uuid {
@@ -105,12 +125,13 @@ fn a_sealed_history_rewritten_and_rechained_fails_the_proof() {
             *text = "first call: they said no refund, ever".into();
         }
     });
-    // With the signatures removed too, the chain is whole again and plain
-    // `verify` cannot tell...
+    // With the signatures removed too, the chain is whole again; plain
+    // `verify` still names the journals left unsigned, and where it cannot
+    // (no note beside the key)...
     drop_signatures(&env);
-    env.ok(&["rebuild"]);
+    forget_anchor(&env);
     env.ok(&["verify"]);
-    // ...but the digest kept outside can.
+    // ...the digest kept outside can.
     let (code, err) = env.fails(&["verify", "--digest", &digest]);
     assert_eq!(code, 6, "{err}");
     assert!(
@@ -125,7 +146,7 @@ fn a_sealed_history_cut_short_fails_the_proof() {
     // Cut back to before the seal, and set the head to match.
     cut_case_1(&env, 3);
     drop_signatures(&env);
-    env.ok(&["rebuild"]);
+    forget_anchor(&env);
     env.ok(&["verify"]);
     let (code, err) = env.fails(&["verify", "--digest", &digest]);
     assert_eq!(code, 6);
@@ -147,7 +168,7 @@ fn a_hidden_case_or_a_removed_seal_fails_the_proof() {
     .unwrap();
     drop(s);
     drop_signatures(&env);
-    env.ok(&["rebuild"]);
+    forget_anchor(&env);
     env.ok(&["verify"]);
     let (code, err) = env.fails(&["verify", "--digest", &digest]);
     assert_eq!(code, 6, "{err}");
@@ -267,4 +288,48 @@ fn without_a_usable_key_reads_go_on_and_writes_are_refused_with_why() {
         "{err}"
     );
     assert_eq!(env.journal(), before, "nothing written");
+}
+
+#[test]
+fn journals_written_before_signing_are_signed_by_the_first_write_and_then_watched() {
+    let env = Env::new();
+    // A file from before signing: two cases written with no key at all.
+    std::fs::create_dir_all(env.db.parent().unwrap()).unwrap();
+    let mut s = SqliteStore::open(&env.db).unwrap();
+    for title in ["Old case", "Older case"] {
+        s.append(
+            uuid::Uuid::now_v7(),
+            0,
+            "owner",
+            vec![casefile_core::Draft::new(
+                "2026-10-01T10:00:00Z".parse().unwrap(),
+                casefile_core::Event::CaseOpened {
+                    title: title.into(),
+                    company: None,
+                },
+            )],
+        )
+        .unwrap();
+    }
+    drop(s);
+    // Read before any write here: nothing to say about signatures yet.
+    env.ok(&["verify"]);
+    // The first write signs every journal, the old ones included...
+    env.ok(&["note", "1", "picked up again"]);
+    env.ok(&["verify"]);
+    // ...so a signature removed from one of them is found.
+    let s = SqliteStore::open(&env.db).unwrap();
+    let id = case_id(&s, 2);
+    s.execute_for_tests(&format!(
+        "DELETE FROM head_signatures WHERE stream = '{id}'"
+    ))
+    .unwrap();
+    drop(s);
+    let out = env.run(&["verify"]);
+    assert_eq!(out.status.code(), Some(6));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("case 2") && said.contains("carries no signature"),
+        "{said}"
+    );
 }

@@ -40,6 +40,10 @@ pub struct SqliteStore {
     signer: Option<ed25519_dalek::SigningKey>,
     /// Why the key cannot be used, when it cannot: writes are refused.
     no_signer: Option<String>,
+    /// A file outside the journal, beside the key, that says this device
+    /// signs every journal of this workspace: once it exists, a head without
+    /// a signature is a finding (its signature was removed).
+    anchor: Option<std::path::PathBuf>,
 }
 
 /// Hex of `N` bytes, if that is what `s` is.
@@ -111,9 +115,17 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 9]> {
 
 fn entry_from_cols(c: [String; 9]) -> Result<Entry> {
     let [id, stream, seq, at, recorded, author, event, prev, hash] = c;
+    let (id_text, stream_text) = (id.clone(), stream.clone());
+    let (id, stream) = (uuid(&id)?, uuid(&stream)?);
+    // An id written another way (upper case, braces) is not what was hashed.
+    if id.to_string() != id_text || stream.to_string() != stream_text {
+        return Err(StoreError::Corrupt(format!(
+            "entry {id} holds its id in a form casefile never writes: the journal was altered"
+        )));
+    }
     EntryCols {
-        id: uuid(&id)?,
-        stream: uuid(&stream)?,
+        id,
+        stream,
         seq: seq
             .parse()
             .map_err(|_| StoreError::Corrupt("bad seq".into()))?,
@@ -718,6 +730,7 @@ impl SqliteStore {
             device: String::new(),
             signer: None,
             no_signer: None,
+            anchor: None,
         };
         store.setup().map_err(|e| match e {
             StoreError::NotCasefile(_) => not_ours(),
@@ -933,14 +946,19 @@ impl Store for SqliteStore {
         self.may_write()?;
         let recorded = journal::recorded_now();
         let key = self.signer.clone();
-        self.write(|rows| {
-            let out = journal::append(rows, stream, expected_head, author, recorded, drafts)?;
-            if let Some(k) = &key {
-                sign_heads(rows, k, heads_of(&out))?;
-            }
-            Ok(out)
-        })
-        .map_err(|e| self.busy(e))
+        let adopt = self.adopting();
+        let out = self
+            .write(|rows| {
+                let out = journal::append(rows, stream, expected_head, author, recorded, drafts)?;
+                if let Some(k) = &key {
+                    sign_heads(rows, k, heads_of(&out))?;
+                    adopt_heads(rows, k, adopt)?;
+                }
+                Ok(out)
+            })
+            .map_err(|e| self.busy(e))?;
+        self.note_anchor(adopt);
+        Ok(out)
     }
 
     fn append_built(
@@ -954,19 +972,42 @@ impl Store for SqliteStore {
         self.may_write()?;
         let recorded = journal::recorded_now();
         let key = self.signer.clone();
-        self.write(|rows| {
-            let out = journal::append_built(rows, case, state, author, recorded, parts, build)?;
-            if let (Some(k), Some(entries)) = (&key, &out) {
-                sign_heads(rows, k, heads_of(entries))?;
-            }
-            Ok(out)
-        })
-        .map_err(|e| self.busy(e))
+        let adopt = self.adopting();
+        let out = self
+            .write(|rows| {
+                let out = journal::append_built(rows, case, state, author, recorded, parts, build)?;
+                if let (Some(k), Some(entries)) = (&key, &out) {
+                    sign_heads(rows, k, heads_of(entries))?;
+                    adopt_heads(rows, k, adopt)?;
+                }
+                Ok(out)
+            })
+            .map_err(|e| self.busy(e))?;
+        if out.is_some() {
+            self.note_anchor(adopt);
+        }
+        Ok(out)
     }
 
     fn set_signer(&mut self, key: ed25519_dalek::SigningKey) {
         self.signer = Some(key);
         self.no_signer = None;
+    }
+
+    fn set_anchor(&mut self, dir: &std::path::Path) {
+        // The workspace id is a UUID; anything else is kept to safe characters.
+        let name: String = self
+            .workspace
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.anchor = Some(dir.join(format!("{name}.signed")));
     }
 
     fn set_signer_unavailable(&mut self, why: String) {
@@ -1362,6 +1403,7 @@ impl Store for SqliteStore {
         let mut findings = self.read(|rows| journal::verify(rows, progress))?;
         if let Some(key) = &self.signer {
             findings.extend(self.check_signatures(key)?);
+            findings.extend(self.unsigned_heads()?);
         }
         Ok(findings)
     }
@@ -1377,7 +1419,8 @@ impl Store for SqliteStore {
     ) -> Result<ImportSummary> {
         self.may_write()?;
         let key = self.signer.clone();
-        self.write(|rows| {
+        let adopt = self.adopting();
+        let out = self.write(|rows| {
             let out = journal::import(rows, entries, progress)?;
             // What a backup brings back, this device vouches for from now on.
             if let Some(k) = &key {
@@ -1389,11 +1432,92 @@ impl Store for SqliteStore {
                 sign_heads(rows, k, heads)?;
             }
             Ok(out)
-        })
+        })?;
+        self.note_anchor(adopt);
+        Ok(out)
     }
 }
 
+/// The first write of a device that signs, and has not yet noted so beside
+/// its key: every head is signed, the ones written before signing began
+/// included, so that from then on an unsigned head means a removed signature.
+fn adopt_heads(rows: &Rows<'_>, key: &ed25519_dalek::SigningKey, adopt: bool) -> Result<()> {
+    if !adopt {
+        return Ok(());
+    }
+    let mut st = rows
+        .conn
+        .prepare(
+            "SELECT st.id, st.head_seq, st.head_hash FROM streams st
+             LEFT JOIN head_signatures s ON s.workspace = st.workspace AND s.stream = st.id
+             WHERE st.workspace = ?1 AND s.stream IS NULL",
+        )
+        .map_err(engine)?;
+    let heads: Vec<(Uuid, u64, String)> = st
+        .query_map([rows.ws], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(engine)?
+        .filter_map(|r| r.ok())
+        .filter_map(|(id, seq, hash)| Some((Uuid::parse_str(&id).ok()?, seq as u64, hash)))
+        .collect();
+    sign_heads(rows, key, heads)
+}
+
 impl SqliteStore {
+    /// Whether this write must sign every head: a key, an anchor, and no note
+    /// yet that this device signs this workspace.
+    fn adopting(&self) -> bool {
+        self.signer.is_some() && self.anchor.as_ref().is_some_and(|a| !a.exists())
+    }
+
+    /// Notes beside the key that this device now signs every head here. A
+    /// note that cannot be written leaves the check off, nothing worse.
+    fn note_anchor(&self, adopted: bool) {
+        if let (true, Some(a)) = (adopted, &self.anchor) {
+            let _ = std::fs::write(a, format!("{}\n", self.workspace));
+        }
+    }
+
+    /// Journals without a signature, where this device signs every one.
+    fn unsigned_heads(&self) -> Result<Vec<Finding>> {
+        if self.signer.is_none() || !self.anchor.as_ref().is_some_and(|a| a.exists()) {
+            return Ok(vec![]);
+        }
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT st.id, st.kind, st.handle, st.head_seq FROM streams st
+                 LEFT JOIN head_signatures s ON s.workspace = st.workspace AND s.stream = st.id
+                 WHERE st.workspace = ?1 AND s.stream IS NULL ORDER BY st.kind, st.handle",
+            )
+            .map_err(engine)?;
+        let rows: Vec<(String, String, i64, i64)> = st
+            .query_map([&self.workspace], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(engine)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(engine)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, kind, handle, head)| Finding {
+                kind: kind_of(&kind).unwrap_or(StreamKind::Case),
+                handle: handle as u64,
+                chain: casefile_core::ChainBreak {
+                    stream: Uuid::parse_str(&id).unwrap_or_default(),
+                    seq: head as u64,
+                    entry: None,
+                    problem: "its last entry carries no signature, though this device signs every journal here: the signature was removed, or it was written without this device's key".into(),
+                },
+            })
+            .collect())
+    }
+
     /// A write is refused, with the reason, when the device's key was asked
     /// for and cannot be used: an unsigned head would later read as tampering.
     fn may_write(&self) -> Result<()> {
