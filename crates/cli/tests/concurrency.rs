@@ -124,3 +124,39 @@ fn a_company_named_at_once_is_one_company() {
         assert_eq!(case["company_name"], "Globex Corp", "case {}", i + 1);
     }
 }
+
+/// Eight processes starting on a file that does not exist yet, with no
+/// signing key yet either: every one lands, the file is made once, the key
+/// once, the company once, and it all verifies.
+#[test]
+fn eight_processes_on_a_brand_new_file_all_land() {
+    let env = Arc::new(Env::new());
+    assert!(!env.db.exists());
+    let opened: Vec<_> = (0..8)
+        .map(|i| {
+            let env = env.clone();
+            std::thread::spawn(move || {
+                env.run(&[
+                    "open",
+                    &format!("Case {i}"),
+                    "--company",
+                    "Globex Corp",
+                    "--no-wizard",
+                ])
+            })
+        })
+        .collect();
+    for t in opened {
+        let out = t.join().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let list = env.json(&["list"]);
+    assert_eq!(list.as_array().unwrap().len(), 8, "{list}");
+    let companies = env.json(&["company", "list"]).to_string();
+    assert_eq!(companies.matches("Globex Corp").count(), 1, "{companies}");
+    env.ok(&["verify"]);
+}

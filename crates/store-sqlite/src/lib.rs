@@ -732,11 +732,27 @@ impl SqliteStore {
             no_signer: None,
             anchor: None,
         };
-        store.setup().map_err(|e| match e {
-            StoreError::NotCasefile(_) => not_ours(),
-            other => other,
-        })?;
-        Ok(store)
+        // Processes making a new file together race to switch it to WAL and
+        // to migrate it; SQLite answers some of those steps busy at once,
+        // without waiting, so the wait is here, up to the same timeout.
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(2);
+        loop {
+            match store.setup() {
+                Ok(()) => return Ok(store),
+                Err(StoreError::Busy { .. }) if started.elapsed() < busy_timeout => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(StoreError::Busy { .. }) => {
+                    return Err(StoreError::Busy {
+                        waited_ms: busy_timeout.as_millis() as u64,
+                    });
+                }
+                Err(StoreError::NotCasefile(_)) => return Err(not_ours()),
+                Err(other) => return Err(other),
+            }
+        }
     }
 
     /// The schema version of the open file.
