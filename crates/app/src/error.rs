@@ -70,6 +70,8 @@ impl From<StoreError> for Error {
             StoreError::CompanyExists { .. } => Error::invalid(msg).hint("use that company, or give this one another name; `casefile company list` shows them"),
             StoreError::Import(_) => Error::invalid(format!("import refused: {msg}")).hint("nothing was imported; check that the file is a whole, unedited `casefile export`"),
             StoreError::Corrupt(_) => Error::new(Exit::Database, msg).hint("run `casefile verify`; restore from your last `casefile export --reveal` if it fails"),
+            StoreError::DiskFull => Error::new(Exit::Database, msg).hint("free some space on the disk that holds the database, then run the command again; every entry already recorded is safe"),
+            StoreError::ReadOnly(_) => Error::new(Exit::Database, msg).hint("reading works as it is; to record, make the file and its folder writable for you (or copy the file somewhere that is) and run the command again"),
             StoreError::Engine(_) => Error::new(Exit::Internal, msg),
         }
     }

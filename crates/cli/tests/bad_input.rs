@@ -573,3 +573,87 @@ fn a_failed_export_leaves_no_partial_file() {
         "no partial file is left"
     );
 }
+
+/// A database this user may read but not write, in a folder where SQLite
+/// cannot make its side files either: reading and exporting work, a write
+/// says the file is read-only and what to do, and nothing changes. As root
+/// (CI), the commands run as `nobody`, since root may write anything.
+#[cfg(unix)]
+#[test]
+fn a_read_only_database_is_read_and_a_write_says_why() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    env.open_router_case();
+    env.ok(&["note", "1", "before the file was locked"]);
+    // The file on its own, as a copy or a backup would be.
+    let s = casefile_store_sqlite::SqliteStore::open(&env.db).unwrap();
+    s.execute_for_tests("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    drop(s);
+    for side in ["casefile.db-wal", "casefile.db-shm"] {
+        let _ = std::fs::remove_file(env.db.with_file_name(side));
+    }
+    let data = env.db.parent().unwrap();
+    let root = unsafe { libc::geteuid() } == 0;
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+    if root {
+        // nobody reads the files and the key, and writes nothing of the data.
+        mode(env.dir.path(), 0o755);
+        mode(data, 0o755);
+        mode(&env.db, 0o644);
+        let key = env.dir.path().join("signing.key");
+        std::os::unix::fs::chown(&key, Some(65534), Some(65534)).unwrap();
+    } else {
+        mode(&env.db, 0o444);
+        mode(data, 0o555);
+    }
+    let run = |args: &[&str]| {
+        let mut c = env.cmd(args);
+        if root {
+            let program = c.get_program().to_owned();
+            let mut wrapped = Command::new("setpriv");
+            wrapped.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+            wrapped.arg(program).args(args);
+            for (k, v) in c.get_envs() {
+                match v {
+                    Some(v) => wrapped.env(k, v),
+                    None => wrapped.env_remove(k),
+                };
+            }
+            c = wrapped;
+        }
+        c.stdin(Stdio::null()).output().unwrap()
+    };
+    let list = run(&["list"]);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    assert!(String::from_utf8_lossy(&list.stdout).contains("Router refund"));
+    let show = run(&["show", "1"]);
+    assert!(String::from_utf8_lossy(&show.stdout).contains("before the file was locked"));
+    assert!(run(&["verify"]).status.success());
+    let export = run(&["export"]);
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+
+    let note = run(&["note", "1", "after"]);
+    assert_eq!(note.status.code(), Some(7));
+    let err = String::from_utf8_lossy(&note.stderr);
+    assert!(err.contains("read-only: nothing was written"), "{err}");
+    assert!(
+        err.contains("make the file and its folder writable"),
+        "{err}"
+    );
+    if !root {
+        mode(data, 0o755);
+        mode(&env.db, 0o644);
+    }
+    assert!(!env.ok(&["show", "1"]).contains("after"));
+}

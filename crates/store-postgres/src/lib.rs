@@ -87,6 +87,14 @@ pub(crate) fn engine(e: postgres::Error) -> StoreError {
         {
             return StoreError::Busy { waited_ms: 0 };
         }
+        if *code == SqlState::DISK_FULL {
+            return StoreError::DiskFull;
+        }
+        if *code == SqlState::READ_ONLY_SQL_TRANSACTION {
+            return StoreError::ReadOnly(
+                "the PostgreSQL server (a read-only replica, or in recovery)".into(),
+            );
+        }
         return StoreError::Engine(format!("PostgreSQL said: {}", db.message()));
     }
     if e.is_closed() {

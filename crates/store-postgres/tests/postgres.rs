@@ -352,4 +352,33 @@ mod server {
             .batch_execute(&format!("DROP DATABASE {name}"))
             .unwrap();
     }
+
+    /// A server that takes no writes (a replica, or one in recovery) is
+    /// named as read-only, not as a database error; reads go on.
+    #[test]
+    fn a_read_only_server_is_named() {
+        if !available() {
+            return;
+        }
+        let mut s = workspace();
+        s.execute_for_tests("SET default_transaction_read_only = on")
+            .unwrap();
+        let err = s
+            .append(
+                Uuid::now_v7(),
+                0,
+                "owner",
+                vec![Draft::new(
+                    "2026-11-01T09:00:00Z".parse().unwrap(),
+                    Event::CaseOpened {
+                        title: "Refund".into(),
+                        company: None,
+                    },
+                )],
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::ReadOnly(_)), "{err:?}");
+        assert!(err.to_string().contains("read-only"), "{err}");
+        assert!(s.list_cases(&CaseFilter::default()).unwrap().is_empty());
+    }
 }

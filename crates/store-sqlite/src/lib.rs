@@ -92,6 +92,8 @@ fn engine(e: rusqlite::Error) -> StoreError {
                 return StoreError::Busy { waited_ms: 0 };
             }
             ErrorCode::NotADatabase => return StoreError::NotCasefile("the file".into()),
+            ErrorCode::DiskFull => return StoreError::DiskFull,
+            ErrorCode::ReadOnly => return StoreError::ReadOnly("the database".into()),
             ErrorCode::DatabaseCorrupt => return StoreError::Corrupt(e.to_string()),
             _ => {}
         }
@@ -709,6 +711,54 @@ impl SqliteStore {
 
     /// As [`open`](Self::open), waiting at most `busy_timeout` for another process's write.
     pub fn open_with_timeout(path: &Path, busy_timeout: Duration) -> Result<SqliteStore> {
+        match Self::open_writable(path, busy_timeout) {
+            // A file this user may read but not write (or in a folder where
+            // the WAL's side files cannot be made) is still read.
+            Err(e @ (StoreError::ReadOnly(_) | StoreError::Engine(_))) if path.is_file() => {
+                Self::open_read_only(path, busy_timeout).map_err(|_| e)
+            }
+            other => other,
+        }
+    }
+
+    /// Opens a file for reading only: no WAL switch, no migration. Writes
+    /// are answered "read-only".
+    fn open_read_only(path: &Path, busy_timeout: Duration) -> Result<SqliteStore> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+        let plain = Connection::open_with_flags(path, flags);
+        // Without the WAL's side files and no way to make them, SQLite reads
+        // the file as it is only when told nothing else is writing it.
+        let conn = match plain.and_then(|c| {
+            c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+                .map(|_| c)
+        }) {
+            Ok(c) => c,
+            Err(_) => {
+                let uri = format!("file:{}?immutable=1", path.display());
+                Connection::open_with_flags(uri, flags).map_err(engine)?
+            }
+        };
+        conn.busy_timeout(busy_timeout).map_err(engine)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(engine)?;
+        if version != LATEST_SCHEMA {
+            return Err(StoreError::ReadOnly(path.display().to_string()));
+        }
+        let (workspace, device) = schema::identity(&conn)?;
+        Ok(SqliteStore {
+            conn,
+            busy_timeout,
+            workspace,
+            device,
+            signer: None,
+            no_signer: None,
+            anchor: None,
+        })
+    }
+
+    fn open_writable(path: &Path, busy_timeout: Duration) -> Result<SqliteStore> {
         let not_ours = || StoreError::NotCasefile(path.display().to_string());
         let conn = Connection::open(path).map_err(|e| match engine(e) {
             StoreError::NotCasefile(_) => not_ours(),

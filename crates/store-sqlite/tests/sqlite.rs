@@ -315,3 +315,42 @@ fn verify_names_edits_deletions_and_stale_projections() {
     assert!(s2.verify().unwrap().is_empty());
     assert_eq!(s2.case(c).unwrap().state.title, "C");
 }
+
+/// A full disk (SQLite's page limit stands in for it) is named as such,
+/// and the append that met it leaves nothing behind.
+#[test]
+fn a_full_disk_is_named_and_nothing_is_half_written() {
+    let (_dir, path) = db();
+    let mut s = SqliteStore::open(&path).unwrap();
+    let case = open_case(&mut s, "Full");
+    s.execute_for_tests("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let pages: i64 = {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap()
+    };
+    s.execute_for_tests(&format!("PRAGMA max_page_count = {pages}"))
+        .unwrap();
+    let big = "a long note ".repeat(5_000);
+    let err = s
+        .append(
+            case,
+            2,
+            "owner",
+            vec![Draft::new(
+                t("01T10:00"),
+                Event::NoteAdded {
+                    contact: None,
+                    text: big,
+                },
+            )],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, casefile_store::StoreError::DiskFull),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "the disk is full: nothing was written");
+    assert_eq!(s.read_stream(case).unwrap().len(), 2);
+    assert!(s.verify().unwrap().is_empty());
+}

@@ -133,6 +133,10 @@ pub enum StoreError {
     Import(String),
     #[error("the database is damaged: {0}")]
     Corrupt(String),
+    #[error("the disk is full: nothing was written")]
+    DiskFull,
+    #[error("{0} is read-only: nothing was written")]
+    ReadOnly(String),
     #[error("database error: {0}")]
     Engine(String),
 }
