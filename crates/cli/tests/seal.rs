@@ -333,3 +333,34 @@ fn journals_written_before_signing_are_signed_by_the_first_write_and_then_watche
         "{said}"
     );
 }
+
+#[test]
+fn verify_catches_a_whole_case_hidden_with_its_signature() {
+    let (env, _) = sealed();
+    let s = SqliteStore::open(&env.db).unwrap();
+    let id = case_id(&s, 2);
+    s.execute_for_tests(&format!(
+        "DELETE FROM entries WHERE stream = '{id}'; DELETE FROM streams WHERE id = '{id}';
+         DELETE FROM head_signatures WHERE stream = '{id}';"
+    ))
+    .unwrap();
+    drop(s);
+    env.ok(&["rebuild"]);
+    let out = env.run(&["verify"]);
+    assert_eq!(out.status.code(), Some(6));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("the file: it holds 3 journal(s) where this device signed for 4"),
+        "{said}"
+    );
+    // The signed list itself removed: named too.
+    let s = SqliteStore::open(&env.db).unwrap();
+    s.execute_for_tests("DELETE FROM meta WHERE key = 'roster'")
+        .unwrap();
+    drop(s);
+    let said = String::from_utf8_lossy(&env.run(&["verify"]).stdout).into_owned();
+    assert!(
+        said.contains("the list of its journals carries no signature"),
+        "{said}"
+    );
+}

@@ -1019,6 +1019,9 @@ impl Store for SqliteStore {
                 if let Some(k) = &key {
                     sign_heads(rows, k, heads_of(&out))?;
                     adopt_heads(rows, k, adopt)?;
+                    if adopt || out.first().is_some_and(|e| e.seq == 1) {
+                        sign_roster(rows, k)?;
+                    }
                 }
                 Ok(out)
             })
@@ -1045,6 +1048,9 @@ impl Store for SqliteStore {
                 if let (Some(k), Some(entries)) = (&key, &out) {
                     sign_heads(rows, k, heads_of(entries))?;
                     adopt_heads(rows, k, adopt)?;
+                    if adopt {
+                        sign_roster(rows, k)?;
+                    }
                 }
                 Ok(out)
             })
@@ -1496,6 +1502,7 @@ impl Store for SqliteStore {
                     .map(|h| (h.info.id, h.info.head_seq, h.hash))
                     .collect();
                 sign_heads(rows, k, heads)?;
+                sign_roster(rows, k)?;
             }
             Ok(out)
         })?;
@@ -1534,6 +1541,49 @@ fn adopt_heads(rows: &Rows<'_>, key: &ed25519_dalek::SigningKey, adopt: bool) ->
     sign_heads(rows, key, heads)
 }
 
+/// The list of journals in this file, as one digest: their ids in order.
+fn roster(conn: &Connection, ws: &str) -> Result<(u64, String)> {
+    use sha2::{Digest, Sha256};
+    let mut st = conn
+        .prepare_cached("SELECT id FROM streams WHERE workspace = ?1 ORDER BY id")
+        .map_err(engine)?;
+    let ids: Vec<String> = st
+        .query_map([ws], |r| r.get(0))
+        .map_err(engine)?
+        .collect::<rusqlite::Result<_>>()
+        .map_err(engine)?;
+    Ok((
+        ids.len() as u64,
+        hex::encode(Sha256::digest(ids.join("\n"))),
+    ))
+}
+
+fn roster_message(ws: &str, count: u64, digest: &str) -> Vec<u8> {
+    format!("casefile-roster-v1\n{ws}\n{count}\n{digest}").into_bytes()
+}
+
+/// Signs the list of journals, so that one hidden whole (its rows and its
+/// signature removed) is found: done when a journal is added.
+fn sign_roster(rows: &Rows<'_>, key: &ed25519_dalek::SigningKey) -> Result<()> {
+    use ed25519_dalek::Signer;
+    let (count, digest) = roster(rows.conn, rows.ws)?;
+    let sig = key.sign(&roster_message(rows.ws, count, &digest));
+    let value = serde_json::json!({
+        "count": count,
+        "digest": digest,
+        "key": hex::encode(key.verifying_key().as_bytes()),
+        "sig": hex::encode(sig.to_bytes()),
+    });
+    rows.conn
+        .execute(
+            "INSERT INTO meta (key, value) VALUES ('roster', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [value.to_string()],
+        )
+        .map_err(engine)?;
+    Ok(())
+}
+
 impl SqliteStore {
     /// Whether this write must sign every head: a key, an anchor, and no note
     /// yet that this device signs this workspace.
@@ -1569,7 +1619,8 @@ impl SqliteStore {
             .map_err(engine)?
             .collect::<rusqlite::Result<_>>()
             .map_err(engine)?;
-        Ok(rows
+        let mut out = self.roster_findings()?;
+        out.extend(rows
             .into_iter()
             .map(|(id, kind, handle, head)| Finding {
                 kind: kind_of(&kind).unwrap_or(StreamKind::Case),
@@ -1580,8 +1631,69 @@ impl SqliteStore {
                     entry: None,
                     problem: "its last entry carries no signature, though this device signs every journal here: the signature was removed, or it was written without this device's key".into(),
                 },
+            }));
+        Ok(out)
+    }
+
+    /// The signed list of journals against the journals the file holds now.
+    fn roster_findings(&self) -> Result<Vec<Finding>> {
+        use ed25519_dalek::Verifier;
+        let Some(key) = &self.signer else {
+            return Ok(vec![]);
+        };
+        let file = |problem: String| Finding {
+            kind: StreamKind::Case,
+            handle: 0,
+            chain: casefile_core::ChainBreak {
+                stream: Uuid::nil(),
+                seq: 0,
+                entry: None,
+                problem,
+            },
+        };
+        let stored: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'roster'", [], |r| {
+                r.get(0)
             })
-            .collect())
+            .optional()
+            .map_err(engine)?;
+        let Some(stored) = stored else {
+            return Ok(vec![file("the list of its journals carries no signature, though this device signs it: a journal may have been hidden".into())]);
+        };
+        let v: serde_json::Value = serde_json::from_str(&stored).unwrap_or_default();
+        let count = v["count"].as_u64().unwrap_or(0);
+        let digest = v["digest"].as_str().unwrap_or("");
+        let k = v["key"].as_str().unwrap_or("");
+        let valid = from_hex::<32>(k)
+            .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+            .zip(
+                v["sig"]
+                    .as_str()
+                    .and_then(from_hex::<64>)
+                    .map(|b| ed25519_dalek::Signature::from_bytes(&b)),
+            )
+            .is_some_and(|(vk, s)| {
+                vk.verify(&roster_message(&self.workspace, count, digest), &s)
+                    .is_ok()
+            });
+        if k != hex::encode(key.verifying_key().as_bytes()) {
+            // Another device added the last journal; its heads say the rest.
+            return Ok(vec![]);
+        }
+        if !valid {
+            return Ok(vec![file(
+                "the signature on the list of its journals does not match: the file was altered"
+                    .into(),
+            )]);
+        }
+        let (now, now_digest) = roster(&self.conn, &self.workspace)?;
+        if now_digest != digest {
+            return Ok(vec![file(format!(
+                "it holds {now} journal(s) where this device signed for {count}: a journal was hidden, removed or added outside casefile"
+            ))]);
+        }
+        Ok(vec![])
     }
 
     /// A write is refused, with the reason, when the device's key was asked

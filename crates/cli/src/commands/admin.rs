@@ -70,6 +70,11 @@ pub fn verify(ctx: &Ctx, a: VerifyArgs) -> Result<()> {
         );
     } else {
         for f in &findings {
+            // A finding about the file as a whole names no journal.
+            if f.chain.stream.is_nil() {
+                println!("the file: {}", f.chain.problem);
+                continue;
+            }
             let what = match f.kind {
                 StreamKind::Case => format!("case {}", f.handle),
                 StreamKind::Company => format!("company {}", f.handle),
