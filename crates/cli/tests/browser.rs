@@ -743,3 +743,126 @@ fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
     );
     cli(&db, &["verify"]);
 }
+
+/// A record and a letter saved as HTML, opened in the browser from disk,
+/// fetch nothing: images, styles, scripts, frames and links the person typed
+/// into notes are shown as text, and a listener those notes point at is
+/// never called.
+#[test]
+fn exported_records_and_letters_fetch_nothing_when_opened() {
+    let Some((chromium, driver)) = tools() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("export.db");
+
+    // Anything that connects here is data leaving the machine.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopping = stop.clone();
+    let watcher = std::thread::spawn(move || {
+        while !stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            if listener.accept().is_ok() {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+
+    let at = format!("http://127.0.0.1:{port}");
+    cli(
+        &db,
+        &[
+            "open",
+            "Router refund",
+            "--company",
+            "Acme",
+            "--problem",
+            "The X200 router stopped connecting on Oct 31",
+            "--resolution",
+            "A full refund of $129 within 10 days",
+            "--fair",
+            "yes",
+        ],
+    );
+    for note in [
+        format!("![receipt]({at}/pixel.png) and <img src=\"{at}/tag.png\">"),
+        format!("<link rel=stylesheet href=\"{at}/x.css\"><style>@import url({at}/y.css);</style>"),
+        format!("<script src=\"{at}/x.js\"></script><iframe src=\"{at}/frame\"></iframe>"),
+        format!("[the terms]({at}/terms) and [click](javascript:alert(1)) and {at}/bare"),
+        format!("<video src=\"{at}/v.mp4\" autoplay></video><object data=\"{at}/o\"></object>"),
+    ] {
+        cli(&db, &["note", "1", &note]);
+    }
+    cli(&db, &["contact", "start", "1"]);
+    cli(&db, &["contact", "rep", "1", "Dana Reyes"]);
+    cli(
+        &db,
+        &["promise", "1", &format!("refund, see ![x]({at}/p.png)")],
+    );
+    cli(&db, &["contact", "end", "1"]);
+    let record = dir.path().join("record.html");
+    let letter = dir.path().join("letter.html");
+    cli(
+        &db,
+        &[
+            "timeline",
+            "1",
+            "--format",
+            "html",
+            "--output",
+            record.to_str().unwrap(),
+        ],
+    );
+    cli(
+        &db,
+        &[
+            "letter",
+            "1",
+            "executive",
+            "--format",
+            "html",
+            "--output",
+            letter.to_str().unwrap(),
+        ],
+    );
+
+    let (_driver, b) = browser(&chromium, &driver, dir.path());
+    for file in [&record, &letter] {
+        b.go(&format!("file://{}", file.display()));
+        // Long enough for any fetch the page would start to reach the listener.
+        std::thread::sleep(Duration::from_millis(800));
+        let counts = b.exec(
+            "return [document.querySelectorAll('img,script,link,iframe,video,object,embed,audio,source').length,
+                     document.querySelectorAll('a[href^=\"javascript\"], a[href^=\"http\"]').length,
+                     performance.getEntriesByType('resource').length];",
+        );
+        assert_eq!(
+            counts,
+            json!([0, 0, 0]),
+            "{}: {}",
+            file.display(),
+            b.source()
+        );
+        let text = b.exec("return document.body.innerText;");
+        assert!(
+            text.as_str()
+                .unwrap_or_default()
+                .contains(&format!("{at}/pixel.png"))
+                || file == &letter,
+            "the typed link shows as text: {text}"
+        );
+    }
+    b.screenshot("record-from-disk.png");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    watcher.join().unwrap();
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "opening the saved files called out"
+    );
+}
