@@ -90,6 +90,9 @@ done
 # Appends at 10 and 20,000 entries; reads of one 5,000-entry case.
 OUT=$OUT bash bench/appends.sh >>"$OUT/results.jsonl"
 
+# verify of 100,000 entries with the signature check; what signing costs a note.
+OUT=$OUT bash bench/signing.sh >>"$OUT/results.jsonl"
+
 # Capture: one note, the whole process, durable commit included.
 cap=$OUT/capture
 rm -rf "$cap"; mkdir -p "$cap/task"

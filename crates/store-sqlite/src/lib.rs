@@ -147,6 +147,10 @@ struct Rows<'c> {
     conn: &'c Connection,
     ws: &'c str,
     device: &'c str,
+    /// The search index's text, digested, read in one pass the first time a
+    /// check needs it: the full-text table has no index by journal, so
+    /// reading it journal by journal would scan it once per case.
+    texts: Option<HashMap<String, Vec<(u64, [u8; 32])>>>,
 }
 
 impl Rows<'_> {
@@ -299,20 +303,43 @@ impl Tx for Rows<'_> {
     }
 
     fn text_matches(&mut self, stream: Uuid, entries: &[Entry]) -> Result<bool> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT seq, body FROM entry_text WHERE workspace = ?1 AND stream = ?2 ORDER BY seq",
-            )
-            .map_err(engine)?;
-        let stored: Vec<(u64, String)> = st
-            .query_map(params![self.ws, stream.to_string()], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
-            })
-            .map_err(engine)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(engine)?;
-        Ok(stored == journal::indexed_texts(entries))
+        use sha2::{Digest, Sha256};
+        if self.texts.is_none() {
+            let mut st = self
+                .conn
+                .prepare("SELECT stream, seq, body FROM entry_text WHERE workspace = ?1")
+                .map_err(engine)?;
+            let mut all: HashMap<String, Vec<(u64, [u8; 32])>> = HashMap::new();
+            let rows = st
+                .query_map([self.ws], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)? as u64,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(engine)?;
+            for row in rows {
+                let (stream, seq, body) = row.map_err(engine)?;
+                all.entry(stream)
+                    .or_default()
+                    .push((seq, Sha256::digest(body.as_bytes()).into()));
+            }
+            for v in all.values_mut() {
+                v.sort_unstable();
+            }
+            self.texts = Some(all);
+        }
+        let stored = self
+            .texts
+            .as_ref()
+            .and_then(|t| t.get(&stream.to_string()))
+            .map_or(&[][..], Vec::as_slice);
+        let expected: Vec<(u64, [u8; 32])> = journal::indexed_texts(entries)
+            .into_iter()
+            .map(|(seq, body)| (seq, Sha256::digest(body.as_bytes()).into()))
+            .collect();
+        Ok(stored == expected.as_slice())
     }
 
     fn index_text(&mut self, e: &Entry) -> Result<()> {
@@ -845,6 +872,7 @@ impl SqliteStore {
             conn: &self.conn,
             ws: &self.workspace,
             device: &self.device,
+            texts: None,
         }
     }
 
@@ -899,6 +927,7 @@ impl SqliteStore {
                         conn: &tx,
                         ws: &ws,
                         device: &device,
+                        texts: None,
                     },
                     &mut |_, _| {},
                 )?;
@@ -928,6 +957,7 @@ impl SqliteStore {
             conn: &tx,
             ws: &self.workspace,
             device: &self.device,
+            texts: None,
         })?;
         tx.commit().map_err(|e| match engine(e) {
             StoreError::Busy { .. } => StoreError::Busy { waited_ms: busy },
@@ -943,6 +973,7 @@ impl SqliteStore {
             conn: &tx,
             ws: &self.workspace,
             device: &self.device,
+            texts: None,
         });
         tx.finish().map_err(engine)?;
         out
