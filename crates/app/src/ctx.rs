@@ -157,6 +157,7 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
                     .hint("check CASEFILE_WORKSPACE; `casefile users list` shows the workspaces, `casefile users add` makes one")
             })?;
         store.set_workspace(id);
+        sign_with_device_key(&mut store);
         return Ok(Box::new(store));
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -186,7 +187,14 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
             .hint("check the path and its permissions, or choose another with --db PATH"),
             other => Error::from(other),
         })?;
-    // Reading never needs the key; a write without it is refused with why.
+    sign_with_device_key(&mut store);
+    Ok(Box::new(store))
+}
+
+/// Gives the store this device's key (a server's: every instance of one
+/// server shares it) and the folder beside it for its notes. Reading never
+/// needs the key; a write without it is refused with why.
+fn sign_with_device_key(store: &mut dyn Store) {
     match signing_key() {
         Ok(key) => {
             store.set_signer(key);
@@ -200,7 +208,6 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
             None => e.message.clone(),
         }),
     }
-    Ok(Box::new(store))
 }
 
 /// Where this device's signing key lives: CASEFILE_SIGNING_KEY, else

@@ -515,7 +515,9 @@ fn users_are_managed_from_the_command_line() {
         let mut child = c.spawn().unwrap();
         let mut input = child.stdin.take().unwrap();
         if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).unwrap();
+            // A command that refuses before reading (a short password) may
+            // have exited already: its answer is what the test checks.
+            let _ = input.write_all(text.as_bytes());
         }
         drop(input);
         let out = child.wait_with_output().unwrap();

@@ -20,7 +20,8 @@ use casefile_core::{
     normalize_company_name,
 };
 use casefile_store::codec::*;
-use casefile_store::journal::{self, CaseColumns, Head, Items, Tx, Unreadable};
+use casefile_store::journal::{self, CaseColumns, Head, Items, SigRow, Tx, Unreadable};
+use casefile_store::signing::Signing;
 use casefile_store::*;
 use jiff::Timestamp;
 use postgres::error::SqlState;
@@ -42,6 +43,8 @@ pub struct PgStore {
     conn: RefCell<Conn>,
     workspace: Uuid,
     device: Uuid,
+    /// The server's key, and the notes beside it: each head written is signed.
+    signing: Signing,
 }
 
 /// A connection with its prepared statements, kept for its life.
@@ -417,6 +420,55 @@ impl Tx for Rows<'_, '_> {
         Ok(stored == expected)
     }
 
+    fn put_head_signature(&mut self, r: &SigRow) -> Result<()> {
+        let ws = self.ws;
+        self.exec(
+            "INSERT INTO head_signatures (workspace, stream, seq, hash, key, sig) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (workspace, stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key = excluded.key, sig = excluded.sig",
+            &[&ws, &r.stream, &(r.seq as i64), &r.hash, &r.key, &r.sig],
+        )?;
+        Ok(())
+    }
+
+    fn head_signatures(&mut self) -> Result<Vec<SigRow>> {
+        let ws = self.ws;
+        self.query(
+            "SELECT stream, seq, hash, key, sig FROM head_signatures WHERE workspace = $1",
+            &[&ws],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(SigRow {
+                stream: r.try_get(0).map_err(engine)?,
+                seq: r.try_get::<_, i64>(1).map_err(engine)?.max(0) as u64,
+                hash: r.try_get(2).map_err(engine)?,
+                key: r.try_get(3).map_err(engine)?,
+                sig: r.try_get(4).map_err(engine)?,
+            })
+        })
+        .collect()
+    }
+
+    fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        let ws = self.ws;
+        Ok(self
+            .opt(
+                "SELECT value FROM workspace_meta WHERE workspace = $1 AND key = $2",
+                &[&ws, &key],
+            )?
+            .map(|r| r.get(0)))
+    }
+
+    fn put_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        let ws = self.ws;
+        self.exec(
+            "INSERT INTO workspace_meta (workspace, key, value) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace, key) DO UPDATE SET value = excluded.value",
+            &[&ws, &key, &value],
+        )?;
+        Ok(())
+    }
+
     fn index_text(&mut self, e: &Entry) -> Result<()> {
         if e.event.stream_kind() != StreamKind::Case {
             return Ok(());
@@ -757,6 +809,7 @@ impl PgStore {
             }),
             workspace: Uuid::nil(),
             device,
+            signing: Signing::default(),
         })
     }
 
@@ -808,6 +861,33 @@ impl PgStore {
             device,
         })?;
         tx.commit().map_err(engine)?;
+        Ok(out)
+    }
+
+    /// A write whose heads the server signs, in the same transaction (see
+    /// [`Signing::sign_written`]).
+    fn signed_write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Rows<'_, '_>) -> Result<T>,
+        written: impl Fn(&T) -> Option<&[Entry]>,
+        all: bool,
+    ) -> Result<T> {
+        self.signing.may_write()?;
+        let signing = std::mem::take(&mut self.signing);
+        let ws = self.workspace.to_string();
+        let adopt = signing.adopting(&ws);
+        let out = self.write(|rows| {
+            let out = f(rows)?;
+            if let Some(entries) = written(&out) {
+                signing.sign_written(rows, &ws, entries, adopt, all)?;
+            }
+            Ok(out)
+        });
+        self.signing = signing;
+        let out = out?;
+        if written(&out).is_some() {
+            self.signing.committed(&ws, adopt);
+        }
         Ok(out)
     }
 
@@ -881,7 +961,11 @@ impl Store for PgStore {
             return Ok(vec![]);
         }
         let recorded = journal::recorded_now();
-        self.write(|rows| journal::append(rows, stream, expected_head, author, recorded, drafts))
+        self.signed_write(
+            |rows| journal::append(rows, stream, expected_head, author, recorded, drafts),
+            |out| Some(out.as_slice()),
+            false,
+        )
     }
 
     fn append_built(
@@ -893,7 +977,23 @@ impl Store for PgStore {
         build: &mut dyn FnMut(&casefile_core::CaseState) -> Option<Vec<casefile_core::Draft>>,
     ) -> Result<Option<Vec<Entry>>> {
         let recorded = journal::recorded_now();
-        self.write(|rows| journal::append_built(rows, case, state, author, recorded, parts, build))
+        self.signed_write(
+            |rows| journal::append_built(rows, case, state, author, recorded, parts, build),
+            |out| out.as_deref(),
+            false,
+        )
+    }
+
+    fn set_signer(&mut self, key: ed25519_dalek::SigningKey) {
+        self.signing.set_key(key);
+    }
+
+    fn set_anchor(&mut self, dir: &std::path::Path) {
+        self.signing.set_anchor(dir);
+    }
+
+    fn set_signer_unavailable(&mut self, why: String) {
+        self.signing.set_unusable(why);
     }
 
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>> {
@@ -1227,7 +1327,12 @@ impl Store for PgStore {
     }
 
     fn verify_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<Finding>> {
-        self.read(|rows| journal::verify(rows, progress))
+        let ws = self.workspace.to_string();
+        self.read(|rows| {
+            let mut findings = journal::verify(rows, progress)?;
+            findings.extend(self.signing.findings(rows, &ws)?);
+            Ok(findings)
+        })
     }
 
     fn rebuild_with(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
@@ -1239,7 +1344,12 @@ impl Store for PgStore {
         entries: Vec<Entry>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportSummary> {
-        self.write(|rows| journal::import(rows, entries, progress))
+        // What a backup brings back, the server vouches for from now on.
+        self.signed_write(
+            |rows| journal::import(rows, entries, progress),
+            |_| Some(&[][..]),
+            true,
+        )
     }
 }
 

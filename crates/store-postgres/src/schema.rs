@@ -176,6 +176,25 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (workspace, digest)
     );
     ",
+    // 5: the server's signatures: each journal's head, and values a
+    // workspace keeps about itself (the signed list of its journals).
+    "
+    CREATE TABLE head_signatures (
+        workspace uuid NOT NULL,
+        stream uuid NOT NULL,
+        seq bigint NOT NULL,
+        hash text NOT NULL,
+        key text NOT NULL,
+        sig text NOT NULL,
+        PRIMARY KEY (workspace, stream)
+    );
+    CREATE TABLE workspace_meta (
+        workspace uuid NOT NULL,
+        key text NOT NULL,
+        value text NOT NULL,
+        PRIMARY KEY (workspace, key)
+    );
+    ",
 ];
 
 /// The schema version this build writes.

@@ -71,6 +71,25 @@ fn tamper(s: &mut PgStore, t: Tamper) {
         SearchText { case, seq } => format!(
             "DELETE FROM entry_words WHERE workspace = '{ws}' AND stream = '{case}' AND seq = {seq}"
         ),
+        DropSignature { stream } => format!(
+            "DELETE FROM head_signatures WHERE workspace = '{ws}' AND stream = '{stream}'"
+        ),
+        ForgeSignature { stream } => format!(
+            "UPDATE head_signatures SET hash = '{}' WHERE workspace = '{ws}' AND stream = '{stream}'",
+            "f".repeat(64)
+        ),
+        CutTail { stream } => format!(
+            "DELETE FROM entries WHERE workspace = '{ws}' AND stream = '{stream}'
+               AND seq = (SELECT head_seq FROM streams WHERE workspace = '{ws}' AND id = '{stream}');
+             UPDATE streams s SET head_seq = s.head_seq - 1,
+               head_hash = (SELECT hash FROM entries e WHERE e.workspace = '{ws}' AND e.stream = '{stream}' AND e.seq = s.head_seq - 1)
+             WHERE s.workspace = '{ws}' AND s.id = '{stream}';"
+        ),
+        HideWhole { stream } => format!(
+            "DELETE FROM entries WHERE workspace = '{ws}' AND stream = '{stream}';
+             DELETE FROM streams WHERE workspace = '{ws}' AND id = '{stream}';
+             DELETE FROM head_signatures WHERE workspace = '{ws}' AND stream = '{stream}';"
+        ),
     };
     s.execute_for_tests(&sql).unwrap();
 }

@@ -19,7 +19,8 @@ use casefile_core::{
     normalize_company_name,
 };
 use casefile_store::codec::*;
-use casefile_store::journal::{self, CaseColumns, Head, Items, Tx, Unreadable};
+use casefile_store::journal::{self, CaseColumns, Head, Items, SigRow, Tx, Unreadable};
+use casefile_store::signing::Signing;
 use casefile_store::*;
 use jiff::Timestamp;
 use rusqlite::{
@@ -36,53 +37,8 @@ pub struct SqliteStore {
     busy_timeout: Duration,
     workspace: String,
     device: String,
-    /// This device's key: each head written is signed with it.
-    signer: Option<ed25519_dalek::SigningKey>,
-    /// Why the key cannot be used, when it cannot: writes are refused.
-    no_signer: Option<String>,
-    /// A file outside the journal, beside the key, that says this device
-    /// signs every journal of this workspace: once it exists, a head without
-    /// a signature is a finding (its signature was removed).
-    anchor: Option<std::path::PathBuf>,
-}
-
-/// Hex of `N` bytes, if that is what `s` is.
-fn from_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    let mut out = [0u8; N];
-    hex::decode_to_slice(s, &mut out).ok()?;
-    Some(out)
-}
-
-/// The last entry of each journal among `entries`: its head once written.
-fn heads_of(entries: &[Entry]) -> Vec<(Uuid, u64, String)> {
-    let mut last: HashMap<Uuid, &Entry> = HashMap::new();
-    for e in entries {
-        last.insert(e.stream, e);
-    }
-    last.values()
-        .map(|e| (e.stream, e.seq, e.hash.clone()))
-        .collect()
-}
-
-/// Signs each (journal, position, hash) as that journal's head.
-fn sign_heads(
-    rows: &Rows<'_>,
-    key: &ed25519_dalek::SigningKey,
-    heads: Vec<(Uuid, u64, String)>,
-) -> Result<()> {
-    use ed25519_dalek::Signer;
-    let public = hex::encode(key.verifying_key().as_bytes());
-    for (stream, seq, hash) in heads {
-        let sig = key.sign(&casefile_store::head_message(rows.ws, stream, seq, &hash));
-        rows.conn
-            .execute(
-                "INSERT INTO head_signatures (workspace, stream, seq, hash, key, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (workspace, stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key = excluded.key, sig = excluded.sig",
-                params![rows.ws, stream.to_string(), seq as i64, hash, public, hex::encode(sig.to_bytes())],
-            )
-            .map_err(engine)?;
-    }
-    Ok(())
+    /// This device's key, and the note beside it: each head written is signed.
+    signing: Signing,
 }
 
 fn engine(e: rusqlite::Error) -> StoreError {
@@ -143,6 +99,9 @@ fn entry_from_cols(c: [String; 9]) -> Result<Entry> {
 
 /// The row verbs over one connection (inside a transaction when writing),
 /// scoped to this file's workspace.
+/// Each journal's indexed text as (position, SHA-256 of the text), in order.
+type TextDigests = HashMap<String, Vec<(u64, [u8; 32])>>;
+
 struct Rows<'c> {
     conn: &'c Connection,
     ws: &'c str,
@@ -150,7 +109,7 @@ struct Rows<'c> {
     /// The search index's text, digested, read in one pass the first time a
     /// check needs it: the full-text table has no index by journal, so
     /// reading it journal by journal would scan it once per case.
-    texts: Option<HashMap<String, Vec<(u64, [u8; 32])>>>,
+    texts: Option<TextDigests>,
 }
 
 impl Rows<'_> {
@@ -309,7 +268,7 @@ impl Tx for Rows<'_> {
                 .conn
                 .prepare("SELECT stream, seq, body FROM entry_text WHERE workspace = ?1")
                 .map_err(engine)?;
-            let mut all: HashMap<String, Vec<(u64, [u8; 32])>> = HashMap::new();
+            let mut all = TextDigests::new();
             let rows = st
                 .query_map([self.ws], |r| {
                     Ok((
@@ -340,6 +299,70 @@ impl Tx for Rows<'_> {
             .map(|(seq, body)| (seq, Sha256::digest(body.as_bytes()).into()))
             .collect();
         Ok(stored == expected.as_slice())
+    }
+
+    fn put_head_signature(&mut self, r: &SigRow) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO head_signatures (workspace, stream, seq, hash, key, sig) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (workspace, stream) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key = excluded.key, sig = excluded.sig",
+            )
+            .and_then(|mut st| {
+                st.execute(params![self.ws, r.stream.to_string(), r.seq as i64, r.hash, r.key, r.sig])
+            })
+            .map_err(engine)?;
+        Ok(())
+    }
+
+    fn head_signatures(&mut self) -> Result<Vec<SigRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT stream, seq, hash, key, sig FROM head_signatures WHERE workspace = ?1",
+            )
+            .map_err(engine)?;
+        let rows = st
+            .query_map([self.ws], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            })
+            .map_err(engine)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (stream, seq, hash, key, sig) = row.map_err(engine)?;
+            out.push(SigRow {
+                // A signature row whose journal id is not one names nothing
+                // that can be found; it reads as a journal gone.
+                stream: Uuid::parse_str(&stream).unwrap_or_default(),
+                seq: seq.max(0) as u64,
+                hash,
+                key,
+                sig,
+            });
+        }
+        Ok(out)
+    }
+
+    fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(engine)
+    }
+
+    fn put_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .map_err(engine)?;
+        Ok(())
     }
 
     fn index_text(&mut self, e: &Entry) -> Result<()> {
@@ -779,9 +802,7 @@ impl SqliteStore {
             busy_timeout,
             workspace,
             device,
-            signer: None,
-            no_signer: None,
-            anchor: None,
+            signing: Signing::default(),
         })
     }
 
@@ -805,9 +826,7 @@ impl SqliteStore {
             busy_timeout,
             workspace: String::new(),
             device: String::new(),
-            signer: None,
-            no_signer: None,
-            anchor: None,
+            signing: Signing::default(),
         };
         // Processes making a new file together race to switch it to WAL and
         // to migrate it; SQLite answers some of those steps busy at once,
@@ -940,6 +959,34 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// A write whose heads this device signs, in the same transaction: the
+    /// journals `written` names, every head when `all` (an import) or on the
+    /// device's first write here, and the list of journals when one is added.
+    fn signed_write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Rows<'_>) -> Result<T>,
+        written: impl Fn(&T) -> Option<&[Entry]>,
+        all: bool,
+    ) -> Result<T> {
+        self.signing.may_write()?;
+        let signing = std::mem::take(&mut self.signing);
+        let ws = self.workspace.clone();
+        let adopt = signing.adopting(&ws);
+        let out = self.write(|rows| {
+            let out = f(rows)?;
+            if let Some(entries) = written(&out) {
+                signing.sign_written(rows, &ws, entries, adopt, all)?;
+            }
+            Ok(out)
+        });
+        self.signing = signing;
+        let out = out.map_err(|e| self.busy(e))?;
+        if written(&out).is_some() {
+            self.signing.committed(&ws, adopt);
+        }
+        Ok(out)
+    }
+
     fn busy(&self, e: StoreError) -> StoreError {
         match e {
             StoreError::Busy { .. } => StoreError::Busy {
@@ -1040,25 +1087,12 @@ impl Store for SqliteStore {
         if drafts.is_empty() {
             return Ok(vec![]);
         }
-        self.may_write()?;
         let recorded = journal::recorded_now();
-        let key = self.signer.clone();
-        let adopt = self.adopting();
-        let out = self
-            .write(|rows| {
-                let out = journal::append(rows, stream, expected_head, author, recorded, drafts)?;
-                if let Some(k) = &key {
-                    sign_heads(rows, k, heads_of(&out))?;
-                    adopt_heads(rows, k, adopt)?;
-                    if adopt || out.first().is_some_and(|e| e.seq == 1) {
-                        sign_roster(rows, k)?;
-                    }
-                }
-                Ok(out)
-            })
-            .map_err(|e| self.busy(e))?;
-        self.note_anchor(adopt);
-        Ok(out)
+        self.signed_write(
+            |rows| journal::append(rows, stream, expected_head, author, recorded, drafts),
+            |out| Some(out.as_slice()),
+            false,
+        )
     }
 
     fn append_built(
@@ -1069,53 +1103,24 @@ impl Store for SqliteStore {
         parts: &Parts,
         build: &mut dyn FnMut(&casefile_core::CaseState) -> Option<Vec<casefile_core::Draft>>,
     ) -> Result<Option<Vec<Entry>>> {
-        self.may_write()?;
         let recorded = journal::recorded_now();
-        let key = self.signer.clone();
-        let adopt = self.adopting();
-        let out = self
-            .write(|rows| {
-                let out = journal::append_built(rows, case, state, author, recorded, parts, build)?;
-                if let (Some(k), Some(entries)) = (&key, &out) {
-                    sign_heads(rows, k, heads_of(entries))?;
-                    adopt_heads(rows, k, adopt)?;
-                    if adopt {
-                        sign_roster(rows, k)?;
-                    }
-                }
-                Ok(out)
-            })
-            .map_err(|e| self.busy(e))?;
-        if out.is_some() {
-            self.note_anchor(adopt);
-        }
-        Ok(out)
+        self.signed_write(
+            |rows| journal::append_built(rows, case, state, author, recorded, parts, build),
+            |out| out.as_deref(),
+            false,
+        )
     }
 
     fn set_signer(&mut self, key: ed25519_dalek::SigningKey) {
-        self.signer = Some(key);
-        self.no_signer = None;
+        self.signing.set_key(key);
     }
 
     fn set_anchor(&mut self, dir: &std::path::Path) {
-        // The workspace id is a UUID; anything else is kept to safe characters.
-        let name: String = self
-            .workspace
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.anchor = Some(dir.join(format!("{name}.signed")));
+        self.signing.set_anchor(dir);
     }
 
     fn set_signer_unavailable(&mut self, why: String) {
-        self.signer = None;
-        self.no_signer = Some(why);
+        self.signing.set_unusable(why);
     }
 
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>> {
@@ -1503,12 +1508,13 @@ impl Store for SqliteStore {
     }
 
     fn verify_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<Finding>> {
-        let mut findings = self.read(|rows| journal::verify(rows, progress))?;
-        if let Some(key) = &self.signer {
-            findings.extend(self.check_signatures(key)?);
-            findings.extend(self.unsigned_heads()?);
-        }
-        Ok(findings)
+        let signing = &self.signing;
+        let ws = &self.workspace;
+        self.read(|rows| {
+            let mut findings = journal::verify(rows, progress)?;
+            findings.extend(signing.findings(rows, ws)?);
+            Ok(findings)
+        })
     }
 
     fn rebuild_with(&mut self, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
@@ -1520,319 +1526,12 @@ impl Store for SqliteStore {
         entries: Vec<Entry>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportSummary> {
-        self.may_write()?;
-        let key = self.signer.clone();
-        let adopt = self.adopting();
-        let out = self.write(|rows| {
-            let out = journal::import(rows, entries, progress)?;
-            // What a backup brings back, this device vouches for from now on.
-            if let Some(k) = &key {
-                let heads = rows
-                    .heads()?
-                    .into_iter()
-                    .map(|h| (h.info.id, h.info.head_seq, h.hash))
-                    .collect();
-                sign_heads(rows, k, heads)?;
-                sign_roster(rows, k)?;
-            }
-            Ok(out)
-        })?;
-        self.note_anchor(adopt);
-        Ok(out)
-    }
-}
-
-/// The first write of a device that signs, and has not yet noted so beside
-/// its key: every head is signed, the ones written before signing began
-/// included, so that from then on an unsigned head means a removed signature.
-fn adopt_heads(rows: &Rows<'_>, key: &ed25519_dalek::SigningKey, adopt: bool) -> Result<()> {
-    if !adopt {
-        return Ok(());
-    }
-    let mut st = rows
-        .conn
-        .prepare(
-            "SELECT st.id, st.head_seq, st.head_hash FROM streams st
-             LEFT JOIN head_signatures s ON s.workspace = st.workspace AND s.stream = st.id
-             WHERE st.workspace = ?1 AND s.stream IS NULL",
+        // What a backup brings back, this device vouches for from now on.
+        self.signed_write(
+            |rows| journal::import(rows, entries, progress),
+            |_| Some(&[][..]),
+            true,
         )
-        .map_err(engine)?;
-    let heads: Vec<(Uuid, u64, String)> = st
-        .query_map([rows.ws], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })
-        .map_err(engine)?
-        .filter_map(|r| r.ok())
-        .filter_map(|(id, seq, hash)| Some((Uuid::parse_str(&id).ok()?, seq as u64, hash)))
-        .collect();
-    sign_heads(rows, key, heads)
-}
-
-/// The list of journals in this file, as one digest: their ids in order.
-fn roster(conn: &Connection, ws: &str) -> Result<(u64, String)> {
-    use sha2::{Digest, Sha256};
-    let mut st = conn
-        .prepare_cached("SELECT id FROM streams WHERE workspace = ?1 ORDER BY id")
-        .map_err(engine)?;
-    let ids: Vec<String> = st
-        .query_map([ws], |r| r.get(0))
-        .map_err(engine)?
-        .collect::<rusqlite::Result<_>>()
-        .map_err(engine)?;
-    Ok((
-        ids.len() as u64,
-        hex::encode(Sha256::digest(ids.join("\n"))),
-    ))
-}
-
-fn roster_message(ws: &str, count: u64, digest: &str) -> Vec<u8> {
-    format!("casefile-roster-v1\n{ws}\n{count}\n{digest}").into_bytes()
-}
-
-/// Signs the list of journals, so that one hidden whole (its rows and its
-/// signature removed) is found: done when a journal is added.
-fn sign_roster(rows: &Rows<'_>, key: &ed25519_dalek::SigningKey) -> Result<()> {
-    use ed25519_dalek::Signer;
-    let (count, digest) = roster(rows.conn, rows.ws)?;
-    let sig = key.sign(&roster_message(rows.ws, count, &digest));
-    let value = serde_json::json!({
-        "count": count,
-        "digest": digest,
-        "key": hex::encode(key.verifying_key().as_bytes()),
-        "sig": hex::encode(sig.to_bytes()),
-    });
-    rows.conn
-        .execute(
-            "INSERT INTO meta (key, value) VALUES ('roster', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [value.to_string()],
-        )
-        .map_err(engine)?;
-    Ok(())
-}
-
-impl SqliteStore {
-    /// Whether this write must sign every head: a key, an anchor, and no note
-    /// yet that this device signs this workspace.
-    fn adopting(&self) -> bool {
-        self.signer.is_some() && self.anchor.as_ref().is_some_and(|a| !a.exists())
-    }
-
-    /// Notes beside the key that this device now signs every head here. A
-    /// note that cannot be written leaves the check off, nothing worse.
-    fn note_anchor(&self, adopted: bool) {
-        if let (true, Some(a)) = (adopted, &self.anchor) {
-            let _ = std::fs::write(a, format!("{}\n", self.workspace));
-        }
-    }
-
-    /// Journals without a signature, where this device signs every one.
-    fn unsigned_heads(&self) -> Result<Vec<Finding>> {
-        if self.signer.is_none() || !self.anchor.as_ref().is_some_and(|a| a.exists()) {
-            return Ok(vec![]);
-        }
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT st.id, st.kind, st.handle, st.head_seq FROM streams st
-                 LEFT JOIN head_signatures s ON s.workspace = st.workspace AND s.stream = st.id
-                 WHERE st.workspace = ?1 AND s.stream IS NULL ORDER BY st.kind, st.handle",
-            )
-            .map_err(engine)?;
-        let rows: Vec<(String, String, i64, i64)> = st
-            .query_map([&self.workspace], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
-            .map_err(engine)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(engine)?;
-        let mut out = self.roster_findings()?;
-        out.extend(rows
-            .into_iter()
-            .map(|(id, kind, handle, head)| Finding {
-                kind: kind_of(&kind).unwrap_or(StreamKind::Case),
-                handle: handle as u64,
-                chain: casefile_core::ChainBreak {
-                    stream: Uuid::parse_str(&id).unwrap_or_default(),
-                    seq: head as u64,
-                    entry: None,
-                    problem: "its last entry carries no signature, though this device signs every journal here: the signature was removed, or it was written without this device's key".into(),
-                },
-            }));
-        Ok(out)
-    }
-
-    /// The signed list of journals against the journals the file holds now.
-    fn roster_findings(&self) -> Result<Vec<Finding>> {
-        use ed25519_dalek::Verifier;
-        let Some(key) = &self.signer else {
-            return Ok(vec![]);
-        };
-        let file = |problem: String| Finding {
-            kind: StreamKind::Case,
-            handle: 0,
-            chain: casefile_core::ChainBreak {
-                stream: Uuid::nil(),
-                seq: 0,
-                entry: None,
-                problem,
-            },
-        };
-        let stored: Option<String> = self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = 'roster'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(engine)?;
-        let Some(stored) = stored else {
-            return Ok(vec![file("the list of its journals carries no signature, though this device signs it: a journal may have been hidden".into())]);
-        };
-        let v: serde_json::Value = serde_json::from_str(&stored).unwrap_or_default();
-        let count = v["count"].as_u64().unwrap_or(0);
-        let digest = v["digest"].as_str().unwrap_or("");
-        let k = v["key"].as_str().unwrap_or("");
-        let valid = from_hex::<32>(k)
-            .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
-            .zip(
-                v["sig"]
-                    .as_str()
-                    .and_then(from_hex::<64>)
-                    .map(|b| ed25519_dalek::Signature::from_bytes(&b)),
-            )
-            .is_some_and(|(vk, s)| {
-                vk.verify(&roster_message(&self.workspace, count, digest), &s)
-                    .is_ok()
-            });
-        if k != hex::encode(key.verifying_key().as_bytes()) {
-            // Another device added the last journal; its heads say the rest.
-            return Ok(vec![]);
-        }
-        if !valid {
-            return Ok(vec![file(
-                "the signature on the list of its journals does not match: the file was altered"
-                    .into(),
-            )]);
-        }
-        let (now, now_digest) = roster(&self.conn, &self.workspace)?;
-        if now_digest != digest {
-            return Ok(vec![file(format!(
-                "it holds {now} journal(s) where this device signed for {count}: a journal was hidden, removed or added outside casefile"
-            ))]);
-        }
-        Ok(vec![])
-    }
-
-    /// A write is refused, with the reason, when the device's key was asked
-    /// for and cannot be used: an unsigned head would later read as tampering.
-    fn may_write(&self) -> Result<()> {
-        match &self.no_signer {
-            Some(why) => Err(StoreError::Engine(format!("nothing was written: {why}"))),
-            None => Ok(()),
-        }
-    }
-
-    /// The heads this device signed, against the journals as they are now.
-    fn check_signatures(&self, key: &ed25519_dalek::SigningKey) -> Result<Vec<Finding>> {
-        use ed25519_dalek::Verifier;
-        let mine = hex::encode(key.verifying_key().as_bytes());
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT s.stream, s.seq, s.hash, s.key, s.sig, st.kind, st.handle, st.head_seq, st.head_hash
-                 FROM head_signatures s LEFT JOIN streams st ON st.workspace = s.workspace AND st.id = s.stream
-                 WHERE s.workspace = ?1 ORDER BY st.kind, st.handle",
-            )
-            .map_err(engine)?;
-        type Row = (
-            String,
-            i64,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<String>,
-        );
-        let rows: Vec<Row> = st
-            .query_map([&self.workspace], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                ))
-            })
-            .map_err(engine)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(engine)?;
-        let mut out = Vec::new();
-        for (stream, seq, hash, k, sig, kind, handle, head_seq, head_hash) in rows {
-            let id = Uuid::parse_str(&stream).unwrap_or_default();
-            let kind = kind
-                .as_deref()
-                .and_then(|k| kind_of(k).ok())
-                .unwrap_or(StreamKind::Case);
-            let finding = |seq: u64, problem: String| Finding {
-                kind,
-                handle: handle.unwrap_or(0) as u64,
-                chain: casefile_core::ChainBreak {
-                    stream: id,
-                    seq,
-                    entry: None,
-                    problem,
-                },
-            };
-            let seq = seq as u64;
-            let Some(head) = head_seq.map(|h| h as u64) else {
-                out.push(finding(seq, format!("a journal this device signed (id {stream}) is gone: it was hidden or removed")));
-                continue;
-            };
-            let valid = from_hex::<32>(&k)
-                .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
-                .zip(from_hex::<64>(&sig).map(|b| ed25519_dalek::Signature::from_bytes(&b)))
-                .is_some_and(|(vk, s)| {
-                    vk.verify(
-                        &casefile_store::head_message(&self.workspace, id, seq, &hash),
-                        &s,
-                    )
-                    .is_ok()
-                });
-            if k != mine {
-                out.push(finding(seq, "its last entry was signed by a key this device does not hold (another device, or someone who rewrote it)".into()));
-            } else if !valid {
-                out.push(finding(
-                    seq,
-                    "the signature on its last entry does not match: the journal was altered"
-                        .into(),
-                ));
-            } else if head < seq {
-                out.push(finding(head, format!("it ends at #{head}, but this device signed it at #{seq}: entries were cut off")));
-            } else if head == seq && head_hash.as_deref() != Some(hash.as_str()) {
-                out.push(finding(
-                    seq,
-                    format!(
-                        "entry #{seq} is not the one this device signed: the journal was rewritten"
-                    ),
-                ));
-            } else if head > seq {
-                out.push(finding(
-                    seq,
-                    format!("entries after #{seq} were added without this device's signature"),
-                ));
-            }
-        }
-        Ok(out)
     }
 }
 

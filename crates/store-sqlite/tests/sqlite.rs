@@ -48,6 +48,21 @@ fn tamper(s: &mut SqliteStore, t: casefile_store::conformance::Tamper) {
         SearchText { case, seq } => {
             format!("DELETE FROM entry_text WHERE stream = '{case}' AND seq = {seq}")
         }
+        DropSignature { stream } => format!("DELETE FROM head_signatures WHERE stream = '{stream}'"),
+        ForgeSignature { stream } => format!(
+            "UPDATE head_signatures SET hash = '{}' WHERE stream = '{stream}'",
+            "f".repeat(64)
+        ),
+        CutTail { stream } => format!(
+            "DELETE FROM entries WHERE stream = '{stream}' AND seq = (SELECT head_seq FROM streams WHERE id = '{stream}');
+             UPDATE streams SET head_seq = head_seq - 1,
+               head_hash = (SELECT hash FROM entries WHERE stream = '{stream}' AND seq = streams.head_seq - 1)
+             WHERE id = '{stream}';"
+        ),
+        HideWhole { stream } => format!(
+            "PRAGMA foreign_keys = OFF; DELETE FROM entries WHERE stream = '{stream}'; DELETE FROM streams WHERE id = '{stream}';
+             DELETE FROM head_signatures WHERE stream = '{stream}'; PRAGMA foreign_keys = ON;"
+        ),
     };
     s.execute_for_tests(&sql).unwrap();
 }

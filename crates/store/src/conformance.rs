@@ -1167,6 +1167,62 @@ pub enum Tamper {
     /// Remove what the search index holds for one entry (#5), so a search
     /// no longer finds it.
     SearchText { case: Uuid, seq: u64 },
+    /// Remove the signature of a journal's head.
+    DropSignature { stream: Uuid },
+    /// Change what a head signature says it signed.
+    ForgeSignature { stream: Uuid },
+    /// Remove a journal's last entry and set its head back to the one
+    /// before: a chain that is whole again.
+    CutTail { stream: Uuid },
+    /// Remove a whole journal: its entries, its row and its signature.
+    HideWhole { stream: Uuid },
+}
+
+/// The signatures catch what the hash chain alone cannot: a head's
+/// signature removed or forged, a tail cut off with the head set back, a
+/// whole journal hidden with its signature. The first write of a device that
+/// signs signs every head, so none of these passes for an older journal.
+pub fn signatures_catch_what_the_chain_cannot<S: Store>(
+    make: &dyn Fn() -> Made<S>,
+    tamper: &dyn Fn(&mut S, Tamper),
+) {
+    let anchor = std::env::temp_dir().join(format!("casefile-anchor-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&anchor).unwrap();
+    type Setup = (&'static str, fn(Uuid) -> Tamper);
+    let setups: [Setup; 4] = [
+        ("carries no signature", |stream| Tamper::DropSignature {
+            stream,
+        }),
+        ("does not match", |stream| Tamper::ForgeSignature { stream }),
+        ("cut off", |stream| Tamper::CutTail { stream }),
+        ("journal(s) where this device signed for", |stream| {
+            Tamper::HideWhole { stream }
+        }),
+    ];
+    for (needle, how) in setups {
+        for older in [false, true] {
+            let (mut s, _keep) = make();
+            // A journal written before the device signed: its first write adopts it.
+            let before = seeded_case(&mut s, "Written before signing", None);
+            s.set_signer(ed25519_dalek::SigningKey::from_bytes(&[7; 32]));
+            s.set_anchor(&anchor);
+            let acme = new_company(&mut s, "Acme");
+            let case = seeded_case(&mut s, "Tampered", Some(acme));
+            assert!(s.verify().unwrap().is_empty(), "clean before");
+            let t = how(if older { before } else { case });
+            tamper(&mut s, t);
+            if matches!(t, Tamper::HideWhole { .. } | Tamper::CutTail { .. }) {
+                // Views folded again from what is left: only the signatures can tell.
+                s.rebuild().unwrap();
+            }
+            let found = s.verify().unwrap();
+            assert!(
+                found.iter().any(|f| f.chain.problem.contains(needle)),
+                "{t:?} (older journal: {older}): {found:?}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&anchor);
 }
 
 /// `verify` names each kind of tampering and each stale view, on the stream
@@ -1319,6 +1375,12 @@ macro_rules! conformance_tests {
         fn verify_finds_tampering_and_stale_views() {
             if $available {
                 $crate::conformance::verify_finds_tampering_and_stale_views(&$make, &$tamper);
+            }
+        }
+        #[test]
+        fn signatures_catch_what_the_chain_cannot() {
+            if $available {
+                $crate::conformance::signatures_catch_what_the_chain_cannot(&$make, &$tamper);
             }
         }
     };

@@ -51,6 +51,17 @@ pub struct CaseColumns {
     pub helper: Option<String>,
 }
 
+/// One journal's head as a device signed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigRow {
+    pub stream: Uuid,
+    pub seq: u64,
+    pub hash: String,
+    /// The signing device's public key, in hex.
+    pub key: String,
+    pub sig: String,
+}
+
 /// An entry row that may no longer parse: its position, id and the problem.
 pub type Unreadable = (u64, Option<Uuid>, String);
 
@@ -94,6 +105,14 @@ pub trait Tx {
     /// Whether the search index holds exactly what these entries (one case's
     /// journal, in order) say: no entry's words missing, changed or added.
     fn text_matches(&mut self, stream: Uuid, entries: &[Entry]) -> Result<bool>;
+
+    /// Keeps a journal's head signature (one per journal: the newest).
+    fn put_head_signature(&mut self, row: &SigRow) -> Result<()>;
+    /// Every head signature kept.
+    fn head_signatures(&mut self) -> Result<Vec<SigRow>>;
+    /// A value the workspace keeps about itself (the signed list of journals).
+    fn meta(&mut self, key: &str) -> Result<Option<String>>;
+    fn put_meta(&mut self, key: &str, value: &str) -> Result<()>;
 }
 
 /// A case read whole from its projection.

@@ -7,6 +7,7 @@ pub mod codec;
 pub mod conformance;
 pub mod journal;
 pub mod jsonl;
+pub mod signing;
 
 use casefile_core::{
     CaseState, ChainBreak, CompanyState, DomainError, Draft, DueItem, Entry, Status, StreamKind,
@@ -287,8 +288,4 @@ pub trait Store {
     ) -> Result<ImportSummary>;
 }
 
-/// What a device signs for a journal's head: which workspace and journal,
-/// its last position and that entry's hash.
-pub fn head_message(workspace: &str, stream: Uuid, seq: u64, hash: &str) -> Vec<u8> {
-    format!("casefile-head-v1\n{workspace}\n{stream}\n{seq}\n{hash}").into_bytes()
-}
+pub use signing::head_message;
