@@ -1,7 +1,9 @@
-//! Crash safety: a child process appends and reports each acknowledged entry;
-//! it is killed with SIGKILL at random instants. After every kill, each
-//! acknowledged entry is present, every chain verifies, and the projections
-//! equal a rebuild from the journal.
+//! Crash safety: a child process appends and reports each acknowledged entry
+//! (notes in three cases, and now and then a new company), signing every head
+//! as a device does; it is killed with SIGKILL at random instants (the first
+//! round's can land while it makes the file). After every kill, each acknowledged entry is
+//! present, every chain and signature verifies, and the projections equal a
+//! rebuild from the journal.
 //!
 //! CI runs a few dozen kills; `CASEFILE_CRASH_ROUNDS=500` runs more.
 
@@ -16,9 +18,18 @@ use uuid::Uuid;
 
 const CHILD: &str = "CASEFILE_CRASH_CHILD_DB";
 
-/// The child's work: append batches to three cases forever, acknowledging each.
+/// The device key of the test: the child signs with it, the parent checks.
+fn signed(mut s: SqliteStore, db: &std::path::Path) -> SqliteStore {
+    s.set_signer(ed25519_dalek::SigningKey::from_bytes(&[9; 32]));
+    s.set_anchor(db.parent().unwrap());
+    s
+}
+
+/// The child's work: append batches to three cases forever, acknowledging
+/// each, with a new company every seventh batch.
 fn child(db: &str) -> ! {
-    let mut s = SqliteStore::open(std::path::Path::new(db)).expect("open");
+    let path = std::path::Path::new(db);
+    let mut s = signed(SqliteStore::open(path).expect("open"), path);
     let now = jiff::Timestamp::now();
     let cases: Vec<Uuid> = (0..3)
         .map(|i| {
@@ -62,6 +73,18 @@ fn child(db: &str) -> ! {
         let ids: Vec<String> = drafts.iter().map(|d| d.id.to_string()).collect();
         s.append(case, head, "owner", drafts).expect("append");
         println!("ack {}", ids.join(" "));
+        if n % 7 == 0 {
+            let company = Draft::new(
+                now,
+                Event::CompanyCreated {
+                    name: format!("Company {} {n}", std::process::id()),
+                },
+            );
+            let id = company.id.to_string();
+            s.append(Uuid::now_v7(), 0, "owner", vec![company])
+                .expect("new company");
+            println!("ack {id}");
+        }
         n += 1;
     }
 }
@@ -143,8 +166,11 @@ fn killed_at_random_instants_nothing_acknowledged_is_lost() {
         reader.join().unwrap();
         acked.extend(rx.try_iter().flatten());
 
-        let mut s = SqliteStore::open(&db)
-            .unwrap_or_else(|e| panic!("round {round} (seed {seed}): cannot reopen: {e}"));
+        let mut s = signed(
+            SqliteStore::open(&db)
+                .unwrap_or_else(|e| panic!("round {round} (seed {seed}): cannot reopen: {e}")),
+            &db,
+        );
         let present: std::collections::HashSet<Uuid> = s
             .streams()
             .unwrap()
