@@ -73,7 +73,7 @@ fn child(db: &str) -> ! {
         let ids: Vec<String> = drafts.iter().map(|d| d.id.to_string()).collect();
         s.append(case, head, "owner", drafts).expect("append");
         println!("ack {}", ids.join(" "));
-        if n % 7 == 0 {
+        if n.is_multiple_of(7) {
             let company = Draft::new(
                 now,
                 Event::CompanyCreated {
