@@ -6,6 +6,7 @@
 //! checks and the same words for bad input whichever face it came from.
 
 pub mod accounts;
+pub mod calendar;
 pub mod ctx;
 pub mod dates;
 pub mod error;

@@ -254,6 +254,11 @@ Example:
     /// Promises and follow-ups that are due or overdue, across all cases
     #[command(after_help = "Examples:\n  casefile due\n  casefile due --within 14d --all")]
     Due(DueArgs),
+    /// Open promises and follow-ups as an iCalendar feed, with a reminder before each
+    #[command(
+        after_help = "Examples:\n  casefile calendar --output casefile.ics     # import it into a calendar\n  casefile calendar --remind 1d\n\nThe web app serves the same feed at a private address a phone's calendar can\nsubscribe to: `casefile serve`, then \"Add to your calendar\" on the Due page."
+    )]
+    Calendar(CalendarArgs),
     /// Cases by status and company, outcomes, money recovered, time to resolution
     #[command(
         after_help = "Money recovered is the value of the offers accepted. On a server, the report is of\none workspace (CASEFILE_WORKSPACE).\n\nExamples:\n  casefile report\n  casefile report --csv > report.csv\n  casefile report --json"
@@ -856,6 +861,19 @@ pub struct DueArgs {
     /// Show every item
     #[arg(long, conflicts_with = "limit")]
     pub all: bool,
+    /// Only what is due in the cases you work (your CASEFILE_USER)
+    #[arg(long)]
+    pub mine: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// How long before each due time the reminder goes off (e.g. 1h, 30m, 1d)
+    #[arg(long, default_value = "1h")]
+    pub remind: String,
+    /// Write to this file instead of standard output
+    #[arg(short, long)]
+    pub output: Option<std::path::PathBuf>,
     /// Only what is due in the cases you work (your CASEFILE_USER)
     #[arg(long)]
     pub mine: bool,

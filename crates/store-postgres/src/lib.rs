@@ -1053,6 +1053,14 @@ impl Store for PgStore {
         })
     }
 
+    fn calendar_key(&self) -> Result<Option<String>> {
+        self.read(|rows| rows.meta("calendar"))
+    }
+
+    fn set_calendar_key(&mut self, hash: &str) -> Result<()> {
+        self.write(|rows| rows.put_meta("calendar", hash))
+    }
+
     fn seals(&self) -> Result<Vec<casefile_core::seal::Seal>> {
         self.once(|rows| {
             let ws = rows.ws;

@@ -1175,6 +1175,15 @@ impl Store for SqliteStore {
         })
     }
 
+    fn calendar_key(&self) -> Result<Option<String>> {
+        self.read(|rows| rows.meta("calendar"))
+    }
+
+    fn set_calendar_key(&mut self, hash: &str) -> Result<()> {
+        self.write(|rows| rows.put_meta("calendar", hash))
+            .map_err(|e| self.busy(e))
+    }
+
     fn seals(&self) -> Result<Vec<casefile_core::seal::Seal>> {
         let mut st = self
             .conn

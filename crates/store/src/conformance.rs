@@ -1288,6 +1288,17 @@ pub fn verify_finds_tampering_and_stale_views<S: Store>(
     }
 }
 
+/// The calendar address's secret is kept as its hash, replaced by a new
+/// one, and kept through a rebuild (it is not a view).
+pub fn a_calendar_key_is_kept_and_replaced<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    assert_eq!(s.calendar_key().unwrap(), None);
+    s.set_calendar_key("aaaa").unwrap();
+    s.set_calendar_key("bbbb").unwrap();
+    s.rebuild().unwrap();
+    assert_eq!(s.calendar_key().unwrap().as_deref(), Some("bbbb"));
+}
+
 /// A name belongs to one company: a second company or an alias taking it is
 /// refused in the same transaction, naming the company that has it.
 pub fn a_company_name_is_one_companys<S: Store>(make: &dyn Fn() -> Made<S>) {
@@ -1358,6 +1369,7 @@ macro_rules! conformance_tests {
             a_company_name_is_one_companys,
             a_built_append_sees_the_case_as_it_stands,
             cases_are_found_by_the_helper_working_them,
+            a_calendar_key_is_kept_and_replaced,
         );
     };
     ($make:expr, $make_pair:expr, $tamper:expr) => {

@@ -216,6 +216,13 @@ pub trait Store {
     /// Every seal kept, oldest first.
     fn seals(&self) -> Result<Vec<casefile_core::seal::Seal>>;
 
+    /// The SHA-256 (hex) of the secret in the workspace's private calendar
+    /// address, if one was made.
+    fn calendar_key(&self) -> Result<Option<String>>;
+
+    /// Keeps the hash of a new calendar secret; the old address stops working.
+    fn set_calendar_key(&mut self, hash: &str) -> Result<()>;
+
     /// All streams, oldest first (by id, which is time-ordered).
     fn streams(&self) -> Result<Vec<StreamInfo>>;
 

@@ -50,6 +50,21 @@ pub struct Caller {
     session: String,
 }
 
+impl Caller {
+    /// Who fetches a calendar feed: nobody signed in, reading one workspace
+    /// (None: the file of one person's own server).
+    pub(crate) fn feed(workspace: Option<uuid::Uuid>) -> Caller {
+        Caller {
+            user: "calendar".into(),
+            role: Role::Viewer,
+            workspace,
+            who: None,
+            csrf: String::new(),
+            session: String::new(),
+        }
+    }
+}
+
 /// The journal's stores a server keeps open.
 pub type Stores = pool::Pool<Box<dyn Store + Send>>;
 
@@ -142,6 +157,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "company.html",
     "search.html",
     "due.html",
+    "calendar.html",
     "check.html",
     "error.html",
     "login.html",
@@ -328,6 +344,11 @@ impl App {
         }
     }
 
+    /// Whether this server is on HTTPS.
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
     pub fn error(&self, status: StatusCode, message: &str, hint: Option<&str>) -> Response {
         let mut r = self.render(
             "error.html",
@@ -423,7 +444,13 @@ async fn guard(State(app): State<App>, mut req: Request, next: Next) -> Response
         );
     }
     let open = ["/login", "/sw.js", "/manifest.webmanifest", "/favicon.ico"];
-    if open.contains(&path.as_str()) || path.starts_with("/pair/") || path.starts_with("/assets/") {
+    // The calendar feed's address carries its own secret: a phone's calendar
+    // fetches it without a session.
+    if open.contains(&path.as_str())
+        || path.starts_with("/pair/")
+        || path.starts_with("/assets/")
+        || (path.starts_with("/calendar/feed/") && !post)
+    {
         return next.run(req).await;
     }
     let caller = match session_of(&req) {
@@ -509,6 +536,8 @@ pub fn router(app: App) -> Router {
         .route("/companies/{n}/org.svg", get(pages::org_svg))
         .route("/search", get(pages::search))
         .route("/due", get(pages::due))
+        .route("/calendar", post(pages::new_calendar))
+        .route("/calendar/feed/{ws}/{secret}", get(pages::calendar_feed))
         .route("/reports", get(pages::reports))
         .route("/reports.csv", get(pages::reports_csv))
         .route("/check", get(pages::check_form).post(pages::check))

@@ -827,6 +827,88 @@ pub async fn search(
 .await
 }
 
+/// A new private calendar address for the workspace (the old one stops
+/// working): shown once, for the person to add to their calendar.
+pub async fn new_calendar(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    headers: axum::http::HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    if f.get("csrf").map(String::as_str) != Some(app.csrf.as_str()) {
+        return forged(&app);
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string();
+    page(app, move |app| {
+        let secret = casefile_app::accounts::new_token();
+        let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(secret.as_bytes()));
+        let mut ctx = app.ctx_to_write(&caller)?;
+        ctx.store.set_calendar_key(&hash)?;
+        let ws = caller
+            .workspace
+            .map_or_else(|| "local".to_string(), |w| w.to_string());
+        let path = format!("/calendar/feed/{ws}/{secret}.ics");
+        let scheme = if app.is_secure() { "https" } else { "http" };
+        Ok(app.render(
+            "calendar.html",
+            context! {
+                link => format!("{scheme}://{host}{path}"),
+                webcal => format!("webcal://{host}{path}"),
+                secure => app.is_secure(),
+            },
+        ))
+    })
+    .await
+}
+
+/// The feed itself, for a calendar that subscribed: the secret in the
+/// address is the only key. A wrong or replaced one finds nothing.
+pub async fn calendar_feed(
+    State(app): State<App>,
+    axum::extract::Path((ws, secret)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let workspace = match ws.as_str() {
+        "local" => None,
+        w => match uuid::Uuid::parse_str(w) {
+            Ok(id) => Some(id),
+            Err(_) => return StatusCode::NOT_FOUND.into_response(),
+        },
+    };
+    let secret = secret.trim_end_matches(".ics").to_string();
+    let caller = Caller::feed(workspace);
+    page(app, move |app| {
+        let ctx = match app.ctx(&caller, false) {
+            Ok(c) => c,
+            Err(_) => return Ok(StatusCode::NOT_FOUND.into_response()),
+        };
+        let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(secret.as_bytes()));
+        if ctx.store.calendar_key()?.as_deref() != Some(hash.as_str()) {
+            return Ok(StatusCode::NOT_FOUND.into_response());
+        }
+        let until = ctx.now + jiff::SignedDuration::from_hours(24 * 365 * 20);
+        let rows = ctx.store.due(until, None, None)?;
+        let events = casefile_app::calendar::events(&rows, jiff::SignedDuration::from_hours(1));
+        let body = casefile_app::calendar::feed(&events, ctx.now);
+        Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/calendar; charset=utf-8",
+                ),
+                (axum::http::header::CACHE_CONTROL, "private, no-store"),
+            ],
+            body,
+        )
+            .into_response())
+    })
+    .await
+}
+
 pub async fn due(
     State(app): State<App>,
     Extension(caller): Extension<Caller>,

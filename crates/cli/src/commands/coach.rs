@@ -389,13 +389,23 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
     }
 }
 
-fn write_out(ctx: &Ctx, path: Option<&PathBuf>, content: &str) -> Result<()> {
+/// Writes `content` to `path` (beside it first, then renamed: a full disk
+/// never leaves half a file), or to standard output.
+pub(crate) fn write_out(ctx: &Ctx, path: Option<&PathBuf>, content: &str) -> Result<()> {
     match path {
         Some(p) => {
-            std::fs::write(p, content).map_err(|e| {
+            let tmp = p.with_extension("partial");
+            let cannot = |e: std::io::Error| {
                 CliError::invalid(format!("cannot write {}: {e}", p.display()))
                     .hint("choose another place with --output")
-            })?;
+            };
+            let written = std::fs::write(&tmp, content)
+                .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+                .and_then(|_| std::fs::rename(&tmp, p));
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(cannot(e));
+            }
             if !ctx.json {
                 eprintln!("Written to {}.", p.display());
             }

@@ -109,6 +109,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Letter(a) => coach::letter(ctx, a),
         Command::Search(a) => views::search(ctx, a),
         Command::Due(a) => views::due(ctx, a),
+        Command::Calendar(a) => views::calendar(ctx, a),
         Command::Report(a) => views::report(ctx, a),
         Command::Company(c) => company::run(ctx, c),
         Command::Intel(c) => intel::run(ctx, c),

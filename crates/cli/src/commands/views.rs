@@ -7,7 +7,7 @@ use casefile_store::CaseFilter;
 use jiff::Span;
 use serde_json::json;
 
-use crate::cli::{CaseArg, DueArgs, ListArgs, SearchArgs};
+use crate::cli::{CalendarArgs, CaseArg, DueArgs, ListArgs, SearchArgs};
 use crate::ctx::Ctx;
 use crate::error::{CliError, Result};
 use crate::render;
@@ -161,6 +161,34 @@ pub fn due(ctx: &Ctx, a: DueArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+pub fn calendar(ctx: &Ctx, a: CalendarArgs) -> Result<()> {
+    let remind: Span = a.remind.trim().parse().map_err(|_| {
+        CliError::invalid(format!("'{}' is not a length of time", a.remind))
+            .hint("for example --remind 1h, --remind 30m or --remind 1d")
+    })?;
+    let remind = jiff::SignedDuration::try_from(remind)
+        .or_else(|_| {
+            remind
+                .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| CliError::invalid(format!("'{}' cannot be a reminder: {e}", a.remind)))?;
+    if remind.is_negative() {
+        return Err(CliError::invalid("a reminder comes before the due time")
+            .hint("give how long before, e.g. --remind 1h"));
+    }
+    // Everything still open, however far off.
+    let until = ctx.now + jiff::SignedDuration::from_hours(24 * 365 * 20);
+    let mine = a.mine.then(|| ctx.author.to_lowercase());
+    let rows = ctx.store.due(until, None, mine.as_deref())?;
+    let events = casefile_app::calendar::events(&rows, remind);
+    if ctx.json {
+        return print_json(&events);
+    }
+    let feed = casefile_app::calendar::feed(&events, ctx.now);
+    super::coach::write_out(ctx, a.output.as_ref(), &feed)
 }
 
 /// What every page ends with: the environment casefile reads and its exit codes.

@@ -254,3 +254,183 @@ pub fn pair(link: &str) -> (ureq::Agent, String) {
         .to_string();
     (agent, cookie)
 }
+
+/// The web app on the test's journal, with the CLI's clock and config.
+pub struct Web {
+    _server: Kill,
+    pub base: String,
+    agent: ureq::Agent,
+    cookie: String,
+    pub csrf: String,
+}
+
+impl Web {
+    pub fn start(env: &Env) -> Web {
+        let port = free_port();
+        let mut server = env
+            .cmd(&["serve", "--port", &port.to_string()])
+            .env("TZ", "UTC")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(server.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+        let link = first.trim().rsplit(' ').next().unwrap().to_string();
+        let (agent, cookie) = pair(&link);
+        let session = cookie.split_once('=').unwrap().1.to_string();
+        Web {
+            _server: Kill(server),
+            base: format!("http://127.0.0.1:{port}"),
+            agent,
+            csrf: casefile_app::accounts::csrf_of(&session),
+            cookie,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> String {
+        let r = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .set("Cookie", &self.cookie)
+            .call()
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        r.into_string().unwrap()
+    }
+
+    pub fn post(&self, path: &str, fields: &[(&str, &str)]) {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        match self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .set("Cookie", &self.cookie)
+            .set("Origin", &self.base)
+            .send_form(&all)
+        {
+            Ok(_) => {}
+            Err(ureq::Error::Status(303, _)) => {}
+            Err(ureq::Error::Status(code, r)) => {
+                panic!(
+                    "POST {path} {fields:?}: {code} {}",
+                    r.into_string().unwrap()
+                )
+            }
+            Err(e) => panic!("POST {path}: {e}"),
+        }
+    }
+
+    /// A form posted, and the page it answers with (not a redirect).
+    pub fn post_page(&self, path: &str, fields: &[(&str, &str)]) -> String {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        match self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .set("Cookie", &self.cookie)
+            .set("Origin", &self.base)
+            .send_form(&all)
+        {
+            Ok(r) => r.into_string().unwrap(),
+            Err(ureq::Error::Status(code, r)) => {
+                panic!(
+                    "POST {path}: {code} {}",
+                    r.into_string().unwrap_or_default()
+                )
+            }
+            Err(e) => panic!("POST {path}: {e}"),
+        }
+    }
+
+    /// The readable text of the element with this id on a page.
+    pub fn text(&self, path: &str, id: &str) -> String {
+        text_of(&self.get(path), id).unwrap_or_else(|| panic!("no #{id} on {path}"))
+    }
+}
+
+/// The text a person reads in the element `id` of `html`: tags dropped,
+/// a line per block, entities decoded.
+pub fn text_of(html: &str, id: &str) -> Option<String> {
+    let at = html.find(&format!("id=\"{id}\""))?;
+    let open = html[..at].rfind('<')?;
+    let tag: String = html[open + 1..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric())
+        .collect();
+    // The matching close tag, counting nested ones of the same name.
+    let mut depth = 0;
+    let mut i = open;
+    let end = loop {
+        let next_open = html[i + 1..].find(&format!("<{tag}")).map(|p| p + i + 1);
+        let next_close = html[i + 1..]
+            .find(&format!("</{tag}>"))
+            .map(|p| p + i + 1)?;
+        match next_open {
+            Some(o) if o < next_close => {
+                depth += 1;
+                i = o;
+            }
+            _ => {
+                if depth == 0 {
+                    break next_close;
+                }
+                depth -= 1;
+                i = next_close;
+            }
+        }
+    };
+    let inner = &html[open..end];
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut name = String::new();
+    for c in inner.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                name.clear();
+            }
+            '>' if in_tag => {
+                in_tag = false;
+                let n = name.trim_start_matches('/').to_lowercase();
+                if [
+                    "p",
+                    "li",
+                    "h1",
+                    "h2",
+                    "br",
+                    "section",
+                    "div",
+                    "blockquote",
+                    "summary",
+                ]
+                .contains(&n.as_str())
+                {
+                    out.push('\n');
+                }
+            }
+            c if in_tag => {
+                if !name.contains(' ') {
+                    name.push(c)
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    let decoded = out
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    Some(
+        decoded
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
