@@ -11,6 +11,7 @@ pub mod ctx;
 pub mod dates;
 pub mod error;
 pub mod intel;
+pub mod mail;
 pub mod ops;
 pub mod report;
 pub mod seal;

@@ -32,6 +32,8 @@ pub struct Layer {
     /// How a numeric date like 11/05 is read: `day-first` (the default:
     /// 11 May) or `month-first` (November 5).
     pub date_order: Option<String>,
+    /// Your own email addresses: a message from one of them is one you sent.
+    pub addresses: Option<Vec<String>>,
 }
 
 /// An amount as a person writes it in a config file: a number or a text.
@@ -107,6 +109,8 @@ pub struct Settings {
     /// How numeric dates (11/05) are read.
     pub date_order: crate::dates::DateOrder,
     pub workspace: String,
+    /// Your own email addresses, lower case.
+    pub addresses: Vec<String>,
     /// The layers these were resolved from, lowest first.
     pub layers: Vec<(Source, Layer)>,
 }
@@ -159,6 +163,8 @@ impl Layer {
             database: get("CASEFILE_DATABASE"),
             workspace: get("CASEFILE_WORKSPACE"),
             date_order: get("CASEFILE_DATE_ORDER"),
+            addresses: get("CASEFILE_ADDRESSES")
+                .map(|a| a.split(',').map(|x| x.trim().to_string()).collect()),
         }
     }
 }
@@ -190,6 +196,7 @@ impl Settings {
         let mut database = None;
         let mut workspace = "default".to_string();
         let mut date_order = crate::dates::DateOrder::default();
+        let mut addresses: Vec<String> = Vec::new();
         let mut author = "owner".to_string();
         let mut currency = "USD".to_string();
         let mut templates = dirs::config_dir().map(|d| d.join("casefile").join("templates"));
@@ -243,6 +250,20 @@ impl Settings {
             let money = |name: &str, a: &Amount| {
                 Money::parse(&a.text(), &currency).map_err(|e| invalid(name, source, e.to_string()))
             };
+            if let Some(list) = &l.addresses {
+                addresses = list
+                    .iter()
+                    .map(|a| a.trim().to_lowercase())
+                    .filter(|a| !a.is_empty())
+                    .collect();
+                if let Some(bad) = addresses.iter().find(|a| !a.contains('@')) {
+                    return Err(invalid(
+                        "addresses",
+                        source,
+                        format!("{bad:?} is not an email address"),
+                    ));
+                }
+            }
             if let Some(o) = &l.date_order {
                 date_order = o
                     .parse()
@@ -260,6 +281,7 @@ impl Settings {
             database,
             date_order,
             workspace,
+            addresses,
             author,
             currency,
             rates,

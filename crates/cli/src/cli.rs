@@ -277,6 +277,12 @@ Example:
         after_help = "Examples:\n  casefile intel import complaints.csv\n  casefile intel company \"wells fargo\"\n  casefile intel similar 1"
     )]
     Intel(IntelCommand),
+    /// Email: import .eml files and mbox archives, each message a contact in its case
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  casefile mail import reply.eml --case 1\n  casefile mail import exported.mbox --case 1\n  cat message.eml | casefile mail import - --case 1"
+    )]
+    Mail(MailCommand),
 
     /// The web app on this machine: cases, the live call page, companies, letters, the record
     #[command(
@@ -1088,6 +1094,22 @@ pub struct CallArgs {
     /// The number or address used
     #[arg(long)]
     pub via: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Import messages: a reply goes to the case of the message it answers,
+    /// the others to --case; a message already imported is skipped
+    #[command(
+        after_help = "Examples:\n  casefile mail import reply.eml --case 1\n  casefile mail import exported.mbox --case 1\n\nSay which addresses are yours (addresses = [\"me@example.org\"] in the config file, or\nCASEFILE_ADDRESSES), so a message you sent is recorded as going out.\nCase and ticket numbers found in the messages are listed, with the command to record each."
+    )]
+    Import {
+        /// An .eml file or an mbox archive; `-` reads standard input
+        file: PathBuf,
+        /// The case for messages that answer none already imported
+        #[arg(long)]
+        case: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -43,6 +43,16 @@ pub enum Event {
     HoldEnded {
         contact: Uuid,
     },
+    /// An email message, imported: what identifies it and its thread. The
+    /// contact it belongs to holds the rest (who, when, the body as a note).
+    EmailRecorded {
+        contact: Uuid,
+        message_id: String,
+        in_reply_to: Option<String>,
+        subject: Option<String>,
+        from: Option<String>,
+        to: Vec<String>,
+    },
     /// The person marked, during a contact, that they are frustrated: a
     /// signal for the coach to suggest a break, never shown to the company.
     FrustrationNoted {
@@ -165,6 +175,7 @@ impl Event {
             Event::HoldStarted { .. } => "hold_started",
             Event::HoldEnded { .. } => "hold_ended",
             Event::FrustrationNoted { .. } => "frustration_noted",
+            Event::EmailRecorded { .. } => "email_recorded",
             Event::PromiseMade { .. } => "promise_made",
             Event::PromiseKept { .. } => "promise_kept",
             Event::PromiseBroken { .. } => "promise_broken",
@@ -238,6 +249,10 @@ impl Event {
             Event::HoldStarted { .. }
             | Event::HoldEnded { .. }
             | Event::FrustrationNoted { .. } => {}
+            Event::EmailRecorded { subject, from, .. } => {
+                opt(subject, &mut out);
+                opt(from, &mut out);
+            }
             Event::PromiseMade { by, what, .. } | Event::OfferMade { by, what, .. } => {
                 opt(by, &mut out);
                 out.push(what);

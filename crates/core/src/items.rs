@@ -232,6 +232,7 @@ pub fn touched_entries(event: &Event) -> Vec<Uuid> {
         | Event::HoldStarted { contact }
         | Event::HoldEnded { contact }
         | Event::FrustrationNoted { contact }
+        | Event::EmailRecorded { contact, .. }
         | Event::ContactEnded { contact, .. } => vec![*contact],
         Event::ReferenceRecorded { contact, .. }
         | Event::NoteAdded { contact, .. }

@@ -160,6 +160,17 @@ pub struct Contact {
     /// When the person last marked that they were frustrated in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frustrated: Option<Timestamp>,
+    /// The email message this contact is, when it was imported from one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailMeta>,
+}
+
+/// What identifies an imported email and its thread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailMeta {
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub subject: Option<String>,
 }
 
 impl Contact {
@@ -477,6 +488,7 @@ impl CaseState {
                 outcome: None,
                 rating: None,
                 frustrated: None,
+                email: None,
             }),
             Event::RepJoined { contact, rep } => {
                 let c = self.contact_mut(*contact)?;
@@ -514,6 +526,19 @@ impl CaseState {
             }
             Event::FrustrationNoted { contact } => {
                 self.contact_mut(*contact)?.frustrated = Some(e.at);
+            }
+            Event::EmailRecorded {
+                contact,
+                message_id,
+                in_reply_to,
+                subject,
+                ..
+            } => {
+                self.contact_mut(*contact)?.email = Some(EmailMeta {
+                    message_id: message_id.clone(),
+                    in_reply_to: in_reply_to.clone(),
+                    subject: subject.clone(),
+                });
             }
             Event::PromiseMade {
                 contact,
@@ -779,6 +804,23 @@ impl CaseState {
                 }
             }
             Event::FrustrationNoted { contact } => {
+                self.open_contact(*contact)?;
+            }
+            Event::EmailRecorded {
+                contact,
+                message_id,
+                in_reply_to,
+                subject,
+                from,
+                to,
+            } => {
+                check_text("the message id", message_id, true)?;
+                check_opt("the message it replies to", in_reply_to)?;
+                check_opt("the subject", subject)?;
+                check_opt("the sender", from)?;
+                for t in to {
+                    check_text("a recipient", t, true)?;
+                }
                 self.open_contact(*contact)?;
             }
             Event::PromiseMade {

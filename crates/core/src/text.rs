@@ -218,6 +218,12 @@ pub fn describe(e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) -> St
         Event::HoldStarted { .. } => "Put on hold".to_string(),
         Event::HoldEnded { .. } => "Back from hold".to_string(),
         Event::FrustrationNoted { .. } => "Marked as frustrated".to_string(),
+        Event::EmailRecorded { subject, from, .. } => match (from, subject) {
+            (Some(f), Some(s)) => format!("Email from {f}: {s}"),
+            (Some(f), None) => format!("Email from {f}"),
+            (None, Some(s)) => format!("Email: {s}"),
+            (None, None) => "Email".to_string(),
+        },
         Event::PromiseMade { by, what, due, .. } => {
             let who = by.as_deref().unwrap_or("They");
             match due {
@@ -457,6 +463,7 @@ pub fn contact_of(ev: &Event) -> Option<uuid::Uuid> {
         | Event::HoldStarted { contact }
         | Event::HoldEnded { contact }
         | Event::FrustrationNoted { contact }
+        | Event::EmailRecorded { contact, .. }
         | Event::ContactEnded { contact, .. } => Some(*contact),
         Event::ReferenceRecorded { contact, .. }
         | Event::NoteAdded { contact, .. }

@@ -754,3 +754,62 @@ pub fn amend(ctx: &mut Ctx, a: AmendArgs) -> Result<()> {
     // An amendment is made now: it says when the record was corrected.
     record(ctx, &a.case, None, op)
 }
+
+pub fn mail(ctx: &mut Ctx, cmd: MailCommand) -> Result<()> {
+    let MailCommand::Import { file, case } = cmd;
+    let bytes = if file.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b)?;
+        b
+    } else {
+        std::fs::read(&file).map_err(|e| {
+            CliError::invalid(format!("cannot read {}: {e}", file.display()))
+                .hint("give the path of an .eml file or an mbox archive, or - for standard input")
+        })?
+    };
+    let report = casefile_app::mail::import(ctx, &bytes, case.as_deref())?;
+    if ctx.json {
+        super::views::print_json(&report)?;
+    } else {
+        for m in &report.imported {
+            println!(
+                "Case {}: recorded #{}–#{} ({}).",
+                m.case,
+                m.first_entry,
+                m.last_entry,
+                m.subject.as_deref().unwrap_or("no subject")
+            );
+            for r in &m.references {
+                println!(
+                    "  It mentions {r}: if that is their number for this, `casefile ref {} {r}` records it.",
+                    m.case
+                );
+            }
+        }
+        match report.already.len() {
+            0 => {}
+            1 => println!("1 message was imported before; nothing was added for it."),
+            n => println!("{n} messages were imported before; nothing was added for them."),
+        }
+        for r in &report.refused {
+            eprintln!(
+                "Message {}{} was not imported: {}",
+                r.position,
+                r.subject
+                    .as_deref()
+                    .map(|s| format!(" (\"{s}\")"))
+                    .unwrap_or_default(),
+                r.why
+            );
+        }
+    }
+    if report.refused.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::invalid(format!(
+            "{} of the messages were not imported (the others were)",
+            report.refused.len()
+        ))
+        .hint("each is named above with why; import the file again once mended: what is in already is skipped"))
+    }
+}

@@ -113,6 +113,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Report(a) => views::report(ctx, a),
         Command::Company(c) => company::run(ctx, c),
         Command::Intel(c) => intel::run(ctx, c),
+        Command::Mail(c) => capture::mail(ctx, c),
         Command::Verify(a) => admin::verify(ctx, a),
         Command::Seal => admin::seal(ctx),
         Command::Rebuild => admin::rebuild(ctx),

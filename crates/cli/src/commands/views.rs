@@ -199,7 +199,8 @@ The journal's file (also \fB--db\fR); by default casefile.db in casefile's data 
 .TP
 \fBCASEFILE_CONFIG\fR
 The config file; by default config.toml in casefile's config folder. It takes author,
-currency, hourly_value, agent_minute, db, database, workspace and templates. Flags
+currency, hourly_value, agent_minute, date_order, addresses, db, database, workspace and
+templates. Flags
 override the environment, which overrides the file.
 .TP
 \fBCASEFILE_DATABASE\fR, \fBCASEFILE_WORKSPACE\fR
@@ -212,6 +213,12 @@ The author of entries, the default currency, and the rates costs are counted at.
 .TP
 \fBCASEFILE_TEMPLATES\fR
 A folder of your own scripts and letters.
+.TP
+\fBCASEFILE_ADDRESSES\fR
+Your own email addresses, separated by commas: mail from them is recorded as sent by you.
+.TP
+\fBCASEFILE_SIGNING_KEY\fR
+This device's signing key (by default signing.key beside the config file).
 .TP
 \fBCASEFILE_INTEL_DB\fR
 The public complaint data (by default beside the journal, named after it: casefile.intel.db).
