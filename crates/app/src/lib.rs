@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod ctx;
 pub mod dates;
 pub mod error;
+pub mod exhibits;
 pub mod intel;
 pub mod mail;
 pub mod ops;

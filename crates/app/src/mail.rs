@@ -384,6 +384,20 @@ pub fn import(ctx: &mut Ctx, bytes: &[u8], case: Option<&str>) -> Result<Report>
             }
         };
         let rec = ctx.case(&handle.to_string())?;
+        // Attachments are kept before the journal names them.
+        let dir = crate::exhibits::dir(&ctx.db_path);
+        if let Err(e) = m
+            .attachments
+            .iter()
+            .try_for_each(|(_, b)| crate::exhibits::keep(&dir, b).map(|_| ()))
+        {
+            report.refused.push(Refused {
+                position,
+                subject: m.subject.clone(),
+                why: e.message,
+            });
+            continue;
+        }
         let me = ctx.settings.addresses.clone();
         let drafts = drafts(&m, &me);
         match ctx.append_case(&rec, &[], |_| Ok(drafts.clone())) {

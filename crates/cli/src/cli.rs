@@ -301,6 +301,11 @@ Example:
         after_help = "Examples:\n  casefile verify\n  casefile verify --json\n  casefile verify --digest 3f2a-9c10-77ab-01de-55e0\n\nWith --digest (one `casefile seal` printed) it also proves the file still holds\neverything recorded up to that seal."
     )]
     Verify(VerifyArgs),
+    /// One .zip for a regulator or a court: the case's printable record and every exhibit kept
+    #[command(
+        after_help = "Examples:\n  casefile bundle 1                       # writes case-1.zip here\n  casefile bundle 1 --output acme-complaint.zip\n\nEach exhibit is named by the entry of the record that attached it (32-receipt.pdf);\nexhibits/index.txt lists them with their SHA-256 fingerprints."
+    )]
+    Bundle(BundleArgs),
     /// Seal the journal: print a short digest of everything recorded so far, to keep outside the file
     #[command(
         after_help = "Write the digest down or email it to yourself. Later, `casefile verify --digest DIGEST`\nproves this file still holds everything recorded up to the seal: nobody with the file\nalone can rewrite, cut off or hide a sealed entry without that proof failing.\n\nExample:\n  casefile seal"
@@ -938,6 +943,15 @@ pub struct VerifyArgs {
     /// Also prove the journal still holds what a seal covered (the digest `casefile seal` printed)
     #[arg(long, value_name = "DIGEST")]
     pub digest: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// The case number, as `casefile list` shows it
+    pub case: String,
+    /// The .zip to write [default: case-N.zip in the current folder]
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -835,6 +835,18 @@ async fn a_file_is_recorded_by_its_fingerprint() {
         page.contains("Attached receipt.pdf (16 bytes, sha256 ") && page.contains(&sha[..12]),
         "{page}"
     );
+    // The file itself is kept beside the journal, by its fingerprint...
+    let kept = w.db.with_file_name("web.exhibits").join(&sha);
+    assert_eq!(std::fs::read(&kept).unwrap(), b"%PDF-1.4 receipt");
+    // ...and comes back in the case's bundle.
+    let r = w.get("/cases/1/bundle.zip").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/zip"
+    );
+    assert!(r.body.starts_with("PK"), "a zip");
+    assert!(r.body.contains("%PDF-1.4 receipt") && r.body.contains("record.html"));
 }
 
 /// One config file, the same cost in every face: the web page reads the

@@ -528,6 +528,7 @@ pub fn router(app: App) -> Router {
         )
         .route("/cases/{n}/call", get(pages::call).post(pages::call_action))
         .route("/cases/{n}/record", get(pages::record))
+        .route("/cases/{n}/bundle.zip", get(pages::bundle))
         .route("/cases/{n}/letter/{kind}", get(pages::letter))
         .route("/cases/{n}/script/{kind}", get(pages::script))
         .route("/cases/{n}/picture.svg", get(pages::picture))

@@ -596,6 +596,34 @@ fn call_write(
     Ok(Redirect::to(&format!("/cases/{case}/call")).into_response())
 }
 
+/// The case's record and exhibits as one .zip, to download.
+pub async fn bundle(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Path(n): Path<String>,
+) -> Response {
+    let app = app.as_caller(&caller);
+    page(app, move |app| {
+        let ctx = app.ctx(&caller, false)?;
+        let (handle, zip, _) = casefile_app::exhibits::bundle_case(&ctx, &n)?;
+        Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/zip".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"case-{handle}.zip\""),
+                ),
+            ],
+            zip,
+        )
+            .into_response())
+    })
+    .await
+}
+
 pub async fn record(
     State(app): State<App>,
     Extension(caller): Extension<Caller>,
@@ -1008,7 +1036,6 @@ pub async fn attach(
     mut form: axum::extract::Multipart,
 ) -> Response {
     let app = app.as_caller(&caller);
-    use sha2::{Digest, Sha256};
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
@@ -1058,7 +1085,8 @@ pub async fn attach(
     page(app, move |app| {
         let mut ctx = app.ctx_to_write(&caller)?;
         let rec = ctx.case(&n)?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let sha256 =
+            casefile_app::exhibits::keep(&casefile_app::exhibits::dir(&ctx.db_path), &bytes)?;
         let op = Op::Attachment {
             name: name.clone(),
             sha256,

@@ -6,7 +6,7 @@ use casefile_core::StreamKind;
 use casefile_store::jsonl;
 use serde_json::json;
 
-use crate::cli::{ExportArgs, ImportArgs, VerifyArgs};
+use crate::cli::{BundleArgs, ExportArgs, ImportArgs, VerifyArgs};
 use crate::ctx::Ctx;
 use crate::error::{CliError, Exit, Result};
 
@@ -54,20 +54,59 @@ pub fn verify(ctx: &Ctx, a: VerifyArgs) -> Result<()> {
     let streams = ctx.store.streams()?;
     let entries: u64 = streams.iter().map(|s| s.head_seq).sum();
     let bar = entries_bar(ctx, "Verifying");
-    let findings = ctx.store.verify_with(&mut |done, total| {
+    let mut findings = ctx.store.verify_with(&mut |done, total| {
         bar.set_length(total);
         bar.set_position(done);
     })?;
+    // The exhibits kept beside the journal, against the fingerprints it holds:
+    // a changed copy is a finding; one never kept (or removed) is said.
+    let exhibits = casefile_app::exhibits::check(ctx, None)?;
+    let by_handle: std::collections::HashMap<u64, uuid::Uuid> = streams
+        .iter()
+        .filter(|s| s.kind == StreamKind::Case)
+        .map(|s| (s.handle, s.id))
+        .collect();
+    for x in &exhibits {
+        if x.state == casefile_app::exhibits::Kept::Altered {
+            findings.push(casefile_store::Finding {
+                kind: StreamKind::Case,
+                handle: x.case,
+                chain: casefile_core::ChainBreak {
+                    stream: by_handle.get(&x.case).copied().unwrap_or_default(),
+                    seq: x.seq,
+                    entry: None,
+                    problem: format!(
+                        "the kept copy of {} no longer matches the fingerprint recorded for it: the file was changed",
+                        x.name
+                    ),
+                },
+            });
+        }
+    }
+    let missing: Vec<_> = exhibits
+        .iter()
+        .filter(|x| x.state == casefile_app::exhibits::Kept::Missing)
+        .collect();
     bar.finish_and_clear();
     if ctx.json {
         print_json(
-            &json!({"ok": findings.is_empty(), "journals": streams.len(), "entries": entries, "findings": findings}),
+            &json!({"ok": findings.is_empty(), "journals": streams.len(), "entries": entries, "findings": findings, "exhibits": exhibits}),
         )?;
     } else if findings.is_empty() {
         println!(
             "All {} journals verify: {entries} entries, every hash chain intact, every view in step.",
             streams.len()
         );
+        let whole = exhibits.len() - missing.len();
+        if whole > 0 {
+            println!("{whole} exhibit(s) kept, each matching its fingerprint.");
+        }
+        for x in &missing {
+            println!(
+                "Note: no copy of {} (case {}, #{}) is kept; attach it again to keep it with the record.",
+                x.name, x.case, x.seq
+            );
+        }
     } else {
         for f in &findings {
             // A finding about the file as a whole names no journal.
@@ -191,5 +230,50 @@ pub fn import(ctx: &mut Ctx, a: ImportArgs) -> Result<()> {
         "Imported {} entries in {} new journal(s); {} were already here.",
         sum.entries_added, sum.streams_added, sum.entries_already_present
     );
+    Ok(())
+}
+
+pub fn bundle(ctx: &Ctx, a: BundleArgs) -> Result<()> {
+    let (handle, zip, exhibits) = casefile_app::exhibits::bundle_case(ctx, &a.case)?;
+    let path = a
+        .output
+        .unwrap_or_else(|| std::path::PathBuf::from(format!("case-{handle}.zip")));
+    let tmp = path.with_extension("partial");
+    let written = std::fs::write(&tmp, &zip)
+        .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+        .and_then(|_| std::fs::rename(&tmp, &path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(
+            CliError::invalid(format!("cannot write {}: {e}", path.display()))
+                .hint("choose another place with --output"),
+        );
+    }
+    let left_out: Vec<_> = exhibits
+        .iter()
+        .filter(|x| x.state != casefile_app::exhibits::Kept::Whole)
+        .collect();
+    if ctx.json {
+        return print_json(
+            &json!({"case": handle, "file": path, "bytes": zip.len(), "exhibits": exhibits}),
+        );
+    }
+    println!(
+        "Wrote {}: the record of case {handle} and {} exhibit(s).",
+        path.display(),
+        exhibits.len() - left_out.len()
+    );
+    for x in left_out {
+        println!(
+            "  Not included: {} (#{}), {}.",
+            x.name,
+            x.seq,
+            match x.state {
+                casefile_app::exhibits::Kept::Missing =>
+                    "no copy was kept; attach it again to keep it",
+                _ => "the kept copy no longer matches its fingerprint (`casefile verify` names it)",
+            }
+        );
+    }
     Ok(())
 }

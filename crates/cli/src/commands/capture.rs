@@ -4,7 +4,6 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use casefile_core::*;
 use jiff::Timestamp;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use casefile_app::ops::{
@@ -689,28 +688,31 @@ pub fn sent(ctx: &mut Ctx, a: SentArgs) -> Result<()> {
 }
 
 pub fn attach(ctx: &mut Ctx, a: AttachArgs) -> Result<()> {
-    let mut file = std::fs::File::open(&a.file).map_err(|e| {
+    let content = std::fs::read(&a.file).map_err(|e| {
         CliError::not_found(format!("cannot read {}: {e}", a.file.display()))
             .hint("check the file's path")
     })?;
-    let mut hasher = Sha256::new();
-    let bytes = std::io::copy(&mut file, &mut hasher)?;
-    let sha256 = hex::encode(hasher.finalize());
     let name = a
         .file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| a.file.display().to_string());
+    // The copy is kept before the journal names it, so no entry points at
+    // a file that is not there.
+    let dir = casefile_app::exhibits::dir(&ctx.db_path);
+    let sha256 = casefile_app::exhibits::keep(&dir, &content)?;
     let op = Op::Attachment {
         name,
         sha256: sha256.clone(),
-        bytes,
+        bytes: content.len() as u64,
     };
     record(ctx, &a.case, a.at.as_deref(), op)?;
     if !ctx.json {
         println!(
-            "Keep the file itself safe: casefile records its fingerprint (SHA-256 {}…), not its contents.",
-            &sha256[..16]
+            "A copy is kept in {} (SHA-256 {}…); `casefile bundle {}` gathers it with the record.",
+            dir.display(),
+            &sha256[..16],
+            a.case
         );
     }
     Ok(())

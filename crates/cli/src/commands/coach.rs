@@ -473,47 +473,13 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
             + "\n";
         return write_out(ctx, a.output.as_ref(), &body);
     }
-    let company = rec.company_state();
-    let e = coach::economics(&rec.state, &rec.rates, ctx.now);
-    let costs = format!(
-        "{} contact(s) took {} ({} on hold); {} more was spent away from contacts; expenses: {}.",
-        e.contacts.len(),
-        text::duration(e.contact_time),
-        text::duration(e.hold_time),
-        text::duration(e.off_contact_time),
-        if e.expenses.is_empty() {
-            "none".to_string()
-        } else {
-            e.expenses
-                .iter()
-                .map(|m| m.to_string())
-                .collect::<Vec<_>>()
-                .join(" + ")
-        }
-    );
     let content = match a.format {
         TimelineFormat::Text => render::timeline(rec.handle, &rec.state.title, &rows, &ctx.tz),
-        TimelineFormat::Md => letters::record_markdown(
-            &rec.state,
-            &entries,
-            company.map(|c| c.name.as_str()),
-            &costs,
-            ctx.now,
-            &ctx.tz,
-            ctx.reveal,
+        TimelineFormat::Md => casefile_app::exhibits::record_markdown(ctx, &rec, &entries),
+        TimelineFormat::Html => coach::templates::print_html(
+            &format!("Case record: {}", rec.state.title),
+            &casefile_app::exhibits::record_markdown(ctx, &rec, &entries),
         ),
-        TimelineFormat::Html => {
-            let md = letters::record_markdown(
-                &rec.state,
-                &entries,
-                company.map(|c| c.name.as_str()),
-                &costs,
-                ctx.now,
-                &ctx.tz,
-                ctx.reveal,
-            );
-            coach::templates::print_html(&format!("Case record: {}", rec.state.title), &md)
-        }
         TimelineFormat::Json => unreachable!("handled above"),
     };
     write_out(ctx, a.output.as_ref(), &content)

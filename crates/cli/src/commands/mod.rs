@@ -114,6 +114,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Company(c) => company::run(ctx, c),
         Command::Intel(c) => intel::run(ctx, c),
         Command::Mail(c) => capture::mail(ctx, c),
+        Command::Bundle(a) => admin::bundle(ctx, a),
         Command::Verify(a) => admin::verify(ctx, a),
         Command::Seal => admin::seal(ctx),
         Command::Rebuild => admin::rebuild(ctx),

@@ -217,6 +217,9 @@ A folder of your own scripts and letters.
 \fBCASEFILE_ADDRESSES\fR
 Your own email addresses, separated by commas: mail from them is recorded as sent by you.
 .TP
+\fBCASEFILE_EXHIBITS\fR
+Where attached files are kept (by default a folder beside the journal, casefile.exhibits).
+.TP
 \fBCASEFILE_SIGNING_KEY\fR
 This device's signing key (by default signing.key beside the config file).
 .TP
