@@ -116,46 +116,10 @@ pub fn check(ctx: &Ctx, case: Option<u64>) -> Result<Vec<Exhibit>> {
     Ok(out)
 }
 
-/// The case's record as Markdown, for print or a bundle: every entry, what
-/// the dispute cost, sensitive values masked unless `ctx.reveal`.
-pub fn record_markdown(
-    ctx: &Ctx,
-    rec: &crate::ctx::CaseFile,
-    entries: &[casefile_core::Entry],
-) -> String {
-    use casefile_core::{coach, text};
-    let e = coach::economics(&rec.state, &rec.rates, ctx.now);
-    let costs = format!(
-        "{} contact(s) took {} ({} on hold); {} more was spent away from contacts; expenses: {}.",
-        e.contacts.len(),
-        text::duration(e.contact_time),
-        text::duration(e.hold_time),
-        text::duration(e.off_contact_time),
-        if e.expenses.is_empty() {
-            "none".to_string()
-        } else {
-            e.expenses
-                .iter()
-                .map(|m| m.to_string())
-                .collect::<Vec<_>>()
-                .join(" + ")
-        }
-    );
-    coach::letters::record_markdown(
-        &rec.state,
-        entries,
-        rec.company_state().map(|c| c.name.as_str()),
-        &costs,
-        ctx.now,
-        &ctx.tz,
-        ctx.reveal,
-    )
-}
-
 /// The bundle of case `case`: its record as a page that prints, and its exhibits.
 pub fn bundle_case(ctx: &Ctx, case: &str) -> Result<(u64, Vec<u8>, Vec<Exhibit>)> {
     let (rec, entries) = ctx.case_file_with_entries(case)?;
-    let md = record_markdown(ctx, &rec, &entries);
+    let md = crate::record::markdown(ctx, &rec, &entries);
     let html = casefile_core::coach::templates::print_html(
         &format!("Case record: {}", rec.state.title),
         &md,

@@ -14,6 +14,7 @@ pub mod exhibits;
 pub mod intel;
 pub mod mail;
 pub mod ops;
+pub mod record;
 pub mod report;
 pub mod seal;
 pub mod settings;

@@ -634,27 +634,8 @@ pub async fn record(
     page(app, move |app| {
         let ctx = app.ctx(&caller, q.contains_key("reveal"))?;
         let (rec, entries) = ctx.case_file_with_entries(&n)?;
-        let company = rec.company_name();
-        let e = coach::economics(&rec.state, &rec.rates, ctx.now);
-        let costs = format!(
-            "{} contact(s) took {}; expenses: {}.",
-            e.contacts.len(),
-            text::duration(e.contact_time),
-            e.expenses
-                .iter()
-                .map(|m| m.to_string())
-                .collect::<Vec<_>>()
-                .join(" + ")
-        );
-        let md = letters::record_markdown(
-            &rec.state,
-            &entries,
-            company.as_deref(),
-            &costs,
-            ctx.now,
-            &ctx.tz,
-            ctx.reveal,
-        );
+        // The same record, in the same words, as `casefile timeline --format html`.
+        let md = casefile_app::record::markdown(&ctx, &rec, &entries);
         Ok(paper(
             app,
             &md,

@@ -475,10 +475,10 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
     }
     let content = match a.format {
         TimelineFormat::Text => render::timeline(rec.handle, &rec.state.title, &rows, &ctx.tz),
-        TimelineFormat::Md => casefile_app::exhibits::record_markdown(ctx, &rec, &entries),
+        TimelineFormat::Md => casefile_app::record::markdown(ctx, &rec, &entries),
         TimelineFormat::Html => coach::templates::print_html(
             &format!("Case record: {}", rec.state.title),
-            &casefile_app::exhibits::record_markdown(ctx, &rec, &entries),
+            &casefile_app::record::markdown(ctx, &rec, &entries),
         ),
         TimelineFormat::Json => unreachable!("handled above"),
     };

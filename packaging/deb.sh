@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the Debian package: the release binary, a man page per command and
+# the shell completions, installed where Debian looks for them.
+#
+#   bash packaging/deb.sh            # target/debian/casefile_<version>-1_<arch>.deb
+#   sudo apt install ./target/debian/casefile_*.deb
+#
+# Needs cargo-deb (`cargo install cargo-deb --locked`; installed here when
+# missing, from crates.io).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
+cargo build --release --locked -p casefile --bin casefile
+bin=target/release/casefile
+assets=target/assets
+rm -rf "$assets"
+mkdir -p "$assets/man" "$assets/completions"
+"$bin" man --dir "$assets/man" >/dev/null
+gzip -9n "$assets"/man/*.1
+"$bin" completions bash >"$assets/completions/casefile"
+"$bin" completions zsh >"$assets/completions/_casefile"
+"$bin" completions fish >"$assets/completions/casefile.fish"
+cargo deb -p casefile --no-build --locked "$@"
