@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
 cargo build --release --locked -p casefile --bin casefile
 bin=target/release/casefile
-assets=target/assets
+assets=target/release/packaging
 rm -rf "$assets"
 mkdir -p "$assets/man" "$assets/completions"
 "$bin" man --dir "$assets/man" >/dev/null

@@ -19,7 +19,7 @@ impl Report for Ctx {
                 .iter()
                 .map(|e| serde_json::json!({"seq": e.seq, "id": e.id, "kind": e.event.kind()}))
                 .collect();
-            println!("{}", serde_json::json!({"case": handle, "entries": list}));
+            let _ = crate::json::print_json(&serde_json::json!({"case": handle, "entries": list}));
         } else {
             let nums: Vec<String> = entries.iter().map(|e| format!("#{}", e.seq)).collect();
             let what = entries

@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod dates;
 pub mod error;
 pub mod input;
+pub mod json;
 pub mod render;
 pub mod specs;
 
@@ -26,10 +27,10 @@ pub fn main() {
             // Reported already.
         } else if json {
             // A script asked for JSON: the error is JSON too, on standard error.
-            let err = serde_json::json!({"error": {
+            let err = serde_json::json!({
                 "message": e.message, "hint": e.hint, "exit": e.exit as i32,
-            }});
-            eprintln!("{err}");
+            });
+            eprintln!("{{\"version\":{},\"error\":{err}}}", json::JSON_VERSION);
         } else {
             eprintln!("error: {}", e.message);
             if let Some(h) = &e.hint {

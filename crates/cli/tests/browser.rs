@@ -457,7 +457,7 @@ fn two_helpers_sign_in_on_a_postgresql_server_and_each_work_a_case() {
             .output()
             .unwrap();
         let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let titles: Vec<&str> = list
+        let titles: Vec<&str> = list["items"]
             .as_array()
             .unwrap()
             .iter()

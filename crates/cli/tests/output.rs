@@ -425,3 +425,77 @@ fn a_corrected_sensitive_identifier_stays_masked() {
     let revealed = env.ok(&["show", "1", "--reveal"]);
     assert!(revealed.contains("7712 4471 99"), "{revealed}");
 }
+
+/// docs/json.md says what each command's JSON holds; this keeps it true.
+#[test]
+fn the_json_documentation_matches_what_commands_print() {
+    let env = Env::new();
+    env.open_router_case();
+    env.ok(&[
+        "log",
+        "1",
+        "--start",
+        "2026-11-05 10:00",
+        "--minutes",
+        "20",
+        "--rep",
+        "Dana",
+        "--ref",
+        "CAS-1",
+        "--promise",
+        "call back, due=2026-11-12",
+        "--offer",
+        "a $20 credit, value=20",
+    ]);
+    env.ok(&["followup", "1", "chase", "--due", "2026-11-25"]);
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/json.md"))
+        .unwrap();
+    let mut checked = 0;
+    for line in doc.lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let command = cells[1].trim_matches('`');
+        let args: Vec<&str> = command
+            .split_whitespace()
+            .map(|w| match w {
+                "CASE" => "1",
+                "WORDS" => "refund",
+                "NAME" => "acme",
+                "KIND" => "executive",
+                w => w,
+            })
+            .collect();
+        let want: Vec<&str> = cells[2].trim_start_matches("items: ").split(", ").collect();
+        let listed = cells[2].starts_with("items: ");
+        let mut all = vec!["--json"];
+        all.extend_from_slice(&args);
+        let printed: serde_json::Value = serde_json::from_str(&env.ok(&all)).unwrap();
+        assert_eq!(printed["version"], 1, "{command}");
+        let object = if listed {
+            printed["items"][0].clone()
+        } else {
+            printed.clone()
+        };
+        let got: Vec<String> = object
+            .as_object()
+            .unwrap_or_else(|| panic!("{command}: {printed}"))
+            .keys()
+            .filter(|k| listed || *k != "version")
+            .cloned()
+            .collect();
+        let mut got_sorted = got.clone();
+        got_sorted.sort();
+        let mut want_sorted: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+        want_sorted.sort();
+        assert_eq!(
+            got_sorted,
+            want_sorted,
+            "docs/json.md is out of date for `{command}`; it prints: {}",
+            got.join(", ")
+        );
+        checked += 1;
+    }
+    assert!(
+        checked >= 16,
+        "the table lists the read commands ({checked})"
+    );
+}

@@ -603,7 +603,7 @@ fn users_are_managed_from_the_command_line() {
     let (code, out, _) = run(&["users", "list", "--workspace", &ws, "--json"], None);
     assert_eq!(code, Some(0));
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let members: Vec<(String, String)> = list
+    let members: Vec<(String, String)> = list["items"]
         .as_array()
         .unwrap()
         .iter()

@@ -468,9 +468,7 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
     let (rec, entries) = ctx.case_file_with_entries(&a.case)?;
     let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
     if ctx.json || matches!(a.format, TimelineFormat::Json) {
-        let body = serde_json::to_string_pretty(&rows)
-            .map_err(|e| CliError::new(Exit::Internal, e.to_string()))?
-            + "\n";
+        let body = super::views::versioned_json(&rows)? + "\n";
         return write_out(ctx, a.output.as_ref(), &body);
     }
     let content = match a.format {

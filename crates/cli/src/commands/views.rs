@@ -12,14 +12,7 @@ use crate::ctx::Ctx;
 use crate::error::{CliError, Result};
 use crate::render;
 
-pub fn print_json(v: &impl serde::Serialize) -> Result<()> {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v)
-            .map_err(|e| CliError::new(crate::error::Exit::Internal, e.to_string()))?
-    );
-    Ok(())
-}
+pub use crate::json::{print_json, versioned_json};
 
 pub fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
     let company = match &a.company {

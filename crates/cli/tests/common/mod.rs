@@ -92,10 +92,25 @@ impl Env {
         )
     }
 
+    /// A read command's JSON: every one is an object that starts with its
+    /// version; a list comes under "items", which this returns.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let mut a = vec!["--json"];
         a.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&a)).unwrap()
+        let out = self.ok(&a);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v["version"], 1,
+            "casefile {args:?} --json names its version:\n{out}"
+        );
+        assert!(
+            out.trim_start().starts_with("{\n  \"version\": 1"),
+            "the version comes first: {out}"
+        );
+        match v.get("items") {
+            Some(items) => items.clone(),
+            None => v,
+        }
     }
 
     /// The whole journal as exported, for checking that nothing was written.
