@@ -11,13 +11,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo-deb >/dev/null || cargo install cargo-deb --locked
 cargo build --release --locked -p casefile --bin casefile
-bin=target/release/casefile
-assets=target/release/packaging
-rm -rf "$assets"
-mkdir -p "$assets/man" "$assets/completions"
-"$bin" man --dir "$assets/man" >/dev/null
-gzip -9n "$assets"/man/*.1
-"$bin" completions bash >"$assets/completions/casefile"
-"$bin" completions zsh >"$assets/completions/_casefile"
-"$bin" completions fish >"$assets/completions/casefile.fish"
+# Where the package metadata (crates/cli/Cargo.toml) looks for them.
+bash packaging/assets.sh target/release/packaging target/release/casefile
 cargo deb -p casefile --no-build --locked "$@"

@@ -329,8 +329,14 @@ pub fn drafts(m: &Message, me: &[String]) -> Vec<Draft> {
 }
 
 /// Imports the messages in `bytes`: each into the case its thread is in,
-/// else into `case`; each message all or nothing.
-pub fn import(ctx: &mut Ctx, bytes: &[u8], case: Option<&str>) -> Result<Report> {
+/// else into `case`; each message all or nothing. `progress` hears the
+/// messages done and the total.
+pub fn import(
+    ctx: &mut Ctx,
+    bytes: &[u8],
+    case: Option<&str>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report> {
     let target = case.map(|c| ctx.case(c)).transpose()?;
     // Every message already in the journal, and its case.
     let mut known: HashMap<String, u64> = HashMap::new();
@@ -365,7 +371,9 @@ pub fn import(ctx: &mut Ctx, bytes: &[u8], case: Option<&str>) -> Result<Report>
     }
     // Oldest first, so a reply finds the message it answers already in.
     read.sort_by_key(|(_, m)| m.date);
-    for (position, m) in read {
+    let total = read.len() as u64;
+    for (done, (position, m)) in read.into_iter().enumerate() {
+        progress(done as u64, total);
         if known.contains_key(&m.message_id) {
             report.already.push(m.message_id.clone());
             continue;
@@ -433,6 +441,7 @@ pub fn import(ctx: &mut Ctx, bytes: &[u8], case: Option<&str>) -> Result<Report>
             }),
         }
     }
+    progress(total, total);
     Ok(report)
 }
 

@@ -13,14 +13,19 @@ use crate::error::{CliError, Exit, Result};
 use super::views::print_json;
 
 /// A bar of entries on a terminal; nothing when piped, scripted or under --json.
-fn entries_bar(ctx: &Ctx, doing: &'static str) -> indicatif::ProgressBar {
+pub(crate) fn entries_bar(ctx: &Ctx, doing: &'static str) -> indicatif::ProgressBar {
+    progress_bar(ctx, doing, "entries")
+}
+
+/// A progress bar on standard error, when that is a terminal and no JSON is asked for.
+pub(crate) fn progress_bar(ctx: &Ctx, doing: &str, unit: &str) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() || ctx.json || ctx.quiet {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(&format!(
-            "{doing} {{pos}}/{{len}} entries {{wide_bar}} {{eta}}"
+            "{doing} {{pos}}/{{len}} {unit} {{wide_bar}} {{eta}}"
         ))
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );

@@ -769,7 +769,13 @@ pub fn mail(ctx: &mut Ctx, cmd: MailCommand) -> Result<()> {
                 .hint("give the path of an .eml file or an mbox archive, or - for standard input")
         })?
     };
-    let report = casefile_app::mail::import(ctx, &bytes, case.as_deref())?;
+    let bar = super::admin::progress_bar(ctx, "Importing", "messages");
+    let report = casefile_app::mail::import(ctx, &bytes, case.as_deref(), &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    let report = report?;
     if ctx.json {
         super::views::print_json(&report)?;
     } else {
