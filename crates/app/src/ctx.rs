@@ -157,7 +157,7 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
                     .hint("check CASEFILE_WORKSPACE; `casefile users list` shows the workspaces, `casefile users add` makes one")
             })?;
         store.set_workspace(id);
-        sign_with_device_key(&mut store);
+        sign_with_device_key(&mut store, settings);
         return Ok(Box::new(store));
     }
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -187,20 +187,23 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
             .hint("check the path and its permissions, or choose another with --db PATH"),
             other => Error::from(other),
         })?;
-    sign_with_device_key(&mut store);
+    sign_with_device_key(&mut store, settings);
     Ok(Box::new(store))
 }
 
 /// Gives the store this device's key (a server's: every instance of one
 /// server shares it) and the folder beside it for its notes. Reading never
-/// needs the key; a write without it is refused with why.
-fn sign_with_device_key(store: &mut dyn Store) {
-    match signing_key() {
+/// needs the key; a write without it is refused with why. Settings that name
+/// no key (made without an environment, as tests make them) sign nothing.
+fn sign_with_device_key(store: &mut dyn Store, settings: &Settings) {
+    let Some(path) = &settings.signing_key else {
+        return;
+    };
+    match signing_key(path) {
         Ok(key) => {
             store.set_signer(key);
-            if let Some(dir) = signing_key_path().and_then(|p| p.parent().map(|d| d.to_path_buf()))
-            {
-                store.set_anchor(&dir);
+            if let Some(dir) = path.parent() {
+                store.set_anchor(dir);
             }
         }
         Err(e) => store.set_signer_unavailable(match &e.hint {
@@ -210,26 +213,9 @@ fn sign_with_device_key(store: &mut dyn Store) {
     }
 }
 
-/// Where this device's signing key lives: CASEFILE_SIGNING_KEY, else
-/// `signing.key` beside the config file (outside the database, so someone
-/// with the database alone cannot sign a rewritten history).
-pub fn signing_key_path() -> Option<PathBuf> {
-    match std::env::var("CASEFILE_SIGNING_KEY") {
-        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ => crate::settings::config_path(&|k| std::env::var(k).ok())
-            .map(|c| c.with_file_name("signing.key")),
-    }
-}
-
 /// This device's Ed25519 key, made on first use (readable by the user only).
-pub fn signing_key() -> Result<ed25519_dalek::SigningKey> {
-    let path = signing_key_path().ok_or_else(|| {
-        Error::new(
-            Exit::Database,
-            "cannot tell where to keep this device's signing key",
-        )
-        .hint("set CASEFILE_SIGNING_KEY to a file path")
-    })?;
+pub fn signing_key(path: &std::path::Path) -> Result<ed25519_dalek::SigningKey> {
+    let path = path.to_path_buf();
     let bad = |why: String| {
         Error::new(Exit::Database, format!("the signing key {} {why}", path.display())).hint(
             "move the file away and a new key is made; `casefile verify` then reports what the old key signed",
@@ -278,7 +264,7 @@ pub fn signing_key() -> Result<ed25519_dalek::SigningKey> {
             match linked {
                 Ok(()) => Ok(ed25519_dalek::SigningKey::from_bytes(&bytes)),
                 // Another process made it first: use theirs.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => signing_key(),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => signing_key(&path),
                 Err(e) => Err(bad(format!("cannot be made: {e}"))),
             }
         }

@@ -34,6 +34,8 @@ pub struct Layer {
     pub date_order: Option<String>,
     /// Your own email addresses: a message from one of them is one you sent.
     pub addresses: Option<Vec<String>>,
+    /// This device's signing key (by default `signing.key` beside the config file).
+    pub signing_key: Option<PathBuf>,
 }
 
 /// An amount as a person writes it in a config file: a number or a text.
@@ -111,6 +113,10 @@ pub struct Settings {
     pub workspace: String,
     /// Your own email addresses, lower case.
     pub addresses: Vec<String>,
+    /// Where this device's signing key is: CASEFILE_SIGNING_KEY, else beside
+    /// the config file. None (settings made without an environment, as tests
+    /// make them): nothing is signed.
+    pub signing_key: Option<PathBuf>,
     /// The layers these were resolved from, lowest first.
     pub layers: Vec<(Source, Layer)>,
 }
@@ -165,6 +171,7 @@ impl Layer {
             date_order: get("CASEFILE_DATE_ORDER"),
             addresses: get("CASEFILE_ADDRESSES")
                 .map(|a| a.split(',').map(|x| x.trim().to_string()).collect()),
+            signing_key: get("CASEFILE_SIGNING_KEY").map(PathBuf::from),
         }
     }
 }
@@ -197,6 +204,7 @@ impl Settings {
         let mut workspace = "default".to_string();
         let mut date_order = crate::dates::DateOrder::default();
         let mut addresses: Vec<String> = Vec::new();
+        let mut signing_key: Option<PathBuf> = None;
         let mut author = "owner".to_string();
         let mut currency = "USD".to_string();
         let mut templates = dirs::config_dir().map(|d| d.join("casefile").join("templates"));
@@ -250,6 +258,9 @@ impl Settings {
             let money = |name: &str, a: &Amount| {
                 Money::parse(&a.text(), &currency).map_err(|e| invalid(name, source, e.to_string()))
             };
+            if let Some(k) = &l.signing_key {
+                signing_key = Some(k.clone());
+            }
             if let Some(list) = &l.addresses {
                 addresses = list
                     .iter()
@@ -282,6 +293,7 @@ impl Settings {
             date_order,
             workspace,
             addresses,
+            signing_key,
             author,
             currency,
             rates,
@@ -297,9 +309,13 @@ impl Settings {
         flags: Layer,
     ) -> Result<Settings, SettingsError> {
         let mut layers = Vec::new();
-        if let Some(path) = config_path(env)
-            && let Some(l) = Layer::from_file(&path)?
-        {
+        if let Some(path) = config_path(env) {
+            // The key lives beside the config file unless something says otherwise.
+            let beside = Some(path.with_file_name("signing.key"));
+            let mut l = Layer::from_file(&path)?.unwrap_or_default();
+            if l.signing_key.is_none() {
+                l.signing_key = beside;
+            }
             layers.push((Source::File(path), l));
         }
         layers.push((Source::Environment, Layer::from_env(env)));

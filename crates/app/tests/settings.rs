@@ -199,3 +199,32 @@ fn numeric_dates_are_read_in_the_order_set() {
     assert_eq!(day("2026-11-05", DateOrder::DayFirst), "2026-11-05");
     assert!(parse_when_in("10/31/2026", now, &tz, Tense::Past, DateOrder::DayFirst).is_err());
 }
+
+/// The signing key lives beside the config file the settings came from,
+/// unless CASEFILE_SIGNING_KEY or `signing_key` says where; settings made
+/// without any environment (as tests make them) name none and sign nothing,
+/// so no test writes into the user's own config folder.
+#[test]
+fn the_signing_key_follows_the_config_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("casefile.toml").display().to_string();
+    let s = Settings::load(&env_of(&[("CASEFILE_CONFIG", &cfg)]), Layer::default()).unwrap();
+    assert_eq!(s.signing_key, Some(dir.path().join("signing.key")));
+    let flags = Layer {
+        hourly_value: Some(Amount::Text("40".into())),
+        ..Layer::default()
+    };
+    assert_eq!(
+        s.with_flags(flags).unwrap().signing_key,
+        Some(dir.path().join("signing.key")),
+        "a command's flags keep it"
+    );
+    let own = dir.path().join("elsewhere.key").display().to_string();
+    let s = Settings::load(
+        &env_of(&[("CASEFILE_CONFIG", &cfg), ("CASEFILE_SIGNING_KEY", &own)]),
+        Layer::default(),
+    )
+    .unwrap();
+    assert_eq!(s.signing_key, Some(PathBuf::from(&own)));
+    assert_eq!(Settings::resolve(&[]).unwrap().signing_key, None);
+}

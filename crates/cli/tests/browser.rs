@@ -336,6 +336,7 @@ fn a_phone_sized_browser_opens_a_case_logs_a_call_and_prints_a_letter() {
 
     // What the browser did is in the journal.
     let out = Command::new(cargo_bin("casefile"))
+        .env("CASEFILE_CONFIG", common::test_config())
         .args(["--json", "show", "1"])
         .env("CASEFILE_DB", &db)
         .output()
@@ -373,6 +374,7 @@ fn two_helpers_sign_in_on_a_postgresql_server_and_each_work_a_case() {
     ];
     for (email, ws, _) in &people {
         let mut add = Command::new(cargo_bin("casefile"))
+            .env("CASEFILE_CONFIG", common::test_config())
             .args(["users", "add", email, "--workspace", ws, "--role", "helper"])
             .env("CASEFILE_DATABASE", &url)
             .stdin(Stdio::piped())
@@ -385,6 +387,7 @@ fn two_helpers_sign_in_on_a_postgresql_server_and_each_work_a_case() {
     }
     let port = free_port();
     let mut server = Command::new(cargo_bin("casefile"))
+        .env("CASEFILE_CONFIG", common::test_config())
         .args(["serve", "--port", &port.to_string(), "--database", &url])
         .env("TZ", "UTC")
         .stdout(Stdio::piped())
@@ -451,6 +454,7 @@ fn two_helpers_sign_in_on_a_postgresql_server_and_each_work_a_case() {
     // Each workspace holds its own case, one each, written by its helper.
     for (email, ws, title) in &people {
         let out = Command::new(cargo_bin("casefile"))
+            .env("CASEFILE_CONFIG", common::test_config())
             .args(["--json", "list"])
             .env("CASEFILE_DATABASE", &url)
             .env("CASEFILE_WORKSPACE", ws)

@@ -2,6 +2,8 @@
 //! reference, a promise and an offer; the process is killed mid-call and the
 //! journal holds everything entered; reopening resumes the call.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -117,6 +119,7 @@ impl Drop for Tmux {
 
 fn casefile(db: &Path, args: &[&str]) -> String {
     let out = Command::new(cargo_bin("casefile"))
+        .env("CASEFILE_CONFIG", common::test_config())
         .args(args)
         .env("CASEFILE_DB", db)
         .env("TZ", "UTC")
@@ -133,10 +136,11 @@ fn casefile(db: &Path, args: &[&str]) -> String {
 fn console_command(dir: &Path, db: &Path, extra_env: &str) -> String {
     // The shell writes casefile's pid so the test can kill exactly that process.
     format!(
-        "sh -c 'echo $$ > {pid}; CASEFILE_DB={db} TZ=UTC {env} exec {bin} call 1 --via \"800 555 0100\"'; echo EXIT=$?; sleep 60",
+        "sh -c 'echo $$ > {pid}; CASEFILE_DB={db} CASEFILE_CONFIG={config} TZ=UTC {env} exec {bin} call 1 --via \"800 555 0100\"'; echo EXIT=$?; sleep 60",
         pid = dir.join("pid").display(),
         db = db.display(),
         env = extra_env,
+        config = common::test_config().display(),
         bin = cargo_bin("casefile").display()
     )
 }

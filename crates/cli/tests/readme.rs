@@ -1,6 +1,8 @@
 //! The README must stay true: its walkthrough runs as written, and its first
 //! command (the wizard) works on a real terminal.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -70,6 +72,7 @@ fn the_walkthrough_runs_as_written() {
     // must keep to its own file and leave this one as it was.
     let own = dir.path().join("own.db");
     let mine = Command::new(cargo_bin("casefile"))
+        .env("CASEFILE_CONFIG", common::test_config())
         .args(["open", "My own case", "--no-wizard"])
         .env("CASEFILE_DB", &own)
         .output()
@@ -107,6 +110,7 @@ fn the_walkthrough_runs_as_written() {
     }
     // The reader's own file is as it was: one case, untouched.
     let theirs = Command::new(cargo_bin("casefile"))
+        .env("CASEFILE_CONFIG", common::test_config())
         .args(["list", "--json"])
         .env("CASEFILE_DB", &own)
         .output()
@@ -121,6 +125,7 @@ fn the_walkthrough_runs_as_written() {
     let tour = dir.path().join("casefile-tour.db");
     // And it tells the story the README says it does.
     let show = Command::new(cargo_bin("casefile"))
+        .env("CASEFILE_CONFIG", common::test_config())
         .args(["show", "1"])
         .env("CASEFILE_DB", &tour)
         .output()
@@ -138,6 +143,7 @@ fn the_walkthrough_runs_as_written() {
     assert!(show.contains("[amended by #"), "{show}");
     // The words for the next call use the corrected name too.
     let brief = Command::new(cargo_bin("casefile"))
+        .env("CASEFILE_CONFIG", common::test_config())
         .args(["brief", "1"])
         .env("CASEFILE_DB", &tour)
         .output()
@@ -169,8 +175,9 @@ fn the_wizard_works_on_a_real_terminal() {
     let socket = dir.path().join("tmux.sock");
     let sock = socket.to_str().unwrap();
     let command = format!(
-        "CASEFILE_DB={} TZ=UTC {} open; echo EXIT=$?; sleep 30",
+        "CASEFILE_DB={} CASEFILE_CONFIG={} TZ=UTC {} open; echo EXIT=$?; sleep 30",
         db.display(),
+        common::test_config().display(),
         cargo_bin("casefile").display()
     );
     let started = tmux(&[
@@ -249,6 +256,7 @@ fn the_wizard_works_on_a_real_terminal() {
         "{done}"
     );
     let show = Command::new(cargo_bin("casefile"))
+        .env("CASEFILE_CONFIG", common::test_config())
         .args(["show", "1"])
         .env("CASEFILE_DB", &db)
         .output()

@@ -31,6 +31,7 @@ struct Reply {
 }
 
 struct Server {
+    _keys: tempfile::TempDir,
     router: Router,
     url: String,
     tag: String,
@@ -56,14 +57,18 @@ fn enc(s: &str) -> String {
 impl Server {
     fn start() -> Option<Server> {
         let url = common::test_database()?;
+        // The server's config folder, where its signing key is made.
+        let keys = tempfile::tempdir().unwrap();
+        let config = keys.path().join("casefile.toml");
         let env = |k: &str| match k {
             "CASEFILE_DATABASE" => Some(url.clone()),
-            "CASEFILE_CONFIG" => Some("/nonexistent/casefile.toml".into()),
+            "CASEFILE_CONFIG" => Some(config.display().to_string()),
             _ => None,
         };
         let settings = casefile_app::Settings::load(&env, casefile_app::Layer::default()).unwrap();
         let app = sync(|| App::server(settings).unwrap());
         Some(Server {
+            _keys: keys,
             router: router(app),
             url,
             tag: uuid::Uuid::new_v4().simple().to_string()[..8].to_string(),

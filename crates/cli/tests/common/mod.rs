@@ -9,6 +9,12 @@ use std::process::{Command, Output, Stdio};
 
 use assert_cmd::cargo::CommandCargoExt;
 
+/// A config file of the tests' own, under target/ (never the user's): its
+/// folder holds the signing key and notes the commands make.
+pub fn test_config() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("casefile-test-config/config.toml")
+}
+
 pub const NOW: &str = "2026-11-10T17:00:00Z";
 
 pub struct Env {
