@@ -140,7 +140,7 @@ fn the_web_app_serves_the_feed_at_a_private_address() {
     assert!(web.get("/due").contains("Make my calendar address"));
     let page = web.post_page("/calendar", &[]);
     let link = page
-        .split("value=\"")
+        .split("id=\"cal-link\" readonly value=\"")
         .nth(1)
         .and_then(|v| v.split('"').next())
         .expect("the address on the page")

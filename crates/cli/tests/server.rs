@@ -825,6 +825,50 @@ async fn a_helper_sees_their_own_cases_and_what_is_due_for_them() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("nothing to change"));
+
+    // The workspace's calendar address: its feed, fetched with no session,
+    // holds the workspace's follow-ups; the secret does not open another
+    // workspace, and a viewer cannot make one.
+    let page = s.post(&gil, "/calendar", &[]).await.body;
+    assert!(page.contains("Your calendar address"), "{page}");
+    let link = page
+        .split("id=\"cal-link\" readonly value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .expect("the address on the page")
+        .replace("&#x2f;", "/");
+    let path = link.split_once("://").unwrap().1;
+    let path = &path[path.find('/').unwrap()..];
+    assert!(path.starts_with("/calendar/feed/"), "{path}");
+    let feed = s
+        .send(Request::get(path).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(
+        feed.body.contains("follow up: chase Gil") && feed.body.contains("chase Hal"),
+        "{}",
+        feed.body
+    );
+    s.member("vic", "other", Role::Owner);
+    let other_name = s.ws("other");
+    let other = s.db(move |db| {
+        db.workspace_named(&other_name, false)
+            .unwrap()
+            .unwrap()
+            .to_string()
+    });
+    let secret = path.rsplit('/').next().unwrap();
+    let elsewhere = format!("/calendar/feed/{other}/{secret}");
+    let r = s
+        .send(Request::get(&elsewhere).body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    s.member("val", "team", Role::Viewer);
+    let val = s.login("val").await;
+    assert_eq!(
+        s.post(&val, "/calendar", &[]).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 /// Guessing from one address is slowed whatever accounts it tries; another
