@@ -139,13 +139,7 @@ fn the_web_app_serves_the_feed_at_a_private_address() {
     let web = common::Web::start(&env);
     assert!(web.get("/due").contains("Make my calendar address"));
     let page = web.post_page("/calendar", &[]);
-    let link = page
-        .split("id=\"cal-link\" readonly value=\"")
-        .nth(1)
-        .and_then(|v| v.split('"').next())
-        .expect("the address on the page")
-        // As a browser reads the attribute.
-        .replace("&#x2f;", "/");
+    let link = common::calendar_link(&page);
     assert!(
         link.starts_with(&format!("{}/calendar/feed/local/", web.base)),
         "{link}"

@@ -831,12 +831,7 @@ async fn a_helper_sees_their_own_cases_and_what_is_due_for_them() {
     // workspace, and a viewer cannot make one.
     let page = s.post(&gil, "/calendar", &[]).await.body;
     assert!(page.contains("Your calendar address"), "{page}");
-    let link = page
-        .split("id=\"cal-link\" readonly value=\"")
-        .nth(1)
-        .and_then(|v| v.split('"').next())
-        .expect("the address on the page")
-        .replace("&#x2f;", "/");
+    let link = common::calendar_link(&page);
     let path = link.split_once("://").unwrap().1;
     let path = &path[path.find('/').unwrap()..];
     assert!(path.starts_with("/calendar/feed/"), "{path}");

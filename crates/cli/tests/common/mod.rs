@@ -321,29 +321,12 @@ impl Web {
         r.into_string().unwrap()
     }
 
+    /// A form posted; a redirect is taken as done, any other failure fails.
     pub fn post(&self, path: &str, fields: &[(&str, &str)]) {
-        let mut all = vec![("csrf", self.csrf.as_str())];
-        all.extend_from_slice(fields);
-        match self
-            .agent
-            .post(&format!("{}{path}", self.base))
-            .set("Cookie", &self.cookie)
-            .set("Origin", &self.base)
-            .send_form(&all)
-        {
-            Ok(_) => {}
-            Err(ureq::Error::Status(303, _)) => {}
-            Err(ureq::Error::Status(code, r)) => {
-                panic!(
-                    "POST {path} {fields:?}: {code} {}",
-                    r.into_string().unwrap()
-                )
-            }
-            Err(e) => panic!("POST {path}: {e}"),
-        }
+        self.post_page(path, fields);
     }
 
-    /// A form posted, and the page it answers with (not a redirect).
+    /// A form posted, and the page it answers with (empty for a redirect).
     pub fn post_page(&self, path: &str, fields: &[(&str, &str)]) -> String {
         let mut all = vec![("csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
@@ -355,12 +338,11 @@ impl Web {
             .send_form(&all)
         {
             Ok(r) => r.into_string().unwrap(),
-            Err(ureq::Error::Status(code, r)) => {
-                panic!(
-                    "POST {path}: {code} {}",
-                    r.into_string().unwrap_or_default()
-                )
-            }
+            Err(ureq::Error::Status(303, _)) => String::new(),
+            Err(ureq::Error::Status(code, r)) => panic!(
+                "POST {path} {fields:?}: {code} {}",
+                r.into_string().unwrap_or_default()
+            ),
             Err(e) => panic!("POST {path}: {e}"),
         }
     }
@@ -454,4 +436,14 @@ pub fn text_of(html: &str, id: &str) -> Option<String> {
             .collect::<Vec<_>>()
             .join("\n"),
     )
+}
+
+/// The calendar address a "Make my calendar address" page shows, as a
+/// browser reads the attribute.
+pub fn calendar_link(page: &str) -> String {
+    page.split("id=\"cal-link\" readonly value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .unwrap_or_else(|| panic!("no calendar address on the page: {page}"))
+        .replace("&#x2f;", "/")
 }
