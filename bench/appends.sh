@@ -71,14 +71,15 @@ emit "note on a $BIG-entry case: pages written" "$big_p" "pages" "the same note 
 db=$OUT/case-$LONG.db
 ws="'$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'workspace'")'"
 case_id="(SELECT id FROM cases WHERE workspace = $ws AND handle = 1)"
-items="SELECT header FROM cases WHERE workspace = $ws AND handle = 1; SELECT item FROM case_items WHERE workspace = $ws AND case_id = $case_id ORDER BY seq;"
 company="SELECT co.state FROM companies co JOIN cases c ON co.workspace = c.workspace AND co.id = c.company WHERE c.workspace = $ws AND c.handle = 1;"
 timeline="SELECT count(*) FROM entries WHERE workspace = $ws AND stream = $case_id; SELECT seq, at, event FROM entries WHERE workspace = $ws AND stream = $case_id ORDER BY seq;"
 # The timeline reads the whole journal and folds it (the items are not read).
 header="SELECT header FROM cases WHERE workspace = $ws AND handle = 1;"
 # The brief reads every item but the notes, which it never shows.
 brief_items="SELECT header FROM cases WHERE workspace = $ws AND handle = 1; SELECT item FROM case_items WHERE workspace = $ws AND case_id = $case_id AND kind != 'note' ORDER BY seq;"
-for pair in "show|$items $company" "brief|$brief_items $company" "timeline|$timeline $header $company"; do
+# The case page reads the same, the latest five notes and how many there are.
+show_items="$brief_items SELECT item FROM case_items WHERE workspace = $ws AND case_id = $case_id AND seq IN (SELECT seq FROM case_items WHERE workspace = $ws AND case_id = $case_id AND kind = 'note' ORDER BY seq DESC LIMIT 5) ORDER BY seq; SELECT count(*) FROM case_items WHERE workspace = $ws AND case_id = $case_id AND kind = 'note';"
+for pair in "show|$show_items $company" "brief|$brief_items $company" "timeline|$timeline $header $company"; do
   cmd=${pair%%|*}; sql=${pair#*|}
   hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/$cmd.json" \
     -n casefile "$BIN --db $db $cmd 1" -n anchor "sqlite3 $db \"$sql\"" >/dev/null

@@ -71,11 +71,15 @@ for size in $SIZES; do
   # Every table is keyed by the workspace first: the anchors name it, as casefile does.
   ws="'$(sqlite3 "$db" "SELECT value FROM meta WHERE key = 'workspace'")'"
   case1="(SELECT id FROM cases WHERE workspace = $ws AND handle = 1)"
-  one_case="SELECT header FROM cases WHERE workspace = $ws AND handle = 1; SELECT item FROM case_items WHERE workspace = $ws AND case_id = $case1 ORDER BY seq; SELECT co.state FROM companies co JOIN cases c ON co.workspace = c.workspace AND co.id = c.company WHERE c.workspace = $ws AND c.handle = 1;"
+  # The brief reads every item but the notes; the case page the same, its
+  # latest five notes and how many there are.
+  company1="SELECT co.state FROM companies co JOIN cases c ON co.workspace = c.workspace AND co.id = c.company WHERE c.workspace = $ws AND c.handle = 1;"
+  brief_case="SELECT header FROM cases WHERE workspace = $ws AND handle = 1; SELECT item FROM case_items WHERE workspace = $ws AND case_id = $case1 AND kind != 'note' ORDER BY seq; $company1"
+  show_case="$brief_case SELECT item FROM case_items WHERE workspace = $ws AND case_id = $case1 AND seq IN (SELECT seq FROM case_items WHERE workspace = $ws AND case_id = $case1 AND kind = 'note' ORDER BY seq DESC LIMIT 5) ORDER BY seq; SELECT count(*) FROM case_items WHERE workspace = $ws AND case_id = $case1 AND kind = 'note';"
   figure "list ($label)" "raw SQL in sqlite3" "$BIN list" "$(q "SELECT c.handle, c.status, co.name, c.title, c.last_ms, c.next_due_ms FROM cases c LEFT JOIN companies co ON co.workspace = c.workspace AND co.id = c.company WHERE c.workspace = $ws ORDER BY c.last_ms DESC LIMIT 50; SELECT count(*) FROM cases WHERE workspace = $ws;")"
   figure "due ($label)" "raw SQL in sqlite3" "$BIN due" "$(q "SELECT c.handle, d.kind, d.what, c.title, d.due FROM due_items d JOIN cases c ON c.workspace = d.workspace AND c.id = d.case_id WHERE d.workspace = $ws AND d.open = 1 AND d.due_ms <= $due_until ORDER BY d.due_ms LIMIT 50;")"
-  figure "show ($label)" "raw SQL in sqlite3" "$BIN show 1" "$(q "$one_case")"
-  figure "brief ($label)" "raw SQL in sqlite3" "$BIN brief 1" "$(q "$one_case")"
+  figure "show ($label)" "raw SQL in sqlite3" "$BIN show 1" "$(q "$show_case")"
+  figure "brief ($label)" "raw SQL in sqlite3" "$BIN brief 1" "$(q "$brief_case")"
   figure "timeline ($label)" "raw SQL in sqlite3" "$BIN timeline 1" "$(q "SELECT seq, at, event FROM entries WHERE workspace = $ws AND stream = $case1 ORDER BY seq; SELECT header FROM cases WHERE workspace = $ws AND handle = 1;")"
   figure "search ($label)" "raw SQL in sqlite3" "$BIN search refund" "$(q "SELECT c.handle, c.title, e.stream, e.seq, e.event FROM entry_text t JOIN entries e ON e.workspace = t.workspace AND e.stream = t.stream AND e.seq = t.seq JOIN cases c ON c.workspace = t.workspace AND c.id = t.stream WHERE entry_text MATCH '\"refund\"' AND t.workspace = $ws ORDER BY rank LIMIT 20;")"
   last_db=$db

@@ -346,14 +346,18 @@ impl Ctx {
         let Some(company) = s.company else {
             return Ok(vec![]);
         };
-        let mut out = Vec::new();
-        let mut cases = self.store.cases_of_company(company)?;
-        cases.sort_by_key(|c| std::cmp::Reverse(c.handle));
-        for c in cases.into_iter().filter(|c| c.state.id != s.id) {
-            for l in c.state.lessons.iter().filter(|l| !l.origin.retracted) {
-                out.push((c.handle, l.text.clone()));
-            }
-        }
+        let mut out: Vec<(u64, String)> = self
+            .store
+            .company_items(company, casefile_core::ItemKind::Lesson)?
+            .into_iter()
+            .filter(|(_, case, _)| *case != s.id)
+            .filter_map(|(handle, _, item)| match item {
+                casefile_core::CaseItem::Lesson(l) if !l.origin.retracted => Some((handle, l.text)),
+                _ => None,
+            })
+            .collect();
+        // Newest case first; a case's own lessons stay in the order learned.
+        out.sort_by_key(|(handle, _)| std::cmp::Reverse(*handle));
         Ok(out)
     }
 
@@ -374,7 +378,7 @@ impl Ctx {
             open_contacts: true,
             goals: true,
             seqs: seqs.to_vec(),
-            all_but: None,
+            ..Parts::default()
         }
     }
 
@@ -453,6 +457,24 @@ impl Ctx {
             other => other.into(),
         })?;
         self.file_of(rec)
+    }
+
+    /// A case for its page: whole but for its notes, of which only the
+    /// latest `recent`, with how many there are in all. A long case's notes
+    /// are most of what it holds, and the page shows a few.
+    pub fn case_file_recent_notes(&self, arg: &str, recent: usize) -> Result<(CaseFile, u64)> {
+        let id = self.case_id(arg)?;
+        let parts = Parts {
+            all_but: Some(casefile_core::ItemKind::Note),
+            recent,
+            ..Parts::default()
+        };
+        let rec = self.store.case_parts(id, &parts).map_err(|e| match e {
+            StoreError::NoSuchStream { .. } => Self::no_case(arg),
+            other => other.into(),
+        })?;
+        let notes = self.store.count_items(id, casefile_core::ItemKind::Note)?;
+        Ok((self.file_of(rec)?, notes))
     }
 
     /// A case with its whole journal, for views that show every entry (the

@@ -114,10 +114,15 @@ fn tags(o: &state::Origin) -> String {
     text::marks(o.retracted, &o.amended_by)
 }
 
-/// The case's current state, for `casefile show`.
+/// How many of the latest notes the case view shows.
+pub const NOTES_SHOWN: usize = 5;
+
+/// The case's current state, for `casefile show`: `s` may hold only the
+/// latest notes, of `notes` in all.
 pub fn case_view(
     handle: u64,
     s: &CaseState,
+    notes: usize,
     company: Option<&str>,
     tz: &TimeZone,
     now: Timestamp,
@@ -187,6 +192,15 @@ pub fn case_view(
         out.push_str(&align(&rows));
     }
 
+    // Each contact's references, found once rather than by a walk of all
+    // of them per contact.
+    let mut refs_of: std::collections::HashMap<uuid::Uuid, Vec<&state::Reference>> =
+        std::collections::HashMap::new();
+    for r in &s.references {
+        if let Some(c) = r.contact {
+            refs_of.entry(c).or_default().push(r);
+        }
+    }
     if !s.contacts.is_empty() {
         section(
             &mut out,
@@ -235,11 +249,7 @@ pub fn case_view(
                     tags(&r.origin)
                 );
             }
-            for r in s
-                .references
-                .iter()
-                .filter(|r| r.contact == Some(c.origin.entry))
-            {
+            for r in refs_of.get(&c.origin.entry).into_iter().flatten() {
                 let _ = writeln!(
                     out,
                     "      {}: {}{}",
@@ -410,9 +420,9 @@ pub fn case_view(
         }
     );
 
-    if !s.notes.is_empty() {
-        section(&mut out, &format!("Notes ({})", s.notes.len()));
-        for n in s.notes.iter().rev().take(5).rev() {
+    if notes > 0 {
+        section(&mut out, &format!("Notes ({notes})"));
+        for n in s.notes.iter().rev().take(NOTES_SHOWN).rev() {
             let _ = writeln!(
                 out,
                 "  #{} {} {}{}",
@@ -422,7 +432,7 @@ pub fn case_view(
                 tags(&n.origin)
             );
         }
-        if s.notes.len() > 5 {
+        if notes > NOTES_SHOWN {
             let _ = writeln!(out, "  (older notes in `casefile timeline {handle}`)");
         }
     }
@@ -481,14 +491,9 @@ pub fn timeline(handle: u64, title: &str, rows: &[text::TimelineRow], tz: &TimeZ
         } else {
             ""
         };
-        let mut line = format!(
-            "{}  #{:<4} {indent}{}",
-            when(r.at, tz),
-            r.seq,
-            one_line(&r.text)
-        );
-        line.push_str(&text::marks(r.retracted, &r.amended_by));
-        out.push_str(&line);
+        let _ = write!(out, "{}  #{:<4} {indent}", when(r.at, tz), r.seq);
+        text::push_one_line(&mut out, &r.text);
+        out.push_str(&text::marks(r.retracted, &r.amended_by));
         out.push('\n');
     }
     out

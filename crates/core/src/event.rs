@@ -7,8 +7,24 @@ use uuid::Uuid;
 
 use crate::money::Money;
 
+/// The event enum as written below, and beside it the same variants as a
+/// remote, externally tagged form: a stored event starts with its `type`,
+/// and reading the tag first lets each variant's fields be read straight
+/// into it, where serde's internally tagged derive buffers every field first
+/// (most of the cost of reading a long journal).
+macro_rules! with_tag_first_reader {
+    ($(#[$m:meta])* pub enum Event { $( $(#[$vm:meta])* $v:ident $body:tt ),* $(,)? }) => {
+        $(#[$m])* pub enum Event { $( $(#[$vm])* $v $body ),* }
+
+        #[derive(Deserialize)]
+        #[serde(remote = "Event", rename_all = "snake_case")]
+        enum ByTag { $( $v $body ),* }
+    };
+}
+
+with_tag_first_reader! {
 /// One thing that happened in a case or was learned about a company.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     // --- case streams ---
@@ -159,6 +175,121 @@ pub enum Event {
     CompanyChannelAdded {
         channel: CompanyChannel,
     },
+}
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(tag_first::EventVisitor)
+    }
+}
+
+/// Reads `{"type": "...", ...fields}`: the tag, then the fields straight
+/// into the variant. An object whose tag is not first (typed by hand, or by
+/// another program) is gathered whole and read the slow way.
+mod tag_first {
+    use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, Visitor};
+    use serde::forward_to_deserialize_any;
+
+    use super::{ByTag, Event};
+
+    pub struct EventVisitor;
+
+    impl<'de> Visitor<'de> for EventVisitor {
+        type Value = Event;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an event: an object with its \"type\"")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+            let Some(first) = map.next_key::<String>()? else {
+                return Err(de::Error::missing_field("type"));
+            };
+            if first == "type" {
+                let tag: String = map.next_value()?;
+                return ByTag::deserialize(Tagged { tag, map });
+            }
+            // The slow way: every field, then the tag found among them.
+            let mut fields = serde_json::Map::new();
+            fields.insert(first, map.next_value()?);
+            while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                fields.insert(k, v);
+            }
+            let Some(serde_json::Value::String(tag)) = fields.remove("type") else {
+                return Err(de::Error::missing_field("type"));
+            };
+            let value = serde_json::Value::Object(
+                [(tag, serde_json::Value::Object(fields))]
+                    .into_iter()
+                    .collect(),
+            );
+            ByTag::deserialize(value).map_err(de::Error::custom)
+        }
+    }
+
+    /// The rest of a map whose tag was read, offered as an externally tagged
+    /// enum: the tag names the variant, the remaining fields are its body.
+    struct Tagged<A> {
+        tag: String,
+        map: A,
+    }
+
+    impl<'de, A: MapAccess<'de>> de::Deserializer<'de> for Tagged<A> {
+        type Error = A::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
+            visitor.visit_enum(self)
+        }
+
+        forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map struct enum identifier ignored_any
+        }
+    }
+
+    impl<'de, A: MapAccess<'de>> de::EnumAccess<'de> for Tagged<A> {
+        type Error = A::Error;
+        type Variant = Body<A>;
+
+        fn variant_seed<S: DeserializeSeed<'de>>(
+            self,
+            seed: S,
+        ) -> Result<(S::Value, Body<A>), A::Error> {
+            let tag: de::value::StringDeserializer<A::Error> = self.tag.into_deserializer();
+            Ok((seed.deserialize(tag)?, Body(self.map)))
+        }
+    }
+
+    struct Body<A>(A);
+
+    impl<'de, A: MapAccess<'de>> de::VariantAccess<'de> for Body<A> {
+        type Error = A::Error;
+
+        fn unit_variant(self) -> Result<(), A::Error> {
+            Err(de::Error::custom("no event is a bare tag"))
+        }
+
+        fn newtype_variant_seed<S: DeserializeSeed<'de>>(
+            self,
+            seed: S,
+        ) -> Result<S::Value, A::Error> {
+            seed.deserialize(de::value::MapAccessDeserializer::new(self.0))
+        }
+
+        fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, A::Error> {
+            Err(de::Error::custom("no event is a tuple"))
+        }
+
+        fn struct_variant<V: Visitor<'de>>(
+            self,
+            _fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, A::Error> {
+            visitor.visit_map(self.0)
+        }
+    }
 }
 
 impl Event {

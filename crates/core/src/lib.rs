@@ -8,6 +8,7 @@ pub mod event;
 pub mod items;
 pub mod mask;
 pub mod money;
+pub mod scan;
 pub mod seal;
 pub mod state;
 pub mod text;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::entry::Entry;
 use crate::event::*;
 use crate::money::{Money, totals};
+use crate::scan;
 
 /// What makes an entry impossible in the state it would join.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,9 +63,11 @@ pub(crate) fn check_text(what: &'static str, s: &str, required: bool) -> Result<
     // noise, and the bidirectional overrides and isolates make a record read
     // differently from what it holds. None is ASCII but C0 and DEL, so ASCII
     // text is checked by byte.
-    let control = if s.is_ascii() {
-        s.bytes()
-            .any(|b| (b < 0x20 || b == 0x7f) && !matches!(b, b'\n' | b'\t' | b'\r'))
+    let (ascii_control, non_ascii) = scan::scan_bytes(s.as_bytes(), |c| {
+        (c < 0x20 && !matches!(c, b'\n' | b'\t' | b'\r')) || c == 0x7f
+    });
+    let control = if !non_ascii {
+        ascii_control
     } else {
         s.chars().any(|c| {
             (c.is_control() && c != '\n' && c != '\t' && c != '\r')
@@ -237,8 +240,24 @@ pub struct NoteItem {
 /// How much of a note the state keeps.
 pub const NOTE_PREVIEW: usize = 280;
 
+/// Characters in `text`; ASCII (most notes) is counted by its length.
+fn char_count(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
+
 fn preview(text: &str) -> String {
     // The first NOTE_PREVIEW characters, cut at a character's boundary.
+    let b = text.as_bytes();
+    if b.len() <= NOTE_PREVIEW {
+        return text.to_string();
+    }
+    if b[..=NOTE_PREVIEW].is_ascii() {
+        return format!("{}…", &text[..NOTE_PREVIEW]);
+    }
     match text.char_indices().nth(NOTE_PREVIEW) {
         None => text.to_string(),
         Some((cut, _)) => format!("{}…", &text[..cut]),
@@ -513,7 +532,7 @@ impl CaseState {
                 origin: o,
                 contact: *contact,
                 preview: preview(text),
-                chars: text.chars().count(),
+                chars: char_count(text),
             }),
             Event::HoldStarted { contact } => self.contact_mut(*contact)?.holds.push(Hold {
                 start: e.at,
@@ -1131,7 +1150,7 @@ impl CaseState {
         for x in &mut self.notes {
             if mark(&mut x.origin, t, b, r) && c.is_some() {
                 correct(&mut x.origin, &mut x.preview, c.map(preview).as_deref());
-                x.chars = c.map_or(x.chars, |c| c.chars().count());
+                x.chars = c.map_or(x.chars, char_count);
             }
         }
         for x in &mut self.promises {

@@ -12,9 +12,31 @@ use crate::state::CaseState;
 
 /// `2026-11-03 14:05` in the given zone.
 pub fn when(t: Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned(tz.clone())
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string()
+    // Written by hand: a timeline prints thousands, and both strftime and
+    // padded formatting cost more than the digits. The years casefile
+    // records have four digits.
+    let d = tz.to_datetime(t);
+    let Ok(year) = u16::try_from(d.year()) else {
+        return d.strftime("%Y-%m-%d %H:%M").to_string();
+    };
+    fn digits(out: &mut String, n: u16, width: u32) {
+        for p in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10u16.pow(p) % 10) as u8));
+        }
+    }
+    let mut out = String::with_capacity(16);
+    digits(&mut out, year, 4);
+    let parts = [
+        ('-', d.month()),
+        ('-', d.day()),
+        (' ', d.hour()),
+        (':', d.minute()),
+    ];
+    for (sep, n) in parts {
+        out.push(sep);
+        digits(&mut out, n as u16, 2);
+    }
+    out
 }
 
 /// `14:05` in the given zone.
@@ -530,22 +552,58 @@ pub fn masked_state(s: &CaseState, reveal: bool) -> CaseState {
 
 /// Replaces line breaks so one item stays on one line.
 pub fn one_line(s: &str) -> String {
-    // Most text is plain ASCII on one line with single spaces: copied as is.
-    let b = s.as_bytes();
-    let plain = s.is_ascii()
-        && !b.iter().any(|&c| c.is_ascii_whitespace() && c != b' ')
-        && !s.contains("  ")
-        && !s.starts_with(' ')
-        && !s.ends_with(' ');
-    if plain {
-        return s.to_owned();
-    }
     let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
+    push_one_line(&mut out, s);
     out
+}
+
+/// Whitespace as `char::is_whitespace` has it, for ASCII (vertical tab
+/// included, which `u8::is_ascii_whitespace` leaves out).
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// [`one_line`] written onto the end of `out`.
+pub fn push_one_line(out: &mut String, s: &str) {
+    // Most text is on one line with single spaces: copied as is.
+    let b = s.as_bytes();
+    let (odd_space, non_ascii) = crate::scan::scan_bytes(b, |c| is_space(c) && c != b' ');
+    let plain = !odd_space
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && memchr::memmem::find(b, b"  ").is_none()
+        && (!non_ascii || !s.chars().any(|c| c.is_whitespace() && c != ' '));
+    if plain {
+        out.push_str(s);
+        return;
+    }
+    if s.is_ascii() {
+        // Words found by byte and copied whole: splitting by char decodes
+        // every one.
+        out.reserve(b.len());
+        let (mut i, mut first) = (0, true);
+        while i < b.len() {
+            while i < b.len() && is_space(b[i]) {
+                i += 1;
+            }
+            let start = i;
+            while i < b.len() && !is_space(b[i]) {
+                i += 1;
+            }
+            if start < i {
+                if !first {
+                    out.push(' ');
+                }
+                out.push_str(&s[start..i]);
+                first = false;
+            }
+        }
+    } else {
+        for (i, word) in s.split_whitespace().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
 }

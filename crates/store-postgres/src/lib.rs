@@ -506,7 +506,7 @@ impl Tx for Rows<'_, '_> {
         )?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            match entry_cols(r, 0).and_then(EntryCols::entry) {
+            match entry_cols(r, 0).and_then(EntryCols::exact_entry) {
                 Ok(e) => out.push(e),
                 Err(e) => {
                     let seq: i64 = r.try_get(2).unwrap_or_default();
@@ -539,6 +539,14 @@ impl Tx for Rows<'_, '_> {
                 "SELECT kind, item FROM case_items WHERE workspace = $1 AND case_id = $2 AND kind <> $3 ORDER BY seq",
                 &[&ws, &case, &k.as_str()],
             ),
+            Items::Last(k, n) => {
+                let mut items = self.items(
+                    "SELECT kind, item FROM case_items WHERE workspace = $1 AND case_id = $2 AND kind = $3 ORDER BY seq DESC LIMIT $4",
+                    &[&ws, &case, &k.as_str(), &(n.min(i64::MAX as usize) as i64)],
+                )?;
+                items.reverse();
+                Ok(items)
+            }
             Items::OfKind(k) => self.items(
                 "SELECT kind, item FROM case_items WHERE workspace = $1 AND case_id = $2 AND kind = $3",
                 &[&ws, &case, &k.as_str()],
@@ -562,6 +570,18 @@ impl Tx for Rows<'_, '_> {
                 )
             }
         }
+    }
+
+    fn count_items(&mut self, case: Uuid, kind: ItemKind) -> Result<u64> {
+        let ws = self.ws;
+        let n: i64 = self
+            .query(
+                "SELECT count(*) FROM case_items WHERE workspace = $1 AND case_id = $2 AND kind = $3",
+                &[&ws, &case, &kind.as_str()],
+            )?
+            .first()
+            .map_or(0, |r| r.get(0));
+        Ok(n.max(0) as u64)
     }
 
     fn put_case(&mut self, handle: u64, h: &CaseHeader, items: &[CaseItem]) -> Result<()> {
@@ -1112,6 +1132,10 @@ impl Store for PgStore {
         self.case_with(id, |rows| journal::load_parts(rows, id, parts))
     }
 
+    fn count_items(&self, case: Uuid, kind: ItemKind) -> Result<u64> {
+        self.read(|rows| rows.count_items(case, kind))
+    }
+
     fn case_by_handle(&self, handle: u64) -> Result<Option<Uuid>> {
         self.once(|rows| {
             let ws = rows.ws;
@@ -1306,6 +1330,27 @@ impl Store for PgStore {
                 })
             })
             .collect()
+        })
+    }
+
+    fn company_items(&self, company: Uuid, kind: ItemKind) -> Result<Vec<(u64, Uuid, CaseItem)>> {
+        self.read(|rows| {
+            let ws = rows.ws;
+            let cases: Vec<(i64, Uuid)> = rows
+                .query(
+                    "SELECT handle, id FROM cases WHERE workspace = $1 AND company = $2 ORDER BY handle",
+                    &[&ws, &company],
+                )?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
+            let mut out = Vec::new();
+            for (handle, id) in cases {
+                for item in rows.case_items(id, Items::OfKind(kind))? {
+                    out.push((handle as u64, id, item));
+                }
+            }
+            Ok(out)
         })
     }
 

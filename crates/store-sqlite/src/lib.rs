@@ -57,6 +57,9 @@ fn engine(e: rusqlite::Error) -> StoreError {
     StoreError::Engine(e.to_string())
 }
 
+/// How much of a file reads may map (SQLite caps it at its own limit).
+const MMAP_BYTES: i64 = 1 << 30;
+
 fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 9]> {
     Ok([
         r.get(0)?,
@@ -71,19 +74,34 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 9]> {
     ])
 }
 
-fn entry_from_cols(c: [String; 9]) -> Result<Entry> {
-    let [id, stream, seq, at, recorded, author, event, prev, hash] = c;
-    let (id_text, stream_text) = (id.clone(), stream.clone());
-    let (id, stream) = (uuid(&id)?, uuid(&stream)?);
-    // An id written another way (upper case, braces) is not what was hashed.
-    if id.to_string() != id_text || stream.to_string() != stream_text {
-        return Err(StoreError::Corrupt(format!(
-            "entry {id} holds its id in a form casefile never writes: the journal was altered"
-        )));
+/// An entry for the views, parsed from the row's columns (in
+/// [`ENTRY_COLUMNS`] order from `at`) where they lie.
+fn entry_in_place(r: &rusqlite::Row<'_>, at: usize) -> Result<Entry> {
+    let text = |i: usize| -> Result<&str> {
+        r.get_ref(at + i)
+            .and_then(|v| v.as_str().map_err(Into::into))
+            .map_err(engine)
+    };
+    EntryText {
+        id: uuid(text(0)?)?,
+        stream: uuid(text(1)?)?,
+        seq: r.get(at + 2).map_err(engine)?,
+        at: text(3)?,
+        recorded: text(4)?,
+        author: text(5)?,
+        event: text(6)?,
+        prev: text(7)?,
+        hash: text(8)?,
     }
-    EntryCols {
-        id,
-        stream,
+    .entry()
+}
+
+/// An entry's columns as read, ids parsed.
+fn entry_cols(c: [String; 9]) -> Result<EntryCols> {
+    let [id, stream, seq, at, recorded, author, event, prev, hash] = c;
+    Ok(EntryCols {
+        id: uuid(&id)?,
+        stream: uuid(&stream)?,
         seq: seq
             .parse()
             .map_err(|_| StoreError::Corrupt("bad seq".into()))?,
@@ -93,8 +111,22 @@ fn entry_from_cols(c: [String; 9]) -> Result<Entry> {
         event,
         prev,
         hash,
+    })
+}
+
+/// An entry from its columns, refusing any form casefile never writes (what
+/// `verify` reads; the views only parse).
+fn exact_entry(c: [String; 9]) -> Result<Entry> {
+    // An id written another way (upper case, braces) is not what was hashed.
+    let (id_text, stream_text) = (c[0].clone(), c[1].clone());
+    let cols = entry_cols(c)?;
+    if cols.id.to_string() != id_text || cols.stream.to_string() != stream_text {
+        return Err(StoreError::Corrupt(format!(
+            "entry {} holds its id in a form casefile never writes: the journal was altered",
+            cols.id
+        )));
     }
-    .entry()
+    cols.exact_entry()
 }
 
 /// The row verbs over one connection (inside a transaction when writing),
@@ -115,9 +147,10 @@ struct Rows<'c> {
 impl Rows<'_> {
     fn query_entries(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Entry>> {
         let mut st = self.conn.prepare_cached(sql).map_err(engine)?;
-        let rows = st.query_map(p, entry_from_row).map_err(engine)?;
-        rows.map(|r| r.map_err(engine).and_then(entry_from_cols))
-            .collect()
+        let rows = st
+            .query_map(p, |r| Ok(entry_in_place(r, 0)))
+            .map_err(engine)?;
+        rows.map(|r| r.map_err(engine).and_then(|e| e)).collect()
     }
 
     fn items_where(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<CaseItem>> {
@@ -412,7 +445,7 @@ impl Tx for Rows<'_> {
         let mut out = Vec::new();
         for r in rows {
             let (seq, id, cols) = r.map_err(engine)?;
-            match entry_from_cols(cols) {
+            match exact_entry(cols) {
                 Ok(e) => out.push(e),
                 Err(e) => {
                     return Ok((
@@ -448,6 +481,16 @@ impl Tx for Rows<'_> {
                 "SELECT kind, item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND kind != ?3 ORDER BY seq",
                 params![self.ws, c, k.as_str()],
             ),
+            Items::Last(k, n) => self.items_where(
+                // The positions from the kind index alone (it holds them),
+                // then only those rows: sorting whole rows would copy
+                // every item of the kind.
+                "SELECT kind, item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND seq IN (
+                     SELECT seq FROM case_items INDEXED BY case_items_by_kind
+                     WHERE workspace = ?1 AND case_id = ?2 AND kind = ?3 ORDER BY seq DESC LIMIT ?4
+                 ) ORDER BY seq",
+                params![self.ws, c, k.as_str(), n.min(i64::MAX as usize) as i64],
+            ),
             Items::OfKind(k) => self.items_where(
                 // Without statistics the planner would walk the whole case
                 // in position order; the kind index reads only these. Callers sort.
@@ -481,6 +524,20 @@ impl Tx for Rows<'_> {
                 Ok(out)
             }
         }
+    }
+
+    fn count_items(&mut self, case: Uuid, kind: ItemKind) -> Result<u64> {
+        self.conn
+            .prepare_cached(
+                "SELECT count(*) FROM case_items INDEXED BY case_items_by_kind WHERE workspace = ?1 AND case_id = ?2 AND kind = ?3",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![self.ws, case.to_string(), kind.as_str()], |r| {
+                    r.get::<_, i64>(0)
+                })
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(engine)
     }
 
     fn put_case(&mut self, handle: u64, h: &CaseHeader, items: &[CaseItem]) -> Result<()> {
@@ -821,6 +878,11 @@ impl SqliteStore {
             true,
         )
         .map_err(engine)?;
+        // Reads through a mapping of the file, not a read call per page: a
+        // long case's timeline reads thousands of pages. Writes still go
+        // through SQLite's own calls; the map only ever grows to the file.
+        conn.pragma_update(None, "mmap_size", MMAP_BYTES)
+            .map_err(engine)?;
         let mut store = SqliteStore {
             conn,
             busy_timeout,
@@ -1208,6 +1270,10 @@ impl Store for SqliteStore {
         self.case_with(id, |rows| journal::load_parts(rows, id, parts))
     }
 
+    fn count_items(&self, case: Uuid, kind: ItemKind) -> Result<u64> {
+        self.read(|rows| rows.count_items(case, kind))
+    }
+
     fn case_by_handle(&self, handle: u64) -> Result<Option<Uuid>> {
         let id: Option<String> = self
             .conn
@@ -1315,20 +1381,12 @@ impl Store for SqliteStore {
             .query_map(params![q, limit as i64, self.workspace], |r| {
                 let handle: i64 = r.get(0)?;
                 let title: String = r.get(1)?;
-                let mut cols: [String; 9] = Default::default();
-                for (i, c) in cols.iter_mut().enumerate() {
-                    *c = if i == 2 {
-                        r.get::<_, i64>(i + 2)?.to_string()
-                    } else {
-                        r.get(i + 2)?
-                    };
-                }
-                Ok((handle, title, cols))
+                Ok((handle, title, entry_in_place(r, 2)))
             })
             .map_err(engine)?;
         rows.map(|r| {
-            let (handle, title, cols) = r.map_err(engine)?;
-            let entry = entry_from_cols(cols)?;
+            let (handle, title, entry) = r.map_err(engine)?;
+            let entry = entry?;
             Ok(SearchHit {
                 case: entry.stream,
                 handle: handle as u64,
@@ -1514,6 +1572,31 @@ impl Store for SqliteStore {
                 .map_err(engine)?
         };
         ids.iter().map(|c| self.case(uuid(c)?)).collect()
+    }
+
+    fn company_items(&self, company: Uuid, kind: ItemKind) -> Result<Vec<(u64, Uuid, CaseItem)>> {
+        self.read(|rows| {
+            let cases: Vec<(i64, String)> = rows
+                .conn
+                .prepare_cached(
+                    "SELECT handle, id FROM cases WHERE workspace = ?1 AND company = ?2 ORDER BY handle",
+                )
+                .and_then(|mut st| {
+                    st.query_map(params![rows.ws, company.to_string()], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })?
+                    .collect()
+                })
+                .map_err(engine)?;
+            let mut out = Vec::new();
+            for (handle, id) in cases {
+                let id = uuid(&id)?;
+                for item in rows.case_items(id, Items::OfKind(kind))? {
+                    out.push((handle as u64, id, item));
+                }
+            }
+            Ok(out)
+        })
     }
 
     fn verify_with(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<Vec<Finding>> {

@@ -86,39 +86,94 @@ pub struct EntryCols {
 }
 
 impl EntryCols {
+    /// The entry its columns hold, parsed. Views read this way: a column in
+    /// a form casefile never writes still parses to the value that was hashed,
+    /// and [`exact_entry`](Self::exact_entry) (what `verify` reads) names it.
+    pub fn entry(self) -> Result<Entry> {
+        Ok(self.parsed()?.0)
+    }
+
     /// The entry, if its columns hold exactly what casefile writes: the hash
     /// is over the canonical encoding, so an instant written another way or
     /// a field casefile does not know would otherwise pass unseen.
-    pub fn entry(self) -> Result<Entry> {
-        let e = Entry {
-            id: self.id,
-            stream: self.stream,
-            seq: u64::try_from(self.seq)
-                .map_err(|_| StoreError::Corrupt(format!("bad position {}", self.seq)))?,
-            at: ts(&self.at)?,
-            recorded: ts(&self.recorded)?,
-            author: self.author,
-            event: parse_json("an entry", &self.event)?,
-            prev: self.prev,
-            hash: self.hash,
-        };
+    pub fn exact_entry(self) -> Result<Entry> {
+        let (e, cols) = self.parsed()?;
         let altered = |what: &str| {
             StoreError::Corrupt(format!(
                 "entry {} holds {what} in a form casefile never writes: the journal was altered",
                 e.id
             ))
         };
-        if e.at.to_string() != self.at {
+        if e.at.to_string() != cols.at {
             return Err(altered("its time"));
         }
-        if e.recorded.to_string() != self.recorded {
+        if e.recorded.to_string() != cols.recorded {
             return Err(altered("its recording time"));
         }
-        if json(&e.event) != self.event {
+        if json(&e.event) != cols.event {
             return Err(altered("its event (a field added, dropped or rewritten)"));
         }
         Ok(e)
     }
+
+    fn parsed(self) -> Result<(Entry, Texts)> {
+        let e = EntryText {
+            id: self.id,
+            stream: self.stream,
+            seq: self.seq,
+            at: &self.at,
+            recorded: &self.recorded,
+            author: &self.author,
+            event: &self.event,
+            prev: &self.prev,
+            hash: &self.hash,
+        }
+        .entry()?;
+        let texts = Texts {
+            at: self.at,
+            recorded: self.recorded,
+            event: self.event,
+        };
+        Ok((e, texts))
+    }
+}
+
+/// An entry's columns read in place (borrowed from the engine's row), for
+/// the views: parsed without copying the text first.
+pub struct EntryText<'a> {
+    pub id: Uuid,
+    pub stream: Uuid,
+    pub seq: i64,
+    pub at: &'a str,
+    pub recorded: &'a str,
+    pub author: &'a str,
+    pub event: &'a str,
+    pub prev: &'a str,
+    pub hash: &'a str,
+}
+
+impl EntryText<'_> {
+    pub fn entry(&self) -> Result<Entry> {
+        Ok(Entry {
+            id: self.id,
+            stream: self.stream,
+            seq: u64::try_from(self.seq)
+                .map_err(|_| StoreError::Corrupt(format!("bad position {}", self.seq)))?,
+            at: ts(self.at)?,
+            recorded: ts(self.recorded)?,
+            author: self.author.to_owned(),
+            event: parse_json("an entry", self.event)?,
+            prev: self.prev.to_owned(),
+            hash: self.hash.to_owned(),
+        })
+    }
+}
+
+/// The stored text of the columns whose form the exact read checks.
+struct Texts {
+    at: String,
+    recorded: String,
+    event: String,
 }
 
 /// A seal as stored: its JSON.

@@ -430,7 +430,35 @@ pub fn companies_match_forgivingly_and_gather_cases<S: Store>(make: &dyn Fn() ->
     assert_eq!(s.company_by_name("acm").unwrap(), None, "whole words only");
     assert_eq!(s.company_by_name("%").unwrap(), None);
     let a = seeded_case(&mut s, "Router", Some(acme));
-    seeded_case(&mut s, "Other", None);
+    let other = seeded_case(&mut s, "Other", None);
+    for (case, lesson) in [(a, "Ask for the retention team"), (other, "Not theirs")] {
+        let head = s.case(case).unwrap().state.seq();
+        s.append(
+            case,
+            head,
+            "owner",
+            vec![Draft::new(
+                t("04T09:00"),
+                Event::LessonLearned {
+                    text: lesson.into(),
+                },
+            )],
+        )
+        .unwrap();
+    }
+    let lessons = s
+        .company_items(acme, casefile_core::ItemKind::Lesson)
+        .unwrap();
+    assert_eq!(lessons.len(), 1, "only the company's cases, only lessons");
+    assert_eq!(lessons[0].1, a);
+    assert!(
+        matches!(&lessons[0].2, casefile_core::CaseItem::Lesson(l) if l.text == "Ask for the retention team")
+    );
+    assert!(
+        s.company_items(acme, casefile_core::ItemKind::Letter)
+            .unwrap()
+            .is_empty()
+    );
     let cases = s.cases_of_company(acme).unwrap();
     assert_eq!(cases.iter().map(|c| c.state.id).collect::<Vec<_>>(), [a]);
     let map = org_map(cases.iter().map(|c| &c.state));
@@ -811,7 +839,13 @@ pub fn partial_reads_hold_what_writers_need<S: Store>(make: &dyn Fn() -> Made<S>
         id,
         head,
         "owner",
-        vec![call, note("on hold again"), goal, waiting],
+        vec![
+            call,
+            note("on hold again"),
+            goal,
+            note("asked for a supervisor"),
+            waiting,
+        ],
     )
     .unwrap();
     let full = s.case(id).unwrap().state;
@@ -866,6 +900,28 @@ pub fn partial_reads_hold_what_writers_need<S: Store>(make: &dyn Fn() -> Made<S>
     assert!(!full.notes.is_empty());
     assert_eq!(no_notes, expected);
     assert_eq!(no_notes.status(), Status::Waiting);
+
+    // ...with the latest note, or all of them when fewer than asked.
+    let notes = full.notes.len();
+    assert!(notes >= 2, "the case has notes to choose from");
+    assert_eq!(s.count_items(id, ItemKind::Note).unwrap(), notes as u64);
+    assert_eq!(s.count_items(id, ItemKind::Letter).unwrap(), 0);
+    for (recent, kept) in [(1, 1), (notes + 3, notes)] {
+        let latest = s
+            .case_parts(
+                id,
+                &crate::Parts {
+                    all_but: Some(ItemKind::Note),
+                    recent,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .state;
+        let mut expected = full.clone();
+        expected.notes.drain(..notes - kept);
+        assert_eq!(latest, expected, "the last {recent} note(s)");
+    }
 
     match s.case_parts(Uuid::now_v7(), &crate::Parts::default()) {
         Err(StoreError::NoSuchStream { kind: "case", .. }) => {}

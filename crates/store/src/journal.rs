@@ -34,6 +34,8 @@ pub enum Items<'a> {
     All,
     /// Every item but those of one kind.
     AllBut(ItemKind),
+    /// The last items of one kind, at most this many, in order.
+    Last(ItemKind, usize),
 }
 
 /// The columns a case's row keeps for lists, as stored.
@@ -82,6 +84,8 @@ pub trait Tx {
 
     fn case_header(&mut self, case: Uuid) -> Result<Option<CaseHeader>>;
     fn case_items(&mut self, case: Uuid, which: Items<'_>) -> Result<Vec<CaseItem>>;
+    /// How many items of one kind a case holds.
+    fn count_items(&mut self, case: Uuid, kind: ItemKind) -> Result<u64>;
     /// Writes the case's row from its header, and each given item with its
     /// due-list line (none when it no longer has one).
     fn put_case(&mut self, handle: u64, header: &CaseHeader, items: &[CaseItem]) -> Result<()>;
@@ -131,9 +135,13 @@ pub fn load_parts(tx: &mut impl Tx, case: Uuid, parts: &crate::Parts) -> Result<
         return Ok(None);
     };
     if let Some(kind) = parts.all_but {
-        // Everything but one kind: statuses included, so the state is whole
-        // but for that kind.
-        let items = tx.case_items(case, Items::AllBut(kind))?;
+        // Everything but one kind (and its last few, if asked): statuses
+        // included, so the state is whole but for that kind.
+        let mut items = tx.case_items(case, Items::AllBut(kind))?;
+        if parts.recent > 0 {
+            items.extend(tx.case_items(case, Items::Last(kind, parts.recent))?);
+            items.sort_by_key(|i| i.origin().seq);
+        }
         return Ok(Some(CaseState::from_parts(header, items)));
     }
     let mut items = Vec::new();

@@ -60,6 +60,9 @@ pub struct Parts {
     /// Instead of the above, every item but those of this kind: for views
     /// that never read it (the brief reads no notes).
     pub all_but: Option<casefile_core::ItemKind>,
+    /// With `all_but`, the last this many of that kind all the same (the
+    /// case page shows the latest notes).
+    pub recent: usize,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -233,6 +236,10 @@ pub trait Store {
 
     fn case_by_handle(&self, handle: u64) -> Result<Option<Uuid>>;
 
+    /// How many items of one kind a case holds (its notes, say, when only
+    /// the latest were read).
+    fn count_items(&self, case: Uuid, kind: casefile_core::ItemKind) -> Result<u64>;
+
     fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>>;
 
     /// Entries whose text matches every word of `query`, best first.
@@ -263,6 +270,15 @@ pub trait Store {
     fn companies(&self) -> Result<Vec<CompanyRecord>>;
 
     fn cases_of_company(&self, id: Uuid) -> Result<Vec<CaseRecord>>;
+
+    /// The items of one kind in every case with this company, each with its
+    /// case's number and id, by case number: what the lessons learned with a
+    /// company read, without reading each case whole.
+    fn company_items(
+        &self,
+        company: Uuid,
+        kind: casefile_core::ItemKind,
+    ) -> Result<Vec<(u64, Uuid, casefile_core::CaseItem)>>;
 
     /// Checks every chain and every projection; an empty list means all is well.
     fn verify(&self) -> Result<Vec<Finding>> {

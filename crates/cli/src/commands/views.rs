@@ -52,11 +52,25 @@ pub fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
 }
 
 pub fn show(ctx: &Ctx, a: CaseArg) -> Result<()> {
+    if !ctx.json {
+        let (rec, notes) = ctx.case_file_recent_notes(&a.case, render::NOTES_SHOWN)?;
+        let page = render::case_view(
+            rec.handle,
+            &rec.state,
+            notes as usize,
+            rec.company_name().as_deref(),
+            &ctx.tz,
+            ctx.now,
+            ctx.reveal,
+        );
+        print!("{page}");
+        return Ok(());
+    }
+    // The JSON carries the whole state, every note included.
     let rec = ctx.case_file(&a.case)?;
     let s = &rec.state;
     let company = rec.company_name();
-    if ctx.json {
-        return print_json(&json!({
+    print_json(&json!({
             "handle": rec.handle,
             "company_name": company,
             "status": s.status(),
@@ -64,20 +78,7 @@ pub fn show(ctx: &Ctx, a: CaseArg) -> Result<()> {
             "costs": s.costs(ctx.now),
             "due": s.due_items(),
             "state": text::masked_state(s, ctx.reveal),
-        }));
-    }
-    print!(
-        "{}",
-        render::case_view(
-            rec.handle,
-            s,
-            company.as_deref(),
-            &ctx.tz,
-            ctx.now,
-            ctx.reveal
-        )
-    );
-    Ok(())
+    }))
 }
 
 pub fn search(ctx: &Ctx, a: SearchArgs) -> Result<()> {

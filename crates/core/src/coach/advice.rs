@@ -51,8 +51,10 @@ impl Rung {
 pub fn current_rung(s: &CaseState) -> Rung {
     let mut rung = Rung::FrontLine;
     let said = |t: &Option<String>, words: &[&str]| {
-        t.as_deref()
-            .is_some_and(|t| words.iter().any(|w| t.to_lowercase().contains(w)))
+        t.as_deref().is_some_and(|t| {
+            let t = t.to_lowercase();
+            words.iter().any(|w| t.contains(w))
+        })
     };
     for e in s
         .escalations
@@ -83,12 +85,12 @@ pub fn current_rung(s: &CaseState) -> Rung {
     }
     for c in s.live_contacts() {
         for r in c.live_reps() {
-            let role = format!(
-                "{} {}",
-                r.rep.role.as_deref().unwrap_or(""),
-                r.rep.department.as_deref().unwrap_or("")
-            )
-            .to_lowercase();
+            // Most reps have no role and no department: nothing to read.
+            let (role, dept) = (r.rep.role.as_deref(), r.rep.department.as_deref());
+            if role.is_none_or(str::is_empty) && dept.is_none_or(str::is_empty) {
+                continue;
+            }
+            let role = format!("{} {}", role.unwrap_or(""), dept.unwrap_or("")).to_lowercase();
             if role.contains("executive") || role.contains("office of the president") {
                 rung = rung.max(Rung::ExecutiveOffice);
             } else if ["supervisor", "manager", "team lead", "lead"]
@@ -102,8 +104,34 @@ pub fn current_rung(s: &CaseState) -> Rung {
     rung
 }
 
+/// What the coach reads off a case once, for the brief and the advice
+/// alike: the answers heard more than once, and the next rung.
+pub struct Reading {
+    same: Vec<SameAnswer>,
+    pub rung: Rung,
+    /// How to reach the next rung with what the company record knows.
+    pub how: String,
+}
+
+/// Reads the case for the coach (see [`Reading`]).
+pub fn reading(s: &CaseState, company: Option<&CompanyState>) -> Reading {
+    let ended: Vec<_> = s.live_contacts().filter(|c| !c.is_open()).collect();
+    let same = same_answers(&ended);
+    let (rung, how) = next_rung_given(s, company, !same.is_empty());
+    Reading { same, rung, how }
+}
+
 /// The next rung and how to reach it with what the company record knows.
 pub fn next_rung(s: &CaseState, company: Option<&CompanyState>) -> (Rung, String) {
+    let r = reading(s, company);
+    (r.rung, r.how)
+}
+
+fn next_rung_given(
+    s: &CaseState,
+    company: Option<&CompanyState>,
+    repeated: bool,
+) -> (Rung, String) {
     let now_at = current_rung(s);
     let mut rung = now_at.next();
     // The history can call for a bigger step than the next one: once past
@@ -111,8 +139,6 @@ pub fn next_rung(s: &CaseState, company: Option<&CompanyState>) -> (Rung, String
     // people, or two months without a settlement go to the executive
     // office; from there, the same go to the regulator or ombudsman.
     let broken = s.live_promises().any(|p| p.state == PromiseState::Broken);
-    let ended: Vec<_> = s.live_contacts().filter(|c| !c.is_open()).collect();
-    let repeated = !same_answers(&ended).is_empty();
     let long = match (s.opened, s.last_at) {
         (Some(a), Some(b)) => b.duration_since(a).as_hours() >= 24 * 60,
         _ => false,
@@ -231,37 +257,40 @@ fn same_answers(ended: &[&crate::state::Contact]) -> Vec<SameAnswer> {
         answer: String,
         contacts: Vec<u64>,
         reps: std::collections::BTreeSet<Option<String>>,
-        last: usize,
     }
     let mut groups: Vec<Group> = Vec::new();
-    for (i, c) in ended.iter().enumerate() {
+    // Group indices, the most recently joined first.
+    let mut recent: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    for c in ended {
         let Some(outcome) = &c.outcome else { continue };
         let w = words(outcome);
         if w.is_empty() {
             continue;
         }
         let rep = c.live_reps().last().map(|r| r.rep.name.to_lowercase());
-        let mut recent: Vec<usize> = (0..groups.len()).collect();
-        recent.sort_by_key(|g| std::cmp::Reverse(groups[*g].last));
         let found = recent
-            .into_iter()
+            .iter()
             .take(RECENT)
-            .find(|g| similar(&groups[*g].words, &w));
-        match found {
-            Some(g) => {
-                let g = &mut groups[g];
-                g.contacts.push(c.origin.seq);
-                g.reps.insert(rep);
-                g.last = i;
+            .position(|g| similar(&groups[*g].words, &w));
+        let g = match found {
+            Some(at) => {
+                let g = recent.remove(at).unwrap_or_default();
+                let group = &mut groups[g];
+                group.contacts.push(c.origin.seq);
+                group.reps.insert(rep);
+                g
             }
-            None => groups.push(Group {
-                words: w,
-                answer: outcome.clone(),
-                contacts: vec![c.origin.seq],
-                reps: [rep].into(),
-                last: i,
-            }),
-        }
+            None => {
+                groups.push(Group {
+                    words: w,
+                    answer: outcome.clone(),
+                    contacts: vec![c.origin.seq],
+                    reps: [rep].into(),
+                });
+                groups.len() - 1
+            }
+        };
+        recent.push_front(g);
     }
     let mut out: Vec<SameAnswer> = groups
         .into_iter()
@@ -288,6 +317,16 @@ pub fn advise(
     now: Timestamp,
     tz: &jiff::tz::TimeZone,
 ) -> Vec<Advice> {
+    advise_from(s, now, tz, &reading(s, company))
+}
+
+/// [`advise`] with the case read already.
+pub fn advise_from(
+    s: &CaseState,
+    now: Timestamp,
+    tz: &jiff::tz::TimeZone,
+    read: &Reading,
+) -> Vec<Advice> {
     let mut out = Vec::new();
     // A case that has ended is worth a line for next time.
     if matches!(s.status(), Status::Resolved | Status::Abandoned)
@@ -305,7 +344,7 @@ pub fn advise(
     if s.status().is_closed() {
         return out;
     }
-    let (rung, how) = next_rung(s, company);
+    let (rung, how) = (read.rung, read.how.clone());
 
     for f in check_goal(s.goal().map(|g| &g.goal)) {
         let urgency = if matches!(
@@ -390,7 +429,7 @@ pub fn advise(
     }
 
     let ended: Vec<_> = s.live_contacts().filter(|c| !c.is_open()).collect();
-    for g in same_answers(&ended).into_iter().take(SHOWN) {
+    for g in read.same.iter().take(SHOWN) {
         let who = if g.contacts.len() == 2 {
             format!("Contacts #{} and #{}", g.contacts[0], g.contacts[1])
         } else {

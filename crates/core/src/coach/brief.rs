@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-use crate::coach::advice::{Advice, Rung, advise, next_rung};
+use crate::coach::advice::{Advice, Rung, advise_from, reading};
 use crate::coach::economics::{Rates, economics};
 use crate::coach::goal::{GoalFinding, check_goal};
 use crate::company::CompanyState;
@@ -256,7 +256,7 @@ pub fn brief(
     let opening = opening(s, &identifiers);
     let before = before(s, tz);
     let goal = s.goal().map(|g| g.goal.clone());
-    let (rung, how) = next_rung(s, company);
+    let read = reading(s, company);
     Brief {
         title: s.title.clone(),
         company: company.map(|c| c.name.clone()),
@@ -277,9 +277,9 @@ pub fn brief(
         missing: missing_facts(s),
         still_owed: crate::coach::ask::remainder(s)
             .map(|r| format!("{} ({} of the {} agreed)", r.left, r.agreed, r.want)),
-        advice: advise(s, company, now, tz),
-        next_rung: rung,
-        next_rung_how: how,
+        advice: advise_from(s, now, tz, &read),
+        next_rung: read.rung,
+        next_rung_how: read.how.clone(),
     }
 }
 
