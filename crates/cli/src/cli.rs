@@ -218,7 +218,7 @@ Example:
     Cost(CostArgs),
     /// Check a draft message for tone and completeness
     #[command(
-        after_help = "Reads FILE, or standard input with -.\n\nExit codes: 0 nothing to flag, 8 suggestions only (something missing, too long),\n9 something that will hurt (threats, insults, shouting, condescension, blame).\n\nExample:\n  casefile check draft.txt --case 1 --kind email"
+        after_help = "Reads FILE, or standard input with -.\n\nExit codes: 0 nothing to flag, 8 suggestions only (something missing, too long),\n9 something that will hurt (threats, insults, shouting, condescension, blame).\n\nMany messages at once: --jsonl reads JSON Lines (FILE, or standard input), each\nan object with a \"text\" (and, if you like, a \"kind\": chat, email or letter),\nand writes one JSON object per line with hurt, politeness (0 to 1) and the\nfindings. A line that cannot be read gets {\"line\": N, \"error\": ...}, the rest are\nanswered, and the exit code is 4.\n\nExamples:\n  casefile check draft.txt --case 1 --kind email\n  casefile check --jsonl messages.jsonl > checked.jsonl"
     )]
     Check(CheckArgs),
     /// Draft a letter: executive, regulator, final-response or commend
@@ -1014,10 +1014,14 @@ pub enum DraftKindArg {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The draft; `-` reads standard input
-    pub file: PathBuf,
+    #[arg(required_unless_present = "jsonl")]
+    pub file: Option<PathBuf>,
     /// Judge completeness against this case's identifiers and problem
-    #[arg(long)]
+    #[arg(long, conflicts_with = "jsonl")]
     pub case: Option<String>,
+    /// Check many messages: JSON Lines in (a "text" each), one JSON object out per line
+    #[arg(long)]
+    pub jsonl: bool,
     #[arg(long, value_enum, default_value = "email")]
     pub kind: DraftKindArg,
     /// The draft thanks or commends someone (it asks for nothing)

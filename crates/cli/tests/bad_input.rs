@@ -445,16 +445,7 @@ fn a_closed_pipe_ends_quietly() {
         &["export"],
         &["list", "--json"],
     ] {
-        let mut child = env
-            .cmd(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        drop(child.stdout.take());
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        let out = env.run_into_closed_pipe(args);
         assert!(
             !out.status.success(),
             "{args:?}: the output was not all written"

@@ -319,6 +319,90 @@ fn the_tone_check_explains_and_exits_by_severity() {
     assert_eq!(env.fails(&["check", "/no/such/draft.txt"]).0, 3);
 }
 
+/// `check --jsonl`: real customer messages (tests/data/tone) answered a
+/// line each, with what the rules make of them; bad lines named, the rest
+/// answered.
+#[test]
+fn many_messages_are_checked_at_once() {
+    let env = Env::new();
+    let messages = include_str!("data/tone/messages.jsonl");
+    let out = env.run_with_stdin(&["check", "--jsonl", "--kind", "chat"], messages.as_bytes());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for (i, l) in stdout.lines().enumerate() {
+        let head = format!("{{\"version\":1,\"line\":{},", i + 1);
+        assert!(
+            l.starts_with(&head),
+            "each answer starts with its version and line: {l}"
+        );
+    }
+    let answers: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 12);
+    let mut table = String::new();
+    for (a, m) in answers.iter().zip(messages.lines()) {
+        let m: serde_json::Value = serde_json::from_str(m).unwrap();
+        let p = a["politeness"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        let kinds: Vec<&str> = a["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap())
+            .collect();
+        table += &format!(
+            "{} {:<4} hurt={:<5} politeness={p:.3} {kinds:?}\n",
+            a["line"],
+            m["label"].as_str().unwrap(),
+            a["hurt"]
+        );
+    }
+    insta::assert_snapshot!("check_jsonl_customer_messages", table);
+
+    // A line that is not JSON, one without text, an empty text, a huge one,
+    // text that is not English: each answered, the bad ones with their line.
+    let huge = "word ".repeat(20_000);
+    let input = format!(
+        "{{\"text\": \"Merci pour votre aide, c'est gentil.\"}}\nnot json\n{{\"words\": 1}}\n\n{{\"text\": \"\"}}\n{{\"text\": \"{huge}\"}}\n{{\"text\": \"Ihr seid IDIOTEN UND BETRÜGER\", \"kind\": \"letter\"}}\n"
+    );
+    let out = env.run_with_stdin(&["check", "--jsonl"], input.as_bytes());
+    assert_eq!(out.status.code(), Some(4), "bad lines make the exit 4");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("3 line(s) could not be read"), "{stderr}");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_line = |n: u64| lines.iter().find(|l| l["line"] == n).unwrap();
+    assert_eq!(lines.len(), 6, "the blank line is skipped: {lines:?}");
+    assert_eq!(by_line(1)["hurt"], false);
+    assert!(
+        by_line(2)["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a JSON object")
+    );
+    assert!(by_line(3)["error"].as_str().unwrap().contains("text"));
+    assert_eq!(by_line(5)["words"], 0);
+    assert!(by_line(6)["error"].as_str().unwrap().contains("over the"));
+    assert_eq!(by_line(7)["hurt"], true, "capitals shout in any language");
+
+    // A file instead of standard input, and a closed pipe ends it quietly.
+    let file = env.dir.path().join("m.jsonl");
+    std::fs::write(&file, messages.repeat(200)).unwrap();
+    let out = env.run_into_closed_pipe(&["check", "--jsonl", &file.display().to_string()]);
+    assert_ne!(out.status.code(), Some(101));
+    assert_eq!(env.fails(&["check", "--jsonl", "/no/such.jsonl"]).0, 3);
+}
+
 #[test]
 fn templates_can_be_overridden_and_broken_ones_are_named() {
     let env = dispute();

@@ -325,12 +325,26 @@ fn line_col(text: &str, byte: usize) -> (usize, usize) {
 }
 
 pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()> {
-    let name = a.file.display().to_string();
+    let kind = match a.kind {
+        DraftKindArg::Chat => DraftKind::Chat,
+        DraftKindArg::Email => DraftKind::Email,
+        DraftKindArg::Letter => DraftKind::Letter,
+    };
+    let purpose = if a.thanks {
+        coach::Purpose::Thanks
+    } else {
+        coach::Purpose::Request
+    };
+    if a.jsonl {
+        return check_lines(a.file.as_deref(), kind, purpose);
+    }
+    let file = a.file.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let name = file.display().to_string();
     let draft = if name == "-" {
         crate::input::read_stdin()?
     } else {
         let mut s = String::new();
-        std::fs::File::open(&a.file)
+        std::fs::File::open(&file)
             .and_then(|mut f| f.read_to_string(&mut s))
             .map_err(|e| {
                 CliError::not_found(format!("cannot read {name}: {e}"))
@@ -341,16 +355,6 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
     let state = match (ctx, &a.case) {
         (Some(ctx), Some(c)) => Some(ctx.case(c)?.state),
         _ => None,
-    };
-    let kind = match a.kind {
-        DraftKindArg::Chat => DraftKind::Chat,
-        DraftKindArg::Email => DraftKind::Email,
-        DraftKindArg::Letter => DraftKind::Letter,
-    };
-    let purpose = if a.thanks {
-        coach::Purpose::Thanks
-    } else {
-        coach::Purpose::Request
     };
     let r = coach::check_draft(&draft, kind, purpose, state.as_ref());
     if json_out {
@@ -387,6 +391,112 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
         Some(Severity::Suggestion) => Err(CliError::new(Exit::CheckSuggestions, "")),
         Some(Severity::Harmful) => Err(CliError::new(Exit::CheckHarmful, "")),
     }
+}
+
+/// `check --jsonl`: one answer per line read, in order, each written as
+/// soon as it is made (a closed pipe ends the run quietly). A line that
+/// cannot be read is answered with its error and the rest go on.
+fn check_lines(
+    file: Option<&std::path::Path>,
+    kind: DraftKind,
+    purpose: coach::Purpose,
+) -> Result<()> {
+    use std::io::{BufRead, Write};
+    /// Each answer starts with its version and line, as every JSON
+    /// casefile prints starts with its version.
+    #[derive(serde::Serialize)]
+    #[serde(untagged)]
+    enum Answer {
+        Checked {
+            version: u64,
+            line: usize,
+            #[serde(flatten)]
+            report: coach::ToneReport,
+        },
+        Unreadable {
+            version: u64,
+            line: usize,
+            error: String,
+        },
+    }
+    #[derive(serde::Deserialize)]
+    struct Line {
+        text: String,
+        #[serde(default)]
+        kind: Option<DraftKind>,
+    }
+    let input: Box<dyn BufRead> = match file {
+        Some(p) if p.as_os_str() != "-" => Box::new(std::io::BufReader::new(
+            std::fs::File::open(p).map_err(|e| {
+                CliError::not_found(format!("cannot read {}: {e}", p.display()))
+                    .hint("give a JSON Lines file, or - to read standard input")
+            })?,
+        )),
+        _ => Box::new(std::io::BufReader::new(std::io::stdin())),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut unreadable = 0usize;
+    for (i, line) in input.split(b'\n').enumerate() {
+        let n = i + 1;
+        let line = line.map_err(|e| CliError::invalid(format!("cannot read line {n}: {e}")))?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let read = std::str::from_utf8(&line)
+            .map_err(|_| "the line is not UTF-8".to_string())
+            .and_then(|l| {
+                serde_json::from_str::<Line>(l)
+                    .map_err(|e| format!("not a JSON object with a \"text\": {e}"))
+            })
+            .and_then(|l| {
+                if l.text.len() > casefile_core::state::MAX_TEXT {
+                    Err(format!(
+                        "the text is {} bytes, over the {} a message may have",
+                        l.text.len(),
+                        casefile_core::state::MAX_TEXT
+                    ))
+                } else {
+                    Ok(l)
+                }
+            });
+        let answer = match read {
+            Ok(l) => Answer::Checked {
+                version: crate::json::JSON_VERSION,
+                line: n,
+                report: coach::check_draft(&l.text, l.kind.unwrap_or(kind), purpose, None),
+            },
+            Err(error) => {
+                unreadable += 1;
+                Answer::Unreadable {
+                    version: crate::json::JSON_VERSION,
+                    line: n,
+                    error,
+                }
+            }
+        };
+        let written = serde_json::to_writer(&mut out, &answer)
+            .map_err(std::io::Error::from)
+            .and_then(|_| out.write_all(b"\n"));
+        if let Err(e) = written {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            return Err(CliError::new(Exit::Internal, format!("cannot write: {e}")));
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            return Err(CliError::new(Exit::Internal, format!("cannot write: {e}")));
+        }
+        _ => {}
+    }
+    if unreadable > 0 {
+        return Err(CliError::invalid(format!(
+            "{unreadable} line(s) could not be read; each is answered with its error"
+        ))
+        .hint("each line must be a JSON object such as {\"text\": \"...\"}"));
+    }
+    Ok(())
 }
 
 /// Writes `content` to `path` (beside it first, then renamed: a full disk

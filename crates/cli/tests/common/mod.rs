@@ -54,6 +54,25 @@ impl Env {
         self.cmd(args).output().unwrap()
     }
 
+    /// Runs with its standard output closed at once, as `| head -0` would:
+    /// whatever it writes meets a closed pipe. Fails the test on a panic.
+    pub fn run_into_closed_pipe(&self, args: &[&str]) -> Output {
+        let mut child = self
+            .cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
     pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Output {
         use std::io::Write;
         let mut child = self

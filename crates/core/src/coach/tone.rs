@@ -34,8 +34,13 @@ pub struct Missing {
     pub why: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToneReport {
+    /// Whether something in it will make the reader less willing to help.
+    pub hurt: bool,
+    /// How polite it reads, 0 to 1 (higher is more polite), from the
+    /// politeness strategies the rules know (see [`politeness`]).
+    pub politeness: f64,
     pub words: usize,
     pub findings: Vec<ToneFinding>,
     pub missing: Vec<Missing>,
@@ -106,6 +111,8 @@ const RULES: &[Rule] = &[
             "i'll cancel",
             "i will cancel everything",
             "you have been warned",
+            "i know where",
+            "watch your back",
         ],
         why: "Threats put the reader on the defensive; reps are trained to meet them with the smallest answer that closes the contact.",
         instead: "Say what you need and ask for the path to it: \"What can we do to settle this by Friday?\" Keep the next step for later; you need not announce it.",
@@ -126,8 +133,14 @@ const RULES: &[Rule] = &[
             "clowns",
             "liar",
             "liars",
-            "scam",
-            "scammers",
+            // A scam reported is not an insult; one laid at their door is.
+            "you scammed",
+            "you're scammers",
+            "you are scammers",
+            "bunch of scammers",
+            "scam company",
+            "this is a scam",
+            "what a scam",
             "crooks",
             "thieves",
             "disgrace",
@@ -142,6 +155,14 @@ const RULES: &[Rule] = &[
             "bs",
             "garbage service",
             "joke of a",
+            "worst",
+            "trash",
+            "you suck",
+            "sucks",
+            "the hell",
+            "don't lie",
+            "do not lie",
+            "stop lying",
         ],
         why: "Insults and swearing make the reader your opponent, and the one who reads it is rarely the one who caused the problem.",
         instead: "Describe the effect on you instead: \"This has cost me two days without internet and I'm frustrated.\"",
@@ -247,10 +268,12 @@ fn finding(
 fn shouting(text: &str) -> Vec<ToneFinding> {
     let mut out = Vec::new();
     // Runs of two or more upper-case words of three letters or more.
-    let mut run: Option<(usize, usize, usize)> = None; // start, end, count
-    let flush = |run: &mut Option<(usize, usize, usize)>, out: &mut Vec<ToneFinding>| {
-        if let Some((s, e, n)) = run.take()
+    // start, end, words, words of four letters or more
+    let mut run: Option<(usize, usize, usize, usize)> = None;
+    let flush = |run: &mut Option<(usize, usize, usize, usize)>, out: &mut Vec<ToneFinding>| {
+        if let Some((s, e, n, long)) = run.take()
             && n >= 2
+            && long >= 1
         {
             out.push(finding(
                 text,
@@ -268,14 +291,20 @@ fn shouting(text: &str) -> Vec<ToneFinding> {
         let core = w.trim_matches(|c: char| !c.is_alphanumeric());
         let offset = idx + w.find(core).unwrap_or(0);
         let letters: Vec<char> = core.chars().filter(|c| c.is_alphabetic()).collect();
+        // A redaction mask (XXXX) is not a word anyone shouted.
+        let mask = letters.iter().all(|c| *c == 'X');
         let caps = letters.len() >= 3
             && letters.iter().all(|c| c.is_uppercase())
             && !core.chars().any(|c| c.is_ascii_digit())
+            && !mask
             && !ACRONYMS.contains(&core);
         if caps {
+            // Codes (an airport, a product) are three letters; a run is
+            // shouting once it holds a longer word.
+            let long = usize::from(letters.len() >= 4);
             run = Some(match run {
-                Some((s, _, n)) => (s, offset + core.len(), n + 1),
-                None => (offset, offset + core.len(), 1),
+                Some((s, _, n, l)) => (s, offset + core.len(), n + 1, l + long),
+                None => (offset, offset + core.len(), 1, long),
             });
         } else if !core.is_empty() {
             flush(&mut run, &mut out);
@@ -292,7 +321,8 @@ fn shouting(text: &str) -> Vec<ToneFinding> {
             while i < b.len() && (b[i] == b'!' || b[i] == b'?') {
                 i += 1;
             }
-            if i - s >= 2 {
+            // Two marks are emphasis; three or more read as shouting.
+            if i - s >= 3 {
                 out.push(finding(
                     text,
                     "shouting",
@@ -389,10 +419,20 @@ pub fn check_draft(
 ) -> ToneReport {
     let request = purpose == Purpose::Request;
     let lower = text.to_ascii_lowercase();
+    let quoted = quoted_ranges(text);
+    let in_quotes = |(s, e): (usize, usize)| quoted.iter().any(|&(qs, qe)| s >= qs && e <= qe);
     let mut findings = Vec::new();
     for rule in RULES {
         for phrase in rule.phrases {
             for span in find_phrase(&lower, phrase) {
+                // Words quoted (what someone else said or wrote) are not
+                // the writer's; "if you don't mind" asks a favour.
+                let polite = POLITE_AFTER
+                    .iter()
+                    .any(|(p, after)| p == phrase && lower[span.1..].starts_with(after));
+                if polite || in_quotes(span) {
+                    continue;
+                }
                 findings.push(finding(
                     text,
                     rule.kind,
@@ -404,7 +444,11 @@ pub fn check_draft(
             }
         }
     }
-    findings.extend(shouting(text));
+    findings.extend(
+        shouting(text)
+            .into_iter()
+            .filter(|f| !in_quotes((f.start, f.end))),
+    );
     let words = text.split_whitespace().count();
     if words > kind.word_limit() {
         findings.push(ToneFinding {
@@ -421,8 +465,11 @@ pub fn check_draft(
     findings.dedup_by(|a, b| a.start == b.start && a.end == b.end);
 
     let mut missing = Vec::new();
+    // Completeness is for a message that must stand on its own (an email,
+    // a letter); a chat message is one turn of a conversation.
+    let complete = kind != DraftKind::Chat;
     let mut need = |ok: bool, what: &str, why: &str| {
-        if !ok {
+        if complete && !ok {
             missing.push(Missing {
                 what: what.into(),
                 why: why.into(),
@@ -564,10 +611,163 @@ pub fn check_draft(
         }
     }
     ToneReport {
+        hurt: findings.iter().any(|f| f.severity == Severity::Harmful),
+        politeness: politeness(text, &findings),
         words,
         findings,
         missing,
     }
+}
+
+/// Phrases that are not what they seem when these words follow.
+const POLITE_AFTER: &[(&str, &str)] = &[("if you don't", " mind"), ("if you do not", " mind")];
+
+/// Byte ranges of quoted text: lines that start with `>` (a reply's quote)
+/// and text between double quotes, straight or curly.
+fn quoted_ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with('>') {
+            out.push((at, at + line.len()));
+        }
+        at += line.len();
+    }
+    let mut open: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        match (c, open) {
+            ('"' | '\u{201c}', None) => open = Some(i),
+            ('"' | '\u{201d}', Some(s)) => {
+                out.push((s, i + c.len_utf8()));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// How polite a message reads, 0 to 1, from the strategies people use to
+/// soften a request (thanks, a greeting, "could you", an apology, hedging)
+/// and those that sharpen it (a bare "why", opening with "you", anything
+/// the rules find harmful). A fallback that explains itself, not a model.
+pub fn politeness(text: &str, findings: &[ToneFinding]) -> f64 {
+    let lower = text.to_ascii_lowercase();
+    let has = |words: &[&str]| contains_any(&lower, words);
+    let mut score = 0.0;
+    let strategies: &[(&[&str], f64)] = &[
+        (
+            &[
+                "thank",
+                "thanks",
+                "thank you",
+                "appreciate",
+                "appreciated",
+                "grateful",
+            ],
+            1.0,
+        ),
+        (&["please"], 0.4),
+        (
+            &[
+                "could you",
+                "would you",
+                "would it be possible",
+                "could we",
+                "would you mind",
+                "might you",
+            ],
+            0.8,
+        ),
+        (
+            &[
+                "hi",
+                "hello",
+                "dear",
+                "good morning",
+                "good afternoon",
+                "good evening",
+            ],
+            0.4,
+        ),
+        (
+            &[
+                "sorry",
+                "apologies",
+                "apologize",
+                "apologise",
+                "excuse me",
+                "pardon",
+            ],
+            0.6,
+        ),
+        (
+            &[
+                "i think",
+                "i believe",
+                "perhaps",
+                "maybe",
+                "possibly",
+                "i wonder",
+                "it seems",
+                "i suppose",
+            ],
+            0.4,
+        ),
+        (
+            &[
+                "great",
+                "nice",
+                "excellent",
+                "helpful",
+                "kind",
+                "wonderful",
+                "good work",
+                "well done",
+            ],
+            0.5,
+        ),
+        (&["by the way", "btw"], -0.3),
+        (
+            &[
+                "why did",
+                "why is",
+                "why are",
+                "why do",
+                "why does",
+                "why would",
+                "why not",
+                "how come",
+            ],
+            -0.6,
+        ),
+        (
+            &[
+                "you need to",
+                "you must",
+                "you should",
+                "you have to",
+                "do it",
+            ],
+            -0.6,
+        ),
+    ];
+    for (words, weight) in strategies {
+        if has(words) {
+            score += weight;
+        }
+    }
+    let first = lower.split_whitespace().next().unwrap_or("");
+    if matches!(first, "you" | "your" | "why" | "what" | "so") {
+        score -= 0.5;
+    }
+    let harmful = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Harmful)
+        .count();
+    score -= 1.5 * harmful.min(3) as f64;
+    let p = 1.0 / (1.0 + (-(score - 0.3)).exp());
+    (p * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]
@@ -604,7 +804,7 @@ mod tests {
     fn missing_parts_are_listed_and_length_is_judged_by_kind() {
         let r = check_draft(
             "the router is broken",
-            DraftKind::Chat,
+            DraftKind::Email,
             Purpose::Request,
             None,
         );
@@ -635,6 +835,60 @@ mod tests {
             ))
             .contains(&"too_long")
         );
+    }
+
+    #[test]
+    fn a_chat_message_is_not_judged_for_completeness() {
+        let r = check_draft(
+            "the router is broken",
+            DraftKind::Chat,
+            Purpose::Request,
+            None,
+        );
+        assert!(r.is_clean(), "{r:#?}");
+        assert!(!r.hurt);
+    }
+
+    #[test]
+    fn the_measured_false_alarms_pass_and_the_missed_harms_are_found() {
+        let fine = [
+            "Could you check this for me, if you don't mind?",
+            "My flight JFK LAX was cancelled, booking ref QX7.",
+            "On XX/XX/XXXX I called XXXX XXXX about the charge.",
+            "Thanks so much!!",
+            "I want to report a scam: someone is texting your customers pretending to be you.",
+            "The agent said \"that is a stupid question\" and hung up.",
+            "> You idiots never answer\nI quoted my neighbour's email above; could you help him?",
+        ];
+        for t in fine {
+            let r = check_draft(t, DraftKind::Chat, Purpose::Request, None);
+            assert!(!r.hurt, "{t}: {:?}", kinds(&r));
+        }
+        let hurt = [
+            "Worst service ever.",
+            "This app is trash.",
+            "You suck.",
+            "Don't lie to us.",
+            "I know where your head office is.",
+            "PLEASE FIX THIS NOW",
+            "Answer me!!!",
+            "This is a scam and you know it.",
+        ];
+        for t in hurt {
+            let r = check_draft(t, DraftKind::Chat, Purpose::Request, None);
+            assert!(r.hurt, "{t}");
+        }
+    }
+
+    #[test]
+    fn politeness_rises_with_softeners_and_falls_with_harm() {
+        let score = |t: &str| check_draft(t, DraftKind::Chat, Purpose::Request, None).politeness;
+        let polite = score("Hi Dana, thanks for your help. Could you please check the refund?");
+        let plain = score("Check the refund.");
+        let rude = score("Why is the refund not done? You people are useless.");
+        assert!(polite > 0.7 && polite <= 1.0, "{polite}");
+        assert!(plain > rude && plain < polite, "{plain}");
+        assert!((0.0..0.2).contains(&rude), "{rude}");
     }
 
     #[test]
