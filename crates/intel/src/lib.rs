@@ -180,6 +180,10 @@ pub fn parse_flag(s: &str) -> Option<Option<bool>> {
 
 pub struct Intel {
     conn: Connection,
+    /// How many complaints hold a word: a case's words are looked up once
+    /// however many searches use them.
+    counted: std::cell::RefCell<std::collections::HashMap<String, u64>>,
+    total: std::cell::Cell<Option<u64>>,
 }
 
 const SCHEMA: &str = "
@@ -213,12 +217,15 @@ CREATE TABLE IF NOT EXISTS company_stats (
     company_norm TEXT NOT NULL, company TEXT NOT NULL, product TEXT, issue TEXT, response TEXT,
     year INTEGER, timely INTEGER, disputed INTEGER, narrative INTEGER NOT NULL, n INTEGER NOT NULL
 );
+-- How many complaints there are, kept with the counts: a search sizes what
+-- makes a word rare by it, and summing the counts costs a scan.
+CREATE TABLE IF NOT EXISTS totals (complaints INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS company_stats_by_norm ON company_stats (company_norm);
 ";
 
 /// The version of the complaint data this build writes. Each step up is one
 /// entry of [`migrate`], run in one transaction with the version it sets.
-pub const LATEST: i64 = 2;
+pub const LATEST: i64 = 3;
 
 /// Folds the counts the scorecard reads, from all complaints.
 const STATS: &str = "
@@ -226,6 +233,8 @@ DELETE FROM company_stats;
 INSERT INTO company_stats (company_norm, company, product, issue, response, year, timely, disputed, narrative, n)
 SELECT company_norm, company, product, issue, response, CAST(substr(received, 1, 4) AS INTEGER), timely, disputed, narrative IS NOT NULL, count(*)
 FROM complaints GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+DELETE FROM totals;
+INSERT INTO totals (complaints) SELECT coalesce(sum(n), 0) FROM company_stats;
 ";
 
 /// Brings the file to [`LATEST`], all or nothing; refuses a newer file.
@@ -240,7 +249,7 @@ fn migrate(conn: &Connection) -> Result<()> {
         return Ok(());
     }
     let steps: &[&str] = &[
-        // 0 → 2: a new file gets the whole schema.
+        // 0 → 3: a new file gets the whole schema (and an older one what it lacks).
         SCHEMA,
         // 1 → 2: the company goes into the text index, and counts by company are kept.
         "DROP TRIGGER IF EXISTS complaints_ai; DROP TRIGGER IF EXISTS complaints_ad; DROP TRIGGER IF EXISTS complaints_au;
@@ -255,6 +264,13 @@ fn migrate(conn: &Connection) -> Result<()> {
         tx.execute_batch("INSERT INTO complaint_text (complaint_text) VALUES ('rebuild');")
             .map_err(engine)?;
         tx.execute_batch(STATS).map_err(engine)?;
+    }
+    // 2 → 3: the total is kept beside the counts.
+    if version == 2 {
+        tx.execute_batch(
+            "DELETE FROM totals; INSERT INTO totals (complaints) SELECT coalesce(sum(n), 0) FROM company_stats;",
+        )
+        .map_err(engine)?;
     }
     tx.pragma_update(None, "user_version", LATEST)
         .map_err(engine)?;
@@ -292,9 +308,10 @@ impl Intel {
         // Derived data that an import can rebuild: WAL, and a lighter sync.
         // A fixed 64 MB page cache: a batch's pages stay in memory instead of
         // spilling to the WAL again and again, and memory stays flat however
-        // large the file.
+        // large the file. Searches read through a memory map of the file
+        // (4 GB at most): one read call per page of a long list costs more.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 4294967296;",
         )
         .map_err(|e| match e {
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
@@ -303,17 +320,33 @@ impl Intel {
             other => engine(other),
         })?;
         migrate(&conn)?;
-        Ok(Intel { conn })
+        Ok(Intel {
+            conn,
+            counted: Default::default(),
+            total: Default::default(),
+        })
     }
 
-    /// How many complaints are stored (from the per-company counts: no scan).
+    /// How many complaints are stored (kept at each import: no scan).
     pub fn count(&self) -> Result<u64> {
         self.conn
-            .query_row("SELECT coalesce(sum(n), 0) FROM company_stats", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .map(|n| n as u64)
+            .query_row(
+                "SELECT coalesce((SELECT complaints FROM totals), (SELECT sum(n) FROM company_stats), 0)",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
             .map_err(engine)
+    }
+
+    /// [`count`](Self::count), read once for the searches of one command.
+    fn count_once(&self) -> Result<u64> {
+        if let Some(n) = self.total.get() {
+            return Ok(n);
+        }
+        let n = self.count()?;
+        self.total.set(Some(n));
+        Ok(n)
     }
 
     /// Whether any complaint has words to match a case against: a narrative
@@ -342,6 +375,14 @@ impl Intel {
     /// them. A gzip-compressed or tab-separated export is read as it is;
     /// other kinds of file are named and refused before anything is written.
     pub fn import(&self, reader: impl Read, progress: &mut dyn FnMut(u64)) -> Result<ImportReport> {
+        // Counts read before an import are not the counts after it.
+        self.total.set(None);
+        self.counted.borrow_mut().clear();
+        // Memory stays flat while importing: pages read through the map
+        // would count against the process as the file grows.
+        self.conn
+            .execute_batch("PRAGMA mmap_size = 0;")
+            .map_err(engine)?;
         let counted = Counted {
             inner: reader,
             seen: 0,
@@ -1420,6 +1461,22 @@ const STOP: &[&str] = &[
 
 impl Intel {
     /// Complaints whose narratives resemble `text`, at `companies` if given.
+    /// How many complaints hold `word` (from the text index's vocabulary),
+    /// looked up once however many searches of one command use it.
+    fn complaints_with(&self, word: &str) -> Result<u64> {
+        if let Some(n) = self.counted.borrow().get(word) {
+            return Ok(*n);
+        }
+        let n: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT doc FROM complaint_vocab WHERE term = ?1")
+            .and_then(|mut st| st.query_row([word], |r| r.get(0)).optional())
+            .map_err(engine)?;
+        let n = n.unwrap_or(0).max(0) as u64;
+        self.counted.borrow_mut().insert(word.to_string(), n);
+        Ok(n)
+    }
+
     pub fn similar(
         &self,
         text: &str,
@@ -1444,21 +1501,21 @@ impl Intel {
                 outcomes: vec![],
             });
         }
-        // Rare words find like complaints; common ones only slow the search.
-        let total: f64 = self.count()?.max(1) as f64;
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT doc FROM complaint_vocab WHERE term = ?1")
-            .map_err(engine)?;
-        let mut scored: Vec<(i64, String)> = Vec::new();
+        // Rare words find like complaints; common ones (in more than 5% of
+        // them) only slow the search. The five rarest are asked for.
+        let total = self.count_once()?.max(1) as f64;
+        let common = ((total * 0.05) as u64).max(50);
+        let mut scored: Vec<(u64, String)> = Vec::new();
         for w in &words {
-            let df: Option<i64> = st.query_row([w], |r| r.get(0)).optional().map_err(engine)?;
-            if let Some(df) = df.filter(|&d| d > 0 && (d as f64) < (total * 0.05).max(50.0)) {
-                scored.push((df, w.clone()));
+            match self.complaints_with(w)? {
+                0 => {}
+                df if df <= common => scored.push((df, w.clone())),
+                _ => {}
             }
         }
         scored.sort();
-        let chosen: Vec<String> = scored.into_iter().take(5).map(|(_, w)| w).collect();
+        scored.truncate(5);
+        let chosen: Vec<String> = scored.into_iter().map(|(_, w)| w).collect();
         if chosen.is_empty() {
             return Ok(SimilarReport {
                 words: chosen,
