@@ -339,6 +339,36 @@ fn a_version_1_database_upgrades_in_place() {
 }
 
 #[test]
+fn a_version_2_database_keeps_its_total_after_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("intel.db");
+    {
+        let intel = Intel::open(&path).unwrap();
+        import_str(
+            &intel,
+            "Complaint ID,Company\n1,Acme Bank\n2,Acme Bank\n3,Other Co\n",
+        )
+        .unwrap();
+        assert_eq!(intel.count().unwrap(), 3);
+    }
+    // Version 2 had no table of totals.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("DROP TABLE totals; PRAGMA user_version = 2;")
+        .unwrap();
+    let intel = Intel::open(&path).unwrap();
+    assert_eq!(intel.count().unwrap(), 3);
+    let kept: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT complaints FROM totals", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, 3, "the upgrade fills the total from the counts");
+    // A later import keeps it true.
+    import_str(&intel, "Complaint ID,Company\n4,Acme Bank\n").unwrap();
+    assert_eq!(intel.count().unwrap(), 4);
+}
+
+#[test]
 fn the_schema_is_versioned_and_a_newer_file_is_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("intel.db");
