@@ -718,6 +718,9 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
         checked.body.contains("threat")
             && checked.body.contains("blame")
             && checked.body.contains("shouting")
+            && checked
+                .body
+                .contains("Reads as: <strong>will hurt (politeness")
     );
     assert_eq!(
         w.post_raw("/check", &[("draft", "x")], None).await.status,

@@ -1003,7 +1003,12 @@ pub async fn check(
     let draft = f.get("draft").cloned().unwrap_or_default();
     let report = coach::check_draft(&draft, DraftKind::Email, Purpose::Request, None);
     let findings: Vec<_> = report.findings.iter().map(|x| json!({"kind": x.kind.replace('_', " "), "excerpt": x.excerpt, "why": x.why, "instead": x.instead, "harmful": x.severity == coach::tone::Severity::Harmful})).collect();
-    app.render("check.html", json_value(json!({"draft": draft, "checked": true, "clean": report.is_clean(), "findings": findings, "missing": report.missing})))
+    let reads = format!(
+        "{} (politeness {:.2} of 1)",
+        report.reads.words(),
+        report.politeness
+    );
+    app.render("check.html", json_value(json!({"draft": draft, "checked": true, "clean": report.is_clean(), "reads": reads, "findings": findings, "missing": report.missing})))
 }
 
 /// The largest file the web app takes (the CLI's `attach` has no limit).

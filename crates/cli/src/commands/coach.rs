@@ -361,7 +361,9 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
         print_json(&r)?;
     } else if r.is_clean() {
         println!("Nothing to flag: the tone is civil and the draft has what it needs.");
+        println!("{}", reads_line(&r));
     } else {
+        println!("{}", reads_line(&r));
         let harmful = r
             .findings
             .iter()
@@ -391,6 +393,15 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
         Some(Severity::Suggestion) => Err(CliError::new(Exit::CheckSuggestions, "")),
         Some(Severity::Harmful) => Err(CliError::new(Exit::CheckHarmful, "")),
     }
+}
+
+/// "Reads as: polite (politeness 0.91 of 1)".
+fn reads_line(r: &coach::ToneReport) -> String {
+    format!(
+        "Reads as: {} (politeness {:.2} of 1).",
+        r.reads.words(),
+        r.politeness
+    )
 }
 
 /// `check --jsonl`: one answer per line read, in order, each written as

@@ -34,8 +34,41 @@ pub struct Missing {
     pub why: String,
 }
 
+/// How a message reads, in a word: what a person wants to know first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reads {
+    Polite,
+    Neutral,
+    WillHurt,
+}
+
+impl Reads {
+    /// From the two measures: anything harmful will hurt; otherwise polite
+    /// from a politeness of 0.6.
+    pub fn of(hurt: bool, politeness: f64) -> Reads {
+        if hurt {
+            Reads::WillHurt
+        } else if politeness >= 0.6 {
+            Reads::Polite
+        } else {
+            Reads::Neutral
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Reads::Polite => "polite",
+            Reads::Neutral => "neutral",
+            Reads::WillHurt => "will hurt",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ToneReport {
+    /// Polite, neutral, or will hurt.
+    pub reads: Reads,
     /// Whether something in it will make the reader less willing to help.
     pub hurt: bool,
     /// How polite it reads, 0 to 1 (higher is more polite), from the
@@ -610,9 +643,12 @@ pub fn check_draft(
             );
         }
     }
+    let hurt = findings.iter().any(|f| f.severity == Severity::Harmful);
+    let politeness = politeness(text, &findings);
     ToneReport {
-        hurt: findings.iter().any(|f| f.severity == Severity::Harmful),
-        politeness: politeness(text, &findings),
+        reads: Reads::of(hurt, politeness),
+        hurt,
+        politeness,
         words,
         findings,
         missing,
@@ -889,6 +925,13 @@ mod tests {
         assert!(polite > 0.7 && polite <= 1.0, "{polite}");
         assert!(plain > rude && plain < polite, "{plain}");
         assert!((0.0..0.2).contains(&rude), "{rude}");
+        let reads = |t: &str| check_draft(t, DraftKind::Chat, Purpose::Request, None).reads;
+        assert_eq!(
+            reads("Hi Dana, thanks for your help. Could you please check the refund?"),
+            Reads::Polite
+        );
+        assert_eq!(reads("Check the refund."), Reads::Neutral);
+        assert_eq!(reads("You people are useless."), Reads::WillHurt);
     }
 
     #[test]
