@@ -5,10 +5,11 @@
     python3 bench/tone.py            # prints a Markdown table
 
 Reads ../shared/data (the Stanford Politeness Corpus, Wikipedia part, and the
-hand-labelled customer messages). What it measures is `casefile check`, the
-rules (no learned model yet): `hurt` against the labels, `politeness` on the
-paper's binary task with no training (polite when the score is 0.5 or more),
-and how many messages a second it checks.
+hand-labelled customer messages). What it measures is `casefile check`:
+`hurt` (the rules) against the labels; `politeness` (the model that
+train/politeness.py trains) on the paper's binary task, by 10-fold
+cross-validation of the training script (the honest figure) and as casefile
+scores the set it was trained on; and how many messages a second it checks.
 """
 import csv
 import json
@@ -58,6 +59,12 @@ def stanford():
     return len(task), right / len(task), len(rows) / took, [r["Request"] for r in rows]
 
 
+def cross_validated():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "train", "politeness.py"), "--cv"],
+                         capture_output=True, check=True, env=dict(os.environ, DATA=DATA))
+    return out.stdout.decode().split(": ")[1].split("%")[0] + "%"
+
+
 def one_per_process(texts, n=200):
     start = time.perf_counter()
     for t in texts[:n]:
@@ -89,8 +96,11 @@ def main():
          f"{n_cust} messages, rules only"),
         ("customer messages: `hurt` recall", f"{recall:.2f}", "target (issue 18)", "0.80",
          f"{n_cust} messages, rules only"),
-        ("Stanford Wikipedia binary task: accuracy", f"{accuracy:.1%}",
-         "human agreement (the paper)", "86.7%", f"{n_task} requests, no training, polite at >= 0.5"),
+        ("Stanford Wikipedia binary task: 10-fold accuracy", cross_validated(),
+         "target (issue 18)", "88%",
+         f"{n_task} requests, words and word pairs (train/politeness.py --cv); the paper: humans 86.7%, its best model 83.8%"),
+        ("the same, the shipped model on its own training set", f"{accuracy:.1%}",
+         "", "", "not a test figure: it has seen these requests"),
         ("`check --jsonl`: messages per second", f"{rate:.0f}", "one process per message",
          f"{per_process:.0f}", "the 4,353 Wikipedia requests"),
         ("one-message `check` (process included)", f"{one_ms:.1f} ms", "target (issue 18)", "150 ms", "mean of 30"),

@@ -302,7 +302,7 @@ fn the_tone_check_explains_and_exits_by_severity() {
     let good_file = write("good.txt", good);
     assert_eq!(
         env.ok(&["check", &good_file]),
-        "Nothing to flag: the tone is civil and the draft has what it needs.\nReads as: polite (politeness 0.75 of 1).\n"
+        "Nothing to flag: the tone is civil and the draft has what it needs.\nReads as: polite (politeness 1.00 of 1).\n"
     );
     let out = env.run_with_stdin(&["check", "-"], good.as_bytes());
     assert_eq!(out.status.code(), Some(0));

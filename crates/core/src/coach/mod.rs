@@ -8,6 +8,7 @@ pub mod economics;
 pub mod goal;
 pub mod letters;
 pub mod live;
+pub mod politeness;
 pub mod templates;
 pub mod tone;
 

@@ -683,11 +683,25 @@ fn quoted_ranges(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// How polite a message reads, 0 to 1: the politeness model's score
+/// (`coach::politeness`), held at 0.2 or below when the rules find something
+/// that will hurt. Without the model, [`rules_politeness`].
+pub fn politeness(text: &str, findings: &[ToneFinding]) -> f64 {
+    let harmful = findings.iter().any(|f| f.severity == Severity::Harmful);
+    match super::politeness::score(text) {
+        Some(p) => {
+            let p = if harmful { p.min(0.2) } else { p };
+            (p * 1000.0).round() / 1000.0
+        }
+        None => rules_politeness(text, findings),
+    }
+}
+
 /// How polite a message reads, 0 to 1, from the strategies people use to
 /// soften a request (thanks, a greeting, "could you", an apology, hedging)
 /// and those that sharpen it (a bare "why", opening with "you", anything
-/// the rules find harmful). A fallback that explains itself, not a model.
-pub fn politeness(text: &str, findings: &[ToneFinding]) -> f64 {
+/// the rules find harmful). The fallback that explains itself.
+pub fn rules_politeness(text: &str, findings: &[ToneFinding]) -> f64 {
     let lower = text.to_ascii_lowercase();
     let has = |words: &[&str]| contains_any(&lower, words);
     let mut score = 0.0;
