@@ -292,6 +292,15 @@ fn the_tone_check_explains_and_exits_by_severity() {
         "the verdict is the exit code, not an error"
     );
 
+    let loud = write("loud.txt", "Hello. PLEASE CALL ME BACK TODAY!!!\n");
+    let out = env.run(&["check", &loud, "--kind", "chat"]);
+    assert_eq!(out.status.code(), Some(9));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("  rewrite: Please call me back today.\n"),
+        "{text}"
+    );
+
     let thin = write(
         "thin.txt",
         "Hello, thanks for your help. The router is broken.\n",

@@ -711,7 +711,10 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
     let checked = w
         .post(
             "/check",
-            &[("draft", "You people are useless. Refund me or else!!!")],
+            &[(
+                "draft",
+                "You people are useless. Refund me or else!!! PLEASE ANSWER",
+            )],
         )
         .await;
     assert!(
@@ -721,6 +724,8 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
             && checked
                 .body
                 .contains("Reads as: <strong>will hurt (politeness")
+            && checked.body.contains("Rewritten: Refund me.")
+            && checked.body.contains("Rewritten: Please answer")
     );
     assert_eq!(
         w.post_raw("/check", &[("draft", "x")], None).await.status,

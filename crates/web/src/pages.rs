@@ -1002,7 +1002,7 @@ pub async fn check(
     }
     let draft = f.get("draft").cloned().unwrap_or_default();
     let report = coach::check_draft(&draft, DraftKind::Email, Purpose::Request, None);
-    let findings: Vec<_> = report.findings.iter().map(|x| json!({"kind": x.kind.replace('_', " "), "excerpt": x.excerpt, "why": x.why, "instead": x.instead, "harmful": x.severity == coach::tone::Severity::Harmful})).collect();
+    let findings: Vec<_> = report.findings.iter().map(|x| json!({"kind": x.kind.replace('_', " "), "excerpt": x.excerpt, "why": x.why, "instead": x.instead, "rewrite": x.rewrite.as_deref().map(|r| if r.is_empty() { "(leave this sentence out)" } else { r }), "harmful": x.severity == coach::tone::Severity::Harmful})).collect();
     let reads = format!(
         "{} (politeness {:.2} of 1)",
         report.reads.words(),

@@ -380,6 +380,11 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
             );
             println!("  why: {}", f.why);
             println!("  instead: {}", f.instead);
+            match f.rewrite.as_deref() {
+                Some("") => println!("  rewrite: leave this sentence out"),
+                Some(r) => println!("  rewrite: {r}"),
+                None => {}
+            }
         }
         if !r.missing.is_empty() {
             println!("\nMissing:");

@@ -26,6 +26,10 @@ pub struct ToneFinding {
     pub excerpt: String,
     pub why: String,
     pub instead: String,
+    /// The sentence it stands in, written so it keeps what it says without
+    /// what hurts; empty when the sentence is better left out. None where
+    /// no rewrite keeps the content (an insult: say the effect instead).
+    pub rewrite: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -295,6 +299,7 @@ fn finding(
         excerpt: text[start..end].to_string(),
         why: why.into(),
         instead: instead.into(),
+        rewrite: None,
     }
 }
 
@@ -491,11 +496,13 @@ pub fn check_draft(
             end: text.len(),
             excerpt: format!("{words} words"),
             why: format!("At {words} words this is long for its purpose (about {} is plenty); long messages get skimmed and the ask gets lost.", kind.word_limit()),
+            rewrite: None,
             instead: "Keep the problem, the key dates and numbers, what you tried and the resolution you want; move the history to an attachment or timeline.".into(),
         });
     }
     findings.sort_by_key(|f| (f.start, f.end));
     findings.dedup_by(|a, b| a.start == b.start && a.end == b.end);
+    rewrite_sentences(text, &mut findings);
 
     let mut missing = Vec::new();
     // Completeness is for a message that must stand on its own (an email,
@@ -652,6 +659,177 @@ pub fn check_draft(
         words,
         findings,
         missing,
+    }
+}
+
+/// Sentence openers that talk down, and what keeps their meaning ("" to
+/// drop the opener).
+const OPENERS: &[(&str, &str)] = &[
+    ("well actually", ""),
+    ("obviously", ""),
+    ("clearly", ""),
+    ("as i already said", "As I mentioned"),
+    ("as i said before", "As I mentioned"),
+    ("as i have said", "As I mentioned"),
+    ("for the last time", ""),
+];
+
+/// Threats that are a whole sentence: left out, the sentence loses nothing
+/// the reader needs.
+const WHOLE_THREATS: &[&str] = &[
+    "i will sue",
+    "i'll sue",
+    "i am going to sue",
+    "you'll regret",
+    "you will regret",
+    "you have been warned",
+    "last chance",
+    "final warning",
+    "i know where",
+    "watch your back",
+];
+
+/// Byte ranges of the sentences of `text`: up to and including a run of
+/// `.`, `!` or `?`, or a line break.
+fn sentences(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let (mut out, mut start, mut i) = (Vec::new(), 0, 0);
+    while i < b.len() {
+        if matches!(b[i], b'.' | b'!' | b'?' | b'\n') {
+            while i < b.len() && matches!(b[i], b'.' | b'!' | b'?') {
+                i += 1;
+            }
+            if i < b.len() && b[i] == b'\n' {
+                i += 1;
+            }
+            // A full stop inside a number or an address is not an end.
+            if i < b.len() && !b[i].is_ascii_whitespace() && b[i - 1] == b'.' {
+                continue;
+            }
+            out.push((start, i));
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    if start < b.len() {
+        out.push((start, b.len()));
+    }
+    out
+}
+
+/// Each harmful finding gets its sentence rewritten, when every harmful
+/// thing in that sentence has a rewrite that keeps what it says: shouting
+/// in sentence case, a run of marks as one, "or else" and an opener that
+/// talks down left out, a sentence that is only a threat left out whole.
+fn rewrite_sentences(text: &str, findings: &mut [ToneFinding]) {
+    for (s, e) in sentences(text) {
+        let here: Vec<usize> = (0..findings.len())
+            .filter(|&i| {
+                let f = &findings[i];
+                f.severity == Severity::Harmful && f.start >= s && f.end <= e
+            })
+            .collect();
+        if here.is_empty() {
+            continue;
+        }
+        let sentence = &text[s..e];
+        let lower = sentence.to_ascii_lowercase();
+        let body = lower.trim_start();
+        let lead = lower.len() - body.len();
+        if here.iter().all(|&i| findings[i].kind == "threat")
+            && WHOLE_THREATS.iter().any(|t| body.starts_with(t))
+        {
+            for &i in &here {
+                findings[i].rewrite = Some(String::new());
+            }
+            continue;
+        }
+        // Pieces to replace, as byte ranges of the sentence.
+        let mut edits: Vec<(usize, usize, String)> = Vec::new();
+        let (mut all, mut calm) = (true, false);
+        for &i in &here {
+            let f = &findings[i];
+            let (fs, fe) = (f.start - s, f.end - s);
+            match f.kind.as_str() {
+                "shouting" if f.excerpt.bytes().all(|c| c == b'!' || c == b'?') => {
+                    let mark = if f.excerpt.contains('?') { "?" } else { "." };
+                    edits.push((fs, fe, mark.to_string()));
+                }
+                "shouting" => calm = true,
+                "threat" if f.excerpt.eq_ignore_ascii_case("or else") => {
+                    let from = sentence[..fs].trim_end_matches([' ', ',']).len();
+                    edits.push((from, fe, String::new()));
+                }
+                "condescension" => match OPENERS
+                    .iter()
+                    .find(|(o, _)| fs == lead && lower[fs..].starts_with(o) && fe - fs == o.len())
+                {
+                    Some((_, keep)) => {
+                        let mut to = fe;
+                        while to < sentence.len() && matches!(sentence.as_bytes()[to], b',' | b' ')
+                        {
+                            to += 1;
+                        }
+                        let keep = if keep.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{keep}, ")
+                        };
+                        edits.push((fs, to, keep));
+                    }
+                    None => all = false,
+                },
+                _ => all = false,
+            }
+        }
+        if !all {
+            continue;
+        }
+        edits.sort_by_key(|x| x.0);
+        let mut out = String::with_capacity(sentence.len());
+        let mut at = 0;
+        for (from, to, with) in edits {
+            if from < at {
+                continue;
+            }
+            out.push_str(&sentence[at..from]);
+            out.push_str(&with);
+            at = to;
+        }
+        out.push_str(&sentence[at..]);
+        if calm {
+            out = calm_capitals(&out);
+        }
+        let out = sentence_case(out.trim());
+        for &i in &here {
+            findings[i].rewrite = Some(out.clone());
+        }
+    }
+}
+
+/// Words written in capitals, in lower case (acronyms and "I" kept).
+fn calm_capitals(s: &str) -> String {
+    s.split_inclusive(' ')
+        .map(|w| {
+            let core = w.trim_matches(|c: char| !c.is_alphanumeric());
+            let letters = core.chars().filter(|c| c.is_alphabetic()).count();
+            if letters >= 2 && core.chars().all(|c| !c.is_lowercase()) && !ACRONYMS.contains(&core)
+            {
+                w.to_lowercase()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect()
+}
+
+/// The first letter in upper case, the rest as it is.
+fn sentence_case(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
@@ -884,6 +1062,53 @@ mod tests {
                 None
             ))
             .contains(&"too_long")
+        );
+    }
+
+    #[test]
+    fn a_sentence_is_rewritten_when_its_content_can_be_kept() {
+        let rewrite = |t: &str| -> Vec<Option<String>> {
+            check_draft(t, DraftKind::Chat, Purpose::Request, None)
+                .findings
+                .into_iter()
+                .filter(|f| f.severity == Severity::Harmful)
+                .map(|f| f.rewrite)
+                .collect()
+        };
+        assert_eq!(
+            rewrite("PLEASE FIX THIS NOW"),
+            [Some("Please fix this now".into())]
+        );
+        assert_eq!(rewrite("Answer me!!!"), [Some("Answer me.".into())]);
+        assert_eq!(
+            rewrite("Refund the $129 by Friday, or else. Thanks."),
+            [Some("Refund the $129 by Friday.".into())]
+        );
+        assert_eq!(
+            rewrite("Well actually, the bill says 3.5 GB!!!"),
+            [
+                Some("The bill says 3.5 GB.".into()),
+                Some("The bill says 3.5 GB.".into())
+            ]
+        );
+        assert_eq!(
+            rewrite("As I already said, the router is dead."),
+            [Some("As I mentioned, the router is dead.".into())]
+        );
+        assert_eq!(
+            rewrite("The router is dead. I will sue."),
+            [Some(String::new())],
+            "a sentence that is only a threat is left out"
+        );
+        // An insult's content cannot be kept: no rewrite, for it or its sentence.
+        assert_eq!(
+            rewrite("You are idiots. CALL ME BACK TODAY"),
+            [None, Some("Call me back today".into())]
+        );
+        assert_eq!(
+            rewrite("I NEED THE ISP REFUND by Monday"),
+            [Some("I need the ISP refund by Monday".into())],
+            "acronyms and I stay"
         );
     }
 
