@@ -578,26 +578,34 @@ pub fn push_one_line(out: &mut String, s: &str) {
         return;
     }
     if s.is_ascii() {
-        // Words found by byte and copied whole: splitting by char decodes
+        // Runs of text with single spaces are copied whole; only a break,
+        // a tab or several spaces cut a run. Splitting by char would decode
         // every one.
         out.reserve(b.len());
-        let (mut i, mut first) = (0, true);
+        let mut i = 0;
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        let mut start = i;
         while i < b.len() {
+            if !is_space(b[i]) {
+                i += 1;
+                continue;
+            }
+            let gap = i;
             while i < b.len() && is_space(b[i]) {
                 i += 1;
             }
-            let start = i;
-            while i < b.len() && !is_space(b[i]) {
-                i += 1;
-            }
-            if start < i {
-                if !first {
-                    out.push(' ');
-                }
-                out.push_str(&s[start..i]);
-                first = false;
+            if i == b.len() {
+                out.push_str(&s[start..gap]);
+                start = i;
+            } else if !(i - gap == 1 && b[gap] == b' ') {
+                out.push_str(&s[start..gap]);
+                out.push(' ');
+                start = i;
             }
         }
+        out.push_str(&s[start..]);
     } else {
         for (i, word) in s.split_whitespace().enumerate() {
             if i > 0 {
