@@ -213,9 +213,11 @@ CREATE TRIGGER IF NOT EXISTS complaints_au AFTER UPDATE ON complaints BEGIN
 END;
 -- Counts by company, folded at the end of each import, so a scorecard sums
 -- hundreds of rows instead of scanning a large company's complaints.
+-- first and last: the days received, so a scorecard's dates read no complaint.
 CREATE TABLE IF NOT EXISTS company_stats (
     company_norm TEXT NOT NULL, company TEXT NOT NULL, product TEXT, issue TEXT, response TEXT,
-    year INTEGER, timely INTEGER, disputed INTEGER, narrative INTEGER NOT NULL, n INTEGER NOT NULL
+    year INTEGER, timely INTEGER, disputed INTEGER, narrative INTEGER NOT NULL, n INTEGER NOT NULL,
+    first TEXT, last TEXT
 );
 -- How many complaints there are, kept with the counts: a search sizes what
 -- makes a word rare by it, and summing the counts costs a scan.
@@ -230,8 +232,8 @@ pub const LATEST: i64 = 3;
 /// Folds the counts the scorecard reads, from all complaints.
 const STATS: &str = "
 DELETE FROM company_stats;
-INSERT INTO company_stats (company_norm, company, product, issue, response, year, timely, disputed, narrative, n)
-SELECT company_norm, company, product, issue, response, CAST(substr(received, 1, 4) AS INTEGER), timely, disputed, narrative IS NOT NULL, count(*)
+INSERT INTO company_stats (company_norm, company, product, issue, response, year, timely, disputed, narrative, n, first, last)
+SELECT company_norm, company, product, issue, response, CAST(substr(received, 1, 4) AS INTEGER), timely, disputed, narrative IS NOT NULL, count(*), min(received), max(received)
 FROM complaints GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 DELETE FROM totals;
 INSERT INTO totals (complaints) SELECT coalesce(sum(n), 0) FROM company_stats;
@@ -259,18 +261,19 @@ fn migrate(conn: &Connection) -> Result<()> {
     if version == 1 {
         tx.execute_batch(steps[1]).map_err(engine)?;
     }
+    // 2 → 3: the counts by company keep their first and last days, and the
+    // total is kept beside them; both are folded again from the complaints.
+    if version == 1 || version == 2 {
+        tx.execute_batch("DROP TABLE IF EXISTS company_stats;")
+            .map_err(engine)?;
+    }
     tx.execute_batch(steps[0]).map_err(engine)?;
     if version == 1 {
         tx.execute_batch("INSERT INTO complaint_text (complaint_text) VALUES ('rebuild');")
             .map_err(engine)?;
-        tx.execute_batch(STATS).map_err(engine)?;
     }
-    // 2 → 3: the total is kept beside the counts.
-    if version == 2 {
-        tx.execute_batch(
-            "DELETE FROM totals; INSERT INTO totals (complaints) SELECT coalesce(sum(n), 0) FROM company_stats;",
-        )
-        .map_err(engine)?;
+    if version == 1 || version == 2 {
+        tx.execute_batch(STATS).map_err(engine)?;
     }
     tx.pragma_update(None, "user_version", LATEST)
         .map_err(engine)?;
@@ -1367,7 +1370,7 @@ impl Intel {
             .conn
             .query_row(
                 &format!(
-                    "SELECT min(received), max(received) FROM complaints WHERE company_norm IN ({list})"
+                    "SELECT min(first), max(last) FROM company_stats WHERE company_norm IN ({list})"
                 ),
                 p(),
                 |r| Ok((r.get(0)?, r.get(1)?)),

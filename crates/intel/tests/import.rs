@@ -346,15 +346,18 @@ fn a_version_2_database_keeps_its_total_after_the_upgrade() {
         let intel = Intel::open(&path).unwrap();
         import_str(
             &intel,
-            "Complaint ID,Company\n1,Acme Bank\n2,Acme Bank\n3,Other Co\n",
+            "Complaint ID,Company,Date received\n1,Acme Bank,2019-03-02\n2,Acme Bank,2020-07-09\n3,Other Co,2018-01-01\n",
         )
         .unwrap();
         assert_eq!(intel.count().unwrap(), 3);
     }
-    // Version 2 had no table of totals.
+    // Version 2 had no table of totals, and no days in its counts.
     rusqlite::Connection::open(&path)
         .unwrap()
-        .execute_batch("DROP TABLE totals; PRAGMA user_version = 2;")
+        .execute_batch(
+            "DROP TABLE totals; ALTER TABLE company_stats DROP COLUMN first; ALTER TABLE company_stats DROP COLUMN last;
+             PRAGMA user_version = 2;",
+        )
         .unwrap();
     let intel = Intel::open(&path).unwrap();
     assert_eq!(intel.count().unwrap(), 3);
@@ -363,6 +366,17 @@ fn a_version_2_database_keeps_its_total_after_the_upgrade() {
         .query_row("SELECT complaints FROM totals", [], |r| r.get(0))
         .unwrap();
     assert_eq!(kept, 3, "the upgrade fills the total from the counts");
+    let Lookup::Found(card) = intel.company(&["acme bank".into()]).unwrap() else {
+        panic!("not found after the upgrade")
+    };
+    assert_eq!(
+        (
+            card.first_received.as_deref(),
+            card.last_received.as_deref()
+        ),
+        (Some("2019-03-02"), Some("2020-07-09")),
+        "the company's first and last days come from its counts"
+    );
     // A later import keeps it true.
     import_str(&intel, "Complaint ID,Company\n4,Acme Bank\n").unwrap();
     assert_eq!(intel.count().unwrap(), 4);
