@@ -22,9 +22,26 @@ impl CompanyState {
     pub fn fold(entries: &[Entry]) -> Result<CompanyState, (u64, DomainError)> {
         let mut s = CompanyState::default();
         for e in entries {
-            s.apply(e).map_err(|err| (e.seq, err))?;
+            s.apply_merged(e).map_err(|err| (e.seq, err))?;
         }
         Ok(s)
+    }
+
+    /// Applies an entry as the fold does: one from a device's series that
+    /// cannot apply here is passed over (see `CaseState::apply_merged`).
+    pub fn apply_merged(&mut self, e: &Entry) -> Result<(), DomainError> {
+        match self.apply(e) {
+            Err(_)
+                if e.series.is_some()
+                    && e.seq == self.seq + 1
+                    && self.seq > 0
+                    && e.event.stream_kind() == StreamKind::Company =>
+            {
+                self.seq = e.seq;
+                Ok(())
+            }
+            r => r,
+        }
     }
 
     pub fn apply(&mut self, e: &Entry) -> Result<(), DomainError> {

@@ -10,8 +10,12 @@ use crate::event::Event;
 /// The hash a stream's first entry points back to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Version of the canonical encoding that the hash covers.
+/// Version of the canonical encoding that the hash covers: 1 for entries
+/// of a journal's first series (their position is hashed), 2 for entries
+/// in a device's series (the series and the place in it are hashed; the
+/// position in the merged journal is not, so merging never changes a hash).
 pub const HASH_VERSION: u32 = 1;
+pub const SERIES_HASH_VERSION: u32 = 2;
 
 /// An entry as stored: immutable once appended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +33,17 @@ pub struct Entry {
     /// The previous entry's hash ([`GENESIS`] for the first).
     pub prev: String,
     pub hash: String,
+    /// The device whose series this entry belongs to. None for a journal's
+    /// first series, written on one device before series existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Uuid>,
+    /// 1-based place in its series (0 in the first series, where `seq` is the place).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub n: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// An entry a face wants appended; the store gives it a place and a hash.
@@ -63,8 +78,39 @@ struct Canonical<'a> {
     prev: &'a str,
 }
 
-/// The SHA-256, in lower-case hex, over the canonical JSON of everything but the hash.
+#[derive(Serialize)]
+struct CanonicalInSeries<'a> {
+    v: u32,
+    id: &'a Uuid,
+    stream: &'a Uuid,
+    series: &'a Uuid,
+    n: u64,
+    at: &'a Timestamp,
+    recorded: &'a Timestamp,
+    author: &'a str,
+    event: &'a Event,
+    prev: &'a str,
+}
+
+/// The SHA-256, in lower-case hex, over the canonical JSON of everything but
+/// the hash (and, in a device's series, but the merged position).
 pub fn compute_hash(e: &Entry) -> String {
+    if let Some(series) = &e.series {
+        let canonical = CanonicalInSeries {
+            v: SERIES_HASH_VERSION,
+            id: &e.id,
+            stream: &e.stream,
+            series,
+            n: e.n,
+            at: &e.at,
+            recorded: &e.recorded,
+            author: &e.author,
+            event: &e.event,
+            prev: &e.prev,
+        };
+        let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
+        return hex::encode(Sha256::digest(&bytes));
+    }
     let canonical = Canonical {
         v: HASH_VERSION,
         id: &e.id,
@@ -101,9 +147,101 @@ impl Entry {
             event: draft.event,
             prev: prev_hash.to_string(),
             hash: String::new(),
+            series: None,
+            n: 0,
         };
         e.hash = compute_hash(&e);
         e
+    }
+
+    /// Builds and seals the entry that follows `prev_hash` at place `n` of
+    /// `series`, at position `seq` of the merged journal.
+    #[allow(clippy::too_many_arguments)]
+    pub fn seal_in_series(
+        draft: Draft,
+        stream: Uuid,
+        seq: u64,
+        series: Uuid,
+        n: u64,
+        recorded: Timestamp,
+        author: &str,
+        prev_hash: &str,
+    ) -> Entry {
+        let mut e = Entry {
+            id: draft.id,
+            stream,
+            seq,
+            at: draft.at,
+            recorded,
+            author: author.to_string(),
+            event: draft.event,
+            prev: prev_hash.to_string(),
+            hash: String::new(),
+            series: Some(series),
+            n,
+        };
+        e.hash = compute_hash(&e);
+        e
+    }
+
+    /// Where this entry sits in its series: the place, and which series.
+    pub fn place(&self) -> u64 {
+        if self.series.is_some() {
+            self.n
+        } else {
+            self.seq
+        }
+    }
+}
+
+/// Where each series of a journal ends: its last place and that entry's hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeriesHeads {
+    heads: Vec<(Option<Uuid>, u64, String)>,
+}
+
+impl SeriesHeads {
+    pub fn get(&self, series: Option<Uuid>) -> (u64, &str) {
+        self.heads
+            .iter()
+            .find(|(s, _, _)| *s == series)
+            .map_or((0, GENESIS), |(_, n, h)| (*n, h.as_str()))
+    }
+
+    pub fn set(&mut self, series: Option<Uuid>, n: u64, hash: &str) {
+        match self.heads.iter_mut().find(|(s, _, _)| *s == series) {
+            Some(h) => {
+                h.1 = n;
+                h.2 = hash.to_string();
+            }
+            None => self.heads.push((series, n, hash.to_string())),
+        }
+    }
+
+    /// Why `e` cannot come next in its series, if it cannot: it must take
+    /// the next place, link to the last entry and match its hash.
+    pub fn refuse(&self, e: &Entry) -> Option<String> {
+        let (n, prev) = self.get(e.series);
+        let place = e.place();
+        if place != n + 1 {
+            return Some(match e.series {
+                Some(s) => format!(
+                    "expected entry {} of device {s}'s series here but found entry {place}: an entry is missing or out of order",
+                    n + 1
+                ),
+                None => format!(
+                    "expected entry {} here but found entry {place}: an entry is missing or out of order",
+                    n + 1
+                ),
+            });
+        }
+        if e.prev != prev {
+            return Some("does not link to the entry before it".into());
+        }
+        if compute_hash(e) != e.hash {
+            return Some("its content does not match its hash: it was altered".into());
+        }
+        None
     }
 }
 
@@ -118,7 +256,8 @@ pub struct ChainBreak {
 }
 
 /// Checks one stream's entries, in stored order, against its recorded head.
-/// Returns the first break, naming the entry.
+/// Positions run 1, 2, 3...; the first series (if any) comes first, each
+/// series is a hash chain of its own. Returns the first break, naming the entry.
 pub fn verify_chain(
     stream: Uuid,
     entries: &[Entry],
@@ -132,6 +271,7 @@ pub fn verify_chain(
             problem,
         })
     };
+    let mut series = SeriesHeads::default();
     let mut prev = GENESIS.to_string();
     for (i, e) in entries.iter().enumerate() {
         let expected_seq = i as u64 + 1;
@@ -148,21 +288,19 @@ pub fn verify_chain(
                 ),
             );
         }
-        if e.prev != prev {
+        if e.series.is_none() && series.get(None).0 != i as u64 {
             return brk(
                 e.seq,
                 Some(e.id),
-                "does not link to the entry before it".into(),
+                "an entry of the journal's first series follows a device's entries: it was moved"
+                    .into(),
             );
         }
-        if compute_hash(e) != e.hash {
-            return brk(
-                e.seq,
-                Some(e.id),
-                "its content does not match its hash: it was altered".into(),
-            );
+        if let Some(problem) = series.refuse(e) {
+            return brk(e.seq, Some(e.id), problem);
         }
-        prev = e.hash.clone();
+        series.set(e.series, e.place(), &e.hash);
+        prev.clone_from(&e.hash);
     }
     if let Some((head_seq, head_hash)) = head {
         let n = entries.len() as u64;

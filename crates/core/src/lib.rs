@@ -14,7 +14,7 @@ pub mod state;
 pub mod text;
 
 pub use company::{CompanyState, OrgMap, normalize_company_name, org_map};
-pub use entry::{ChainBreak, Draft, Entry, GENESIS, compute_hash, verify_chain};
+pub use entry::{ChainBreak, Draft, Entry, GENESIS, SeriesHeads, compute_hash, verify_chain};
 pub use event::*;
 pub use items::{CaseHeader, CaseItem, ItemKind, apply_partial, touched_entries};
 pub use money::Money;

@@ -459,13 +459,38 @@ impl PartialEq for EntryIndex {
 impl Eq for EntryIndex {}
 
 impl CaseState {
-    /// Folds a whole journal. Fails on the first entry that cannot apply.
+    /// Folds a whole journal. Fails on the first entry that cannot apply,
+    /// but for an entry from a device's series that its place allows: two
+    /// devices may each have done what only one could (both ended the same
+    /// call), and the one merged later then changes nothing.
     pub fn fold(entries: &[Entry]) -> Result<CaseState, (u64, DomainError)> {
         let mut s = CaseState::default();
         for e in entries {
-            s.apply(e).map_err(|err| (e.seq, err))?;
+            s.apply_merged(e).map_err(|err| (e.seq, err))?;
         }
         Ok(s)
+    }
+
+    /// Applies an entry as the fold does: one from a device's series that
+    /// cannot apply here is passed over (it keeps its place, changes nothing).
+    pub fn apply_merged(&mut self, e: &Entry) -> Result<(), DomainError> {
+        match self.apply(e) {
+            Err(_) if self.may_pass_over(e) => {
+                self.head = e.seq;
+                Ok(())
+            }
+            r => r,
+        }
+    }
+
+    /// Whether `e` may be passed over when it cannot apply: it comes from a
+    /// device's series, at the next position, in an opened case.
+    pub fn may_pass_over(&self, e: &Entry) -> bool {
+        e.series.is_some()
+            && e.seq == self.head + 1
+            && self.head > 0
+            && e.event.stream_kind() == StreamKind::Case
+            && !matches!(e.event, Event::CaseOpened { .. })
     }
 
     pub fn seq(&self) -> u64 {

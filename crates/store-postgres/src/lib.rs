@@ -148,6 +148,11 @@ fn entry_cols(r: &Row, at: usize) -> Result<EntryCols> {
         event: r.try_get(at + 6).map_err(get_err)?,
         prev: r.try_get(at + 7).map_err(get_err)?,
         hash: r.try_get(at + 8).map_err(get_err)?,
+        series: r
+            .try_get::<_, Option<Uuid>>(at + 9)
+            .map_err(get_err)?
+            .map(|s| s.to_string()),
+        n: r.try_get(at + 10).map_err(get_err)?,
     })
 }
 
@@ -308,6 +313,68 @@ impl Rows<'_, '_> {
 }
 
 impl Tx for Rows<'_, '_> {
+    fn device(&self) -> Uuid {
+        self.device
+    }
+
+    fn series_head(&mut self, stream: Uuid, series: Option<Uuid>) -> Result<Option<(u64, String)>> {
+        let ws = self.ws;
+        let row = match series {
+            Some(s) => self.opt(
+                "SELECT n, hash FROM entries WHERE workspace = $1 AND stream = $2 AND series = $3 ORDER BY n DESC LIMIT 1",
+                &[&ws, &stream, &s],
+            )?,
+            None => self.opt(
+                "SELECT seq, hash FROM entries WHERE workspace = $1 AND stream = $2 AND series IS NULL ORDER BY seq DESC LIMIT 1",
+                &[&ws, &stream],
+            )?,
+        };
+        Ok(row.map(|r| (r.get::<_, i64>(0) as u64, r.get(1))))
+    }
+
+    fn read_after(&mut self, stream: Uuid, after: u64, limit: usize) -> Result<Vec<Entry>> {
+        let ws = self.ws;
+        self.entries(
+            &format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = $1 AND stream = $2 AND seq > $3 ORDER BY seq LIMIT $4"
+            ),
+            &[
+                &ws,
+                &stream,
+                &(after as i64),
+                &i64::try_from(limit).unwrap_or(i64::MAX),
+            ],
+        )
+    }
+
+    fn move_entries(&mut self, stream: Uuid, moves: &[(Uuid, u64)]) -> Result<()> {
+        let ws = self.ws;
+        // Two steps, so no position is held twice in between.
+        for (id, seq) in moves {
+            self.exec(
+                "UPDATE entries SET seq = $3 WHERE workspace = $1 AND id = $2",
+                &[&ws, id, &(-(*seq as i64))],
+            )?;
+        }
+        self.exec(
+            "UPDATE entries SET seq = -seq WHERE workspace = $1 AND stream = $2 AND seq < 0",
+            &[&ws, &stream],
+        )?;
+        Ok(())
+    }
+
+    fn clear_case(&mut self, case: Uuid) -> Result<()> {
+        let ws = self.ws;
+        for sql in [
+            "DELETE FROM due_items WHERE workspace = $1 AND case_id = $2",
+            "DELETE FROM case_items WHERE workspace = $1 AND case_id = $2",
+            "DELETE FROM entry_words WHERE workspace = $1 AND stream = $2",
+        ] {
+            self.exec(sql, &[&ws, &case])?;
+        }
+        Ok(())
+    }
+
     fn head(&mut self, stream: Uuid) -> Result<Option<Head>> {
         // The row lock queues writers of one stream; the second reads the
         // first's head once it commits, and so sees a conflict.
@@ -367,8 +434,10 @@ impl Tx for Rows<'_, '_> {
     fn insert_entry(&mut self, e: &Entry) -> Result<()> {
         let (ws, device) = (self.ws, self.device);
         let st = self.prepared(&format!(
-            "INSERT INTO entries (workspace, device, kind, {ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            "INSERT INTO entries (workspace, device, kind, {ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         ))?;
+        let device = e.series.unwrap_or(device);
+        let n = e.series.is_some().then_some(e.n as i64);
         self.tx
             .execute(
                 &st,
@@ -385,6 +454,8 @@ impl Tx for Rows<'_, '_> {
                     &json(&e.event),
                     &e.prev,
                     &e.hash,
+                    &e.series,
+                    &n,
                 ],
             )
             .map_err(|err| {
@@ -1403,6 +1474,58 @@ impl Store for PgStore {
             |_| Some(&[][..]),
             true,
         )
+    }
+
+    fn device(&self) -> Uuid {
+        self.device
+    }
+
+    fn entries_after(&self, stream: Uuid, after: u64, limit: usize) -> Result<Vec<Entry>> {
+        self.read(|rows| rows.read_after(stream, after, limit))
+    }
+
+    fn accept_entries(
+        &mut self,
+        stream: Uuid,
+        base: u64,
+        entries: Vec<Entry>,
+    ) -> Result<casefile_store::sync::Accepted> {
+        self.signed_write(
+            |rows| {
+                let new = rows.head(stream)?.is_none();
+                let a = casefile_store::sync::accept(rows, stream, base, entries)?;
+                Ok((a, casefile_store::sync::head_marks(rows, stream, new)?))
+            },
+            |(_, m)| Some(&m[..]),
+            false,
+        )
+        .map(|(a, _)| a)
+    }
+
+    fn merge_entries(
+        &mut self,
+        stream: Uuid,
+        have: u64,
+        entries: Vec<Entry>,
+    ) -> Result<casefile_store::sync::Merged> {
+        self.signed_write(
+            |rows| {
+                let new = rows.head(stream)?.is_none();
+                let m = casefile_store::sync::merge(rows, stream, have, entries)?;
+                Ok((m, casefile_store::sync::head_marks(rows, stream, new)?))
+            },
+            |(_, m)| Some(&m[..]),
+            false,
+        )
+        .map(|(m, _)| m)
+    }
+
+    fn synced(&self, stream: Uuid) -> Result<u64> {
+        self.read(|rows| casefile_store::sync::synced(rows, stream))
+    }
+
+    fn set_synced(&mut self, stream: Uuid, n: u64) -> Result<()> {
+        self.write(|rows| casefile_store::sync::set_synced(rows, stream, n))
     }
 }
 

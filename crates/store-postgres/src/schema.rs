@@ -195,6 +195,13 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (workspace, key)
     );
     ",
+    // Each device writes its own series of a journal (sync): the series and
+    // the place in it, hashed; the position stays the merged order.
+    "
+    ALTER TABLE entries ADD COLUMN series uuid;
+    ALTER TABLE entries ADD COLUMN n bigint;
+    CREATE UNIQUE INDEX entries_by_series ON entries (workspace, stream, series, n);
+    ",
 ];
 
 /// The schema version this build writes.

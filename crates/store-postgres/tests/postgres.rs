@@ -401,3 +401,40 @@ mod server {
         assert!(s.list_cases(&CaseFilter::default()).unwrap().is_empty());
     }
 }
+
+/// Devices (SQLite files, as people's laptops hold) syncing through a
+/// workspace on the server.
+#[test]
+fn devices_converge_through_a_server() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let device = |name: &str| {
+        casefile_store_sqlite::SqliteStore::open(&dir.path().join(format!("{name}.db"))).unwrap()
+    };
+    let mut moved = 0;
+    for seed in 0..4 {
+        let mut server = workspace();
+        let (mut a, mut b) = (device(&format!("a{seed}")), device(&format!("b{seed}")));
+        let r = casefile_store::conformance::devices_converge_through_a_server(
+            &mut server,
+            &mut [&mut a, &mut b],
+            seed,
+        );
+        assert!(r.pulled > 0 && r.pushed > 0, "seed {seed}: {r:?}");
+        moved += r.moved;
+    }
+    assert!(moved > 0);
+}
+
+#[test]
+fn a_server_refuses_an_altered_entry() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut device = casefile_store_sqlite::SqliteStore::open(&dir.path().join("d.db")).unwrap();
+    let mut server = workspace();
+    casefile_store::conformance::a_server_refuses_an_altered_entry(&mut server, &mut device);
+}

@@ -60,18 +60,29 @@ fn engine(e: rusqlite::Error) -> StoreError {
 /// How much of a file reads may map (SQLite caps it at its own limit).
 const MMAP_BYTES: i64 = 1 << 30;
 
-fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<[String; 9]> {
-    Ok([
-        r.get(0)?,
-        r.get(1)?,
-        r.get::<_, i64>(2)?.to_string(),
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    ])
+/// An entry's columns as stored, in [`ENTRY_COLUMNS`] order.
+struct RawEntry {
+    text: [String; 9],
+    series: Option<String>,
+    n: Option<i64>,
+}
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEntry> {
+    Ok(RawEntry {
+        text: [
+            r.get(0)?,
+            r.get(1)?,
+            r.get::<_, i64>(2)?.to_string(),
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+            r.get(8)?,
+        ],
+        series: r.get(9)?,
+        n: r.get(10)?,
+    })
 }
 
 /// An entry for the views, parsed from the row's columns (in
@@ -92,13 +103,20 @@ fn entry_in_place(r: &rusqlite::Row<'_>, at: usize) -> Result<Entry> {
         event: text(6)?,
         prev: text(7)?,
         hash: text(8)?,
+        series: r
+            .get_ref(at + 9)
+            .map_err(engine)?
+            .as_str_or_null()
+            .map_err(|e| StoreError::Corrupt(format!("an entry's series cannot be read: {e}")))?,
+        n: r.get(at + 10).map_err(engine)?,
     }
     .entry()
 }
 
 /// An entry's columns as read, ids parsed.
-fn entry_cols(c: [String; 9]) -> Result<EntryCols> {
-    let [id, stream, seq, at, recorded, author, event, prev, hash] = c;
+fn entry_cols(c: RawEntry) -> Result<EntryCols> {
+    let RawEntry { text, series, n } = c;
+    let [id, stream, seq, at, recorded, author, event, prev, hash] = text;
     Ok(EntryCols {
         id: uuid(&id)?,
         stream: uuid(&stream)?,
@@ -111,14 +129,16 @@ fn entry_cols(c: [String; 9]) -> Result<EntryCols> {
         event,
         prev,
         hash,
+        series,
+        n,
     })
 }
 
 /// An entry from its columns, refusing any form casefile never writes (what
 /// `verify` reads; the views only parse).
-fn exact_entry(c: [String; 9]) -> Result<Entry> {
+fn exact_entry(c: RawEntry) -> Result<Entry> {
     // An id written another way (upper case, braces) is not what was hashed.
-    let (id_text, stream_text) = (c[0].clone(), c[1].clone());
+    let (id_text, stream_text) = (c.text[0].clone(), c.text[1].clone());
     let cols = entry_cols(c)?;
     if cols.id.to_string() != id_text || cols.stream.to_string() != stream_text {
         return Err(StoreError::Corrupt(format!(
@@ -201,6 +221,75 @@ impl Tx for Rows<'_> {
         .transpose()
     }
 
+    fn device(&self) -> Uuid {
+        Uuid::parse_str(self.device).unwrap_or_default()
+    }
+
+    fn series_head(&mut self, stream: Uuid, series: Option<Uuid>) -> Result<Option<(u64, String)>> {
+        let sql = match series {
+            Some(_) => {
+                "SELECT n, hash FROM entries WHERE workspace = ?1 AND stream = ?2 AND series = ?3 ORDER BY n DESC LIMIT 1"
+            }
+            None => {
+                "SELECT seq, hash FROM entries WHERE workspace = ?1 AND stream = ?2 AND series IS NULL AND ?3 IS NULL ORDER BY seq DESC LIMIT 1"
+            }
+        };
+        self.conn
+            .prepare_cached(sql)
+            .and_then(|mut st| {
+                st.query_row(
+                    params![self.ws, stream.to_string(), series.map(|s| s.to_string())],
+                    |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+                )
+                .optional()
+            })
+            .map_err(engine)
+    }
+
+    fn read_after(&mut self, stream: Uuid, after: u64, limit: usize) -> Result<Vec<Entry>> {
+        self.query_entries(
+            &format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = ?1 AND stream = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4"
+            ),
+            params![
+                self.ws,
+                stream.to_string(),
+                after as i64,
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+        )
+    }
+
+    fn move_entries(&mut self, stream: Uuid, moves: &[(Uuid, u64)]) -> Result<()> {
+        // Two steps, so no position is held twice in between.
+        for (id, seq) in moves {
+            self.conn
+                .prepare_cached("UPDATE entries SET seq = ?3 WHERE workspace = ?1 AND id = ?2")
+                .and_then(|mut st| st.execute(params![self.ws, id.to_string(), -(*seq as i64)]))
+                .map_err(engine)?;
+        }
+        self.conn
+            .prepare_cached(
+                "UPDATE entries SET seq = -seq WHERE workspace = ?1 AND stream = ?2 AND seq < 0",
+            )
+            .and_then(|mut st| st.execute(params![self.ws, stream.to_string()]))
+            .map_err(engine)?;
+        Ok(())
+    }
+
+    fn clear_case(&mut self, case: Uuid) -> Result<()> {
+        for sql in [
+            "DELETE FROM due_items WHERE workspace = ?1 AND case_id = ?2",
+            "DELETE FROM case_items WHERE workspace = ?1 AND case_id = ?2",
+            "DELETE FROM entry_text WHERE workspace = ?1 AND stream = ?2",
+        ] {
+            self.conn
+                .execute(sql, params![self.ws, case.to_string()])
+                .map_err(engine)?;
+        }
+        Ok(())
+    }
+
     fn create_stream(&mut self, stream: Uuid, kind: StreamKind) -> Result<u64> {
         let handle: i64 = self
             .conn
@@ -265,12 +354,13 @@ impl Tx for Rows<'_> {
     fn insert_entry(&mut self, e: &Entry) -> Result<()> {
         self.conn
             .prepare_cached(&format!(
-                "INSERT INTO entries (workspace, device, kind, {ENTRY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                "INSERT INTO entries (workspace, device, kind, {ENTRY_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
             ))
             .and_then(|mut st| {
+                let series = e.series.map(|s| s.to_string());
                 st.execute(params![
                     self.ws,
-                    self.device,
+                    series.as_deref().unwrap_or(self.device),
                     e.event.kind(),
                     e.id.to_string(),
                     e.stream.to_string(),
@@ -281,6 +371,8 @@ impl Tx for Rows<'_> {
                     json(&e.event),
                     e.prev,
                     e.hash,
+                    series,
+                    (e.series.is_some()).then_some(e.n as i64),
                 ])
             })
             .map_err(|err| match &err {
@@ -1624,6 +1716,59 @@ impl Store for SqliteStore {
             |_| Some(&[][..]),
             true,
         )
+    }
+
+    fn device(&self) -> Uuid {
+        self.rows().device()
+    }
+
+    fn entries_after(&self, stream: Uuid, after: u64, limit: usize) -> Result<Vec<Entry>> {
+        self.read(|rows| rows.read_after(stream, after, limit))
+    }
+
+    fn accept_entries(
+        &mut self,
+        stream: Uuid,
+        base: u64,
+        entries: Vec<Entry>,
+    ) -> Result<casefile_store::sync::Accepted> {
+        // The device's head signature covers what this file now holds.
+        self.signed_write(
+            |rows| {
+                let new = rows.head(stream)?.is_none();
+                let a = casefile_store::sync::accept(rows, stream, base, entries)?;
+                Ok((a, casefile_store::sync::head_marks(rows, stream, new)?))
+            },
+            |(_, m)| Some(&m[..]),
+            false,
+        )
+        .map(|(a, _)| a)
+    }
+
+    fn merge_entries(
+        &mut self,
+        stream: Uuid,
+        have: u64,
+        entries: Vec<Entry>,
+    ) -> Result<casefile_store::sync::Merged> {
+        self.signed_write(
+            |rows| {
+                let new = rows.head(stream)?.is_none();
+                let m = casefile_store::sync::merge(rows, stream, have, entries)?;
+                Ok((m, casefile_store::sync::head_marks(rows, stream, new)?))
+            },
+            |(_, m)| Some(&m[..]),
+            false,
+        )
+        .map(|(m, _)| m)
+    }
+
+    fn synced(&self, stream: Uuid) -> Result<u64> {
+        self.read(|rows| casefile_store::sync::synced(rows, stream))
+    }
+
+    fn set_synced(&mut self, stream: Uuid, n: u64) -> Result<()> {
+        self.write(|rows| casefile_store::sync::set_synced(rows, stream, n))
     }
 }
 

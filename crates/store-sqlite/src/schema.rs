@@ -239,6 +239,15 @@ const MIGRATIONS: &[Migration] = &[
         ) WITHOUT ROWID;",
         rebuild: false,
     },
+    // Each device writes its own series of a journal (sync): the series and
+    // the place in it, hashed; the position stays the merged order.
+    Migration {
+        sql: "
+        ALTER TABLE entries ADD COLUMN series TEXT;
+        ALTER TABLE entries ADD COLUMN n INTEGER;
+        CREATE UNIQUE INDEX entries_by_series ON entries (workspace, stream, series, n);",
+        rebuild: false,
+    },
 ];
 
 /// The schema version this build writes.

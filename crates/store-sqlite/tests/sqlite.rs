@@ -369,3 +369,30 @@ fn a_full_disk_is_named_and_nothing_is_half_written() {
     assert_eq!(s.read_stream(case).unwrap().len(), 2);
     assert!(s.verify().unwrap().is_empty());
 }
+
+#[test]
+fn devices_converge_through_a_server() {
+    let mut moved = 0;
+    for seed in 0..6 {
+        let (mut server, _s) = fresh();
+        let (mut a, _a) = fresh();
+        let (mut b, _b) = fresh();
+        let (mut c, _c) = fresh();
+        let r = casefile_store::conformance::devices_converge_through_a_server(
+            &mut server,
+            &mut [&mut a, &mut b, &mut c],
+            seed,
+        );
+        assert!(r.pulled > 0 && r.pushed > 0, "seed {seed}: {r:?}");
+        moved += r.moved;
+    }
+    // Offline writes on two devices at once happened, and were merged.
+    assert!(moved > 0);
+}
+
+#[test]
+fn a_server_refuses_an_altered_entry() {
+    let (mut server, _s) = fresh();
+    let (mut device, _d) = fresh();
+    casefile_store::conformance::a_server_refuses_an_altered_entry(&mut server, &mut device);
+}

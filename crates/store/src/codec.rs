@@ -9,7 +9,8 @@ use uuid::Uuid;
 use crate::{Result, StoreError};
 
 /// The entry columns every engine stores, in this order.
-pub const ENTRY_COLUMNS: &str = "id, stream, seq, at, recorded, author, event, prev, hash";
+pub const ENTRY_COLUMNS: &str =
+    "id, stream, seq, at, recorded, author, event, prev, hash, series, n";
 
 pub fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
@@ -83,6 +84,9 @@ pub struct EntryCols {
     pub event: String,
     pub prev: String,
     pub hash: String,
+    /// The series as stored (none for a journal's first series), and the place in it.
+    pub series: Option<String>,
+    pub n: Option<i64>,
 }
 
 impl EntryCols {
@@ -113,6 +117,9 @@ impl EntryCols {
         if json(&e.event) != cols.event {
             return Err(altered("its event (a field added, dropped or rewritten)"));
         }
+        if e.series.map(|s| s.to_string()) != cols.series {
+            return Err(altered("its series"));
+        }
         Ok(e)
     }
 
@@ -127,12 +134,16 @@ impl EntryCols {
             event: &self.event,
             prev: &self.prev,
             hash: &self.hash,
+            series: self.series.as_deref(),
+            n: self.n,
         }
         .entry()?;
+
         let texts = Texts {
             at: self.at,
             recorded: self.recorded,
             event: self.event,
+            series: self.series,
         };
         Ok((e, texts))
     }
@@ -150,6 +161,8 @@ pub struct EntryText<'a> {
     pub event: &'a str,
     pub prev: &'a str,
     pub hash: &'a str,
+    pub series: Option<&'a str>,
+    pub n: Option<i64>,
 }
 
 impl EntryText<'_> {
@@ -165,12 +178,21 @@ impl EntryText<'_> {
             event: parse_json("an entry", self.event)?,
             prev: self.prev.to_owned(),
             hash: self.hash.to_owned(),
+            series: self
+                .series
+                .map(|s| {
+                    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("bad series {s:?}")))
+                })
+                .transpose()?,
+            n: u64::try_from(self.n.unwrap_or(0))
+                .map_err(|_| StoreError::Corrupt(format!("bad place {:?}", self.n)))?,
         })
     }
 }
 
 /// The stored text of the columns whose form the exact read checks.
 struct Texts {
+    series: Option<String>,
     at: String,
     recorded: String,
     event: String,

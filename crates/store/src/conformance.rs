@@ -10,7 +10,7 @@ use casefile_core::*;
 use jiff::Timestamp;
 use uuid::Uuid;
 
-use crate::{CaseFilter, Store, StoreError};
+use crate::{CaseFilter, Store, StoreError, sync};
 
 /// A fresh store and whatever must live as long as it.
 pub type Made<S> = (S, Box<dyn Any>);
@@ -55,7 +55,7 @@ fn new_company<S: Store>(s: &mut S, name: &str) -> Uuid {
 }
 
 /// A case with a call, two reps, a promise due on the 5th and a follow-up on the 7th.
-fn seeded_case<S: Store>(s: &mut S, title: &str, company: Option<Uuid>) -> Uuid {
+fn seeded_case<S: Store + ?Sized>(s: &mut S, title: &str, company: Option<Uuid>) -> Uuid {
     let id = Uuid::now_v7();
     let call = Draft::new(
         t("03T14:05"),
@@ -1462,4 +1462,187 @@ macro_rules! conformance_tests {
             }
         )*
     };
+}
+
+/// Devices that write offline and sync through a server in a random order
+/// end with the same entries in the same order and the same views; every
+/// chain holds everywhere. `devices` must write as distinct devices.
+pub fn devices_converge_through_a_server(
+    server: &mut dyn Store,
+    devices: &mut [&mut dyn Store],
+    seed: u64,
+) -> sync::Report {
+    use crate::sync;
+    let mut total = sync::Report::default();
+    let mut add = |r: sync::Report| {
+        total.pulled += r.pulled;
+        total.pushed += r.pushed;
+        total.moved += r.moved;
+        total.new_journals += r.new_journals;
+    };
+    let mut r = Lcg(seed.wrapping_mul(2654435761).wrapping_add(17));
+    let n = devices.len();
+    // A case opened on the first device, known to all before the offline work.
+    let case = seeded_case(&mut *devices[0], "Shared", None);
+    for d in devices.iter_mut() {
+        sync::sync(&mut **d, &mut &mut *server, 7).unwrap();
+    }
+    let mut cases = vec![case];
+    for step in 0..60 {
+        let d = r.below(n);
+        match r.below(10) {
+            0..=1 => {
+                add(sync::sync(&mut *devices[d], &mut &mut *server, 1 + r.below(9)).unwrap());
+            }
+            2 if cases.len() < 4 => {
+                let id = Uuid::now_v7();
+                devices[d]
+                    .append(id, 0, "owner", vec![opened(&format!("Case {step}"), None)])
+                    .unwrap();
+                cases.push(id);
+            }
+            _ => {
+                let known: Vec<Uuid> = cases
+                    .iter()
+                    .copied()
+                    .filter(|c| devices[d].case(*c).is_ok())
+                    .collect();
+                let Some(&c) = known.get(r.below(known.len())) else {
+                    continue;
+                };
+                let before = devices[d].case(c).unwrap();
+                let all = devices[d].read_stream(c).unwrap();
+                let event = random_event(&mut r, &before.state, &all);
+                match devices[d].append(
+                    c,
+                    before.state.seq(),
+                    "owner",
+                    vec![Draft::new(t("04T10:00"), event)],
+                ) {
+                    Ok(_) | Err(StoreError::Domain { .. }) => {}
+                    Err(e) => panic!("seed {seed} step {step}: {e}"),
+                }
+            }
+        }
+    }
+    // Two rounds: the first device then hears what the last sent.
+    for _ in 0..2 {
+        for d in devices.iter_mut() {
+            add(sync::sync(&mut **d, &mut &mut *server, 5).unwrap());
+        }
+    }
+    type Journal = (Uuid, Vec<(Uuid, u64, String)>);
+    let journals = |s: &dyn Store| -> Vec<Journal> {
+        let mut ids: Vec<Uuid> = s.streams().unwrap().into_iter().map(|i| i.id).collect();
+        ids.sort();
+        ids.into_iter()
+            .map(|id| {
+                let entries = s.read_stream(id).unwrap();
+                (
+                    id,
+                    entries.into_iter().map(|e| (e.id, e.seq, e.hash)).collect(),
+                )
+            })
+            .collect()
+    };
+    let want = journals(&*server);
+    assert_eq!(
+        want.len(),
+        cases.len(),
+        "seed {seed}: every case reached the server"
+    );
+    assert!(
+        server.verify().unwrap().is_empty(),
+        "seed {seed}: server verifies"
+    );
+    for (i, d) in devices.iter().enumerate() {
+        assert_eq!(
+            journals(&**d),
+            want,
+            "seed {seed}: device {i} holds what the server holds"
+        );
+        assert!(
+            d.verify().unwrap().is_empty(),
+            "seed {seed}: device {i}: {:?}",
+            d.verify().unwrap()
+        );
+        for c in &cases {
+            assert_eq!(
+                d.case(*c).unwrap().state,
+                server.case(*c).unwrap().state,
+                "seed {seed}: device {i} shows case {c} as the server does"
+            );
+            let entries = d.read_stream(*c).unwrap();
+            assert_eq!(
+                d.case(*c).unwrap().state,
+                CaseState::fold(&entries).unwrap()
+            );
+        }
+        assert!(
+            sync::waiting(&**d, Some(&sync::Remote::heads(&mut &mut *server).unwrap()))
+                .unwrap()
+                .is_empty()
+        );
+    }
+    // Every series keeps its own chain: more than one device wrote the first case.
+    let series: std::collections::HashSet<Option<Uuid>> = server
+        .read_stream(case)
+        .unwrap()
+        .iter()
+        .map(|e| e.series)
+        .collect();
+    assert!(series.len() >= 2 || n < 2, "seed {seed}: {series:?}");
+    total
+}
+
+/// A server refuses an entry that does not match its hash or its series,
+/// naming it, and takes nothing of that batch.
+pub fn a_server_refuses_an_altered_entry(server: &mut dyn Store, device: &mut dyn Store) {
+    let case = seeded_case(device, "Tampered", None);
+    let mut entries = device.read_stream(case).unwrap();
+    entries[2].author = "mallory".into();
+    let altered = entries[2].id;
+    let err = server
+        .accept_entries(case, 0, entries.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&altered.to_string()) && err.contains("altered"),
+        "{err}"
+    );
+    assert!(server.streams().unwrap().is_empty(), "nothing taken: {err}");
+    // Out of order: the third entry before the second.
+    let mut entries = device.read_stream(case).unwrap();
+    entries.swap(1, 2);
+    let err = server
+        .accept_entries(case, 0, entries)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("missing or out of order"), "{err}");
+    // The honest copy goes through, once, however often it is sent.
+    let honest = device.read_stream(case).unwrap();
+    let first = server.accept_entries(case, 0, honest.clone()).unwrap();
+    assert_eq!(
+        (first.added, first.head),
+        (honest.len() as u64, honest.len() as u64)
+    );
+    let again = server.accept_entries(case, 0, honest.clone()).unwrap();
+    assert_eq!((again.added, again.present), (0, honest.len() as u64));
+    // A device behind the server is told so, and nothing is taken.
+    let head = device.read_stream(case).unwrap().len() as u64;
+    let more = device
+        .append(case, head, "owner", vec![note("later")])
+        .unwrap();
+    match server.accept_entries(case, 1, more.clone()) {
+        Err(StoreError::Conflict {
+            expected: 1,
+            actual,
+        }) => assert_eq!(actual, head),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        server.accept_entries(case, head, more).unwrap().head,
+        head + 1
+    );
+    assert!(server.verify().unwrap().is_empty());
 }

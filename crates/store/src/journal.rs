@@ -71,6 +71,19 @@ pub type Unreadable = (u64, Option<Uuid>, String);
 /// is scoped to the engine's workspace.
 pub trait Tx {
     fn head(&mut self, stream: Uuid) -> Result<Option<Head>>;
+    /// The device this store writes as: the series its entries go in.
+    fn device(&self) -> Uuid;
+    /// Where a series of a stream ends (none: the journal's first series):
+    /// its last place and that entry's hash.
+    fn series_head(&mut self, stream: Uuid, series: Option<Uuid>) -> Result<Option<(u64, String)>>;
+    /// A stream's entries after a position, in order, at most `limit`.
+    fn read_after(&mut self, stream: Uuid, after: u64, limit: usize) -> Result<Vec<Entry>>;
+    /// Gives entries new positions in their stream (a merge placing a
+    /// device's unsent entries after those the server had first). Nothing
+    /// the hash covers changes.
+    fn move_entries(&mut self, stream: Uuid, moves: &[(Uuid, u64)]) -> Result<()>;
+    /// Drops one case's items, due-list lines and search words, for a refold.
+    fn clear_case(&mut self, case: Uuid) -> Result<()>;
     /// Makes a stream row with an empty chain and the next free handle of its kind.
     fn create_stream(&mut self, stream: Uuid, kind: StreamKind) -> Result<u64>;
     fn set_head(&mut self, stream: Uuid, seq: u64, hash: &str) -> Result<()>;
@@ -218,13 +231,28 @@ pub fn append(
             actual: seq,
         });
     }
+    // Each device writes its own series of the journal, so entries merged
+    // from others never change one of its hashes.
+    let series = tx.device();
+    let (mut n, mut series_prev) = if seq == 0 {
+        (0, GENESIS.to_string())
+    } else {
+        tx.series_head(stream, Some(series))?
+            .unwrap_or((0, GENESIS.to_string()))
+    };
+    let mut seal = |d: Draft, seq: u64| {
+        n += 1;
+        let e = Entry::seal_in_series(d, stream, seq, series, n, recorded, author, &series_prev);
+        series_prev.clone_from(&e.hash);
+        e
+    };
     let mut out = Vec::with_capacity(drafts.len());
     match kind {
         StreamKind::Case => {
             let mut header = tx.case_header(stream)?.unwrap_or_default();
             for d in drafts {
                 seq += 1;
-                let e = Entry::seal(d, stream, seq, recorded, author, &prev);
+                let e = seal(d, seq);
                 let (h, changed) = apply_case_entry(tx, &header, &e)
                     .map_err(|err| StoreError::Domain { seq, err })?;
                 tx.insert_entry(&e)?;
@@ -239,7 +267,7 @@ pub fn append(
             let keys_before = state.match_keys();
             for d in drafts {
                 seq += 1;
-                let e = Entry::seal(d, stream, seq, recorded, author, &prev);
+                let e = seal(d, seq);
                 state
                     .apply(&e)
                     .map_err(|err| StoreError::Domain { seq, err })?;
@@ -307,7 +335,7 @@ pub fn append_built(
 
 /// Loads what `e` touches, applies it, and returns the new header and the
 /// items to write. A domain error means nothing may be written.
-fn apply_case_entry(
+pub(crate) fn apply_case_entry(
     tx: &mut impl Tx,
     header: &CaseHeader,
     e: &Entry,
@@ -358,7 +386,7 @@ fn load_touched(tx: &mut impl Tx, e: &Entry) -> Result<Touched> {
 }
 
 /// Folds a whole stream and writes every part of its projection.
-fn project_whole(tx: &mut impl Tx, info: &StreamInfo, entries: &[Entry]) -> Result<()> {
+pub(crate) fn project_whole(tx: &mut impl Tx, info: &StreamInfo, entries: &[Entry]) -> Result<()> {
     match info.kind {
         StreamKind::Case => {
             let s =

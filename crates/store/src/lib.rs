@@ -8,6 +8,7 @@ pub mod conformance;
 pub mod journal;
 pub mod jsonl;
 pub mod signing;
+pub mod sync;
 
 use casefile_core::{
     CaseState, ChainBreak, CompanyState, DomainError, Draft, DueItem, Entry, Status, StreamKind,
@@ -309,6 +310,36 @@ pub trait Store {
         entries: Vec<Entry>,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ImportSummary>;
+
+    /// The device this store writes as (the series its entries go in).
+    fn device(&self) -> Uuid;
+
+    /// Sync: a stream's entries after a position, in order, at most `limit`.
+    fn entries_after(&self, stream: Uuid, after: u64, limit: usize) -> Result<Vec<Entry>>;
+
+    /// Sync, a server's side: entries a device wrote on top of position
+    /// `base` ([`sync::accept`]).
+    fn accept_entries(
+        &mut self,
+        stream: Uuid,
+        base: u64,
+        entries: Vec<Entry>,
+    ) -> Result<sync::Accepted>;
+
+    /// Sync, a device's side: the server's entries from position `have + 1`
+    /// ([`sync::merge`]).
+    fn merge_entries(
+        &mut self,
+        stream: Uuid,
+        have: u64,
+        entries: Vec<Entry>,
+    ) -> Result<sync::Merged>;
+
+    /// Sync: how many positions of each stream match the server's, as last known.
+    fn synced(&self, stream: Uuid) -> Result<u64>;
+
+    /// Sync: notes that the server holds a stream's first `n` positions as here.
+    fn set_synced(&mut self, stream: Uuid, n: u64) -> Result<()>;
 }
 
 pub use signing::head_message;

@@ -1,0 +1,534 @@
+//! Sync between a person's devices through a server, written once over
+//! [`Tx`]. Each device writes its own series of a journal, so entries only
+//! ever get added. The server's order is the journal's order: a device
+//! sends what it wrote on top of the server's head as it last saw it
+//! ([`accept`]), and places what it receives after what it had from the
+//! server, before what it has not sent yet ([`merge`]). A write that lands is
+//! one transaction, so a sync stopped at any instant loses and doubles
+//! nothing; the next one carries on from the heads.
+
+use casefile_core::{CaseState, Entry, SeriesHeads, StreamKind};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::journal::{Tx, apply_case_entry, project_whole};
+use crate::{Result, StoreError, StreamInfo};
+
+/// What a server did with entries a device sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    /// The stream's last position on the server now.
+    pub head: u64,
+    pub added: u64,
+    /// Entries the server had already (a send whose answer was lost).
+    pub present: u64,
+}
+
+/// What a device did with entries a server sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Merged {
+    pub added: u64,
+    /// Entries the device had already (its own, sent before).
+    pub present: u64,
+    /// Whether the device's unsent entries moved after the new ones (the
+    /// case's views were folded again).
+    pub moved: bool,
+    /// How many positions of the stream now match the server's.
+    pub synced: u64,
+}
+
+/// Why a series refuses an entry, as a message that names it.
+fn refused(stream: Uuid, e: &Entry, problem: &str) -> StoreError {
+    let series = match e.series {
+        Some(s) => format!("device {s}'s series"),
+        None => "the journal's first series".into(),
+    };
+    StoreError::Import(format!(
+        "journal {stream}: entry {} (number {} of {series}) {problem}; nothing of this journal was taken",
+        e.id,
+        e.place()
+    ))
+}
+
+/// Where each series `entries` belong to ends in the store now.
+fn series_heads(tx: &mut impl Tx, stream: Uuid, entries: &[Entry]) -> Result<SeriesHeads> {
+    let mut heads = SeriesHeads::default();
+    let mut seen: Vec<Option<Uuid>> = Vec::new();
+    for e in entries {
+        if seen.contains(&e.series) {
+            continue;
+        }
+        seen.push(e.series);
+        if let Some((n, hash)) = tx.series_head(stream, e.series)? {
+            heads.set(e.series, n, &hash);
+        }
+    }
+    Ok(heads)
+}
+
+/// Checks `e` follows its series and takes position `seq`: an entry of the
+/// first series must already say that position (its hash covers it).
+fn placed(stream: Uuid, mut e: Entry, seq: u64, heads: &mut SeriesHeads) -> Result<Entry> {
+    if e.stream != stream {
+        return Err(refused(stream, &e, "belongs to another journal"));
+    }
+    if e.series.is_none() && e.seq != seq {
+        return Err(refused(
+            stream,
+            &e,
+            &format!("was written at position {} but would go at {seq}", e.seq),
+        ));
+    }
+    if let Some(problem) = heads.refuse(&e) {
+        return Err(refused(stream, &e, &problem));
+    }
+    heads.set(e.series, e.place(), &e.hash);
+    e.seq = seq;
+    Ok(e)
+}
+
+/// Applies one entry at the end of a stream's projection and stores it.
+/// An entry of a device's series that cannot apply here (both devices ended
+/// the same call) is kept and changes nothing, as the fold does.
+fn append_entry(tx: &mut impl Tx, info: &StreamInfo, e: &Entry) -> Result<()> {
+    match info.kind {
+        StreamKind::Case => {
+            let header = tx.case_header(info.id)?.unwrap_or_default();
+            let (h, changed) = match apply_case_entry(tx, &header, e) {
+                Ok(done) => done,
+                Err(_) if may_pass_over(&header, e) => {
+                    let mut h = header.clone();
+                    h.head = e.seq;
+                    (h, vec![])
+                }
+                Err(err) => return Err(StoreError::Domain { seq: e.seq, err }),
+            };
+            tx.insert_entry(e)?;
+            tx.put_case(info.handle, &h, &changed)?;
+        }
+        StreamKind::Company => {
+            let mut state = tx.company(info.id)?.unwrap_or_default();
+            state
+                .apply_merged(e)
+                .map_err(|err| StoreError::Domain { seq: e.seq, err })?;
+            tx.insert_entry(e)?;
+            tx.put_company(info.handle, &state)?;
+        }
+    }
+    Ok(())
+}
+
+/// The fold's rule (`CaseState::may_pass_over`), asked of a stored header.
+fn may_pass_over(header: &casefile_core::CaseHeader, e: &Entry) -> bool {
+    let s = CaseState {
+        head: header.head,
+        ..CaseState::default()
+    };
+    s.may_pass_over(e)
+}
+
+/// The server's side: takes entries a device wrote on top of position
+/// `base`. Refused whole if the server moved on since (the device merges
+/// first), or if any entry does not follow its series (named). Entries the
+/// server has already are counted, not stored twice.
+pub fn accept(tx: &mut impl Tx, stream: Uuid, base: u64, entries: Vec<Entry>) -> Result<Accepted> {
+    let Some(first) = entries.first() else {
+        let head = tx.head(stream)?.map_or(0, |h| h.info.head_seq);
+        return Ok(Accepted {
+            head,
+            ..Accepted::default()
+        });
+    };
+    // Asked first: it takes the stream's lock where rows can be locked.
+    let head = tx.head(stream)?;
+    if let Some(had) = tx.entry(first.id)? {
+        // A send that landed and whose answer was lost: all of it is here.
+        let mut present = 0;
+        for e in &entries {
+            match tx.entry(e.id)? {
+                Some(h) if h.hash == e.hash && h.stream == stream => present += 1,
+                _ => {
+                    return Err(refused(
+                        stream,
+                        e,
+                        "differs from what the server holds: the device's copy was altered or restored from an old backup",
+                    ));
+                }
+            }
+        }
+        let _ = had;
+        return Ok(Accepted {
+            head: head.map_or(0, |h| h.info.head_seq),
+            added: 0,
+            present,
+        });
+    }
+    let at = head.as_ref().map_or(0, |h| h.info.head_seq);
+    if at != base {
+        return Err(StoreError::Conflict {
+            expected: base,
+            actual: at,
+        });
+    }
+    let info = match head {
+        Some(h) => h.info,
+        None => {
+            let kind = first.event.stream_kind();
+            let handle = tx.create_stream(stream, kind)?;
+            StreamInfo {
+                id: stream,
+                kind,
+                handle,
+                head_seq: 0,
+            }
+        }
+    };
+    let mut heads = series_heads(tx, stream, &entries)?;
+    let mut seq = at;
+    let mut last = None;
+    let added = entries.len() as u64;
+    for e in entries {
+        seq += 1;
+        let e = placed(stream, e, seq, &mut heads)?;
+        append_entry(tx, &info, &e)?;
+        last = Some(e.hash);
+    }
+    if let Some(hash) = last {
+        tx.set_head(stream, seq, &hash)?;
+    }
+    Ok(Accepted {
+        head: seq,
+        added,
+        present: 0,
+    })
+}
+
+/// The device's side: places entries the server holds at positions
+/// `have + 1...` (`have`: how many positions matched the server before).
+/// Entries the device sent already keep their place if the server put them
+/// there; the device's unsent entries move after the new ones, and then the
+/// case is folded again. Every new entry must follow its series.
+pub fn merge(tx: &mut impl Tx, stream: Uuid, have: u64, pulled: Vec<Entry>) -> Result<Merged> {
+    let Some(first) = pulled.first() else {
+        return Ok(Merged {
+            synced: have,
+            ..Merged::default()
+        });
+    };
+    let head = tx.head(stream)?;
+    let head_seq = head.as_ref().map_or(0, |h| h.info.head_seq);
+    if have > head_seq {
+        return Err(StoreError::Import(format!(
+            "journal {stream}: the server was said to match {have} entries here but only {head_seq} are stored"
+        )));
+    }
+    let pending = tx.read_after(stream, have, usize::MAX)?;
+    let info = match head {
+        Some(h) => h.info,
+        None => {
+            let kind = first.event.stream_kind();
+            let handle = tx.create_stream(stream, kind)?;
+            StreamInfo {
+                id: stream,
+                kind,
+                handle,
+                head_seq: 0,
+            }
+        }
+    };
+    // What is new, checked against its series; what the device sent before
+    // must be exactly what it holds.
+    let mut new_ids = Vec::new();
+    let mut heads = series_heads(tx, stream, &pulled)?;
+    let mut fresh: Vec<Entry> = Vec::new();
+    let mut present = 0;
+    for (i, e) in pulled.into_iter().enumerate() {
+        let seq = have + 1 + i as u64;
+        if let Some(mine) = pending.iter().find(|p| p.id == e.id) {
+            if mine.hash != e.hash {
+                return Err(refused(
+                    stream,
+                    &e,
+                    "differs from this device's copy: one of them was altered",
+                ));
+            }
+            present += 1;
+            new_ids.push(e.id);
+            continue;
+        }
+        if tx.entry(e.id)?.is_some() {
+            return Err(refused(
+                stream,
+                &e,
+                "is stored here at another place than the server's: this file and the server disagree",
+            ));
+        }
+        let e = placed(stream, e, seq, &mut heads)?;
+        new_ids.push(e.id);
+        fresh.push(e);
+    }
+    let server_count = new_ids.len() as u64;
+    for p in &pending {
+        if !new_ids.contains(&p.id) {
+            new_ids.push(p.id);
+        }
+    }
+    let unmoved = new_ids.iter().zip(&pending).all(|(id, p)| *id == p.id);
+    let added = fresh.len() as u64;
+    let total = have + new_ids.len() as u64;
+    let moved = !unmoved;
+    if unmoved {
+        // The common case: nothing of this device's waits, or the server
+        // took it as it stands; the new entries go on the end.
+        let mut seq = head_seq;
+        for mut e in fresh {
+            seq += 1;
+            if e.series.is_none() && e.seq != seq {
+                return Err(refused(stream, &e, "would not keep its position"));
+            }
+            e.seq = seq;
+            append_entry(tx, &info, &e)?;
+        }
+    } else {
+        // Unsent entries move after the server's: new positions for the
+        // entries this device holds, then the whole case folded again.
+        let position =
+            |id: &Uuid| have + 1 + new_ids.iter().position(|x| x == id).unwrap_or(0) as u64;
+        let moves: Vec<(Uuid, u64)> = pending
+            .iter()
+            .filter(|p| p.series.is_some())
+            .map(|p| (p.id, position(&p.id)))
+            .filter(|(id, seq)| pending.iter().any(|p| p.id == *id && p.seq != *seq))
+            .collect();
+        if pending.iter().any(|p| p.series.is_none()) {
+            return Err(StoreError::Import(format!(
+                "journal {stream} was written on this device before it could sync and also reached the server from elsewhere (a copy or an import); nothing of it was taken. Export this case, and import it into the server's workspace instead"
+            )));
+        }
+        tx.move_entries(stream, &moves)?;
+        for mut e in fresh {
+            e.seq = position(&e.id);
+            tx.insert_entry(&e)?;
+        }
+        let (entries, unreadable) = tx.read_stream(stream)?;
+        if let Some((seq, _, problem)) = unreadable {
+            return Err(StoreError::Corrupt(format!(
+                "entry {seq} of journal {stream} {problem}; run `casefile verify`"
+            )));
+        }
+        if info.kind == StreamKind::Case {
+            tx.clear_case(stream)?;
+            for e in &entries {
+                tx.index_text(e)?;
+            }
+        }
+        project_whole(
+            tx,
+            &StreamInfo {
+                head_seq: total,
+                ..info.clone()
+            },
+            &entries,
+        )?;
+    }
+    let last = tx.read_after(stream, total - 1, 1)?;
+    if let Some(e) = last.first() {
+        tx.set_head(stream, total, &e.hash)?;
+    }
+    let synced = have + server_count;
+    set_synced(tx, stream, synced)?;
+    Ok(Merged {
+        added,
+        present,
+        moved,
+        synced,
+    })
+}
+
+fn synced_key(stream: Uuid) -> String {
+    format!("synced:{stream}")
+}
+
+/// How many positions of a stream match the server's, as last known.
+pub fn synced(tx: &mut impl Tx, stream: Uuid) -> Result<u64> {
+    Ok(tx
+        .meta(&synced_key(stream))?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+pub fn set_synced(tx: &mut impl Tx, stream: Uuid, n: u64) -> Result<()> {
+    tx.put_meta(&synced_key(stream), &n.to_string())
+}
+
+/// The entries a head signature after a sync is made from: the stream's
+/// last, after its first when the sync brought the stream (so the list of
+/// journals is signed again).
+pub fn head_marks(rows: &mut impl Tx, stream: Uuid, new: bool) -> Result<Vec<Entry>> {
+    let Some(head) = rows.head(stream)? else {
+        return Ok(vec![]);
+    };
+    let mut marks = Vec::new();
+    if new {
+        marks.extend(rows.read_after(stream, 0, 1)?);
+    }
+    marks.extend(rows.read_after(stream, head.info.head_seq.saturating_sub(1), 1)?);
+    Ok(marks)
+}
+
+/// A server as a device's sync sees it: its heads, its entries, and taking
+/// a device's. [`StoreError::Conflict`] from `push` means the server moved
+/// on since `base` (the device merges, then sends again).
+pub trait Remote {
+    /// Every journal the server holds, with its last position.
+    fn heads(&mut self) -> Result<Vec<(Uuid, u64)>>;
+    fn pull(&mut self, stream: Uuid, after: u64, limit: usize) -> Result<Vec<Entry>>;
+    fn push(&mut self, stream: Uuid, base: u64, entries: Vec<Entry>) -> Result<Accepted>;
+}
+
+/// A store of the same process as the server (tests, benchmarks).
+impl<S: crate::Store + ?Sized> Remote for &mut S {
+    fn heads(&mut self) -> Result<Vec<(Uuid, u64)>> {
+        Ok(self
+            .streams()?
+            .into_iter()
+            .map(|s| (s.id, s.head_seq))
+            .collect())
+    }
+
+    fn pull(&mut self, stream: Uuid, after: u64, limit: usize) -> Result<Vec<Entry>> {
+        self.entries_after(stream, after, limit)
+    }
+
+    fn push(&mut self, stream: Uuid, base: u64, entries: Vec<Entry>) -> Result<Accepted> {
+        self.accept_entries(stream, base, entries)
+    }
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// Entries that came down, and went up.
+    pub pulled: u64,
+    pub pushed: u64,
+    /// Journals in which this device's unsent entries moved after others'.
+    pub moved: u64,
+    /// Journals that came down new.
+    pub new_journals: u64,
+}
+
+/// What is waiting, per journal: entries to send up, and to bring down.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waiting {
+    pub stream: Uuid,
+    pub handle: Option<u64>,
+    pub kind: Option<StreamKind>,
+    pub up: u64,
+    pub down: u64,
+}
+
+/// How many entries a request carries at most.
+pub const BATCH: usize = 500;
+
+/// Brings down what the server has that this device lacks, then sends up
+/// what this device wrote that the server lacks, in batches. Each batch is
+/// one transaction on each side, so a sync stopped anywhere is carried on
+/// by the next, and nothing crosses twice.
+pub fn sync(local: &mut dyn crate::Store, remote: &mut dyn Remote, batch: usize) -> Result<Report> {
+    let mut report = Report::default();
+    let known: std::collections::HashSet<Uuid> =
+        local.streams()?.into_iter().map(|s| s.id).collect();
+    for (stream, head) in remote.heads()? {
+        if !known.contains(&stream) && head > 0 {
+            report.new_journals += 1;
+        }
+        pull_stream(local, remote, stream, head, batch, &mut report)?;
+    }
+    for info in local.streams()? {
+        // A few rounds: another device may send between this one's pull and push.
+        for _ in 0..8 {
+            let have = local.synced(info.id)?;
+            let pending = local.entries_after(info.id, have, batch)?;
+            let Some(_) = pending.first() else {
+                break;
+            };
+            let n = pending.len() as u64;
+            match remote.push(info.id, have, pending) {
+                Ok(_) => {
+                    local.set_synced(info.id, have + n)?;
+                    report.pushed += n;
+                }
+                Err(StoreError::Conflict { actual, .. }) => {
+                    pull_stream(local, remote, info.id, actual, batch, &mut report)?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn pull_stream(
+    local: &mut dyn crate::Store,
+    remote: &mut dyn Remote,
+    stream: Uuid,
+    head: u64,
+    batch: usize,
+    report: &mut Report,
+) -> Result<()> {
+    loop {
+        let have = local.synced(stream)?;
+        if have > head {
+            return Err(StoreError::Import(format!(
+                "the server holds {head} entries of journal {stream} but this device had {have} from it: was the server restored from an older backup? Nothing was changed"
+            )));
+        }
+        if have == head {
+            return Ok(());
+        }
+        let entries = remote.pull(stream, have, batch)?;
+        if entries.is_empty() {
+            return Err(StoreError::Import(format!(
+                "the server said journal {stream} has {head} entries but sent none after {have}"
+            )));
+        }
+        let m = local.merge_entries(stream, have, entries)?;
+        report.pulled += m.added;
+        report.moved += u64::from(m.moved);
+    }
+}
+
+/// What waits to go up and to come down, per journal with anything waiting.
+/// `server` is the server's heads, when it could be asked.
+pub fn waiting(local: &dyn crate::Store, server: Option<&[(Uuid, u64)]>) -> Result<Vec<Waiting>> {
+    let mut out: Vec<Waiting> = Vec::new();
+    let streams = local.streams()?;
+    for s in &streams {
+        let have = local.synced(s.id)?;
+        let down = server
+            .and_then(|h| h.iter().find(|(id, _)| *id == s.id))
+            .map_or(0, |(_, head)| head.saturating_sub(have));
+        let up = s.head_seq.saturating_sub(have);
+        if up > 0 || down > 0 {
+            out.push(Waiting {
+                stream: s.id,
+                handle: Some(s.handle),
+                kind: Some(s.kind),
+                up,
+                down,
+            });
+        }
+    }
+    for (id, head) in server.unwrap_or_default() {
+        if *head > 0 && !streams.iter().any(|s| s.id == *id) {
+            out.push(Waiting {
+                stream: *id,
+                handle: None,
+                kind: None,
+                up: 0,
+                down: *head,
+            });
+        }
+    }
+    Ok(out)
+}
