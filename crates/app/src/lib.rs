@@ -18,6 +18,7 @@ pub mod record;
 pub mod report;
 pub mod seal;
 pub mod settings;
+pub mod sync;
 pub mod templates;
 pub mod write;
 

@@ -289,6 +289,11 @@ Example:
         after_help = "On your own file it listens on 127.0.0.1 and prints a one-time link: open it in a\nbrowser and it lets that browser in, once. With --database (a PostgreSQL server) people\nsign in with the accounts `casefile users add` makes. Another address (a phone on your\nnetwork) needs TLS: --tls-self-signed, or your own --tls-cert and --tls-key.\n\nExamples:\n  casefile serve --port 8484\n  casefile serve --bind 0.0.0.0 --tls-self-signed\n  casefile serve --database postgres://casefile@localhost/casefile"
     )]
     Serve(ServeArgs),
+    /// Sync this file with your account on a casefile server: what you wrote goes up, what others wrote comes down
+    #[command(
+        after_help = "Sign in once; the session is kept in casefile's config folder, readable by you only.\nEach device writes its own series of every case, so nothing is ever rewritten: entries\nonly get added, and a sync stopped at any moment is finished by the next.\n\nExamples:\n  casefile sync login https://casefile.example.org --email ana@example.org < password.txt\n  casefile sync login https://192.168.1.20:8484/pair/3f9c... --fingerprint AB:CD:...\n  casefile sync\n  casefile sync --status\n  casefile sync logout"
+    )]
+    Sync(SyncArgs),
     /// Manage who may sign in to a server: accounts, workspaces and roles
     #[command(
         subcommand,
@@ -1159,6 +1164,39 @@ pub enum IntelCommand {
         #[arg(long, default_value_t = 5)]
         limit: usize,
     },
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    pub command: Option<SyncCommand>,
+    /// Show what waits to go up and to come down; change nothing
+    #[arg(long)]
+    pub status: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Sign in to a casefile server, with an account or with a one-time link
+    #[command(
+        after_help = "With --email the password is read from standard input (one line). Without it,\nURL is a one-time link the server showed (`casefile serve` prints one; a server's\nDevices page makes one).\nA server with a self-signed certificate is trusted by the fingerprint it printed.\n\nExamples:\n  printf '%s\\n' 'my passphrase' | casefile sync login https://casefile.example.org --email ana@example.org\n  casefile sync login https://192.168.1.20:8484/pair/3f9c... --fingerprint AB:CD:..."
+    )]
+    Login {
+        /// The server's address (https://...), or a one-time link
+        url: String,
+        /// Sign in with this account (the password from standard input)
+        #[arg(long)]
+        email: Option<String>,
+        /// The workspace, when the account is in several
+        #[arg(long)]
+        workspace: Option<String>,
+        /// Trust the server's self-signed certificate with this SHA-256 (as the server printed it)
+        #[arg(long)]
+        fingerprint: Option<String>,
+    },
+    /// Forget the sign-in kept on this device
+    Logout,
 }
 
 #[derive(Debug, Args)]

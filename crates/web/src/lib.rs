@@ -12,6 +12,7 @@ mod words;
 
 mod access;
 mod pool;
+mod sync;
 pub mod tls;
 
 use std::collections::HashMap;
@@ -522,6 +523,11 @@ pub fn router(app: App) -> Router {
         .route("/cases/{n}", get(pages::case))
         .route("/cases/{n}/add", post(pages::add))
         .route("/api/cases/{n}", get(pages::case_json))
+        .route("/api/sync/heads", get(sync::heads))
+        .route(
+            "/api/sync/journals/{id}",
+            get(sync::entries).post(sync::push),
+        )
         .route(
             "/cases/{n}/attach",
             post(pages::attach).layer(axum::extract::DefaultBodyLimit::max(pages::ATTACH_LIMIT)),

@@ -8,6 +8,7 @@ pub use capture::company_id;
 pub use coach::load_templates;
 pub mod company;
 pub mod intel;
+pub mod sync;
 pub mod users;
 pub mod views;
 
@@ -55,6 +56,13 @@ pub fn run(cli: Cli) -> Result<()> {
             },
         };
         return serve(settings, listen);
+    }
+    if let Command::Sync(crate::cli::SyncArgs {
+        command: Some(c), ..
+    }) = &cli.command
+    {
+        let settings = crate::ctx::settings(cli.db.clone())?;
+        return sync::account(&settings, c, cli.json);
     }
     if let Command::Users(u) = &cli.command {
         let settings = crate::ctx::settings(cli.db.clone())?;
@@ -120,6 +128,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rebuild => admin::rebuild(ctx),
         Command::Export(a) => admin::export(ctx, a),
         Command::Import(a) => admin::import(ctx, a),
+        Command::Sync(a) => sync::run(ctx, a),
         Command::Check(a) => {
             let json = ctx.json;
             coach::check(Some(ctx), &a, json)
