@@ -320,6 +320,7 @@ pub fn open_case(ctx: &mut Ctx, a: NewCase) -> Result<(Written, bool)> {
         drafts.push(Draft::new(
             at,
             Event::GoalSet(Goal {
+                replaces: None,
                 problem: g.problem.unwrap_or_default(),
                 resolution: g.resolution.unwrap_or_default(),
                 alternatives: g.alternatives,
@@ -660,6 +661,8 @@ fn revised_goal(s: &CaseState, g: &GoalInput) -> Result<Goal> {
         g.alternatives.clone()
     };
     Ok(Goal {
+        // The version revised, or the case itself for a first goal.
+        replaces: Some(s.goal().map_or(s.id, |g| g.origin.entry)),
         problem,
         resolution,
         alternatives,

@@ -48,8 +48,9 @@ pub fn credential_path(settings: &crate::Settings) -> Result<PathBuf> {
         .and_then(|k| k.parent())
         .map(|d| d.join("sync.json"))
         .ok_or_else(|| {
-            Error::invalid("there is no config folder to keep the sign-in in")
-                .hint("set CASEFILE_CONFIG to a config file's path, e.g. ~/.config/casefile/config.toml")
+            Error::invalid("there is no config folder to keep the sign-in in").hint(
+                "set CASEFILE_CONFIG to a config file's path, e.g. ~/.config/casefile/config.toml",
+            )
         })
 }
 
@@ -59,7 +60,10 @@ pub fn load_credential(settings: &crate::Settings) -> Result<Option<Credential>>
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(Error::invalid(format!("{} cannot be read: {e}", path.display())));
+            return Err(Error::invalid(format!(
+                "{} cannot be read: {e}",
+                path.display()
+            )));
         }
     };
     serde_json::from_str(&text).map(Some).map_err(|e| {
@@ -72,9 +76,8 @@ pub fn load_credential(settings: &crate::Settings) -> Result<Option<Credential>>
 pub fn save_credential(settings: &crate::Settings, c: &Credential) -> Result<PathBuf> {
     let path = credential_path(settings)?;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            Error::invalid(format!("{} cannot be made: {e}", dir.display()))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::invalid(format!("{} cannot be made: {e}", dir.display())))?;
     }
     let text = serde_json::to_string_pretty(c).unwrap_or_default();
     let tmp = path.with_extension("json.new");
@@ -89,7 +92,10 @@ pub fn forget_credential(settings: &crate::Settings) -> Result<bool> {
     match std::fs::remove_file(&path) {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(Error::invalid(format!("{} cannot be removed: {e}", path.display()))),
+        Err(e) => Err(Error::invalid(format!(
+            "{} cannot be removed: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -246,16 +252,14 @@ fn transport(url: &str, e: ureq::Transport) -> Error {
         Exit::Internal,
         format!("the server at {url} cannot be reached: {e}"),
     )
-    .hint("check the address and your connection; nothing was changed, and the next sync carries on")
+    .hint(
+        "check the address and your connection; nothing was changed, and the next sync carries on",
+    )
 }
 
 /// Signs in and keeps the session. `url` is the server's address, or a
 /// one-time link (`.../pair/...`) with [`Login::Link`].
-pub fn login(
-    url: &str,
-    how: Login,
-    fingerprint: Option<String>,
-) -> Result<Credential> {
+pub fn login(url: &str, how: Login, fingerprint: Option<String>) -> Result<Credential> {
     let url = check_url(url)?;
     let agent = agent(fingerprint.as_deref())?;
     let (base, response, account) = match how {
@@ -263,8 +267,11 @@ pub fn login(
             let base = match url.find("/pair/") {
                 Some(i) => url[..i].to_string(),
                 None => {
-                    return Err(Error::invalid(format!("{url} is not a one-time link"))
-                        .hint("a link looks like https://host:port/pair/...; or sign in with --email"));
+                    return Err(
+                        Error::invalid(format!("{url} is not a one-time link")).hint(
+                            "a link looks like https://host:port/pair/...; or sign in with --email",
+                        ),
+                    );
                 }
             };
             (base, agent.get(&url).call(), None)
@@ -289,8 +296,11 @@ pub fn login(
             let status = r.status();
             let body = r.into_string().unwrap_or_default();
             let said = said(&body).unwrap_or_else(|| format!("it answered {status}"));
-            return Err(Error::new(Exit::Invalid, format!("the server refused the sign-in: {said}"))
-                .hint("check the email and password (or ask for a new link), then try again"));
+            return Err(Error::new(
+                Exit::Invalid,
+                format!("the server refused the sign-in: {said}"),
+            )
+            .hint("check the email and password (or ask for a new link), then try again"));
         }
         Err(ureq::Error::Transport(t)) => return Err(transport(&base, t)),
     };
@@ -335,6 +345,8 @@ pub struct Http {
     /// Bytes sent and received in bodies, for the benchmark's report.
     pub sent: u64,
     pub received: u64,
+    /// What each journal is, as the server last said.
+    pub kinds: std::collections::HashMap<Uuid, casefile_core::StreamKind>,
 }
 
 #[derive(Deserialize)]
@@ -347,6 +359,8 @@ struct HeadsAnswer {
 #[derive(Deserialize)]
 struct Journal {
     id: Uuid,
+    #[serde(default)]
+    kind: Option<casefile_core::StreamKind>,
     head: u64,
 }
 
@@ -363,10 +377,14 @@ impl Http {
             cookie: format!("{COOKIE}={}", c.session),
             sent: 0,
             received: 0,
+            kinds: Default::default(),
         })
     }
 
-    fn read(&mut self, r: std::result::Result<ureq::Response, ureq::Error>) -> Result<String, StoreError> {
+    fn read(
+        &mut self,
+        r: std::result::Result<ureq::Response, ureq::Error>,
+    ) -> Result<String, StoreError> {
         match r {
             Ok(r) => {
                 let body = r.into_string().map_err(|e| {
@@ -414,7 +432,10 @@ impl Http {
         serde_json::from_str(&body).map_err(|e| {
             Error::new(
                 Exit::Internal,
-                format!("{} did not answer as a casefile server does: {e}", self.base),
+                format!(
+                    "{} did not answer as a casefile server does: {e}",
+                    self.base
+                ),
             )
             .hint("check the address: it should be the casefile server's")
         })
@@ -426,6 +447,11 @@ impl Remote for Http {
         let a = self
             .heads_answer()
             .map_err(|e| StoreError::Engine(e.message))?;
+        for j in &a.journals {
+            if let Some(k) = j.kind {
+                self.kinds.insert(j.id, k);
+            }
+        }
         Ok(a.journals.into_iter().map(|j| (j.id, j.head)).collect())
     }
 
@@ -444,7 +470,12 @@ impl Remote for Http {
             .map_err(|e| StoreError::Import(format!("the server's entries cannot be read: {e}")))
     }
 
-    fn push(&mut self, stream: Uuid, base: u64, entries: Vec<Entry>) -> Result<Accepted, StoreError> {
+    fn push(
+        &mut self,
+        stream: Uuid,
+        base: u64,
+        entries: Vec<Entry>,
+    ) -> Result<Accepted, StoreError> {
         let body = serde_json::json!({ "base": base, "entries": entries }).to_string();
         self.sent += body.len() as u64;
         let r = self
@@ -514,8 +545,9 @@ pub fn sync_error(e: StoreError) -> Error {
 pub fn run(ctx: &mut crate::ctx::Ctx) -> Result<Done> {
     let c = signed_in(&ctx.settings)?;
     let mut http = Http::new(&c)?;
-    let report = casefile_store::sync::sync(&mut *ctx.store, &mut http, casefile_store::sync::BATCH)
-        .map_err(sync_error)?;
+    let report =
+        casefile_store::sync::sync(&mut *ctx.store, &mut http, casefile_store::sync::BATCH)
+            .map_err(sync_error)?;
     Ok(Done {
         server: c.url,
         report,
@@ -532,7 +564,10 @@ pub fn status(ctx: &crate::ctx::Ctx) -> Result<Status> {
         Ok(h) => (Some(h), None),
         Err(e) => (None, Some(sync_error(e).message)),
     };
-    let journals = casefile_store::sync::waiting(&*ctx.store, heads.as_deref())?;
+    let mut journals = casefile_store::sync::waiting(&*ctx.store, heads.as_deref())?;
+    for j in journals.iter_mut().filter(|j| j.kind.is_none()) {
+        j.kind = http.kinds.get(&j.stream).copied();
+    }
     Ok(Status {
         server: c.url,
         reachable: heads.is_some(),

@@ -168,6 +168,7 @@ fn main() {
             Draft::new(
                 step(&mut at, &mut rng),
                 Event::GoalSet(Goal {
+                    replaces: None,
                     problem: rng.pick(&texts).chars().take(160).collect(),
                     resolution: format!("A refund of ${amount} within 14 days"),
                     alternatives: vec!["A credit on the next bill".into()],

@@ -1196,6 +1196,9 @@ pub enum SyncCommand {
         fingerprint: Option<String>,
     },
     /// Forget the sign-in kept on this device
+    #[command(
+        after_help = "What this device recorded stays on it; it stops syncing until you sign in again.\n\nExample:\n  casefile sync logout"
+    )]
     Logout,
 }
 

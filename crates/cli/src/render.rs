@@ -156,11 +156,24 @@ pub fn case_view(
                 let _ = write!(out, " ({})", one_line(n));
             }
             out.push('\n');
+            for apart in s.goals_made_apart() {
+                let _ = writeln!(
+                    out,
+                    "  Also revised on another device at the same time (#{}): {} → {}; the one above came later.",
+                    apart.origin.seq,
+                    one_line(&apart.goal.problem),
+                    one_line(&apart.goal.resolution)
+                );
+            }
             if s.goals.iter().filter(|g| !g.origin.retracted).count() > 1 {
                 let _ = writeln!(
                     out,
-                    "  Revised {} times; `casefile timeline {handle}` shows why.",
-                    s.goals.len() - 1
+                    "  Revised {}; `casefile timeline {handle}` shows why.",
+                    match s.goals.len() - 1 {
+                        1 => "once".to_string(),
+                        2 => "twice".to_string(),
+                        n => format!("{n} times"),
+                    }
                 );
             }
         }

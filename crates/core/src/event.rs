@@ -453,6 +453,11 @@ pub struct Goal {
     pub fairness_note: Option<String>,
     /// Why the goal changed, for revisions.
     pub reason: Option<String>,
+    /// The version this one revises as its writer saw the case (the case's
+    /// id for a first goal; none in goals recorded before this was kept):
+    /// two revisions of the same version were made apart, on two devices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1239,6 +1239,26 @@ impl CaseState {
         self.goals.iter().rev().find(|g| !g.origin.retracted)
     }
 
+    /// Revisions made apart from the current goal (on another device,
+    /// before the two synced): they revise the same version it does. The
+    /// current goal is the one the server received last; these are kept,
+    /// and said.
+    pub fn goals_made_apart(&self) -> Vec<&GoalVersion> {
+        let Some(current) = self.goal() else {
+            return vec![];
+        };
+        self.goals
+            .iter()
+            .filter(|g| {
+                // Goals written before versions were named say nothing.
+                current.goal.replaces.is_some()
+                    && !g.origin.retracted
+                    && g.origin.entry != current.origin.entry
+                    && g.goal.replaces == current.goal.replaces
+            })
+            .collect()
+    }
+
     pub fn status(&self) -> Status {
         self.statuses
             .iter()

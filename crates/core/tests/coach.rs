@@ -38,6 +38,7 @@ impl Case {
                 Draft::new(
                     t("01T09:00"),
                     Event::GoalSet(Goal {
+                        replaces: None,
                         problem: "The X200 router stopped connecting on Oct 31".into(),
                         resolution: resolution.into(),
                         alternatives: vec![],

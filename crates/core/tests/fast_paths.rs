@@ -123,6 +123,7 @@ fn an_event_reads_whatever_the_order_of_its_fields() {
     assert_eq!(serde_json::to_string(&b).unwrap(), canonical);
     // A variant that wraps a struct, tag first and not.
     let goal = Event::GoalSet(Goal {
+        replaces: None,
         problem: "router dead on arrival".into(),
         resolution: "full refund".into(),
         alternatives: vec!["a replacement".into()],

@@ -56,6 +56,7 @@ fn dispute() -> (Uuid, Vec<Draft>, Uuid, Uuid, Uuid) {
         Draft::new(
             t("01T09:01"),
             Event::GoalSet(Goal {
+                replaces: None,
                 problem: "router dead on arrival".into(),
                 resolution: "full refund of $129".into(),
                 alternatives: vec![],

@@ -749,6 +749,7 @@ fn random_event(r: &mut Lcg, s: &CaseState, all: &[Entry]) -> Event {
             }
         }
         _ => Event::GoalSet(Goal {
+            replaces: None,
             problem: format!("the {word} is broken"),
             resolution: "a refund".into(),
             alternatives: vec![],
@@ -820,6 +821,7 @@ pub fn partial_reads_hold_what_writers_need<S: Store>(make: &dyn Fn() -> Made<S>
     let goal = Draft::new(
         t("04T09:30"),
         Event::GoalSet(Goal {
+            replaces: None,
             problem: "the router is broken".into(),
             resolution: "a replacement".into(),
             alternatives: vec![],

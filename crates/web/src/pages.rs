@@ -196,6 +196,7 @@ fn case_view(ctx: &Ctx, file: &CaseFile, entries: &[casefile_core::Entry]) -> Re
         reveal => ctx.reveal,
         sensitive => s.facts.iter().any(|f| f.fact.sensitive),
         goal => brief.goal, goal_findings => brief.goal_findings, unfair => brief.unfair,
+        goals_apart => s.goals_made_apart().into_iter().map(|g| context! {seq => g.origin.seq, problem => g.goal.problem.clone(), resolution => g.goal.resolution.clone()}).collect::<Vec<Value>>(),
         still_owed => brief.still_owed,
         lessons => ctx.company_lessons(s)?.into_iter().map(|(case, text)| context! {case => case, text => one_line(&text)}).collect::<Vec<Value>>(),
         opening => words::advice(&brief.opening, file.handle),

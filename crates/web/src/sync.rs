@@ -81,7 +81,7 @@ pub async fn heads(State(app): State<App>, Extension(caller): Extension<Caller>)
         let journals: Vec<_> = store
             .streams()?
             .into_iter()
-            .map(|s| json!({ "id": s.id, "head": s.head_seq }))
+            .map(|s| json!({ "id": s.id, "kind": s.kind, "head": s.head_seq }))
             .collect();
         Ok(Json(json!({
             "protocol": PROTOCOL,
@@ -102,13 +102,21 @@ pub async fn entries(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let Ok(id) = Uuid::parse_str(&id) else {
-        return refused(StatusCode::BAD_REQUEST, format!("{id:?} is not a journal id"), None);
+        return refused(
+            StatusCode::BAD_REQUEST,
+            format!("{id:?} is not a journal id"),
+            None,
+        );
     };
     let number = |k: &str, default: u64| -> Result<u64, Response> {
         match q.get(k) {
             None => Ok(default),
             Some(v) => v.parse().map_err(|_| {
-                refused(StatusCode::BAD_REQUEST, format!("{k}={v:?} is not a number"), None)
+                refused(
+                    StatusCode::BAD_REQUEST,
+                    format!("{k}={v:?} is not a number"),
+                    None,
+                )
             }),
         }
     };
@@ -137,7 +145,11 @@ pub async fn push(
     body: Result<Json<Push>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
     let Ok(id) = Uuid::parse_str(&id) else {
-        return refused(StatusCode::BAD_REQUEST, format!("{id:?} is not a journal id"), None);
+        return refused(
+            StatusCode::BAD_REQUEST,
+            format!("{id:?} is not a journal id"),
+            None,
+        );
     };
     let push = match body {
         Ok(Json(p)) => p,

@@ -3,10 +3,10 @@
 
 use std::io::{BufRead, IsTerminal};
 
+use casefile_app::Settings;
 use casefile_app::ctx::Ctx;
 use casefile_app::error::{Error, Result};
 use casefile_app::sync::{self, Login};
-use casefile_app::Settings;
 use casefile_core::StreamKind;
 use serde_json::json;
 
@@ -54,7 +54,9 @@ pub fn account(settings: &Settings, c: &SyncCommand, json: bool) -> Result<()> {
                 return print_json(&json!({ "signed_out": was }));
             }
             if was {
-                println!("Signed out: this device no longer syncs. Everything recorded here stays here.");
+                println!(
+                    "Signed out: this device no longer syncs. Everything recorded here stays here."
+                );
             } else {
                 println!("This device was not signed in to a server.");
             }
@@ -79,8 +81,10 @@ fn read_password() -> Result<String> {
         .map_err(|e| Error::invalid(format!("the password could not be read: {e}")))?;
     let p = line.trim_end_matches(['\n', '\r']).to_string();
     if p.is_empty() {
-        return Err(Error::invalid("the password read from standard input is empty")
-            .hint("give one line with the password"));
+        return Err(
+            Error::invalid("the password read from standard input is empty")
+                .hint("give one line with the password"),
+        );
     }
     Ok(p)
 }
@@ -89,7 +93,9 @@ fn journal_name(kind: Option<StreamKind>, handle: Option<u64>) -> String {
     match (kind, handle) {
         (Some(StreamKind::Case), Some(h)) => format!("case {h}"),
         (Some(StreamKind::Company), Some(h)) => format!("company {h}"),
-        _ => "a journal new to this device".into(),
+        (Some(StreamKind::Case), None) => "a case new to this device".into(),
+        (Some(StreamKind::Company), None) => "a company new to this device".into(),
+        (None, _) => "a journal new to this device".into(),
     }
 }
 

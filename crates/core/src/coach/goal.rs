@@ -252,6 +252,7 @@ mod tests {
 
     fn goal(problem: &str, resolution: &str, fair: Option<Fairness>) -> Goal {
         Goal {
+            replaces: None,
             problem: problem.into(),
             resolution: resolution.into(),
             alternatives: vec![],
