@@ -108,21 +108,15 @@ pub async fn entries(
             None,
         );
     };
-    let number = |k: &str, default: u64| -> Result<u64, Response> {
+    let number = |k: &str, default: u64| -> Result<u64, String> {
         match q.get(k) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| {
-                refused(
-                    StatusCode::BAD_REQUEST,
-                    format!("{k}={v:?} is not a number"),
-                    None,
-                )
-            }),
+            Some(v) => v.parse().map_err(|_| format!("{k}={v:?} is not a number")),
         }
     };
     let (after, limit) = match (number("after", 0), number("limit", MOST as u64)) {
         (Ok(a), Ok(l)) => (a, (l as usize).clamp(1, MOST)),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(m), _) | (_, Err(m)) => return refused(StatusCode::BAD_REQUEST, m, None),
     };
     run(app, caller, false, move |store| {
         let entries = store.entries_after(id, after, limit)?;
