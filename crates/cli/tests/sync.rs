@@ -18,6 +18,9 @@ use proptest::prelude::*;
 
 const PASSWORD: &str = "four unrelated words";
 
+/// A journal's id and its entries (id, position, hash), in order.
+type Journal = (String, Vec<(String, u64, String)>);
+
 /// One device: its own file and config folder (so its own key and sign-in).
 struct Device {
     dir: tempfile::TempDir,
@@ -82,7 +85,7 @@ impl Device {
     }
 
     /// Every journal's entries (id, position, hash), by journal id.
-    fn journals(&self) -> Vec<(String, Vec<(String, u64, String)>)> {
+    fn journals(&self) -> Vec<Journal> {
         let export = self.ok(&["export", "--reveal"]);
         let mut by: std::collections::BTreeMap<String, Vec<(String, u64, String)>> =
             Default::default();
