@@ -1489,12 +1489,32 @@ pub fn devices_converge_through_a_server(
     for d in devices.iter_mut() {
         sync::sync(&mut **d, &mut &mut *server, 7).unwrap();
     }
+    // Many batches' worth, sent and brought down by one sync each.
+    let mut head = devices[0].case(case).unwrap().state.seq();
+    for i in 0..25 {
+        devices[0]
+            .append(case, head, "owner", vec![note(&format!("batch note {i}"))])
+            .unwrap();
+        head += 1;
+    }
+    for d in devices.iter_mut() {
+        add(sync::sync(&mut **d, &mut &mut *server, 2).unwrap());
+        let heads = sync::Remote::heads(&mut &mut *server).unwrap();
+        assert!(sync::waiting(&**d, Some(&heads)).unwrap().is_empty());
+    }
     let mut cases = vec![case];
     for step in 0..60 {
         let d = r.below(n);
         match r.below(10) {
             0..=1 => {
                 add(sync::sync(&mut *devices[d], &mut &mut *server, 1 + r.below(9)).unwrap());
+                // One sync sends everything, however many batches it takes.
+                let heads = sync::Remote::heads(&mut &mut *server).unwrap();
+                let waiting = sync::waiting(&*devices[d], Some(&heads)).unwrap();
+                assert!(
+                    waiting.iter().all(|w| w.up == 0 && w.down == 0),
+                    "seed {seed} step {step}: {waiting:?}"
+                );
             }
             2 if cases.len() < 4 => {
                 let id = Uuid::now_v7();

@@ -445,20 +445,23 @@ pub fn sync(local: &mut dyn crate::Store, remote: &mut dyn Remote, batch: usize)
         pull_stream(local, remote, stream, head, batch, &mut report)?;
     }
     for info in local.streams()? {
-        // A few rounds: another device may send between this one's pull and push.
-        for _ in 0..8 {
+        // Another device may send between this one's pull and push: then
+        // this one merges and tries again, a few times.
+        let mut conflicts = 0;
+        loop {
             let have = local.synced(info.id)?;
             let pending = local.entries_after(info.id, have, batch)?;
-            let Some(_) = pending.first() else {
+            if pending.is_empty() {
                 break;
-            };
+            }
             let n = pending.len() as u64;
             match remote.push(info.id, have, pending) {
                 Ok(_) => {
                     local.set_synced(info.id, have + n)?;
                     report.pushed += n;
                 }
-                Err(StoreError::Conflict { actual, .. }) => {
+                Err(StoreError::Conflict { actual, .. }) if conflicts < 8 => {
+                    conflicts += 1;
                     pull_stream(local, remote, info.id, actual, batch, &mut report)?;
                 }
                 Err(e) => return Err(e),
