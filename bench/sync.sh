@@ -80,6 +80,7 @@ hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/incremental.json" \
   -n sync "env CASEFILE_CONFIG=$OUT/big/dev/config.toml $BIN --db $OUT/big/dev/device.db sync" \
   -n note "env CASEFILE_CONFIG=$OUT/big/dev/config.toml $BIN --db $OUT/big/dev/device.db note 1 '$note'" >/dev/null
 read -r sync_ms note_ms < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(r[0]["mean"]*1000, r[1]["mean"]*1000)' "$OUT/incremental.json")
+dev "$OUT/big/dev" sync >/dev/null
 dev "$OUT/big/dev" note 1 "$note" >/dev/null
 small=$(dev "$OUT/big/dev" --json sync | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["bytes_sent"], d["bytes_received"])')
 emit "sync of 1 new entry when $BIG exist: wall time (bytes sent, received: $small)" "$sync_ms" "ms" \

@@ -1497,8 +1497,25 @@ pub fn devices_converge_through_a_server(
             .unwrap();
         head += 1;
     }
-    for d in devices.iter_mut() {
-        add(sync::sync(&mut **d, &mut &mut *server, 2).unwrap());
+    // Two at a time on the first device; the others bring them down, and
+    // send their own, in runs long enough to be folded in one go.
+    for (i, d) in devices.iter_mut().enumerate() {
+        if i > 0 {
+            let mut head = d.case(case).map_or(0, |c| c.state.seq());
+            if head > 0 {
+                for k in 0..35 {
+                    d.append(
+                        case,
+                        head,
+                        "owner",
+                        vec![note(&format!("device {i} note {k}"))],
+                    )
+                    .unwrap();
+                    head += 1;
+                }
+            }
+        }
+        add(sync::sync(&mut **d, &mut &mut *server, if i == 0 { 2 } else { 64 }).unwrap());
         let heads = sync::Remote::heads(&mut &mut *server).unwrap();
         assert!(sync::waiting(&**d, Some(&heads)).unwrap().is_empty());
     }

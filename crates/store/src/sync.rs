@@ -118,6 +118,51 @@ fn append_entry(tx: &mut impl Tx, info: &StreamInfo, e: &Entry) -> Result<()> {
     Ok(())
 }
 
+/// Applies entries at the end of a stream's projection and stores them. A
+/// long run is folded in memory from the stream's state and written once
+/// (a first sync brings thousands); a short one goes entry by entry, each
+/// reading only what it touches.
+fn append_entries(tx: &mut impl Tx, info: &StreamInfo, entries: &[Entry]) -> Result<()> {
+    if entries.len() < 32 {
+        for e in entries {
+            append_entry(tx, info, e)?;
+        }
+        return Ok(());
+    }
+    match info.kind {
+        StreamKind::Case => {
+            let mut s = match crate::journal::load_case(tx, info.id)? {
+                Some(s) => s,
+                None => CaseState::default(),
+            };
+            let before: std::collections::HashMap<u64, casefile_core::CaseItem> =
+                s.items().into_iter().map(|i| (i.origin().seq, i)).collect();
+            for e in entries {
+                s.apply_merged(e)
+                    .map_err(|err| StoreError::Domain { seq: e.seq, err })?;
+                tx.insert_entry(e)?;
+            }
+            let changed: Vec<casefile_core::CaseItem> = s
+                .items()
+                .into_iter()
+                .filter(|i| before.get(&i.origin().seq) != Some(i))
+                .collect();
+            tx.put_case(info.handle, &s.header(), &changed)?;
+        }
+        StreamKind::Company => {
+            let mut state = tx.company(info.id)?.unwrap_or_default();
+            for e in entries {
+                state
+                    .apply_merged(e)
+                    .map_err(|err| StoreError::Domain { seq: e.seq, err })?;
+                tx.insert_entry(e)?;
+            }
+            tx.put_company(info.handle, &state)?;
+        }
+    }
+    Ok(())
+}
+
 /// The fold's rule (`CaseState::may_pass_over`), asked of a stored header.
 fn may_pass_over(header: &casefile_core::CaseHeader, e: &Entry) -> bool {
     let s = CaseState {
@@ -185,16 +230,15 @@ pub fn accept(tx: &mut impl Tx, stream: Uuid, base: u64, entries: Vec<Entry>) ->
     };
     let mut heads = series_heads(tx, stream, &entries)?;
     let mut seq = at;
-    let mut last = None;
     let added = entries.len() as u64;
+    let mut placed_entries = Vec::with_capacity(entries.len());
     for e in entries {
         seq += 1;
-        let e = placed(stream, e, seq, &mut heads)?;
-        append_entry(tx, &info, &e)?;
-        last = Some(e.hash);
+        placed_entries.push(placed(stream, e, seq, &mut heads)?);
     }
-    if let Some(hash) = last {
-        tx.set_head(stream, seq, &hash)?;
+    append_entries(tx, &info, &placed_entries)?;
+    if let Some(last) = placed_entries.last() {
+        tx.set_head(stream, seq, &last.hash)?;
     }
     Ok(Accepted {
         head: seq,
@@ -281,14 +325,14 @@ pub fn merge(tx: &mut impl Tx, stream: Uuid, have: u64, pulled: Vec<Entry>) -> R
         // The common case: nothing of this device's waits, or the server
         // took it as it stands; the new entries go on the end.
         let mut seq = head_seq;
-        for mut e in fresh {
+        for e in &mut fresh {
             seq += 1;
             if e.series.is_none() && e.seq != seq {
-                return Err(refused(stream, &e, "would not keep its position"));
+                return Err(refused(stream, e, "would not keep its position"));
             }
             e.seq = seq;
-            append_entry(tx, &info, &e)?;
         }
+        append_entries(tx, &info, &fresh)?;
     } else {
         // Unsent entries move after the server's: new positions for the
         // entries this device holds, then the whole case folded again.
