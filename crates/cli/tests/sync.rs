@@ -445,6 +445,14 @@ fn a_laptop_syncs_with_the_file_another_serves() {
     );
     let up_to_date = laptop.ok(&["sync"]);
     assert!(up_to_date.starts_with("Up to date with"), "{up_to_date}");
+    // Long notes, more than one request carries: they go in several.
+    let long = "The representative read out the whole terms of service again. ".repeat(900);
+    for _ in 0..40 {
+        laptop.ok(&["note", "1", &long]);
+    }
+    let sent = laptop.json(&["sync"]);
+    assert_eq!(sent["pushed"], 40, "{sent}");
+    assert!(sent["bytes_sent"].as_u64().unwrap() > 2_000_000, "{sent}");
     home.verifies();
     laptop.verifies();
     assert_eq!(home.journals(), laptop.journals());

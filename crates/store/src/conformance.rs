@@ -1490,12 +1490,11 @@ pub fn devices_converge_through_a_server(
         sync::sync(&mut **d, &mut &mut *server, 7).unwrap();
     }
     // Many batches' worth, sent and brought down by one sync each.
-    let mut head = devices[0].case(case).unwrap().state.seq();
-    for i in 0..25 {
+    let first = devices[0].case(case).unwrap().state.seq();
+    for (head, i) in (first..).zip(0..25) {
         devices[0]
             .append(case, head, "owner", vec![note(&format!("batch note {i}"))])
             .unwrap();
-        head += 1;
     }
     // Two at a time on the first device; the others bring them down, and
     // send their own, in runs long enough to be folded in one go.

@@ -131,10 +131,7 @@ fn append_entries(tx: &mut impl Tx, info: &StreamInfo, entries: &[Entry]) -> Res
     }
     match info.kind {
         StreamKind::Case => {
-            let mut s = match crate::journal::load_case(tx, info.id)? {
-                Some(s) => s,
-                None => CaseState::default(),
-            };
+            let mut s = crate::journal::load_case(tx, info.id)?.unwrap_or_default();
             let before: std::collections::HashMap<u64, casefile_core::CaseItem> =
                 s.items().into_iter().map(|i| (i.origin().seq, i)).collect();
             for e in entries {
@@ -472,7 +469,24 @@ pub struct Waiting {
 }
 
 /// How many entries a request carries at most.
-pub const BATCH: usize = 500;
+pub const BATCH: usize = 2000;
+
+/// About how many bytes a request carries at most: a run of long notes
+/// goes in more requests rather than one too large to send or read.
+pub const BUDGET: usize = 4 << 20;
+
+/// Keeps the first entries whose text fits `budget` bytes (always one).
+pub fn within_budget(entries: &mut Vec<Entry>, budget: usize) {
+    let mut used = 0;
+    let keep = entries
+        .iter()
+        .position(|e| {
+            used += 400 + e.event.texts().iter().map(|t| t.len() * 2).sum::<usize>();
+            used > budget
+        })
+        .unwrap_or(entries.len());
+    entries.truncate(keep.max(1));
+}
 
 /// Brings down what the server has that this device lacks, then sends up
 /// what this device wrote that the server lacks, in batches. Each batch is
@@ -494,10 +508,11 @@ pub fn sync(local: &mut dyn crate::Store, remote: &mut dyn Remote, batch: usize)
         let mut conflicts = 0;
         loop {
             let have = local.synced(info.id)?;
-            let pending = local.entries_after(info.id, have, batch)?;
+            let mut pending = local.entries_after(info.id, have, batch)?;
             if pending.is_empty() {
                 break;
             }
+            within_budget(&mut pending, BUDGET);
             let n = pending.len() as u64;
             match remote.push(info.id, have, pending) {
                 Ok(_) => {
@@ -578,4 +593,46 @@ pub fn waiting(local: &dyn crate::Store, server: Option<&[(Uuid, u64)]>) -> Resu
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use casefile_core::{Draft, Event, GENESIS};
+
+    fn note(len: usize) -> Entry {
+        let d = Draft::new(
+            jiff::Timestamp::UNIX_EPOCH,
+            Event::NoteAdded {
+                contact: None,
+                text: "x".repeat(len),
+            },
+        );
+        Entry::seal(
+            d,
+            Uuid::nil(),
+            1,
+            jiff::Timestamp::UNIX_EPOCH,
+            "owner",
+            GENESIS,
+        )
+    }
+
+    #[test]
+    fn a_run_of_long_notes_is_cut_to_the_budget_and_one_always_goes() {
+        let mut long: Vec<Entry> = (0..100).map(|_| note(60_000)).collect();
+        within_budget(&mut long, BUDGET);
+        assert!(long.len() > 10 && long.len() < 40, "{}", long.len());
+        let bytes: usize = long
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap().len())
+            .sum();
+        assert!(bytes <= BUDGET, "{bytes}");
+        let mut short: Vec<Entry> = (0..100).map(|_| note(50)).collect();
+        within_budget(&mut short, BUDGET);
+        assert_eq!(short.len(), 100);
+        let mut one = vec![note(60_000)];
+        within_budget(&mut one, 10);
+        assert_eq!(one.len(), 1);
+    }
 }

@@ -526,7 +526,9 @@ pub fn router(app: App) -> Router {
         .route("/api/sync/heads", get(sync::heads))
         .route(
             "/api/sync/journals/{id}",
-            get(sync::entries).post(sync::push),
+            get(sync::entries)
+                .post(sync::push)
+                .layer(axum::extract::DefaultBodyLimit::max(sync::BODY_LIMIT)),
         )
         .route(
             "/cases/{n}/attach",

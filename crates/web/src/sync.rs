@@ -25,6 +25,10 @@ pub const PROTOCOL: u32 = 1;
 /// The most entries one request may carry either way.
 const MOST: usize = 2000;
 
+/// The largest request a device may send: its budget (`sync::BUDGET`) with
+/// room for one entry of the longest texts over it.
+pub const BODY_LIMIT: usize = 16 << 20;
+
 fn refused(status: StatusCode, message: String, head: Option<u64>) -> Response {
     let mut body = json!({ "error": message });
     if let Some(h) = head {
@@ -119,7 +123,8 @@ pub async fn entries(
         (Err(m), _) | (_, Err(m)) => return refused(StatusCode::BAD_REQUEST, m, None),
     };
     run(app, caller, false, move |store| {
-        let entries = store.entries_after(id, after, limit)?;
+        let mut entries = store.entries_after(id, after, limit)?;
+        casefile_store::sync::within_budget(&mut entries, casefile_store::sync::BUDGET);
         Ok(Json(json!({ "entries": entries })).into_response())
     })
     .await
