@@ -49,7 +49,7 @@ dev() { CASEFILE_CONFIG="$1/config.toml" "$BIN" --db "$1/device.db" "${@:2}"; }
 
 
 # First sync of FIRST entries (mean of 3 fresh pairs), against the same
-# entries carried by `export | import` into another file (no network, no
+# entries carried by `export` then `import` into another file (no network, no
 # merge: the floor of moving them).
 first=(); anchor=(); bytes=0
 for i in 1 2 3; do
@@ -68,7 +68,7 @@ for i in 1 2 3; do
 done
 mean() { python3 -c 'import sys; v=[float(x) for x in sys.argv[1:]]; print(sum(v)/len(v)/1000)' "$@"; }
 emit "first sync of $FIRST entries: wall time ($bytes bytes sent)" "$(mean "${first[@]}")" "ms" \
-  "the same entries by export | import into another file" "$(mean "${anchor[@]}")" \
+  "the same entries by export, then import into another file" "$(mean "${anchor[@]}")" \
   "bench/sync.sh: gen_journal --entries $FIRST; casefile sync login LINK; time casefile sync (mean of 3 fresh pairs)"
 
 # One new entry when BIG exist on both sides.
