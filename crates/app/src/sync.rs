@@ -400,7 +400,9 @@ impl Http {
                     303 | 401 => StoreError::Engine(
                         "the server has ended this device's session: sign in again with `casefile sync login`".into(),
                     ),
-                    403 => StoreError::Engine(format!("the server refused: {message}")),
+                    403 => StoreError::ReadOnly(format!(
+                        "this account's workspace on the server ({message})"
+                    )),
                     409 => {
                         let head = serde_json::from_str::<serde_json::Value>(&body)
                             .ok()
@@ -534,6 +536,10 @@ pub fn sync_error(e: StoreError) -> Error {
     match e {
         StoreError::Engine(m) => Error::new(Exit::Internal, m)
             .hint("nothing was lost: what landed is kept on both sides; run `casefile sync` again to finish"),
+        StoreError::ReadOnly(m) => Error::invalid(format!(
+            "the server refused to take this device's entries: {m}"
+        ))
+        .hint("what the server had came down and stays here; ask the workspace's owner to make you a helper, then sync again"),
         StoreError::Import(m) => Error::new(Exit::VerifyFailed, m).hint(
             "nothing of that journal was taken; run `casefile verify` here, and ask the server's owner to check theirs",
         ),

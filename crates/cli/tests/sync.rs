@@ -145,6 +145,8 @@ struct PgServer {
     _dir: tempfile::TempDir,
     url: String,
     email: String,
+    database: String,
+    workspace: String,
 }
 
 fn wait_for(port: u16) {
@@ -201,7 +203,35 @@ impl PgServer {
             _dir: dir,
             url: format!("http://127.0.0.1:{port}"),
             email,
+            database,
+            workspace: format!("sync-{tag}"),
         })
+    }
+
+    /// Another member of the workspace, in `role`; returns the email.
+    fn member(&self, who: &str, role: &str) -> String {
+        let email = format!("{who}-{}", self.email);
+        let mut add = Command::cargo_bin("casefile")
+            .unwrap()
+            .args([
+                "users",
+                "add",
+                &email,
+                "--workspace",
+                &self.workspace,
+                "--role",
+                role,
+            ])
+            .env("CASEFILE_DATABASE", &self.database)
+            .env("CASEFILE_CONFIG", self._dir.path().join("config.toml"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        assert!(add.wait().unwrap().success());
+        email
     }
 
     fn device(&self) -> Device {
@@ -674,4 +704,55 @@ fn a_tampered_device_is_refused_with_the_entry_named() {
             .len(),
         0
     );
+}
+
+#[test]
+fn a_viewer_brings_cases_down_but_sends_nothing_up() {
+    let Some(server) = PgServer::start() else {
+        return;
+    };
+    let owner = server.device();
+    owner.ok(&["open", "Router refund"]);
+    owner.ok(&["sync"]);
+    let viewer = Device::new();
+    let email = server.member("viewer", "viewer");
+    let out = viewer.login_with_password(&server.url, &email);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    viewer.ok(&["sync"]);
+    viewer.ok(&["note", "1", "written by a viewer"]);
+    let out = viewer.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("role is viewer") && err.contains("helper"),
+        "{err}"
+    );
+    // What it could bring down, it did; nothing of its own reached the server.
+    assert_eq!(
+        viewer.json(&["list", "--all"])["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    owner.ok(&["sync"]);
+    assert!(!owner.ok(&["timeline", "1"]).contains("written by a viewer"));
+    // A wrong password is refused, saying so, and nothing is kept.
+    let stranger = Device::new();
+    let mut child = stranger
+        .cmd(&["sync", "login", &server.url, "--email", &email])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "not the password").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused the sign-in"));
+    assert!(!stranger.dir.path().join("sync.json").exists());
 }
