@@ -159,7 +159,7 @@ pub fn case_view(
             for apart in s.goals_made_apart() {
                 let _ = writeln!(
                     out,
-                    "  Also revised on another device at the same time (#{}): {} → {}; the one above came later.",
+                    "  Also revised on another device at the same time (#{}): {} → {}; the one above was made later.",
                     apart.origin.seq,
                     one_line(&apart.goal.problem),
                     one_line(&apart.goal.resolution)

@@ -1235,26 +1235,43 @@ impl CaseState {
 
     // --- derived views (retracted items never count) ---
 
+    /// The goal now: the latest revision no other revises. Revisions made
+    /// apart on two devices (each revising the same version) are both kept;
+    /// the one made later is the goal, the other is said beside it.
     pub fn goal(&self) -> Option<&GoalVersion> {
-        self.goals.iter().rev().find(|g| !g.origin.retracted)
+        let last = self.goals.iter().rev().find(|g| !g.origin.retracted)?;
+        // Goals written before versions were named: the last is the goal.
+        if last.goal.replaces.is_none() {
+            return Some(last);
+        }
+        self.goal_heads()
+            .max_by_key(|g| (g.origin.at, g.origin.seq))
+            .or(Some(last))
+    }
+
+    /// Goal versions that no other (not retracted) revises.
+    fn goal_heads(&self) -> impl Iterator<Item = &GoalVersion> {
+        let live = || self.goals.iter().filter(|g| !g.origin.retracted);
+        live().filter(move |g| {
+            g.goal.replaces.is_some()
+                && !live().any(|other| other.goal.replaces == Some(g.origin.entry))
+        })
     }
 
     /// Revisions made apart from the current goal (on another device,
-    /// before the two synced): they revise the same version it does. The
-    /// current goal is the one the server received last; these are kept,
-    /// and said.
+    /// before the two synced): kept, and said beside the goal.
     pub fn goals_made_apart(&self) -> Vec<&GoalVersion> {
         let Some(current) = self.goal() else {
             return vec![];
         };
-        self.goals
-            .iter()
+        if current.goal.replaces.is_none() {
+            return vec![];
+        }
+        // Those that revise what it revises: a later revision seen by both
+        // settles them.
+        self.goal_heads()
             .filter(|g| {
-                // Goals written before versions were named say nothing.
-                current.goal.replaces.is_some()
-                    && !g.origin.retracted
-                    && g.origin.entry != current.origin.entry
-                    && g.goal.replaces == current.goal.replaces
+                g.origin.entry != current.origin.entry && g.goal.replaces == current.goal.replaces
             })
             .collect()
     }
