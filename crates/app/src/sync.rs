@@ -248,13 +248,17 @@ fn session_cookie(r: &ureq::Response) -> Option<String> {
 }
 
 fn transport(url: &str, e: ureq::Transport) -> Error {
+    let said = e.to_string();
+    let hint = if said.to_ascii_lowercase().contains("certificate") {
+        "the server's certificate is not one this device trusts: give the fingerprint the server printed (--fingerprint AB:CD:...), and check it matches"
+    } else {
+        "check the address and your connection; nothing was changed, and the next sync carries on"
+    };
     Error::new(
         Exit::Internal,
-        format!("the server at {url} cannot be reached: {e}"),
+        format!("the server at {url} cannot be reached: {said}"),
     )
-    .hint(
-        "check the address and your connection; nothing was changed, and the next sync carries on",
-    )
+    .hint(hint)
 }
 
 /// Signs in and keeps the session. `url` is the server's address, or a

@@ -851,3 +851,53 @@ fn a_viewer_brings_cases_down_but_sends_nothing_up() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("refused the sign-in"));
     assert!(!stranger.dir.path().join("sync.json").exists());
 }
+
+#[test]
+fn a_self_signed_server_is_trusted_by_its_fingerprint_and_nothing_else() {
+    let home = Device::new();
+    home.ok(&["open", "Router refund"]);
+    let port = free_port();
+    let mut serve = home
+        .cmd(&["serve", "--port", &port.to_string(), "--tls-self-signed"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(serve.stdout.take().unwrap());
+    let _serve = Kill(serve);
+    let (mut link, mut fingerprint) = (String::new(), String::new());
+    for _ in 0..10 {
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        if let Some(l) = line.strip_prefix("casefile is serving at ") {
+            link = l.trim().to_string();
+        }
+        if let Some(f) = line.strip_prefix("Certificate fingerprint (SHA-256): ") {
+            fingerprint = f.trim().to_string();
+            break;
+        }
+    }
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    assert!(link.starts_with("https://127.0.0.1:"), "{link}");
+    let laptop = Device::new();
+    // Without the fingerprint: no authority vouches for it; refused, and said how.
+    let out = laptop.run(&["sync", "login", &link]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--fingerprint"), "{err}");
+    // Another certificate's fingerprint: refused.
+    let wrong = "AB:".repeat(31) + "AB";
+    let out = laptop.run(&["sync", "login", &link, "--fingerprint", &wrong]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!laptop.dir.path().join("sync.json").exists());
+    // The one it printed (the link was not used up by the refusals).
+    laptop.ok(&["sync", "login", &link, "--fingerprint", &fingerprint]);
+    laptop.ok(&["sync"]);
+    assert_eq!(
+        laptop.json(&["list", "--all"])["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -183,22 +183,30 @@ pub fn accept(tx: &mut impl Tx, stream: Uuid, base: u64, entries: Vec<Entry>) ->
     };
     // Asked first: it takes the stream's lock where rows can be locked.
     let head = tx.head(stream)?;
-    if let Some(had) = tx.entry(first.id)? {
-        // A send that landed and whose answer was lost: all of it is here.
+    if tx.entry(first.id)?.is_some() {
+        // A send that landed and whose answer was lost: what is here must be
+        // what was sent; if some of it is not here, the device is behind and
+        // brings the server's entries down first.
         let mut present = 0;
         for e in &entries {
             match tx.entry(e.id)? {
                 Some(h) if h.hash == e.hash && h.stream == stream => present += 1,
-                _ => {
+                Some(_) => {
                     return Err(refused(
                         stream,
                         e,
                         "differs from what the server holds: the device's copy was altered or restored from an old backup",
                     ));
                 }
+                None => {
+                    let actual = head.map_or(0, |h| h.info.head_seq);
+                    return Err(StoreError::Conflict {
+                        expected: base,
+                        actual,
+                    });
+                }
             }
         }
-        let _ = had;
         return Ok(Accepted {
             head: head.map_or(0, |h| h.info.head_seq),
             added: 0,
