@@ -49,6 +49,19 @@ impl Role {
 
 /// How long a session lives after login.
 pub const SESSION_MS: i64 = 12 * 60 * 60 * 1000;
+
+/// How long a device that syncs stays signed in (`casefile sync login`): it
+/// signs in once, not every morning. Sign-out or removal ends it sooner.
+pub const DEVICE_SESSION_MS: i64 = 90 * 24 * 60 * 60 * 1000;
+
+/// How long a session lasts: a browser's, or a syncing device's.
+pub fn session_ms(device: bool) -> i64 {
+    if device {
+        DEVICE_SESSION_MS
+    } else {
+        SESSION_MS
+    }
+}
 /// How long a one-time link stays usable.
 pub const LINK_MS: i64 = 24 * 60 * 60 * 1000;
 /// Failures allowed before each further one locks the account for longer.
@@ -181,6 +194,7 @@ pub fn login(
     password: &str,
     workspace: Option<&str>,
     now_ms: i64,
+    device: bool,
 ) -> Result<std::result::Result<NewSession, LoginRefused>> {
     let Ok(email) = normal_email(email) else {
         password_matches(decoy(), password);
@@ -214,7 +228,7 @@ pub fn login(
     let Some((ws, _, _)) = chosen else {
         return Ok(Err(LoginRefused::NoWorkspace));
     };
-    Ok(Ok(start_session(store, account.id, *ws, now_ms)?))
+    Ok(Ok(start_session(store, account.id, *ws, now_ms, device)?))
 }
 
 /// A session for an account already proven (by password or one-time link).
@@ -223,9 +237,10 @@ pub fn start_session(
     account: Uuid,
     workspace: Uuid,
     now_ms: i64,
+    device: bool,
 ) -> Result<NewSession> {
     let token = new_token();
-    let expires_ms = now_ms + SESSION_MS;
+    let expires_ms = now_ms + session_ms(device);
     store.create_session(&token_hash(&token), account, workspace, now_ms, expires_ms)?;
     Ok(NewSession {
         token,

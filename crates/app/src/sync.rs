@@ -278,7 +278,9 @@ pub fn login(url: &str, how: Login, fingerprint: Option<String>) -> Result<Crede
                     );
                 }
             };
-            (base, agent.get(&url).call(), None)
+            // Asked as a device: its session lasts (see accounts::session_ms).
+            let sep = if url.contains('?') { '&' } else { '?' };
+            (base, agent.get(&format!("{url}{sep}device=1")).call(), None)
         }
         Login::Password {
             email,
@@ -289,6 +291,7 @@ pub fn login(url: &str, how: Login, fingerprint: Option<String>) -> Result<Crede
                 ("email", email.as_str()),
                 ("password", password.as_str()),
                 ("workspace", workspace.as_deref().unwrap_or("")),
+                ("device", "1"),
             ];
             let r = agent.post(&format!("{url}/login")).send_form(&form);
             (url.clone(), r, Some(email))

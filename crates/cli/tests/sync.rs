@@ -836,6 +836,21 @@ fn a_viewer_brings_cases_down_but_sends_nothing_up() {
     );
     owner.ok(&["sync"]);
     assert!(!owner.ok(&["timeline", "1"]).contains("written by a viewer"));
+    // A device signs in once: its session outlives a browser's by far.
+    let kept: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(viewer.dir.path().join("sync.json")).unwrap(),
+    )
+    .unwrap();
+    let token = kept["session"].as_str().unwrap().to_string();
+    let database = server.database.clone();
+    let live_in = move |days: i64| {
+        let mut s = casefile_store_postgres::PgStore::connect(&database).unwrap();
+        let at = jiff::Timestamp::now().as_millisecond() + days * 24 * 3600 * 1000;
+        casefile_app::accounts::session(&mut s, &token, at)
+            .unwrap()
+            .is_some()
+    };
+    assert!(live_in(30) && live_in(80) && !live_in(100));
     // A wrong password is refused, saying so, and nothing is kept.
     let stranger = Device::new();
     let mut child = stranger

@@ -303,11 +303,13 @@ pub async fn login(
     }
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let (email, password, workspace) = (get("email"), get("password"), get("workspace"));
+    // A device signing in to sync (`casefile sync login`) stays signed in longer.
+    let device = get("device") == "1";
     let a = app.clone();
     let (e2, w2) = (email.clone(), workspace.clone());
     let outcome = blocking(move || match &*a.access {
         Access::Accounts(acc) => {
-            acc.with(|s| accounts::login(s, &e2, &password, Some(w2.as_str()), now))
+            acc.with(|s| accounts::login(s, &e2, &password, Some(w2.as_str()), now, device))
         }
         Access::Local(_) => Err(Error::new(Exit::Internal, "no accounts here")),
     })
@@ -315,7 +317,11 @@ pub async fn login(
     match outcome {
         Some(Ok(Ok(session))) => redirect(
             "/",
-            Some(cookie(&app, &session.token, accounts::SESSION_MS / 1000)),
+            Some(cookie(
+                &app,
+                &session.token,
+                accounts::session_ms(device) / 1000,
+            )),
         ),
         Some(Ok(Err(refused))) => {
             if refused == LoginRefused::Wrong
@@ -367,9 +373,15 @@ pub async fn logout(
 }
 
 /// A one-time link: exchanged for a session, then dead.
-pub async fn pair(State(app): State<App>, Path(token): Path<String>) -> Response {
+pub async fn pair(
+    State(app): State<App>,
+    Path(token): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Fields>,
+) -> Response {
     let a = app.clone();
     let now = now_ms();
+    // A device signing in to sync stays signed in longer than a browser.
+    let device = q.get("device").is_some_and(|v| v == "1");
     let outcome = blocking(move || -> Result<Option<(String, bool)>> {
         let hash = accounts::token_hash(&token);
         match &*a.access {
@@ -384,14 +396,17 @@ pub async fn pair(State(app): State<App>, Path(token): Path<String>) -> Response
                     return Ok(None);
                 }
                 let session = accounts::new_token();
-                l.start(accounts::token_hash(&session), now + accounts::SESSION_MS);
+                l.start(
+                    accounts::token_hash(&session),
+                    now + accounts::session_ms(device),
+                );
                 Ok(Some((session, false)))
             }
             Access::Accounts(acc) => acc.with(|s| {
                 let Some((account, ws)) = s.take_pairing(&hash, now)? else {
                     return Ok(None);
                 };
-                let session = accounts::start_session(s, account, ws, now)?;
+                let session = accounts::start_session(s, account, ws, now, device)?;
                 let email: Option<String> = s
                     .members(Some(ws), now)?
                     .into_iter()
@@ -409,7 +424,7 @@ pub async fn pair(State(app): State<App>, Path(token): Path<String>) -> Response
     match outcome {
         Some(Ok(Some((session, choose_password)))) => redirect(
             if choose_password { "/account/password" } else { "/" },
-            Some(cookie(&app, &session, accounts::SESSION_MS / 1000)),
+            Some(cookie(&app, &session, accounts::session_ms(device) / 1000)),
         ),
         Some(Ok(None)) => app.error(
             StatusCode::UNAUTHORIZED,
