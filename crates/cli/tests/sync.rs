@@ -916,3 +916,47 @@ fn a_self_signed_server_is_trusted_by_its_fingerprint_and_nothing_else() {
         1
     );
 }
+
+#[test]
+fn a_copied_file_is_refused_once_both_copies_wrote() {
+    let Some(server) = PgServer::start() else {
+        return;
+    };
+    let a = server.device();
+    a.ok(&["open", "Router refund"]);
+    a.ok(&["sync"]);
+    // The whole folder copied: the file, the key and the sign-in.
+    let copy = Device::new();
+    for name in [
+        "casefile.db",
+        "casefile.db-wal",
+        "config.toml",
+        "signing.key",
+        "sync.json",
+    ] {
+        let from = a.dir.path().join(name);
+        if from.exists() {
+            std::fs::copy(&from, copy.dir.path().join(name)).unwrap();
+        }
+    }
+    a.ok(&["note", "1", "written on the original"]);
+    copy.ok(&["note", "1", "written on the copy"]);
+    a.ok(&["sync"]);
+    let out = copy.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(6));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("this file is a copy of another") && err.contains("case 1"),
+        "{err}"
+    );
+    // The copy keeps what it wrote; the server and the original are untouched.
+    assert!(copy.ok(&["timeline", "1"]).contains("written on the copy"));
+    copy.verifies();
+    let other = server.device();
+    other.ok(&["sync"]);
+    let t = other.ok(&["timeline", "1"]);
+    assert!(
+        t.contains("written on the original") && !t.contains("written on the copy"),
+        "{t}"
+    );
+}

@@ -312,6 +312,15 @@ pub fn merge(tx: &mut impl Tx, stream: Uuid, have: u64, pulled: Vec<Entry>) -> R
                 "is stored here at another place than the server's: this file and the server disagree",
             ));
         }
+        if e.series == Some(tx.device()) {
+            let name = match info.kind {
+                StreamKind::Case => format!("case {}", info.handle),
+                StreamKind::Company => format!("company {}", info.handle),
+            };
+            return Err(StoreError::Import(format!(
+                "the server holds entries of {name} written as this device that this file lacks: this file is a copy of another (or was restored from an older backup), and both copies were written to. Nothing of {name} was changed here or on the server; keep using the other copy, and copy across by hand what was written only here"
+            )));
+        }
         let e = placed(stream, e, seq, &mut heads)?;
         new_ids.push(e.id);
         fresh.push(e);
