@@ -38,6 +38,9 @@ pub struct Credential {
     pub workspace: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// When a sync last finished whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_sync: Option<jiff::Timestamp>,
 }
 
 /// Where the credential is kept: beside the config file (and the key).
@@ -324,6 +327,7 @@ pub fn login(url: &str, how: Login, fingerprint: Option<String>) -> Result<Crede
         fingerprint,
         workspace: None,
         account,
+        last_sync: None,
     };
     let heads = Http::new(&c)?.heads_answer()?;
     c.workspace = heads.workspace;
@@ -520,6 +524,8 @@ pub struct Done {
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub server: String,
+    /// When a sync last finished whole, if one has.
+    pub last_sync: Option<jiff::Timestamp>,
     /// Whether the server answered; if not, what comes down is unknown.
     pub reachable: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -554,13 +560,22 @@ pub fn sync_error(e: StoreError) -> Error {
     }
 }
 
-/// Brings down what the server has, then sends up what this device wrote.
-pub fn run(ctx: &mut crate::ctx::Ctx) -> Result<Done> {
-    let c = signed_in(&ctx.settings)?;
+/// Brings down what the server has, then sends up what this device wrote,
+/// telling `progress` the entries moved and how many wait.
+pub fn run(ctx: &mut crate::ctx::Ctx, progress: &mut dyn FnMut(u64, u64)) -> Result<Done> {
+    let mut c = signed_in(&ctx.settings)?;
     let mut http = Http::new(&c)?;
-    let report =
-        casefile_store::sync::sync(&mut *ctx.store, &mut http, casefile_store::sync::BATCH)
-            .map_err(sync_error)?;
+    let report = casefile_store::sync::sync_with(
+        &mut *ctx.store,
+        &mut http,
+        casefile_store::sync::BATCH,
+        progress,
+    )
+    .map_err(sync_error)?;
+    // When it last finished, for --status; a sync is not undone if this
+    // cannot be written.
+    c.last_sync = Some(jiff::Timestamp::now());
+    let _ = save_credential(&ctx.settings, &c);
     Ok(Done {
         server: c.url,
         report,
@@ -582,6 +597,7 @@ pub fn status(ctx: &crate::ctx::Ctx) -> Result<Status> {
         j.kind = http.kinds.get(&j.stream).copied();
     }
     Ok(Status {
+        last_sync: c.last_sync,
         server: c.url,
         reachable: heads.is_some(),
         problem,

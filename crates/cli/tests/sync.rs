@@ -561,6 +561,9 @@ fn a_laptop_syncs_with_the_file_another_serves() {
         status.replace(&port.to_string(), "PORT")
     );
     laptop.ok(&["sync"]);
+    let status = laptop.ok(&["sync", "--status"]);
+    assert!(status.contains("\nLast synced: 20"), "{status}");
+    assert!(status.contains("Nothing waits"), "{status}");
     laptop.ok(&["note", "1", "from the laptop"]);
     home.ok(&["note", "1", "from the phone's web app, on the home file"]);
     let said = laptop.ok(&["sync"]);

@@ -510,14 +510,32 @@ pub fn within_budget(entries: &mut Vec<Entry>, budget: usize) {
 /// one transaction on each side, so a sync stopped anywhere is carried on
 /// by the next, and nothing crosses twice.
 pub fn sync(local: &mut dyn crate::Store, remote: &mut dyn Remote, batch: usize) -> Result<Report> {
+    sync_with(local, remote, batch, &mut |_, _| {})
+}
+
+/// [`sync`], telling `progress` the entries moved so far and how many wait
+/// (known once the server's heads are in).
+pub fn sync_with(
+    local: &mut dyn crate::Store,
+    remote: &mut dyn Remote,
+    batch: usize,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Report> {
     let mut report = Report::default();
-    let known: std::collections::HashSet<Uuid> =
-        local.streams()?.into_iter().map(|s| s.id).collect();
-    for (stream, head) in remote.heads()? {
+    let streams = local.streams()?;
+    let heads = remote.heads()?;
+    let mut total = 0;
+    for w in waiting(local, Some(&heads))? {
+        total += w.up + w.down;
+    }
+    progress(0, total);
+    let known: std::collections::HashSet<Uuid> = streams.iter().map(|s| s.id).collect();
+    for (stream, head) in heads {
         if !known.contains(&stream) && head > 0 {
             report.new_journals += 1;
         }
         pull_stream(local, remote, stream, head, batch, &mut report)?;
+        progress(report.pulled + report.pushed, total);
     }
     for info in local.streams()? {
         // Another device may send between this one's pull and push: then
@@ -535,6 +553,7 @@ pub fn sync(local: &mut dyn crate::Store, remote: &mut dyn Remote, batch: usize)
                 Ok(_) => {
                     local.set_synced(info.id, have + n)?;
                     report.pushed += n;
+                    progress(report.pulled + report.pushed, total);
                 }
                 Err(StoreError::Conflict { actual, .. }) if conflicts < 8 => {
                     conflicts += 1;

@@ -114,6 +114,10 @@ pub fn run(ctx: &mut Ctx, a: SyncArgs) -> Result<()> {
             return print_json(&s);
         }
         println!("Server: {}", s.server);
+        match s.last_sync {
+            Some(t) => println!("Last synced: {}", casefile_core::text::when(t, &ctx.tz)),
+            None => println!("Not synced yet."),
+        }
         if let Some(p) = &s.problem {
             println!("The server cannot be asked what waits there: {p}");
         }
@@ -143,7 +147,13 @@ pub fn run(ctx: &mut Ctx, a: SyncArgs) -> Result<()> {
         println!("Run `casefile sync` to send and bring them.");
         return Ok(());
     }
-    let done = sync::run(ctx)?;
+    let bar = super::admin::entries_bar(ctx, "Syncing");
+    let done = sync::run(ctx, &mut |moved, total| {
+        bar.set_length(total);
+        bar.set_position(moved);
+    });
+    bar.finish_and_clear();
+    let done = done?;
     if ctx.json {
         return print_json(&done);
     }
