@@ -438,3 +438,19 @@ fn a_server_refuses_an_altered_entry() {
     let mut server = workspace();
     casefile_store::conformance::a_server_refuses_an_altered_entry(&mut server, &mut device);
 }
+
+#[test]
+fn a_journal_from_before_series_grows_and_syncs() {
+    if !available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let open = |n: &str| casefile_store_sqlite::SqliteStore::open(&dir.path().join(n)).unwrap();
+    let (mut device, mut other) = (open("d.db"), open("o.db"));
+    let mut server = workspace();
+    casefile_store::conformance::a_journal_from_before_series_grows_and_syncs(
+        &mut server,
+        &mut device,
+        &mut other,
+    );
+}

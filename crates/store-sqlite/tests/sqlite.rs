@@ -396,3 +396,15 @@ fn a_server_refuses_an_altered_entry() {
     let (mut device, _d) = fresh();
     casefile_store::conformance::a_server_refuses_an_altered_entry(&mut server, &mut device);
 }
+
+#[test]
+fn a_journal_from_before_series_grows_and_syncs() {
+    let (mut server, _s) = fresh();
+    let (mut device, _d) = fresh();
+    let (mut other, _o) = fresh();
+    casefile_store::conformance::a_journal_from_before_series_grows_and_syncs(
+        &mut server,
+        &mut device,
+        &mut other,
+    );
+}

@@ -1684,3 +1684,50 @@ pub fn a_server_refuses_an_altered_entry(server: &mut dyn Store, device: &mut dy
     );
     assert!(server.verify().unwrap().is_empty());
 }
+
+/// A journal written before series existed (its entries hash their
+/// position) grows in this device's series, verifies, and syncs: the server
+/// and another device hold it whole, the old entries first.
+pub fn a_journal_from_before_series_grows_and_syncs(
+    server: &mut dyn Store,
+    device: &mut dyn Store,
+    other: &mut dyn Store,
+) {
+    let case = Uuid::now_v7();
+    let mut old = Vec::new();
+    let mut prev = GENESIS.to_string();
+    for (i, d) in [
+        opened("Router refund", None),
+        note("before series"),
+        note("still before"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = Entry::seal(d, case, i as u64 + 1, t("01T09:00"), "owner", &prev);
+        prev = e.hash.clone();
+        old.push(e);
+    }
+    device.import(old.clone()).unwrap();
+    device
+        .append(case, 3, "owner", vec![note("after series")])
+        .unwrap();
+    let entries = device.read_stream(case).unwrap();
+    assert_eq!(entries.iter().filter(|e| e.series.is_none()).count(), 3);
+    assert_eq!(entries[3].series, Some(device.device()));
+    assert_eq!(entries[3].n, 1, "the device's series starts at 1");
+    assert!(device.verify().unwrap().is_empty());
+    sync::sync(device, &mut &mut *server, 2).unwrap();
+    sync::sync(other, &mut &mut *server, 2).unwrap();
+    other
+        .append(case, 4, "owner", vec![note("from the other device")])
+        .unwrap();
+    sync::sync(other, &mut &mut *server, 2).unwrap();
+    sync::sync(device, &mut &mut *server, 2).unwrap();
+    for s in [&*server, &*device, &*other] {
+        assert!(s.verify().unwrap().is_empty());
+        let e = s.read_stream(case).unwrap();
+        assert_eq!(e.len(), 5);
+        assert_eq!(e[..3], old[..], "the old entries, verbatim, first");
+    }
+}
