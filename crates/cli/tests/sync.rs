@@ -963,3 +963,44 @@ fn a_copied_file_is_refused_once_both_copies_wrote() {
         "{t}"
     );
 }
+
+#[test]
+fn the_web_page_says_a_goal_was_revised_apart() {
+    let server = FileServer::start();
+    server.home.ok(&["open", "Router refund"]);
+    let laptop = server.device();
+    laptop.ok(&["sync"]);
+    // The phone's web app writes to the served file; the laptop is offline.
+    server.home.ok(&[
+        "goal",
+        "1",
+        "--problem",
+        "the router fails",
+        "--resolution",
+        "a refund",
+    ]);
+    laptop.ok(&[
+        "goal",
+        "1",
+        "--problem",
+        "the router fails",
+        "--resolution",
+        "a replacement",
+    ]);
+    laptop.ok(&["sync"]);
+    let (agent, cookie) = &server.browser;
+    let page = agent
+        .get(&format!("{}/cases/1", server.base))
+        .set("cookie", cookie)
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    let said = common::text_of(&page, "goal-h").unwrap_or_default();
+    assert!(
+        page.contains("Also revised on another device at the same time"),
+        "{said}"
+    );
+    assert!(page.contains("a replacement") && page.contains("a refund"));
+    server.home.verifies();
+}
