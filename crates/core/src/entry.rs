@@ -128,7 +128,8 @@ pub fn compute_hash(e: &Entry) -> String {
 }
 
 impl Entry {
-    /// Builds and seals the entry that follows `prev_hash` at `seq`.
+    /// Builds and seals the entry that follows `prev_hash` at `seq` (a
+    /// journal's first series, where the position is hashed).
     pub fn seal(
         draft: Draft,
         stream: Uuid,
@@ -137,21 +138,7 @@ impl Entry {
         author: &str,
         prev_hash: &str,
     ) -> Entry {
-        let mut e = Entry {
-            id: draft.id,
-            stream,
-            seq,
-            at: draft.at,
-            recorded,
-            author: author.to_string(),
-            event: draft.event,
-            prev: prev_hash.to_string(),
-            hash: String::new(),
-            series: None,
-            n: 0,
-        };
-        e.hash = compute_hash(&e);
-        e
+        Entry::sealed(draft, stream, seq, None, recorded, author, prev_hash)
     }
 
     /// Builds and seals the entry that follows `prev_hash` at place `n` of
@@ -167,6 +154,26 @@ impl Entry {
         author: &str,
         prev_hash: &str,
     ) -> Entry {
+        Entry::sealed(
+            draft,
+            stream,
+            seq,
+            Some((series, n)),
+            recorded,
+            author,
+            prev_hash,
+        )
+    }
+
+    fn sealed(
+        draft: Draft,
+        stream: Uuid,
+        seq: u64,
+        place: Option<(Uuid, u64)>,
+        recorded: Timestamp,
+        author: &str,
+        prev_hash: &str,
+    ) -> Entry {
         let mut e = Entry {
             id: draft.id,
             stream,
@@ -177,8 +184,8 @@ impl Entry {
             event: draft.event,
             prev: prev_hash.to_string(),
             hash: String::new(),
-            series: Some(series),
-            n,
+            series: place.map(|p| p.0),
+            n: place.map_or(0, |p| p.1),
         };
         e.hash = compute_hash(&e);
         e

@@ -1732,17 +1732,13 @@ impl Store for SqliteStore {
         base: u64,
         entries: Vec<Entry>,
     ) -> Result<casefile_store::sync::Accepted> {
-        // The device's head signature covers what this file now holds.
+        // The head signature covers what the store now holds.
         self.signed_write(
-            |rows| {
-                let new = rows.head(stream)?.is_none();
-                let a = casefile_store::sync::accept(rows, stream, base, entries)?;
-                Ok((a, casefile_store::sync::head_marks(rows, stream, new)?))
-            },
+            |rows| casefile_store::sync::accept_marked(rows, stream, base, entries),
             |(_, m)| Some(&m[..]),
             false,
         )
-        .map(|(a, _)| a)
+        .map(|(done, _)| done)
     }
 
     fn merge_entries(
@@ -1751,16 +1747,13 @@ impl Store for SqliteStore {
         have: u64,
         entries: Vec<Entry>,
     ) -> Result<casefile_store::sync::Merged> {
+        // The head signature covers what the store now holds.
         self.signed_write(
-            |rows| {
-                let new = rows.head(stream)?.is_none();
-                let m = casefile_store::sync::merge(rows, stream, have, entries)?;
-                Ok((m, casefile_store::sync::head_marks(rows, stream, new)?))
-            },
+            |rows| casefile_store::sync::merge_marked(rows, stream, have, entries),
             |(_, m)| Some(&m[..]),
             false,
         )
-        .map(|(m, _)| m)
+        .map(|(done, _)| done)
     }
 
     fn synced(&self, stream: Uuid) -> Result<u64> {

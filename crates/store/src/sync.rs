@@ -169,6 +169,54 @@ fn may_pass_over(header: &casefile_core::CaseHeader, e: &Entry) -> bool {
     s.may_pass_over(e)
 }
 
+/// The stream's row, made (with the next handle of its kind) when the
+/// entries are the first this store sees of it.
+fn stream_info(
+    tx: &mut impl Tx,
+    stream: Uuid,
+    head: Option<crate::journal::Head>,
+    first: &Entry,
+) -> Result<StreamInfo> {
+    Ok(match head {
+        Some(h) => h.info,
+        None => {
+            let kind = first.event.stream_kind();
+            let handle = tx.create_stream(stream, kind)?;
+            StreamInfo {
+                id: stream,
+                kind,
+                handle,
+                head_seq: 0,
+            }
+        }
+    })
+}
+
+/// [`accept`], with the entries a head signature is then made from
+/// ([`head_marks`]): what an engine that signs needs, in one call.
+pub fn accept_marked(
+    tx: &mut impl Tx,
+    stream: Uuid,
+    base: u64,
+    entries: Vec<Entry>,
+) -> Result<(Accepted, Vec<Entry>)> {
+    let new = tx.head(stream)?.is_none();
+    let a = accept(tx, stream, base, entries)?;
+    Ok((a, head_marks(tx, stream, new)?))
+}
+
+/// [`merge`], with the entries a head signature is then made from.
+pub fn merge_marked(
+    tx: &mut impl Tx,
+    stream: Uuid,
+    have: u64,
+    entries: Vec<Entry>,
+) -> Result<(Merged, Vec<Entry>)> {
+    let new = tx.head(stream)?.is_none();
+    let m = merge(tx, stream, have, entries)?;
+    Ok((m, head_marks(tx, stream, new)?))
+}
+
 /// The server's side: takes entries a device wrote on top of position
 /// `base`. Refused whole if the server moved on since (the device merges
 /// first), or if any entry does not follow its series (named). Entries the
@@ -220,19 +268,7 @@ pub fn accept(tx: &mut impl Tx, stream: Uuid, base: u64, entries: Vec<Entry>) ->
             actual: at,
         });
     }
-    let info = match head {
-        Some(h) => h.info,
-        None => {
-            let kind = first.event.stream_kind();
-            let handle = tx.create_stream(stream, kind)?;
-            StreamInfo {
-                id: stream,
-                kind,
-                handle,
-                head_seq: 0,
-            }
-        }
-    };
+    let info = stream_info(tx, stream, head, first)?;
     let mut heads = series_heads(tx, stream, &entries)?;
     let mut seq = at;
     let added = entries.len() as u64;
@@ -272,19 +308,7 @@ pub fn merge(tx: &mut impl Tx, stream: Uuid, have: u64, pulled: Vec<Entry>) -> R
         )));
     }
     let pending = tx.read_after(stream, have, usize::MAX)?;
-    let info = match head {
-        Some(h) => h.info,
-        None => {
-            let kind = first.event.stream_kind();
-            let handle = tx.create_stream(stream, kind)?;
-            StreamInfo {
-                id: stream,
-                kind,
-                handle,
-                head_seq: 0,
-            }
-        }
-    };
+    let info = stream_info(tx, stream, head, first)?;
     // What is new, checked against its series; what the device sent before
     // must be exactly what it holds.
     let mut new_ids = Vec::new();
