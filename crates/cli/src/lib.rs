@@ -21,6 +21,8 @@ pub fn main() {
         quiet_on_closed_pipe();
     }
     let json = cli.json;
+    // Read only when a check first runs: other commands never load it.
+    casefile_tone::install();
     if let Err(e) = commands::run(cli) {
         // An empty message is an outcome already reported (the tone check's exit code).
         if e.message.is_empty() {

@@ -311,7 +311,7 @@ fn the_tone_check_explains_and_exits_by_severity() {
     let good_file = write("good.txt", good);
     assert_eq!(
         env.ok(&["check", &good_file]),
-        "Nothing to flag: the tone is civil and the draft has what it needs.\nReads as: polite (politeness 1.00 of 1).\n"
+        "Nothing to flag: the tone is civil and the draft has what it needs.\nReads as: polite (politeness 0.96 of 1).\n"
     );
     let out = env.run_with_stdin(&["check", "-"], good.as_bytes());
     assert_eq!(out.status.code(), Some(0));
@@ -329,8 +329,8 @@ fn the_tone_check_explains_and_exits_by_severity() {
 }
 
 /// `check --jsonl`: real customer messages (tests/data/tone) answered a
-/// line each, with what the rules make of them; bad lines named, the rest
-/// answered.
+/// line each, with what the model and the rules make of them (a snapshot of
+/// the model's outputs); bad lines named, the rest answered.
 #[test]
 fn many_messages_are_checked_at_once() {
     let env = Env::new();
@@ -367,10 +367,11 @@ fn many_messages_are_checked_at_once() {
             .map(|f| f["kind"].as_str().unwrap())
             .collect();
         table += &format!(
-            "{} {:<4} hurt={:<5} politeness={p:.3} {kinds:?}\n",
+            "{} {:<4} hurt={:<5} politeness={p:.3} {kinds:?} {}\n",
             a["line"],
             m["label"].as_str().unwrap(),
-            a["hurt"]
+            a["hurt"],
+            a["model"].as_str().unwrap()
         );
     }
     insta::assert_snapshot!("check_jsonl_customer_messages", table);
@@ -716,4 +717,120 @@ fn lessons_carry_to_the_next_case_with_the_company() {
     assert_eq!(json["lessons_with_company"][0]["case"], 1);
     // A case's own lessons are not "before".
     assert!(!env.ok(&["brief", "1"]).contains("What you learned with"));
+}
+
+/// The learned model reads the whole message: scorn that no rule names is
+/// flagged as the message itself, with the model's reading and what to do.
+#[test]
+fn the_model_flags_a_message_no_phrase_of_which_is_to_blame() {
+    let env = Env::new();
+    // A customer message from tests/data/tone's source set (hand-labelled HURT).
+    let scorn = "This is the second time @amazon has gotten money out of me a total of $131 to be exact 🥴 bout done with y’all";
+    let out = env.run_with_stdin(
+        &["check", "-", "--kind", "chat", "--json"],
+        scorn.as_bytes(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(9),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["model"], "minilm");
+    assert_eq!(json["reads"], "will_hurt");
+    let finding = &json["findings"][0];
+    assert_eq!(finding["kind"], "tone");
+    assert_eq!(finding["start"], 0);
+    assert_eq!(finding["end"].as_u64().unwrap() as usize, scorn.len());
+    assert!(
+        finding["why"]
+            .as_str()
+            .unwrap()
+            .contains("the tone model's reading")
+    );
+
+    // The rules alone have nothing against it.
+    let out = env
+        .cmd(&["check", "-", "--kind", "chat", "--json"])
+        .env("CASEFILE_TONE_MODEL", "off")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(scorn.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["model"], "rules");
+    assert_eq!(json["hurt"], false);
+}
+
+/// Without its model (a folder that does not hold one), `check` says so,
+/// names the folder and the way out, and the rules answer as with the model
+/// switched off.
+#[test]
+fn without_the_model_the_rules_answer_and_say_so() {
+    let env = Env::new();
+    let draft = env.dir.path().join("d.txt");
+    std::fs::write(&draft, "Could you please refund order 55512? Thank you.\n").unwrap();
+    let draft = draft.display().to_string();
+    let run = |model: &str, json: bool| {
+        let mut args = vec!["check", draft.as_str(), "--kind", "chat"];
+        if json {
+            args.push("--json");
+        }
+        env.cmd(&args)
+            .env("CASEFILE_TONE_MODEL", model)
+            .output()
+            .unwrap()
+    };
+    let missing = env.dir.path().join("no-model");
+    let out = run(&missing.display().to_string(), false);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "cannot read {}",
+            missing.join("heads.json").display()
+        )) && stderr.contains("the rules alone answered")
+            && stderr.contains("hint: point CASEFILE_TONE_MODEL at a folder"),
+        "{stderr}"
+    );
+    let fallback: serde_json::Value =
+        serde_json::from_slice(&run(&missing.display().to_string(), true).stdout).unwrap();
+    assert_eq!(fallback["model"], "rules");
+    assert!(
+        fallback["model_problem"]
+            .as_str()
+            .unwrap()
+            .contains("could not be read")
+    );
+    let off: serde_json::Value = serde_json::from_slice(&run("off", true).stdout).unwrap();
+    assert_eq!(off["model"], "rules");
+    assert!(
+        off.get("model_problem").is_none(),
+        "switched off is no problem: {off}"
+    );
+    assert_eq!(off["politeness"], fallback["politeness"]);
+
+    // A folder with broken heads names them.
+    let broken = env.dir.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    for f in ["model.safetensors", "tokenizer.json"] {
+        std::fs::write(broken.join(f), b"").unwrap();
+    }
+    std::fs::write(broken.join("heads.json"), "{").unwrap();
+    let out = run(&broken.display().to_string(), false);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the heads do not read"));
+
+    let with: serde_json::Value = serde_json::from_slice(
+        &env.run(&["check", &draft, "--kind", "chat", "--json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(with["model"], "minilm");
+    assert_eq!(with["reads"], "polite");
 }

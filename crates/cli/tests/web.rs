@@ -731,6 +731,18 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
         w.post_raw("/check", &[("draft", "x")], None).await.status,
         StatusCode::FORBIDDEN
     );
+    // The page reads with the same model as the command, once it is installed
+    // (as `casefile serve` does): scorn no phrase shows is the model's finding.
+    casefile_tone::install();
+    let scorn = "This is the second time @amazon has gotten money out of me a total of $131 to be exact 🥴 bout done with y’all";
+    let checked = w.post("/check", &[("draft", scorn)]).await;
+    assert!(
+        checked.body.contains("<strong>tone</strong>")
+            && checked.body.contains("the tone model&#x27;s reading")
+            && checked.body.contains("Reads as: <strong>will hurt"),
+        "{}",
+        checked.body
+    );
 }
 
 #[tokio::test]

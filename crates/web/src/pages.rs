@@ -1009,7 +1009,7 @@ pub async fn check(
         report.reads.words(),
         report.politeness
     );
-    app.render("check.html", json_value(json!({"draft": draft, "checked": true, "clean": report.is_clean(), "reads": reads, "findings": findings, "missing": report.missing})))
+    app.render("check.html", json_value(json!({"draft": draft, "checked": true, "clean": report.is_clean(), "reads": reads, "findings": findings, "missing": report.missing, "model_problem": report.model_problem})))
 }
 
 /// The largest file the web app takes (the CLI's `attach` has no limit).

@@ -357,6 +357,13 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
         _ => None,
     };
     let r = coach::check_draft(&draft, kind, purpose, state.as_ref());
+    if let Some(p) = r.model_problem.as_deref().filter(|_| !json_out) {
+        eprintln!("note: {p}.");
+        eprintln!(
+            "  hint: point CASEFILE_TONE_MODEL at a folder with model.safetensors, tokenizer.json \
+             and heads.json, unset it for the model built in, or set it to off for the rules alone"
+        );
+    }
     if json_out {
         print_json(&r)?;
     } else if r.is_clean() {
@@ -409,8 +416,8 @@ fn reads_line(r: &coach::ToneReport) -> String {
     )
 }
 
-/// `check --jsonl`: one answer per line read, in order, each written as
-/// soon as it is made (a closed pipe ends the run quietly). A line that
+/// `check --jsonl`: one answer per line read, in order, written a batch at
+/// a time (a closed pipe ends the run quietly). A line that
 /// cannot be read is answered with its error and the rest go on.
 fn check_lines(
     file: Option<&std::path::Path>,
@@ -441,24 +448,8 @@ fn check_lines(
         #[serde(default)]
         kind: Option<DraftKind>,
     }
-    let input: Box<dyn BufRead> = match file {
-        Some(p) if p.as_os_str() != "-" => Box::new(std::io::BufReader::new(
-            std::fs::File::open(p).map_err(|e| {
-                CliError::not_found(format!("cannot read {}: {e}", p.display()))
-                    .hint("give a JSON Lines file, or - to read standard input")
-            })?,
-        )),
-        _ => Box::new(std::io::BufReader::new(std::io::stdin())),
-    };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut unreadable = 0usize;
-    for (i, line) in input.split(b'\n').enumerate() {
-        let n = i + 1;
-        let line = line.map_err(|e| CliError::invalid(format!("cannot read line {n}: {e}")))?;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let read = std::str::from_utf8(&line)
+    fn read_line(line: &[u8]) -> std::result::Result<Line, String> {
+        std::str::from_utf8(line)
             .map_err(|_| "the line is not UTF-8".to_string())
             .and_then(|l| {
                 serde_json::from_str::<Line>(l)
@@ -474,37 +465,75 @@ fn check_lines(
                 } else {
                     Ok(l)
                 }
-            });
-        let answer = match read {
-            Ok(l) => Answer::Checked {
-                version: crate::json::JSON_VERSION,
-                line: n,
-                report: coach::check_draft(&l.text, l.kind.unwrap_or(kind), purpose, None),
-            },
-            Err(error) => {
-                unreadable += 1;
-                Answer::Unreadable {
+            })
+    }
+    let input: Box<dyn BufRead> = match file {
+        Some(p) if p.as_os_str() != "-" => Box::new(std::io::BufReader::new(
+            std::fs::File::open(p).map_err(|e| {
+                CliError::not_found(format!("cannot read {}: {e}", p.display()))
+                    .hint("give a JSON Lines file, or - to read standard input")
+            })?,
+        )),
+        _ => Box::new(std::io::BufReader::new(std::io::stdin())),
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut unreadable = 0usize;
+    // The model reads lines together, BATCH at a time: several times faster
+    // than one by one. Answers still come in the order of the lines.
+    const BATCH: usize = 32;
+    let mut lines = input.split(b'\n').enumerate().peekable();
+    while lines.peek().is_some() {
+        let mut batch: Vec<(usize, std::result::Result<Line, String>)> = Vec::new();
+        for (i, line) in lines.by_ref() {
+            let n = i + 1;
+            let line = line.map_err(|e| CliError::invalid(format!("cannot read line {n}: {e}")))?;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            batch.push((n, read_line(&line)));
+            if batch.len() == BATCH {
+                break;
+            }
+        }
+        let drafts: Vec<(&str, DraftKind)> = batch
+            .iter()
+            .filter_map(|(_, l)| l.as_ref().ok())
+            .map(|l| (l.text.as_str(), l.kind.unwrap_or(kind)))
+            .collect();
+        let mut reports = coach::tone::check_drafts(&drafts, purpose, None).into_iter();
+        for (n, read) in batch {
+            let answer = match read {
+                Ok(_) => Answer::Checked {
                     version: crate::json::JSON_VERSION,
                     line: n,
-                    error,
+                    report: reports.next().expect("one report per readable line"),
+                },
+                Err(error) => {
+                    unreadable += 1;
+                    Answer::Unreadable {
+                        version: crate::json::JSON_VERSION,
+                        line: n,
+                        error,
+                    }
                 }
+            };
+            let written = serde_json::to_writer(&mut out, &answer)
+                .map_err(std::io::Error::from)
+                .and_then(|_| out.write_all(b"\n"));
+            if let Err(e) = written {
+                if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    return Ok(());
+                }
+                return Err(CliError::new(Exit::Internal, format!("cannot write: {e}")));
             }
-        };
-        let written = serde_json::to_writer(&mut out, &answer)
-            .map_err(std::io::Error::from)
-            .and_then(|_| out.write_all(b"\n"));
-        if let Err(e) = written {
+        }
+        // Each batch reaches the reader as soon as it is checked.
+        if let Err(e) = out.flush() {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
                 return Ok(());
             }
             return Err(CliError::new(Exit::Internal, format!("cannot write: {e}")));
         }
-    }
-    match out.flush() {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            return Err(CliError::new(Exit::Internal, format!("cannot write: {e}")));
-        }
-        _ => {}
     }
     if unreadable > 0 {
         return Err(CliError::invalid(format!(

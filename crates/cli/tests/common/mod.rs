@@ -40,6 +40,7 @@ impl Env {
             .env_remove("CASEFILE_CURRENCY")
             .env_remove("CASEFILE_DATE_ORDER")
             .env_remove("CASEFILE_HOURLY_VALUE")
+            .env_remove("CASEFILE_TONE_MODEL")
             .env_remove("CASEFILE_AGENT_MINUTE")
             .env("CASEFILE_TEMPLATES", self.dir.path().join("templates"))
             // No one's own config file: a test sets one here when it needs one.

@@ -1,6 +1,10 @@
 //! A tone and completeness check for a draft email, chat message or letter.
-//! Rule-based and explainable: every finding names its span, why it hurts,
-//! and what to write instead.
+//! The rules explain: every finding names its span, why it hurts, and what
+//! to write instead. A learned model, where one is installed
+//! ([`use_model`]), reads the message as a whole: how polite, and whether
+//! it will hurt when no single phrase is to blame.
+
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +85,45 @@ pub struct ToneReport {
     pub words: usize,
     pub findings: Vec<ToneFinding>,
     pub missing: Vec<Missing>,
+    /// What read the message as a whole: "minilm" (the learned model) or
+    /// "rules" (no model, or it could not be read: see `model_problem`).
+    #[serde(default = "rules_name")]
+    pub model: String,
+    /// Why the learned model did not answer, when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_problem: Option<String>,
+}
+
+fn rules_name() -> String {
+    "rules".into()
+}
+
+/// What a learned model makes of a whole message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reading {
+    /// 0 to 1, higher is more polite.
+    pub politeness: f64,
+    /// How likely it is to put the reader on the defensive, 0 to 1.
+    pub hurt: f64,
+    /// Whether `hurt` is high enough to say so.
+    pub hurts: bool,
+}
+
+/// A learned tone model, read once per process and shared by every face.
+pub trait ToneModel: Send + Sync {
+    /// Its name in reports.
+    fn name(&self) -> &'static str;
+    /// One reading per text, in order; an error says why the model cannot
+    /// answer at all (missing or unreadable weights); None when it was
+    /// switched off.
+    fn read(&self, texts: &[&str]) -> Option<Result<Vec<Reading>, String>>;
+}
+
+static MODEL: OnceLock<&'static dyn ToneModel> = OnceLock::new();
+
+/// Installs the model every later check uses (the first call wins).
+pub fn use_model(model: &'static dyn ToneModel) {
+    let _ = MODEL.set(model);
 }
 
 impl ToneReport {
@@ -455,6 +498,46 @@ pub fn check_draft(
     purpose: Purpose,
     case: Option<&CaseState>,
 ) -> ToneReport {
+    check_drafts(&[(text, kind)], purpose, case)
+        .pop()
+        .expect("one report per draft")
+}
+
+/// Checks several drafts at once: the model reads them together, which is
+/// faster than one at a time.
+pub fn check_drafts(
+    drafts: &[(&str, DraftKind)],
+    purpose: Purpose,
+    case: Option<&CaseState>,
+) -> Vec<ToneReport> {
+    let texts: Vec<&str> = drafts.iter().map(|d| d.0).collect();
+    let (readings, name, problem) = match MODEL.get() {
+        Some(m) => match m.read(&texts) {
+            Some(Ok(r)) => (r.into_iter().map(Some).collect(), m.name(), None),
+            Some(Err(e)) => (vec![None; texts.len()], "rules", Some(e)),
+            None => (vec![None; texts.len()], "rules", None),
+        },
+        None => (vec![None; texts.len()], "rules", None),
+    };
+    drafts
+        .iter()
+        .zip(readings)
+        .map(|(&(text, kind), reading)| {
+            let mut r = check_by_rules(text, kind, purpose, case, reading);
+            r.model = name.to_string();
+            r.model_problem = problem.clone();
+            r
+        })
+        .collect()
+}
+
+fn check_by_rules(
+    text: &str,
+    kind: DraftKind,
+    purpose: Purpose,
+    case: Option<&CaseState>,
+    reading: Option<Reading>,
+) -> ToneReport {
     let request = purpose == Purpose::Request;
     let lower = text.to_ascii_lowercase();
     let quoted = quoted_ranges(text);
@@ -650,8 +733,13 @@ pub fn check_draft(
             );
         }
     }
+    if let Some(r) = reading.filter(|r| r.hurts)
+        && !findings.iter().any(|f| f.severity == Severity::Harmful)
+    {
+        findings.push(whole_message(text, r.hurt));
+    }
     let hurt = findings.iter().any(|f| f.severity == Severity::Harmful);
-    let politeness = politeness(text, &findings);
+    let politeness = politeness(text, &findings, reading);
     ToneReport {
         reads: Reads::of(hurt, politeness),
         hurt,
@@ -659,6 +747,29 @@ pub fn check_draft(
         words,
         findings,
         missing,
+        model: rules_name(),
+        model_problem: None,
+    }
+}
+
+/// The model's finding when no phrase is to blame: the whole message.
+fn whole_message(text: &str, hurt: f64) -> ToneFinding {
+    let trimmed = text.trim_end();
+    ToneFinding {
+        kind: "tone".into(),
+        severity: Severity::Harmful,
+        start: 0,
+        end: trimmed.len(),
+        excerpt: trimmed.chars().take(80).collect(),
+        why: format!(
+            "Read as a whole it is likely to put the reader on the defensive \
+             (the tone model's reading, {:.2} of 1), though no one phrase is to blame: \
+             sarcasm, blame and scorn often read this way.",
+            hurt
+        ),
+        instead: "Say what happened, what it cost you and what you want, in plain even words."
+            .into(),
+        rewrite: None,
     }
 }
 
@@ -861,12 +972,15 @@ fn quoted_ranges(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// How polite a message reads, 0 to 1: the politeness model's score
-/// (`coach::politeness`), held at 0.2 or below when the rules find something
-/// that will hurt. Without the model, [`rules_politeness`].
-pub fn politeness(text: &str, findings: &[ToneFinding]) -> f64 {
+/// How polite a message reads, 0 to 1: the learned model's reading where
+/// there is one, else the word model's score (`coach::politeness`), held at
+/// 0.2 or below when something will hurt. Without either, [`rules_politeness`].
+pub fn politeness(text: &str, findings: &[ToneFinding], reading: Option<Reading>) -> f64 {
     let harmful = findings.iter().any(|f| f.severity == Severity::Harmful);
-    match super::politeness::score(text) {
+    match reading
+        .map(|r| r.politeness)
+        .or_else(|| super::politeness::score(text))
+    {
         Some(p) => {
             let p = if harmful { p.min(0.2) } else { p };
             (p * 1000.0).round() / 1000.0

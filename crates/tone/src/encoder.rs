@@ -1,0 +1,113 @@
+//! all-MiniLM-L6-v2 run by candle on the CPU: a message in, 384 numbers out
+//! (the tokens' mean, scaled to length 1), as sentence-transformers makes them.
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config, HiddenAct};
+use tokenizers::{Tokenizer, TruncationParams};
+
+/// The model's own limit is 512 tokens; it was trained on 256 at most.
+const MAX_TOKENS: usize = 256;
+pub const DIM: usize = 384;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct LoadError(pub String);
+
+pub struct Encoder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+}
+
+fn config() -> Config {
+    Config {
+        vocab_size: 30522,
+        hidden_size: DIM,
+        num_hidden_layers: 6,
+        num_attention_heads: 12,
+        intermediate_size: 1536,
+        hidden_act: HiddenAct::Gelu,
+        max_position_embeddings: 512,
+        type_vocab_size: 2,
+        layer_norm_eps: 1e-12,
+        ..Config::default()
+    }
+}
+
+impl Encoder {
+    /// From the weights (safetensors, any float type) and the tokenizer's JSON.
+    pub fn load(weights: &[u8], tokenizer: &[u8]) -> Result<Encoder, LoadError> {
+        let vb = VarBuilder::from_slice_safetensors(weights, DType::F32, &Device::Cpu)
+            .map_err(|e| LoadError(format!("the weights do not read: {e}")))?;
+        let model = BertModel::load(vb, &config())
+            .map_err(|e| LoadError(format!("the weights are not MiniLM-L6's: {e}")))?;
+        let mut tokenizer = Tokenizer::from_bytes(tokenizer)
+            .map_err(|e| LoadError(format!("the tokenizer does not read: {e}")))?;
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
+            .map_err(|e| LoadError(format!("the tokenizer does not read: {e}")))?;
+        tokenizer.with_padding(None);
+        Ok(Encoder { model, tokenizer })
+    }
+
+    /// One vector per text, in order. Texts of similar length go together so
+    /// that little of each batch is padding.
+    pub fn embed(&self, texts: &[&str]) -> Result<Vec<[f32; DIM]>, String> {
+        let ids: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|t| {
+                self.tokenizer
+                    .encode(*t, true)
+                    .map(|e| e.get_ids().to_vec())
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("the text could not be split into tokens: {e}"))?;
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| ids[i].len());
+        let mut out = vec![[0f32; DIM]; texts.len()];
+        for chunk in order.chunks(16) {
+            let vectors = self
+                .embed_batch(chunk.iter().map(|&i| ids[i].as_slice()).collect())
+                .map_err(|e| format!("the model failed: {e}"))?;
+            for (&i, v) in chunk.iter().zip(vectors) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    fn embed_batch(&self, batch: Vec<&[u32]>) -> candle_core::Result<Vec<[f32; DIM]>> {
+        let len = batch.iter().map(|b| b.len()).max().unwrap_or(0).max(1);
+        let mut ids = Vec::with_capacity(batch.len() * len);
+        let mut mask = Vec::with_capacity(batch.len() * len);
+        for b in &batch {
+            ids.extend_from_slice(b);
+            ids.resize(ids.len() + len - b.len(), 0);
+            mask.extend(std::iter::repeat_n(1u32, b.len()));
+            mask.resize(mask.len() + len - b.len(), 0);
+        }
+        let dev = &self.model.device;
+        let ids = Tensor::from_vec(ids, (batch.len(), len), dev)?;
+        let mask = Tensor::from_vec(mask, (batch.len(), len), dev)?;
+        let types = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&m)?.sum(1)?;
+        let counts = m.sum(1)?.clamp(1e-9, f64::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+        let unit = mean.broadcast_div(&norm)?;
+        let rows: Vec<Vec<f32>> = unit.to_vec2()?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let mut v = [0f32; DIM];
+                v.copy_from_slice(&r);
+                v
+            })
+            .collect())
+    }
+}
