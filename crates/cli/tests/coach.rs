@@ -309,9 +309,13 @@ fn the_tone_check_explains_and_exits_by_severity() {
 
     let good = "Hello Dana,\n\nThank you for your help on 3 November (case CAS-88120). My X200 router stopped connecting on 31 October; I have already tried a factory reset. I would like a full refund of $129 within 10 days.\n\nThank you,\nSam\n";
     let good_file = write("good.txt", good);
-    assert_eq!(
-        env.ok(&["check", &good_file]),
-        "Nothing to flag: the tone is civil and the draft has what it needs.\nReads as: polite (politeness 0.96 of 1).\n"
+    // The score is the model's (the snapshots pin it); here, how it is said.
+    let said = env.ok(&["check", &good_file]);
+    assert!(
+        said.starts_with(
+            "Nothing to flag: the tone is civil and the draft has what it needs.\nReads as: polite (politeness 0."
+        ) && said.ends_with(" of 1).\n"),
+        "{said}"
     );
     let out = env.run_with_stdin(&["check", "-"], good.as_bytes());
     assert_eq!(out.status.code(), Some(0));

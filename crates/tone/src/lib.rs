@@ -156,20 +156,16 @@ mod tests {
         assert!(m.heads.checks.len() >= 5);
         let texts: Vec<&str> = m.heads.checks.iter().map(|c| c.text.as_str()).collect();
         for (c, r) in m.heads.checks.iter().zip(m.read(&texts).unwrap()) {
-            assert!(
-                (r.politeness - c.politeness).abs() < 1e-4,
-                "{}: {} vs {}",
-                c.text,
-                r.politeness,
-                c.politeness
-            );
-            assert!(
-                (r.hurt - c.hurt).abs() < 1e-4,
-                "{}: {} vs {}",
-                c.text,
-                r.hurt,
-                c.hurt
-            );
+            for (what, got, want) in [
+                ("politeness", r.politeness, c.politeness),
+                ("hurt", r.hurt, c.hurt),
+            ] {
+                assert!(
+                    (got - want).abs() < 1e-4,
+                    "{}: {what} {got} vs {want}",
+                    c.text
+                );
+            }
         }
     }
 
