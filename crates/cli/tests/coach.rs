@@ -409,6 +409,30 @@ fn many_messages_are_checked_at_once() {
     assert!(by_line(6)["error"].as_str().unwrap().contains("over the"));
     assert_eq!(by_line(7)["hurt"], true, "capitals shout in any language");
 
+    // More lines than the model reads at once: every one answered, in order,
+    // a bad one past the first batch named by its line.
+    let many: String = (1..=300)
+        .map(|i| {
+            if i == 280 {
+                "{\"text\": oops}\n".to_string()
+            } else {
+                format!("{{\"text\": \"Thanks for order {i}.\"}}\n")
+            }
+        })
+        .collect();
+    let out = env.run_with_stdin(&["check", "--jsonl", "--kind", "chat"], many.as_bytes());
+    assert_eq!(out.status.code(), Some(4));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 300);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["line"], i + 1);
+        assert_eq!(l.get("error").is_some(), i + 1 == 280, "{l}");
+    }
+
     // A file instead of standard input, and a closed pipe ends it quietly.
     let file = env.dir.path().join("m.jsonl");
     std::fs::write(&file, messages.repeat(200)).unwrap();

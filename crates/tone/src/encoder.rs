@@ -1,9 +1,14 @@
 //! all-MiniLM-L6-v2 run by candle on the CPU: a message in, 384 numbers out
 //! (the tokens' mean, scaled to length 1), as sentence-transformers makes them.
 
+use std::collections::HashMap;
+
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config, HiddenAct};
+use half::f16;
+use half::slice::HalfFloatSliceExt;
+use safetensors::{Dtype, SafeTensors};
 use tokenizers::{Tokenizer, TruncationParams};
 
 /// The model's own limit is 512 tokens; it was trained on 256 at most.
@@ -35,10 +40,11 @@ fn config() -> Config {
 }
 
 impl Encoder {
-    /// From the weights (safetensors, any float type) and the tokenizer's JSON.
+    /// From the weights (safetensors, 16- or 32-bit floats) and the tokenizer's JSON.
     pub fn load(weights: &[u8], tokenizer: &[u8]) -> Result<Encoder, LoadError> {
-        let vb = VarBuilder::from_slice_safetensors(weights, DType::F32, &Device::Cpu)
-            .map_err(|e| LoadError(format!("the weights do not read: {e}")))?;
+        let tensors =
+            widen(weights).map_err(|e| LoadError(format!("the weights do not read: {e}")))?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
         let model = BertModel::load(vb, &config())
             .map_err(|e| LoadError(format!("the weights are not MiniLM-L6's: {e}")))?;
         let mut tokenizer = Tokenizer::from_bytes(tokenizer)
@@ -68,7 +74,11 @@ impl Encoder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| ids[i].len());
         let mut out = vec![[0f32; DIM]; texts.len()];
-        for chunk in order.chunks(16) {
+        let inner = std::env::var("INNER")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(8);
+        for chunk in order.chunks(inner) {
             let vectors = self
                 .embed_batch(chunk.iter().map(|&i| ids[i].as_slice()).collect())
                 .map_err(|e| format!("the model failed: {e}"))?;
@@ -109,5 +119,73 @@ impl Encoder {
                 v
             })
             .collect())
+    }
+}
+
+/// Every tensor of `weights` as 32-bit floats. Loading is most of the time a
+/// one-message check takes, so the widening is spread over the cores, in
+/// pieces, with the processor's own half-float instructions where it has them.
+fn widen(weights: &[u8]) -> Result<HashMap<String, Tensor>, String> {
+    const PIECE: usize = 1 << 18;
+    let st = SafeTensors::deserialize(weights).map_err(|e| e.to_string())?;
+    let mut wide: Vec<(String, Vec<usize>, Vec<f32>)> = Vec::new();
+    let mut sources = Vec::new();
+    for (name, view) in st.tensors() {
+        let width = match view.dtype() {
+            Dtype::F16 => 2,
+            Dtype::F32 => 4,
+            other => return Err(format!("{name} holds {other:?}, not 16- or 32-bit floats")),
+        };
+        let n = view.shape().iter().product::<usize>();
+        if view.data().len() != n * width {
+            return Err(format!("{name} is cut short"));
+        }
+        wide.push((name, view.shape().to_vec(), vec![0f32; n]));
+        sources.push((view.data(), width));
+    }
+    let mut pieces: Vec<Piece> = Vec::new();
+    for ((_, _, dst), (src, width)) in wide.iter_mut().zip(&sources) {
+        for (d, s) in dst.chunks_mut(PIECE).zip(src.chunks(PIECE * width)) {
+            pieces.push((s, *width, d));
+        }
+    }
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let mut shares: Vec<Vec<Piece>> = (0..workers).map(|_| Vec::new()).collect();
+    for (i, p) in pieces.into_iter().enumerate() {
+        shares[i % workers].push(p);
+    }
+    std::thread::scope(|scope| {
+        let mut shares = shares.into_iter();
+        let mine = shares.next().unwrap_or_default();
+        for share in shares {
+            scope.spawn(move || share.into_iter().for_each(|(s, w, d)| widen_piece(s, w, d)));
+        }
+        mine.into_iter().for_each(|(s, w, d)| widen_piece(s, w, d));
+    });
+    wide.into_iter()
+        .map(|(name, shape, data)| {
+            Tensor::from_vec(data, shape, &Device::Cpu)
+                .map(|t| (name, t))
+                .map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+/// A run of stored numbers (their bytes and width) and where they go.
+type Piece<'a> = (&'a [u8], usize, &'a mut [f32]);
+
+fn widen_piece(src: &[u8], width: usize, dst: &mut [f32]) {
+    match (width, bytemuck::try_cast_slice::<u8, f16>(src)) {
+        (2, Ok(halves)) if cfg!(target_endian = "little") => halves.convert_to_f32_slice(dst),
+        (2, _) => {
+            for (d, b) in dst.iter_mut().zip(src.chunks_exact(2)) {
+                *d = f16::from_le_bytes([b[0], b[1]]).to_f32();
+            }
+        }
+        _ => {
+            for (d, b) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                *d = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+        }
     }
 }

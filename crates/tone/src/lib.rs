@@ -16,8 +16,13 @@ use std::sync::LazyLock;
 use casefile_core::coach::tone::{Reading, ToneModel, use_model};
 pub use encoder::Encoder;
 
+/// Aligned so that the 16-bit weights can be read in place.
+#[repr(C, align(8))]
+struct Aligned<T: ?Sized>(T);
+static ALIGNED: &Aligned<[u8]> = &Aligned(*include_bytes!("../minilm/model.safetensors"));
+
 /// The weights, tokenizer and heads that ship inside casefile.
-pub static WEIGHTS: &[u8] = include_bytes!("../minilm/model.safetensors");
+pub static WEIGHTS: &[u8] = &ALIGNED.0;
 pub static TOKENIZER: &[u8] = include_bytes!("../minilm/tokenizer.json");
 pub static HEADS: &str = include_str!("../heads.json");
 
@@ -114,7 +119,7 @@ impl Model {
 
 /// Where the model comes from in this process.
 static LOADED: LazyLock<Option<Result<Model, String>>> = LazyLock::new(|| {
-    match std::env::var_os("CASEFILE_TONE_MODEL") {
+    match std::env::var_os("CASEFILE_TONE_MODEL").filter(|v| !v.is_empty()) {
         Some(v) if v == "off" => None,
         Some(dir) => Some(Model::from_dir(std::path::Path::new(&dir)).map_err(|e| {
             format!("the tone model in CASEFILE_TONE_MODEL could not be read ({e}); the rules alone answered")

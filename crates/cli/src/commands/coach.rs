@@ -480,7 +480,7 @@ fn check_lines(
     let mut unreadable = 0usize;
     // The model reads lines together, BATCH at a time: several times faster
     // than one by one. Answers still come in the order of the lines.
-    const BATCH: usize = 32;
+    const BATCH: usize = 256;
     let mut lines = input.split(b'\n').enumerate().peekable();
     while lines.peek().is_some() {
         let mut batch: Vec<(usize, std::result::Result<Line, String>)> = Vec::new();
