@@ -225,27 +225,45 @@ const RULES: &[Rule] = &[
             "thieves",
             "disgrace",
             "disgusting",
-            "damn",
-            "crap",
-            "shit",
-            "fuck",
-            "fucking",
-            "bloody",
-            "wtf",
-            "bs",
             "garbage service",
+            "total garbage",
+            "lame",
+            "what a joke",
+            "a real laugh",
+            "should be ashamed",
+            "csfail",
+            "fraudulent company",
             "joke of a",
             "worst",
             "trash",
             "you suck",
             "sucks",
-            "the hell",
             "don't lie",
             "do not lie",
             "stop lying",
         ],
         why: "Insults and swearing make the reader your opponent, and the one who reads it is rarely the one who caused the problem.",
         instead: "Describe the effect on you instead: \"This has cost me two days without internet and I'm frustrated.\"",
+    },
+    Rule {
+        kind: PROFANITY,
+        phrases: &[
+            "damn", "crap", "shit", "bullshit", "fuck", "fucking", "bloody", "wtf", "bs",
+            "the hell",
+        ],
+        why: "Swearing at them or at what they sell makes the reader your opponent, and the one who reads it is rarely the one who caused the problem.",
+        instead: "Describe the effect on you instead: \"This has cost me two days without internet and I'm frustrated.\"",
+    },
+    Rule {
+        kind: "sarcasm",
+        phrases: &[
+            "way to go",
+            "thanks for nothing",
+            "oh great",
+            "thanks a lot for nothing",
+        ],
+        why: "Mock praise reads as contempt: the reader hears the scorn, not the problem.",
+        instead: "Say plainly what went wrong and what you want: \"The update stopped the app opening; please tell me how to get it working.\"",
     },
     Rule {
         kind: "condescension",
@@ -554,6 +572,20 @@ fn check_by_rules(
                 if polite || in_quotes(span) {
                     continue;
                 }
+                // Swearing aimed elsewhere (at hackers, at gougers, at
+                // oneself) does not turn the reader against you; it still
+                // makes the message read hotter.
+                if rule.kind == PROFANITY && !aimed_at_reader(&lower, span) {
+                    findings.push(finding(
+                        text,
+                        PROFANITY,
+                        Severity::Suggestion,
+                        span,
+                        "Swearing, even at something other than them, makes the message read hotter than you may mean.",
+                        "Leave it out; the facts carry the weight.",
+                    ));
+                    continue;
+                }
                 findings.push(finding(
                     text,
                     rule.kind,
@@ -802,6 +834,38 @@ const WHOLE_THREATS: &[&str] = &[
 
 /// Byte ranges of the sentences of `text`: up to and including a run of
 /// `.`, `!` or `?`, or a line break.
+const PROFANITY: &str = "profanity";
+
+/// Whether the sentence holding `span` speaks to the reader ("you", "your",
+/// "y'all") or tags them (@acme): swearing there is aimed at them or at
+/// what they sell.
+fn aimed_at_reader(lower: &str, span: (usize, usize)) -> bool {
+    let (start, end) = sentences(lower)
+        .into_iter()
+        .find(|&(s, e)| s <= span.0 && span.0 < e)
+        .unwrap_or((0, lower.len()));
+    let sentence = &lower[start..end];
+    sentence
+        .split_whitespace()
+        .any(|w| w.starts_with('@') && w.len() > 1)
+        || sentence
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || c == '\u{2019}'))
+            .any(|w| {
+                matches!(
+                    w.trim_matches(|c| c == '\'' || c == '\u{2019}'),
+                    "you"
+                        | "your"
+                        | "you're"
+                        | "yours"
+                        | "y'all"
+                        | "y\u{2019}all"
+                        | "u"
+                        | "ur"
+                        | "ya"
+                )
+            })
+}
+
 fn sentences(text: &str) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let (mut out, mut start, mut i) = (Vec::new(), 0, 0);
@@ -1133,6 +1197,58 @@ mod tests {
         assert!(r.findings.iter().any(|f| f.excerpt == "INCOMPETENT IDIOTS"));
         assert!(r.findings.iter().any(|f| f.excerpt == "!!!"));
         assert_eq!(r.worst(), Some(Severity::Harmful));
+    }
+
+    #[test]
+    fn swearing_hurts_when_aimed_at_the_reader_and_only_colours_it_otherwise() {
+        let severity = |t: &str| {
+            let r = check_draft(t, DraftKind::Chat, Purpose::Request, None);
+            r.findings
+                .iter()
+                .find(|f| f.kind == "profanity")
+                .map(|f| f.severity)
+        };
+        for aimed in [
+            "Why the hell are you renewing without asking?",
+            "Your app is shit.",
+            "my airpods broke and i'm ready to flip the fuck out @Apple",
+        ] {
+            assert_eq!(severity(aimed), Some(Severity::Harmful), "{aimed}");
+        }
+        for elsewhere in [
+            "I'm going to fucking puke. The review was banned.",
+            "Hackers keep trying to log in to my account, wtf.",
+        ] {
+            assert_eq!(
+                severity(elsewhere),
+                Some(Severity::Suggestion),
+                "{elsewhere}"
+            );
+            let r = check_draft(elsewhere, DraftKind::Chat, Purpose::Request, None);
+            assert!(!r.hurt, "{elsewhere}");
+        }
+    }
+
+    #[test]
+    fn mock_praise_and_contempt_named_by_the_rubric_hurt() {
+        for (t, kind) in [
+            ("Closed again with no notice. Way to go Chase.", "sarcasm"),
+            ("Thanks for nothing.", "sarcasm"),
+            ("Your security check is lame.", "insult"),
+            ("Greetings, fraudulent company!", "insult"),
+            ("Your support is a real laugh.", "insult"),
+        ] {
+            let r = check_draft(t, DraftKind::Chat, Purpose::Request, None);
+            assert!(r.hurt && kinds(&r).contains(&kind), "{t}: {:?}", kinds(&r));
+        }
+        // Reporting fraud by someone else is not an insult.
+        let r = check_draft(
+            "There are fraudulent charges on my card from a shop I never used.",
+            DraftKind::Chat,
+            Purpose::Request,
+            None,
+        );
+        assert!(!r.hurt, "{:?}", kinds(&r));
     }
 
     #[test]
