@@ -291,15 +291,21 @@ impl FileServer {
         }
     }
 
-    fn link(&self) -> String {
+    /// A page as the signed-in browser sees it.
+    fn page(&self, path: &str) -> String {
         let (agent, cookie) = &self.browser;
-        let page = agent
-            .get(&format!("{}/", self.base))
+        agent
+            .get(&format!("{}{path}", self.base))
             .set("cookie", cookie)
             .call()
             .unwrap()
             .into_string()
-            .unwrap();
+            .unwrap()
+    }
+
+    fn link(&self) -> String {
+        let (agent, cookie) = &self.browser;
+        let page = self.page("/");
         let marker = "name=\"csrf\" value=\"";
         let at = page.find(marker).unwrap() + marker.len();
         let csrf = &page[at..at + page[at..].find('"').unwrap()];
@@ -988,14 +994,7 @@ fn the_web_page_says_a_goal_was_revised_apart() {
         "a replacement",
     ]);
     laptop.ok(&["sync"]);
-    let (agent, cookie) = &server.browser;
-    let page = agent
-        .get(&format!("{}/cases/1", server.base))
-        .set("cookie", cookie)
-        .call()
-        .unwrap()
-        .into_string()
-        .unwrap();
+    let page = server.page("/cases/1");
     let said = common::text_of(&page, "goal-h").unwrap_or_default();
     assert!(
         page.contains("Also revised on another device at the same time"),
