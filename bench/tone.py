@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """The tone check on real messages, each figure beside its anchor.
 
-    cargo build --release -p casefile --bin casefile -p casefile-tone --example embed
-    python3 bench/tone.py            # prints a Markdown table (about five minutes)
+    cargo build --release -p casefile --bin casefile -p casefile-tone --example embed --example finetune
+    python3 bench/tone.py            # prints a Markdown table
+
+About five minutes once train/tone.py has run here (its cross-validation,
+which tunes the encoder ten times, is kept in target/tone); about an hour on
+two cores before.
 
 Reads ../shared/data (the Stanford Politeness Corpus, Wikipedia part, and the
 hand-labelled customer messages). The honest accuracy figures are the
@@ -61,7 +65,7 @@ def stanford():
 
 
 def cross_validated():
-    """train/tone.py --cv's figures: Wikipedia accuracy (vectors, words, both),
+    """train/tone.py --cv's figures: Wikipedia accuracy (tuned encoder, words, both),
     across domains, and hurt precision and recall (rules; rules or model)."""
     out = subprocess.run([sys.executable, os.path.join(ROOT, "train", "tone.py"), "--cv"],
                          capture_output=True, check=True, env=dict(os.environ, DATA=DATA)).stdout.decode()
@@ -117,7 +121,7 @@ def main():
          "not a test figure: the hurt head has seen these messages"),
         ("Stanford Wikipedia binary task: 10-fold accuracy", wiki["both averaged"],
          "target (issue 18)", "88%",
-         f"{n_task} requests; MiniLM vectors alone {wiki['vectors']}, words alone {wiki['words']}; "
+         f"{n_task} requests; the tuned encoder alone {wiki['tuned encoder']}, words alone {wiki['words']}; "
          "the paper: humans 86.7%, its best model 83.8%"),
         ("the same, the shipped `check` on its own training set", f"{accuracy:.1%}",
          "", "", "not a test figure: it has seen these requests"),
@@ -135,7 +139,7 @@ def main():
     print("|---|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(r) + " |")
-    print(f"\nReproduce: `cargo build --release -p casefile --bin casefile -p casefile-tone --example embed && python3 bench/tone.py` ({time.strftime('%Y-%m-%d')}).")
+    print(f"\nReproduce: `cargo build --release -p casefile --bin casefile -p casefile-tone --example embed --example finetune && python3 bench/tone.py` ({time.strftime('%Y-%m-%d')}).")
 
 
 if __name__ == "__main__":

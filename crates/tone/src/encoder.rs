@@ -121,6 +121,12 @@ impl Encoder {
     }
 }
 
+/// Every tensor of `weights` as 32-bit floats, by name (what the fine-tuning
+/// example starts from).
+pub fn tensors(weights: &[u8]) -> Result<HashMap<String, Tensor>, String> {
+    widen(weights)
+}
+
 /// Every tensor of `weights` as 32-bit floats. Loading is most of the time a
 /// one-message check takes, so the widening is spread over the cores, in
 /// pieces, with the processor's own half-float instructions where it has them.

@@ -10,6 +10,7 @@
 //! for the rules alone.
 
 pub mod encoder;
+pub mod tune;
 
 use std::sync::LazyLock;
 

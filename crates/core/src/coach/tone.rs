@@ -364,24 +364,42 @@ fn finding(
     }
 }
 
+/// Capitals and runs of marks, as the rubric of the labelled messages reads
+/// them: a whole sentence in capitals, or marks piled on a demand or on
+/// "you", is shouting; one emphasised phrase, an urgent "HELP PLEASE", or
+/// marks after a plea are loud but not aimed, so they are suggestions.
 fn shouting(text: &str) -> Vec<ToneFinding> {
     let mut out = Vec::new();
+    let lower = text.to_ascii_lowercase();
     // Runs of two or more upper-case words of three letters or more.
-    // start, end, words, words of four letters or more
-    let mut run: Option<(usize, usize, usize, usize)> = None;
-    let flush = |run: &mut Option<(usize, usize, usize, usize)>, out: &mut Vec<ToneFinding>| {
-        if let Some((s, e, n, long)) = run.take()
+    // start, end, words, words of four letters or more, words that plead
+    let mut run: Option<(usize, usize, usize, usize, usize)> = None;
+    let flush = |run: &mut Option<(usize, usize, usize, usize, usize)>,
+                 out: &mut Vec<ToneFinding>| {
+        if let Some((s, e, n, long, plea)) = run.take()
             && n >= 2
             && long >= 1
         {
-            out.push(finding(
-                text,
-                "shouting",
-                Severity::Harmful,
-                (s, e),
-                "Capitals read as shouting; the reader hears anger, not urgency.",
-                "Write it in sentence case and let the facts carry the weight.",
-            ));
+            let aimed = plea < n && (n >= 3 || mostly_capitals(text, s));
+            out.push(if aimed {
+                finding(
+                    text,
+                    "shouting",
+                    Severity::Harmful,
+                    (s, e),
+                    "Capitals read as shouting; the reader hears anger, not urgency.",
+                    "Write it in sentence case and let the facts carry the weight.",
+                )
+            } else {
+                finding(
+                    text,
+                    "shouting",
+                    Severity::Suggestion,
+                    (s, e),
+                    "Capitals read louder than you may mean.",
+                    "Sentence case reads as calm; the facts show how urgent it is.",
+                )
+            });
         }
     };
     let mut idx = 0;
@@ -401,9 +419,10 @@ fn shouting(text: &str) -> Vec<ToneFinding> {
             // Codes (an airport, a product) are three letters; a run is
             // shouting once it holds a longer word.
             let long = usize::from(letters.len() >= 4);
+            let plea = usize::from(PLEAS.contains(&core));
             run = Some(match run {
-                Some((s, _, n, l)) => (s, offset + core.len(), n + 1, l + long),
-                None => (offset, offset + core.len(), 1, long),
+                Some((s, _, n, l, p)) => (s, offset + core.len(), n + 1, l + long, p + plea),
+                None => (offset, offset + core.len(), 1, long, plea),
             });
         } else if !core.is_empty() {
             flush(&mut run, &mut out);
@@ -420,22 +439,114 @@ fn shouting(text: &str) -> Vec<ToneFinding> {
             while i < b.len() && (b[i] == b'!' || b[i] == b'?') {
                 i += 1;
             }
-            // Two marks are emphasis; three or more read as shouting.
+            // Two marks are emphasis; three or more read as shouting when
+            // they end a demand or speak to the reader.
+            // Marks mixing ? and ! ("?!?!") are exasperation, whoever is asked.
+            let mixed = text[s..i].contains('?') && text[s..i].contains('!');
             if i - s >= 3 {
-                out.push(finding(
-                    text,
-                    "shouting",
-                    Severity::Harmful,
-                    (s, i),
-                    "Strings of exclamation marks read as shouting.",
-                    "One full stop is enough; state the impact in words.",
-                ));
+                out.push(if mixed || demands_or_speaks_to(&lower, s) {
+                    finding(
+                        text,
+                        "shouting",
+                        Severity::Harmful,
+                        (s, i),
+                        "Strings of exclamation marks read as shouting.",
+                        "One full stop is enough; state the impact in words.",
+                    )
+                } else {
+                    finding(
+                        text,
+                        "shouting",
+                        Severity::Suggestion,
+                        (s, i),
+                        "Strings of exclamation marks read louder than you may mean.",
+                        "One mark is enough; say how urgent it is in words.",
+                    )
+                });
             }
         } else {
             i += 1;
         }
     }
     out
+}
+
+/// Capitalised words that ask for help rather than shout at anyone.
+const PLEAS: &[&str] = &["HELP", "PLEASE", "URGENT", "SOS"];
+
+/// Verbs that open an order ("Fix it", "Update your software").
+const ORDERS: &[&str] = &[
+    "fix",
+    "update",
+    "stop",
+    "give",
+    "refund",
+    "cancel",
+    "answer",
+    "respond",
+    "reply",
+    "call",
+    "send",
+    "get",
+    "make",
+    "change",
+    "sort",
+    "return",
+    "restore",
+    "reset",
+    "remove",
+    "explain",
+    "tell",
+    "pay",
+    "bring",
+    "let",
+    "resolve",
+    "deliver",
+    "ship",
+    "open",
+    "unlock",
+    "reinstate",
+];
+
+/// Whether at least half the words (not @tags or links) of the sentence
+/// holding byte `at` are in capitals (acronyms too: "I NEED THE ISP REFUND").
+fn mostly_capitals(text: &str, at: usize) -> bool {
+    let (s, e) = sentences(text)
+        .into_iter()
+        .find(|&(s, e)| s <= at && at < e)
+        .unwrap_or((0, text.len()));
+    let words: Vec<&str> = text[s..e]
+        .split_whitespace()
+        .filter(|w| !w.starts_with('@') && !w.starts_with("http"))
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .collect();
+    let loud = words
+        .iter()
+        .filter(|w| {
+            let letters = w.chars().filter(|c| c.is_alphabetic());
+            letters.clone().count() >= 2 && letters.clone().all(char::is_uppercase)
+        })
+        .count();
+    2 * loud >= words.len()
+}
+
+/// Whether the sentence that ends at byte `at` of `lower` is an order
+/// (opens with a verb such as "fix", no "please") or speaks to the reader.
+fn demands_or_speaks_to(lower: &str, at: usize) -> bool {
+    let start = sentences(&lower[..at]).last().map_or(0, |&(s, _)| s);
+    let sentence = &lower[start..at];
+    let words: Vec<&str> = sentence
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || c == '@' || c == '_'))
+        .filter(|w| !w.is_empty() && !w.starts_with('@'))
+        .collect();
+    let pleads = words
+        .iter()
+        .any(|w| matches!(*w, "please" | "pls" | "plz" | "kindly"));
+    let order = words
+        .iter()
+        .find(|w| !matches!(**w, "just" | "now" | "so" | "then" | "and"))
+        .is_some_and(|w| ORDERS.contains(w));
+    (order && !pleads) || speaks_to_reader(sentence)
 }
 
 fn contains_any(lower: &str, words: &[&str]) -> bool {
@@ -848,22 +959,19 @@ fn aimed_at_reader(lower: &str, span: (usize, usize)) -> bool {
     sentence
         .split_whitespace()
         .any(|w| w.starts_with('@') && w.len() > 1)
-        || sentence
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || c == '\u{2019}'))
-            .any(|w| {
-                matches!(
-                    w.trim_matches(|c| c == '\'' || c == '\u{2019}'),
-                    "you"
-                        | "your"
-                        | "you're"
-                        | "yours"
-                        | "y'all"
-                        | "y\u{2019}all"
-                        | "u"
-                        | "ur"
-                        | "ya"
-                )
-            })
+        || speaks_to_reader(sentence)
+}
+
+/// Whether `lower` (lower-cased) says "you", "your", "y'all" and the like.
+fn speaks_to_reader(lower: &str) -> bool {
+    lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || c == '\u{2019}'))
+        .any(|w| {
+            matches!(
+                w.trim_matches(|c| c == '\'' || c == '\u{2019}'),
+                "you" | "your" | "you're" | "yours" | "y'all" | "y\u{2019}all" | "u" | "ur" | "ya"
+            )
+        })
 }
 
 fn sentences(text: &str) -> Vec<(usize, usize)> {
@@ -923,7 +1031,12 @@ fn rewrite_sentences(text: &str, findings: &mut [ToneFinding]) {
         // Pieces to replace, as byte ranges of the sentence.
         let mut edits: Vec<(usize, usize, String)> = Vec::new();
         let (mut all, mut calm) = (true, false);
-        for &i in &here {
+        // A sentence rewritten anyway loses its loud marks and capitals too.
+        let loud = (0..findings.len()).filter(|&i| {
+            let f = &findings[i];
+            f.severity == Severity::Suggestion && f.kind == "shouting" && f.start >= s && f.end <= e
+        });
+        for i in here.iter().copied().chain(loud) {
             let f = &findings[i];
             let (fs, fe) = (f.start - s, f.end - s);
             match f.kind.as_str() {
@@ -1296,6 +1409,53 @@ mod tests {
     }
 
     #[test]
+    fn loud_is_shouting_when_it_is_aimed() {
+        let severities = |t: &str| -> Vec<Severity> {
+            check_draft(t, DraftKind::Chat, Purpose::Request, None)
+                .findings
+                .into_iter()
+                .filter(|f| f.kind == "shouting")
+                .map(|f| f.severity)
+                .collect()
+        };
+        // Whole sentences in capitals, marks piled on an order or on "you".
+        assert_eq!(severities("@Spotify FIX THIS BRUH"), [Severity::Harmful]);
+        assert_eq!(
+            severities("FIX. THE. APP. IMMEDIATELY."),
+            [Severity::Harmful]
+        );
+        assert_eq!(severities("WHY ARE YOU THE WORST?"), [Severity::Harmful]);
+        assert_eq!(severities("Update your software!!!!"), [Severity::Harmful]);
+        assert_eq!(severities("Fix it!!!"), [Severity::Harmful]);
+        assert_eq!(
+            severities("Why is my printer refusing refilled cartridges?!?!"),
+            [Severity::Harmful]
+        );
+        assert_eq!(
+            severities("Cannot believe y'all haven't caught that yet!!!"),
+            [Severity::Harmful]
+        );
+        // An urgent plea, one emphasised phrase, marks after a plea or a fact.
+        assert_eq!(
+            severities("I can't log in. HELP PLEASE!"),
+            [Severity::Suggestion]
+        );
+        assert_eq!(
+            severities("The app has crashed EIGHT TIMES while I was loading the project."),
+            [Severity::Suggestion]
+        );
+        assert_eq!(
+            severities("Please do help me out urgently !!! Really urgent"),
+            [Severity::Suggestion]
+        );
+        assert_eq!(
+            severities("I bought a key and I can't play !!!"),
+            [Severity::Suggestion]
+        );
+        assert!(!check_draft("HELP PLEASE!", DraftKind::Chat, Purpose::Request, None).hurt);
+    }
+
+    #[test]
     fn a_sentence_is_rewritten_when_its_content_can_be_kept() {
         let rewrite = |t: &str| -> Vec<Option<String>> {
             check_draft(t, DraftKind::Chat, Purpose::Request, None)
@@ -1314,12 +1474,10 @@ mod tests {
             rewrite("Refund the $129 by Friday, or else. Thanks."),
             [Some("Refund the $129 by Friday.".into())]
         );
+        // The marks after a fact are a suggestion, calmed with the sentence.
         assert_eq!(
             rewrite("Well actually, the bill says 3.5 GB!!!"),
-            [
-                Some("The bill says 3.5 GB.".into()),
-                Some("The bill says 3.5 GB.".into())
-            ]
+            [Some("The bill says 3.5 GB.".into())]
         );
         assert_eq!(
             rewrite("As I already said, the router is dead."),
