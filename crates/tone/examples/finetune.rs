@@ -24,6 +24,7 @@ use std::io::{BufRead, Write};
 
 use candle_core::{DType, Device, Tensor, Var};
 use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
+use casefile_tone::encoder::pad;
 use casefile_tone::tune::{LAYERS, Net, log_loss, trained};
 use tokenizers::{Tokenizer, TruncationParams};
 
@@ -44,20 +45,18 @@ struct Example {
 }
 
 fn batch(examples: &[&Example]) -> candle_core::Result<(Tensor, Tensor, Tensor)> {
-    let len = examples.iter().map(|e| e.ids.len()).max().unwrap_or(1);
-    let mut starts = Vec::new();
-    let mut mask = Vec::new();
-    for e in examples {
-        starts.push(e.start.pad_with_zeros(0, 0, len - e.ids.len())?);
-        mask.extend(std::iter::repeat_n(1u32, e.ids.len()));
-        mask.resize(mask.len() + len - e.ids.len(), 0);
-    }
-    let n = examples.len();
+    let ids: Vec<&[u32]> = examples.iter().map(|e| e.ids.as_slice()).collect();
+    let (_, mask) = pad(&ids)?;
+    let len = mask.dim(1)?;
+    let starts = examples
+        .iter()
+        .map(|e| e.start.pad_with_zeros(0, 0, len - e.ids.len()))
+        .collect::<candle_core::Result<Vec<_>>>()?;
     let labels: Vec<f32> = examples.iter().map(|e| e.label).collect();
     Ok((
         Tensor::stack(&starts, 0)?,
-        Tensor::from_vec(mask, (n, len), &Device::Cpu)?,
-        Tensor::from_vec(labels, n, &Device::Cpu)?,
+        mask,
+        Tensor::from_vec(labels, examples.len(), &Device::Cpu)?,
     ))
 }
 
@@ -67,17 +66,8 @@ fn starts(net: &Net, ids: &[Vec<u32>], from: usize) -> candle_core::Result<Vec<T
     sorted.sort_by_key(|&i| ids[i].len());
     let mut out = vec![None; ids.len()];
     for chunk in sorted.chunks(32) {
-        let len = chunk.iter().map(|&i| ids[i].len()).max().unwrap_or(1);
-        let mut flat = Vec::new();
-        let mut mask = Vec::new();
-        for &i in chunk {
-            flat.extend_from_slice(&ids[i]);
-            flat.resize(flat.len() + len - ids[i].len(), 0);
-            mask.extend(std::iter::repeat_n(1u32, ids[i].len()));
-            mask.resize(mask.len() + len - ids[i].len(), 0);
-        }
-        let t = Tensor::from_vec(flat, (chunk.len(), len), &Device::Cpu)?;
-        let mask = Tensor::from_vec(mask, (chunk.len(), len), &Device::Cpu)?;
+        let list: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
+        let (t, mask) = pad(&list)?;
         let x = net.layers(net.embeddings(&t)?, &mask, 0..from)?.detach();
         for (k, &i) in chunk.iter().enumerate() {
             out[i] = Some(x.get(k)?.narrow(0, 0, ids[i].len())?.contiguous()?);

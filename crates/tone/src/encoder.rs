@@ -89,18 +89,7 @@ impl Encoder {
     }
 
     fn embed_batch(&self, batch: Vec<&[u32]>) -> candle_core::Result<Vec<[f32; DIM]>> {
-        let len = batch.iter().map(|b| b.len()).max().unwrap_or(0).max(1);
-        let mut ids = Vec::with_capacity(batch.len() * len);
-        let mut mask = Vec::with_capacity(batch.len() * len);
-        for b in &batch {
-            ids.extend_from_slice(b);
-            ids.resize(ids.len() + len - b.len(), 0);
-            mask.extend(std::iter::repeat_n(1u32, b.len()));
-            mask.resize(mask.len() + len - b.len(), 0);
-        }
-        let dev = &self.model.device;
-        let ids = Tensor::from_vec(ids, (batch.len(), len), dev)?;
-        let mask = Tensor::from_vec(mask, (batch.len(), len), dev)?;
+        let (ids, mask) = pad(&batch)?;
         let types = ids.zeros_like()?;
         let hidden = self.model.forward(&ids, &types, Some(&mask))?;
         let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
@@ -119,6 +108,24 @@ impl Encoder {
             })
             .collect())
     }
+}
+
+/// Token ids of texts run together, padded to the longest, and the mask
+/// (1 for a token, 0 for padding), each shaped (texts, tokens).
+pub fn pad(batch: &[&[u32]]) -> candle_core::Result<(Tensor, Tensor)> {
+    let len = batch.iter().map(|b| b.len()).max().unwrap_or(0).max(1);
+    let mut ids = Vec::with_capacity(batch.len() * len);
+    let mut mask = Vec::with_capacity(batch.len() * len);
+    for b in batch {
+        ids.extend_from_slice(b);
+        ids.resize(ids.len() + len - b.len(), 0);
+        mask.extend(std::iter::repeat_n(1u32, b.len()));
+        mask.resize(mask.len() + len - b.len(), 0);
+    }
+    Ok((
+        Tensor::from_vec(ids, (batch.len(), len), &Device::Cpu)?,
+        Tensor::from_vec(mask, (batch.len(), len), &Device::Cpu)?,
+    ))
 }
 
 /// Every tensor of `weights` as 32-bit floats, by name (what the fine-tuning

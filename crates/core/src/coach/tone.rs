@@ -511,10 +511,7 @@ const ORDERS: &[&str] = &[
 /// Whether at least half the words (not @tags or links) of the sentence
 /// holding byte `at` are in capitals (acronyms too: "I NEED THE ISP REFUND").
 fn mostly_capitals(text: &str, at: usize) -> bool {
-    let (s, e) = sentences(text)
-        .into_iter()
-        .find(|&(s, e)| s <= at && at < e)
-        .unwrap_or((0, text.len()));
+    let (s, e) = sentence_at(text, at);
     let words: Vec<&str> = text[s..e]
         .split_whitespace()
         .filter(|w| !w.starts_with('@') && !w.starts_with("http"))
@@ -951,10 +948,7 @@ const PROFANITY: &str = "profanity";
 /// "y'all") or tags them (@acme): swearing there is aimed at them or at
 /// what they sell.
 fn aimed_at_reader(lower: &str, span: (usize, usize)) -> bool {
-    let (start, end) = sentences(lower)
-        .into_iter()
-        .find(|&(s, e)| s <= span.0 && span.0 < e)
-        .unwrap_or((0, lower.len()));
+    let (start, end) = sentence_at(lower, span.0);
     let sentence = &lower[start..end];
     sentence
         .split_whitespace()
@@ -972,6 +966,14 @@ fn speaks_to_reader(lower: &str) -> bool {
                 "you" | "your" | "you're" | "yours" | "y'all" | "y\u{2019}all" | "u" | "ur" | "ya"
             )
         })
+}
+
+/// The byte range of the sentence of `text` holding byte `at`.
+fn sentence_at(text: &str, at: usize) -> (usize, usize) {
+    sentences(text)
+        .into_iter()
+        .find(|&(s, e)| s <= at && at < e)
+        .unwrap_or((0, text.len()))
 }
 
 fn sentences(text: &str) -> Vec<(usize, usize)> {
