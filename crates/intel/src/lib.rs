@@ -13,6 +13,8 @@ use casefile_core::normalize_company_name;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+mod rank;
+
 #[derive(Debug, thiserror::Error)]
 pub enum IntelError {
     #[error("the file is empty")]
@@ -222,12 +224,17 @@ CREATE TABLE IF NOT EXISTS company_stats (
 -- How many complaints there are, kept with the counts: a search sizes what
 -- makes a word rare by it, and summing the counts costs a scan.
 CREATE TABLE IF NOT EXISTS totals (complaints INTEGER NOT NULL);
+-- How many complaints hold each word, copied from the text index's
+-- vocabulary at each import: asking the vocabulary reads a word's whole
+-- list of complaints (a third of a search's time at a million complaints);
+-- this is one lookup.
+CREATE TABLE IF NOT EXISTS word_counts (term TEXT PRIMARY KEY, complaints INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS company_stats_by_norm ON company_stats (company_norm);
 ";
 
 /// The version of the complaint data this build writes. Each step up is one
 /// entry of [`migrate`], run in one transaction with the version it sets.
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
 
 /// Folds the counts the scorecard reads, from all complaints.
 const STATS: &str = "
@@ -237,6 +244,13 @@ SELECT company_norm, company, product, issue, response, CAST(substr(received, 1,
 FROM complaints GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 DELETE FROM totals;
 INSERT INTO totals (complaints) SELECT coalesce(sum(n), 0) FROM company_stats;
+";
+
+/// Copies each word's count of complaints out of the text index (one pass
+/// over it: about a second per million complaints).
+const WORDS: &str = "
+DELETE FROM word_counts;
+INSERT INTO word_counts (term, complaints) SELECT term, doc FROM complaint_vocab;
 ";
 
 /// Brings the file to [`LATEST`], all or nothing; refuses a newer file.
@@ -251,7 +265,7 @@ fn migrate(conn: &Connection) -> Result<()> {
         return Ok(());
     }
     let steps: &[&str] = &[
-        // 0 → 3: a new file gets the whole schema (and an older one what it lacks).
+        // 0 → 4: a new file gets the whole schema (and an older one what it lacks).
         SCHEMA,
         // 1 → 2: the company goes into the text index, and counts by company are kept.
         "DROP TRIGGER IF EXISTS complaints_ai; DROP TRIGGER IF EXISTS complaints_ad; DROP TRIGGER IF EXISTS complaints_au;
@@ -274,6 +288,10 @@ fn migrate(conn: &Connection) -> Result<()> {
     }
     if version == 1 || version == 2 {
         tx.execute_batch(STATS).map_err(engine)?;
+    }
+    // 3 → 4: each word's count of complaints is kept.
+    if (1..=3).contains(&version) {
+        tx.execute_batch(WORDS).map_err(engine)?;
     }
     tx.pragma_update(None, "user_version", LATEST)
         .map_err(engine)?;
@@ -309,20 +327,20 @@ impl Intel {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(engine)?;
         // Derived data that an import can rebuild: WAL, and a lighter sync.
-        // A fixed 64 MB page cache: a batch's pages stay in memory instead of
-        // spilling to the WAL again and again, and memory stays flat however
-        // large the file. Searches read through a memory map of the file
-        // (4 GB at most): one read call per page of a long list costs more.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536; PRAGMA mmap_size = 4294967296;",
-        )
-        .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
-                IntelError::Engine(format!("{} is not a complaints database", path.display()))
-            }
-            other => engine(other),
-        })?;
+        // Searches read pages into SQLite's small default cache: a memory map,
+        // or a large cache, cost more in page faults than the reads they save
+        // (at 5,000,000 complaints a search faulted in 180 MB through the map).
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::NotADatabase =>
+                {
+                    IntelError::Engine(format!("{} is not a complaints database", path.display()))
+                }
+                other => engine(other),
+            })?;
         migrate(&conn)?;
+        rank::register(&conn).map_err(engine)?;
         Ok(Intel {
             conn,
             counted: Default::default(),
@@ -381,10 +399,11 @@ impl Intel {
         // Counts read before an import are not the counts after it.
         self.total.set(None);
         self.counted.borrow_mut().clear();
-        // Memory stays flat while importing: pages read through the map
-        // would count against the process as the file grows.
+        // A fixed 64 MB page cache while importing: a batch's pages stay in
+        // memory instead of spilling to the WAL again and again, and memory
+        // stays flat however large the file.
         self.conn
-            .execute_batch("PRAGMA mmap_size = 0;")
+            .execute_batch("PRAGMA cache_size = -65536;")
             .map_err(engine)?;
         let counted = Counted {
             inner: reader,
@@ -553,7 +572,7 @@ impl Intel {
             conn.execute_batch(SCHEMA).map_err(engine)?;
         }
         if report.inserted + report.updated > 0 {
-            conn.execute_batch(&format!("BEGIN; {STATS} COMMIT;"))
+            conn.execute_batch(&format!("BEGIN; {STATS} {WORDS} COMMIT;"))
                 .map_err(engine)?;
         }
         Ok(report)
@@ -1464,15 +1483,15 @@ const STOP: &[&str] = &[
 
 impl Intel {
     /// Complaints whose narratives resemble `text`, at `companies` if given.
-    /// How many complaints hold `word` (from the text index's vocabulary),
-    /// looked up once however many searches of one command use it.
+    /// How many complaints hold `word` (counted from the text index at each
+    /// import), looked up once however many searches of one command use it.
     fn complaints_with(&self, word: &str) -> Result<u64> {
         if let Some(n) = self.counted.borrow().get(word) {
             return Ok(*n);
         }
         let n: Option<i64> = self
             .conn
-            .prepare_cached("SELECT doc FROM complaint_vocab WHERE term = ?1")
+            .prepare_cached("SELECT complaints FROM word_counts WHERE term = ?1")
             .and_then(|mut st| st.query_row([word], |r| r.get(0)).optional())
             .map_err(engine)?;
         let n = n.unwrap_or(0).max(0) as u64;
@@ -1518,6 +1537,7 @@ impl Intel {
         }
         scored.sort();
         scored.truncate(5);
+        let idfs: Vec<(String, u64)> = scored.iter().map(|(df, w)| (w.clone(), *df)).collect();
         let chosen: Vec<String> = scored.into_iter().map(|(_, w)| w).collect();
         if chosen.is_empty() {
             return Ok(SimilarReport {
@@ -1543,13 +1563,20 @@ impl Intel {
             }
             _ => format!("{{narrative issue product}} : ({words})"),
         };
-        let sql = "SELECT c.id, c.received, c.company, c.product, c.issue, c.response, coalesce(c.narrative, '')
+        // Ranked as bm25 ranks, with each word's IDF from the kept counts
+        // (bm25 would count them again, reading each word's whole list).
+        let idfs = idfs
+            .iter()
+            .map(|(_, df)| format!(", {:?}", rank::idf(total as u64, *df)))
+            .collect::<String>();
+        let sql = format!(
+            "SELECT c.id, c.received, c.company, c.product, c.issue, c.response, coalesce(c.narrative, '')
              FROM complaint_text t JOIN complaints c ON c.id = t.rowid
-             WHERE complaint_text MATCH ?1 ORDER BY bm25(complaint_text, 4.0, 1.0, 0.5, 0.0) LIMIT 100";
-        let params: Vec<String> = vec![query];
-        let mut st = self.conn.prepare(sql).map_err(engine)?;
+             WHERE complaint_text MATCH ?1 ORDER BY known_bm25(complaint_text, 4.0, 1.0, 0.5, 0.0{idfs}) LIMIT 100"
+        );
+        let mut st = self.conn.prepare(&sql).map_err(engine)?;
         let rows = st
-            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            .query_map([query], |r| {
                 let narrative: String = r.get(6)?;
                 Ok(Similar {
                     id: r.get(0)?,

@@ -382,6 +382,71 @@ fn a_version_2_database_keeps_its_total_after_the_upgrade() {
     assert_eq!(intel.count().unwrap(), 4);
 }
 
+/// Words with how many complaints hold each.
+type Counts = Vec<(String, i64)>;
+
+/// Each word's count of complaints as kept, and as the text index tells it.
+fn word_counts(path: &std::path::Path) -> (Counts, Counts) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let read = |sql: &str| -> Counts {
+        let mut st = conn.prepare(sql).unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    (
+        read("SELECT term, complaints FROM word_counts ORDER BY term"),
+        read("SELECT term, doc FROM complaint_vocab ORDER BY term"),
+    )
+}
+
+#[test]
+fn each_words_count_of_complaints_follows_every_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("intel.db");
+    let intel = Intel::open(&path).unwrap();
+    // The first import into an empty file takes the bulk path, later ones go row by row.
+    import_str(&intel, "Complaint ID,Company,Consumer complaint narrative\n1,Acme Bank,The escrow was misapplied\n2,Acme Bank,Late fees charged twice\n").unwrap();
+    let (kept, index) = word_counts(&path);
+    assert_eq!(kept, index);
+    assert!(kept.contains(&("escrow".into(), 1)), "{kept:?}");
+    // A new complaint with the word, and a changed one that loses it.
+    import_str(&intel, "Complaint ID,Company,Consumer complaint narrative\n1,Acme Bank,The payment was misapplied\n3,Acme Bank,Escrow shortage again\n4,Acme Bank,My escrow account\n").unwrap();
+    let (kept, index) = word_counts(&path);
+    assert_eq!(kept, index);
+    assert!(kept.contains(&("escrow".into(), 2)), "{kept:?}");
+    assert!(kept.contains(&("payment".into(), 1)), "{kept:?}");
+    // The search picks its rarest words by these counts.
+    let at = intel.match_company(&["acme".into()]).unwrap().unwrap();
+    let sim = intel.similar("payment escrow", Some(&at), 5).unwrap();
+    assert_eq!(sim.words, ["payment", "escrow"]);
+    assert_eq!(sim.matches[0].id, 1);
+}
+
+#[test]
+fn a_version_3_database_gets_its_word_counts_in_the_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("intel.db");
+    {
+        let intel = Intel::open(&path).unwrap();
+        import_str(&intel, "Complaint ID,Company,Consumer complaint narrative\n1,Acme Bank,The escrow was misapplied\n2,Acme Bank,Escrow and late fees charged twice\n").unwrap();
+    }
+    // Version 3 kept no counts of words.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("DROP TABLE word_counts; PRAGMA user_version = 3;")
+        .unwrap();
+    let intel = Intel::open(&path).unwrap();
+    let (kept, index) = word_counts(&path);
+    assert_eq!(kept, index);
+    assert!(kept.contains(&("escrow".into(), 2)), "{kept:?}");
+    let at = intel.match_company(&["acme".into()]).unwrap().unwrap();
+    let sim = intel.similar("misapplied escrow", Some(&at), 5).unwrap();
+    assert_eq!(sim.words, ["misapplied", "escrow"], "the rarer word first");
+    assert_eq!(sim.matches[0].id, 1);
+}
+
 #[test]
 fn the_schema_is_versioned_and_a_newer_file_is_left_alone() {
     let dir = tempfile::tempdir().unwrap();
