@@ -10,6 +10,13 @@ use crate::event::*;
 use crate::mask::mask;
 use crate::state::CaseState;
 
+/// `n` in `width` digits, zero-padded.
+fn push_digits(out: &mut String, n: u16, width: u32) {
+    for p in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10u16.pow(p) % 10) as u8));
+    }
+}
+
 /// `2026-11-03 14:05` in the given zone.
 pub fn when(t: Timestamp, tz: &TimeZone) -> String {
     // Written by hand: a timeline prints thousands, and both strftime and
@@ -19,13 +26,8 @@ pub fn when(t: Timestamp, tz: &TimeZone) -> String {
     let Ok(year) = u16::try_from(d.year()) else {
         return d.strftime("%Y-%m-%d %H:%M").to_string();
     };
-    fn digits(out: &mut String, n: u16, width: u32) {
-        for p in (0..width).rev() {
-            out.push(char::from(b'0' + (n / 10u16.pow(p) % 10) as u8));
-        }
-    }
     let mut out = String::with_capacity(16);
-    digits(&mut out, year, 4);
+    push_digits(&mut out, year, 4);
     let parts = [
         ('-', d.month()),
         ('-', d.day()),
@@ -34,14 +36,20 @@ pub fn when(t: Timestamp, tz: &TimeZone) -> String {
     ];
     for (sep, n) in parts {
         out.push(sep);
-        digits(&mut out, n as u16, 2);
+        push_digits(&mut out, n as u16, 2);
     }
     out
 }
 
 /// `14:05` in the given zone.
 pub fn clock(t: Timestamp, tz: &TimeZone) -> String {
-    t.to_zoned(tz.clone()).strftime("%H:%M").to_string()
+    // By hand, as `when`: a long case page prints one per representative.
+    let d = tz.to_datetime(t);
+    let mut out = String::with_capacity(5);
+    push_digits(&mut out, d.hour() as u16, 2);
+    out.push(':');
+    push_digits(&mut out, d.minute() as u16, 2);
+    out
 }
 
 /// `1h 05m`, `47m`, `0m`.
@@ -142,24 +150,29 @@ pub fn fairness(f: Option<Fairness>) -> &'static str {
 
 /// `Dana Reyes (ext 4471, Billing, supervisor)`.
 pub fn rep(r: &Rep) -> String {
-    let mut parts: Vec<String> = Vec::new();
+    // Pushed in place: a long case page names a representative per contact.
+    let mut out = String::with_capacity(r.name.len() + 48);
+    out.push_str(&r.name);
+    let mut first = true;
+    let mut part = |out: &mut String, lead: &str, x: &str| {
+        out.push_str(if first { " (" } else { ", " });
+        first = false;
+        out.push_str(lead);
+        out.push_str(x);
+    };
     if let Some(x) = &r.ext {
-        parts.push(format!("ext {x}"));
+        part(&mut out, "ext ", x);
     }
-    for x in [&r.department, &r.role].into_iter().flatten() {
-        parts.push(x.clone());
-    }
-    if let Some(x) = &r.email {
-        parts.push(x.clone());
+    for x in [&r.department, &r.role, &r.email].into_iter().flatten() {
+        part(&mut out, "", x);
     }
     if let Some(x) = &r.reports_to {
-        parts.push(format!("reports to {x}"));
+        part(&mut out, "reports to ", x);
     }
-    if parts.is_empty() {
-        r.name.clone()
-    } else {
-        format!("{} ({})", r.name, parts.join(", "))
+    if !first {
+        out.push(')');
     }
+    out
 }
 
 /// A fact's value as it may be shown.
@@ -613,5 +626,44 @@ pub fn push_one_line(out: &mut String, s: &str) {
             }
             out.push_str(word);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rep_reads_with_what_is_known_of_them() {
+        let mut r = Rep {
+            name: "Ana Novak".into(),
+            ext: None,
+            email: None,
+            department: None,
+            role: None,
+            reports_to: None,
+        };
+        assert_eq!(rep(&r), "Ana Novak");
+        r.department = Some("Billing".into());
+        assert_eq!(rep(&r), "Ana Novak (Billing)");
+        r.ext = Some("7067".into());
+        r.role = Some("supervisor".into());
+        r.email = Some("ana@example.com".into());
+        r.reports_to = Some("Robin Reyes".into());
+        assert_eq!(
+            rep(&r),
+            "Ana Novak (ext 7067, Billing, supervisor, ana@example.com, reports to Robin Reyes)"
+        );
+    }
+
+    #[test]
+    fn times_read_in_the_given_zone() {
+        let t: Timestamp = "2026-03-08T09:05:00Z".parse().unwrap();
+        let ny = TimeZone::get("America/New_York").unwrap();
+        assert_eq!(clock(t, &TimeZone::UTC), "09:05");
+        assert_eq!(clock(t, &ny), "05:05");
+        assert_eq!(when(t, &ny), "2026-03-08 05:05");
+        let late: Timestamp = "2026-12-31T23:59:00Z".parse().unwrap();
+        assert_eq!(clock(late, &TimeZone::UTC), "23:59");
     }
 }
