@@ -20,8 +20,14 @@ pub fn intel_error(e: IntelError) -> Error {
         IntelError::Foreign { .. } => "",
         IntelError::Engine(_) => "check the path of the complaint database (CASEFILE_INTEL_DB)",
         IntelError::Newer { .. } => "install a newer casefile; the file was not changed",
+        IntelError::Unfinished => {
+            "wait for it to finish; if it was stopped, import the same export again (casefile intel import FILE): the complaints stored are kept, and the import finishes"
+        }
     };
-    let exit = if matches!(e, IntelError::Engine(_) | IntelError::Newer { .. }) {
+    let exit = if matches!(
+        e,
+        IntelError::Engine(_) | IntelError::Newer { .. } | IntelError::Unfinished
+    ) {
         Exit::Database
     } else {
         Exit::Invalid
@@ -29,10 +35,14 @@ pub fn intel_error(e: IntelError) -> Error {
     Error::new(exit, e.to_string()).hint(hint)
 }
 
-/// Opens the complaint data if it has been imported; None otherwise.
+/// Opens the complaint data if it has been imported (and the import
+/// finished); None otherwise.
 pub fn available(ctx: &Ctx) -> Option<Intel> {
     let p = intel_db_path(&ctx.db_path);
-    p.exists().then(|| Intel::open(&p).ok()).flatten()
+    p.exists()
+        .then(|| Intel::open(&p).ok())
+        .flatten()
+        .filter(|i| matches!(i.unfinished(), Ok(false)))
 }
 
 /// How many close matches at the case's own company are enough to stay there.

@@ -335,3 +335,76 @@ fn the_brief_gives_the_companys_record_for_the_cases_own_product() {
         "{brief}"
     );
 }
+
+#[test]
+fn an_import_killed_midway_says_so_and_the_next_finishes_it() {
+    use std::io::Write;
+    let env = Env::new();
+    let mut csv = String::from("Complaint ID,Company,Consumer complaint narrative\n");
+    for i in 1..=3000 {
+        let words = if i % 100 == 7 {
+            "escrow misapplied"
+        } else {
+            "late fees"
+        };
+        csv.push_str(&format!("{i},Acme Bank,My {words} number {i}\n"));
+    }
+    // The file arrives on a pipe that stays open, and the import is killed
+    // once it has begun to load.
+    let mut child = env
+        .cmd(&["intel", "import", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(csv.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let started = std::time::Instant::now();
+    let stopped = loop {
+        let out = env.run(&["intel", "company", "Acme"]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        if err.contains("has not finished") {
+            break (out.status.code(), err);
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the import never began: {err}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    let out = env.run(&["intel", "company", "Acme"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{err}");
+    assert_eq!(stopped.0, Some(7));
+    assert!(
+        err.contains("has not finished (it is still running, or it was stopped)")
+            && err.contains("import the same export again"),
+        "{err}"
+    );
+
+    // The same file again finishes the job.
+    let file = env.dir.path().join("complaints.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let again = env.json(&["intel", "import", file.to_str().unwrap()]);
+    assert_eq!(again["total"], 3000, "{again}");
+    assert_eq!(env.json(&["intel", "company", "Acme"])["complaints"], 3000);
+    env.ok(&[
+        "open",
+        "Escrow",
+        "--company",
+        "Acme Bank",
+        "--problem",
+        "The escrow payment was misapplied",
+        "--resolution",
+        "Reverse the late fee",
+        "--no-wizard",
+    ]);
+    // Every complaint with the case's words is found, those loaded before the kill included.
+    let similar = env.json(&["intel", "similar", "1"]);
+    assert_eq!(similar["report"]["outcomes"][0]["count"], 30, "{similar}");
+}

@@ -702,3 +702,89 @@ fn a_company_is_one_across_the_exports_eras() {
         "Checking or savings account"
     );
 }
+
+/// Reads `bytes`, then stops the import the way a kill would: mid-batch,
+/// with nothing after it run.
+struct StopsAfter {
+    bytes: std::io::Cursor<Vec<u8>>,
+    at: u64,
+}
+
+impl std::io::Read for StopsAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.bytes.position() >= self.at {
+            panic!("stopped");
+        }
+        let room = (self.at - self.bytes.position()) as usize;
+        let n = room.min(buf.len());
+        std::io::Read::read(&mut self.bytes, &mut buf[..n])
+    }
+}
+
+#[test]
+fn a_first_import_stopped_midway_is_finished_by_the_next() {
+    let (dir, intel) = fresh();
+    let mut csv = String::from("Complaint ID,Company,Consumer complaint narrative\n");
+    for i in 1..=30_000 {
+        let words = if i % 1000 == 5 {
+            "escrow misapplied"
+        } else {
+            "late fees"
+        };
+        csv.push_str(&format!("{i},Acme Bank,My {words} number {i}\n"));
+    }
+    // Stopped after the first batch of rows was written, before the index was built.
+    let stop = csv.find("\n25000,").unwrap() as u64;
+    let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        intel.import(
+            StopsAfter {
+                bytes: std::io::Cursor::new(csv.clone().into_bytes()),
+                at: stop,
+            },
+            &mut |_| {},
+        )
+    }));
+    assert!(stopped.is_err(), "the import was stopped");
+    drop(intel);
+    let path = dir.path().join("intel.db");
+    let intel = Intel::open(&path).unwrap();
+    assert!(intel.unfinished().unwrap(), "the stop is known");
+    let stored: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT count(*) FROM complaints", [], |r| r.get(0))
+        .unwrap();
+    assert!(stored > 19_000, "the first batch was kept: {stored}");
+
+    // The same export again: the rows kept are matched, the rest added, the index built.
+    let r = import_str(&intel, &csv).unwrap();
+    assert_eq!(r.inserted + r.unchanged, 30_000);
+    assert_eq!(r.unchanged as i64, stored);
+    assert!(!intel.unfinished().unwrap());
+    assert_eq!(intel.count().unwrap(), 30_000);
+    index_is_sound(&dir);
+    let (kept, index) = word_counts(&path);
+    assert_eq!(kept, index);
+    assert!(kept.contains(&("escrow".into(), 30)), "{kept:?}");
+    let at = intel.match_company(&["acme".into()]).unwrap().unwrap();
+    let sim = intel.similar("escrow misapplied", Some(&at), 50).unwrap();
+    assert_eq!(
+        sim.matches.len(),
+        30,
+        "the rows from before the stop are searchable too"
+    );
+    // And later imports index row by row again.
+    import_str(
+        &intel,
+        "Complaint ID,Company,Consumer complaint narrative\n40001,Acme Bank,escrow once more\n",
+    )
+    .unwrap();
+    assert_eq!(
+        intel
+            .similar("escrow", Some(&at), 50)
+            .unwrap()
+            .matches
+            .len(),
+        31
+    );
+    index_is_sound(&dir);
+}

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use casefile_intel::{ImportReport, Intel, Lookup, Scorecard, SimilarReport};
+use casefile_intel::{ImportReport, Intel, IntelError, Lookup, Scorecard, SimilarReport};
 use serde_json::json;
 
 use crate::cli::IntelCommand;
@@ -22,7 +22,11 @@ fn open_existing(path: &Path) -> Result<Intel> {
         ))
         .hint("import a CFPB export first: casefile intel import complaints.csv"));
     }
-    Intel::open(path).map_err(intel_error)
+    let intel = Intel::open(path).map_err(intel_error)?;
+    if intel.unfinished().map_err(intel_error)? {
+        return Err(intel_error(IntelError::Unfinished));
+    }
+    Ok(intel)
 }
 
 pub fn import(db: Option<PathBuf>, file: &Path, json_out: bool) -> Result<()> {
