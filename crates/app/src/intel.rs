@@ -20,13 +20,17 @@ pub fn intel_error(e: IntelError) -> Error {
         IntelError::Foreign { .. } => "",
         IntelError::Engine(_) => "check the path of the complaint database (CASEFILE_INTEL_DB)",
         IntelError::Newer { .. } => "install a newer casefile; the file was not changed",
+        IntelError::Busy => "wait for the other import to finish, then run the command again",
         IntelError::Unfinished => {
             "wait for it to finish; if it was stopped, import the same export again (casefile intel import FILE): the complaints stored are kept, and the import finishes"
         }
     };
     let exit = if matches!(
         e,
-        IntelError::Engine(_) | IntelError::Newer { .. } | IntelError::Unfinished
+        IntelError::Engine(_)
+            | IntelError::Newer { .. }
+            | IntelError::Unfinished
+            | IntelError::Busy
     ) {
         Exit::Database
     } else {

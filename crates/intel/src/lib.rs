@@ -39,10 +39,17 @@ pub enum IntelError {
         "an import of complaint data has not finished (it is still running, or it was stopped): its complaints cannot be searched or counted yet"
     )]
     Unfinished,
+    #[error("the complaint data is busy: another import is writing to it")]
+    Busy,
 }
 
 fn engine(e: rusqlite::Error) -> IntelError {
-    IntelError::Engine(e.to_string())
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            IntelError::Busy
+        }
+        _ => IntelError::Engine(e.to_string()),
+    }
 }
 
 pub type Result<T, E = IntelError> = std::result::Result<T, E>;
@@ -524,68 +531,88 @@ impl Intel {
                 .map_err(engine)?;
         }
         conn.execute_batch("BEGIN").map_err(engine)?;
-        let mut in_batch = 0;
-        let mut record = csv::StringRecord::new();
-        // Each row is written once the next is read, so a last row that the
-        // file cuts off in the middle is known before it is written.
-        let mut pending = csv::StringRecord::new();
-        let mut has_pending = false;
-        // A short row at the very end is a file cut in the middle of a row.
-        let mut last_short = None;
-        loop {
-            match csv.read_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {
-                    last_short = None;
-                    if has_pending {
-                        self.take_row(&pending, &index, &update, &mut report)?;
+        let loaded = (|| -> Result<Option<u64>> {
+            let mut in_batch = 0;
+            let mut record = csv::StringRecord::new();
+            // Each row is written once the next is read, so a last row that the
+            // file cuts off in the middle is known before it is written.
+            let mut pending = csv::StringRecord::new();
+            let mut has_pending = false;
+            // A short row at the very end is a file cut in the middle of a row.
+            let mut last_short = None;
+            loop {
+                match csv.read_record(&mut record) {
+                    Ok(false) => break,
+                    Ok(true) => {
+                        last_short = None;
+                        if has_pending {
+                            self.take_row(&pending, &index, &update, &mut report)?;
+                        }
+                        std::mem::swap(&mut record, &mut pending);
+                        has_pending = true;
                     }
-                    std::mem::swap(&mut record, &mut pending);
-                    has_pending = true;
+                    Err(e) => {
+                        if has_pending {
+                            self.take_row(&pending, &index, &update, &mut report)?;
+                            has_pending = false;
+                        }
+                        let line = e.position().map_or(0, |p| p.line());
+                        report.rows += 1;
+                        last_short = match e.kind() {
+                            csv::ErrorKind::UnequalLengths {
+                                expected_len, len, ..
+                            } if len < expected_len => Some(line),
+                            _ => None,
+                        };
+                        bad_row(&mut report, line, csv_reason(&e));
+                        if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                            // The rows before stay, searchable and counted (a
+                            // broken file would fail at the same place again).
+                            self.finish(bulk, &report)?;
+                            return Err(IntelError::NotCsv(e.to_string()));
+                        }
+                    }
                 }
-                Err(e) => {
-                    if has_pending {
-                        self.take_row(&pending, &index, &update, &mut report)?;
-                        has_pending = false;
-                    }
-                    let line = e.position().map_or(0, |p| p.line());
+                in_batch += 1;
+                if in_batch >= BATCH {
+                    conn.execute_batch("COMMIT; BEGIN").map_err(engine)?;
+                    in_batch = 0;
+                }
+            }
+            if has_pending {
+                let start = pending.position().map_or(0, |p| p.byte());
+                if tail.borrow().ends_inside_quotes(start) {
+                    let line = pending.position().map_or(0, |p| p.line());
                     report.rows += 1;
-                    last_short = match e.kind() {
-                        csv::ErrorKind::UnequalLengths {
-                            expected_len, len, ..
-                        } if len < expected_len => Some(line),
-                        _ => None,
-                    };
-                    bad_row(&mut report, line, csv_reason(&e));
-                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                        let _ = conn.execute_batch("COMMIT; INSERT INTO complaint_text (complaint_text) VALUES ('rebuild');");
-                        let _ = conn.execute_batch(SCHEMA);
-                        return Err(IntelError::NotCsv(e.to_string()));
-                    }
+                    last_short = Some(line);
+                    bad_row(
+                        &mut report,
+                        line,
+                        "the file ends inside this row's quoted text".into(),
+                    );
+                } else {
+                    self.take_row(&pending, &index, &update, &mut report)?;
                 }
             }
-            in_batch += 1;
-            if in_batch >= BATCH {
-                conn.execute_batch("COMMIT; BEGIN").map_err(engine)?;
-                in_batch = 0;
+            Ok(last_short)
+        })();
+        let last_short = match loaded {
+            Ok(l) => l,
+            Err(e) => {
+                // The batch under way goes; the whole batches before it stay.
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
             }
-        }
-        if has_pending {
-            let start = pending.position().map_or(0, |p| p.byte());
-            if tail.borrow().ends_inside_quotes(start) {
-                let line = pending.position().map_or(0, |p| p.line());
-                report.rows += 1;
-                last_short = Some(line);
-                bad_row(
-                    &mut report,
-                    line,
-                    "the file ends inside this row's quoted text".into(),
-                );
-            } else {
-                self.take_row(&pending, &index, &update, &mut report)?;
-            }
-        }
+        };
         report.cut_short = last_short;
+        self.finish(bulk, &report)?;
+        Ok(report)
+    }
+
+    /// Ends an import, whole or stopped by a file that cannot be read on:
+    /// what was stored becomes searchable and counted.
+    fn finish(&self, bulk: bool, report: &ImportReport) -> Result<()> {
+        let conn = &self.conn;
         conn.execute_batch("COMMIT").map_err(engine)?;
         if bulk {
             conn.execute_batch(
@@ -602,7 +629,7 @@ impl Intel {
             ))
             .map_err(engine)?;
         }
-        Ok(report)
+        Ok(())
     }
 }
 

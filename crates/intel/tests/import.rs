@@ -703,16 +703,20 @@ fn a_company_is_one_across_the_exports_eras() {
     );
 }
 
-/// Reads `bytes`, then stops the import the way a kill would: mid-batch,
-/// with nothing after it run.
+/// Reads `bytes`, then stops the import the way a kill would (mid-batch,
+/// with nothing after it run), or with a read error when `fails`.
 struct StopsAfter {
     bytes: std::io::Cursor<Vec<u8>>,
     at: u64,
+    fails: bool,
 }
 
 impl std::io::Read for StopsAfter {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.bytes.position() >= self.at {
+            if self.fails {
+                return Err(std::io::Error::other("the disk went away"));
+            }
             panic!("stopped");
         }
         let room = (self.at - self.bytes.position()) as usize;
@@ -740,6 +744,7 @@ fn a_first_import_stopped_midway_is_finished_by_the_next() {
             StopsAfter {
                 bytes: std::io::Cursor::new(csv.clone().into_bytes()),
                 at: stop,
+                fails: false,
             },
             &mut |_| {},
         )
@@ -787,4 +792,57 @@ fn a_first_import_stopped_midway_is_finished_by_the_next() {
         31
     );
     index_is_sound(&dir);
+}
+
+#[test]
+fn a_file_that_cannot_be_read_on_leaves_what_came_before_searchable() {
+    let (dir, intel) = fresh();
+    let mut csv = String::from("Complaint ID,Company,Consumer complaint narrative\n");
+    for i in 1..=25_000 {
+        let words = if i % 1000 == 5 {
+            "escrow misapplied"
+        } else {
+            "late fees"
+        };
+        csv.push_str(&format!("{i},Acme Bank,My {words} number {i}\n"));
+    }
+    let at = csv.find("\n24000,").unwrap() as u64 + 1;
+    let read = StopsAfter {
+        bytes: std::io::Cursor::new(csv.into_bytes()),
+        at,
+        fails: true,
+    };
+    match intel.import(read, &mut |_| {}) {
+        Err(IntelError::NotCsv(e)) => assert!(e.contains("the disk went away"), "{e}"),
+        other => panic!("a read error is reported: {other:?}"),
+    }
+    // Importing the same broken file again would stop at the same place:
+    // the rows before it are finished now, not left for a next import.
+    assert!(!intel.unfinished().unwrap());
+    assert_eq!(intel.count().unwrap(), 23_999);
+    index_is_sound(&dir);
+    let at = intel.match_company(&["acme".into()]).unwrap().unwrap();
+    assert_eq!(
+        intel
+            .similar("escrow", Some(&at), 50)
+            .unwrap()
+            .matches
+            .len(),
+        24
+    );
+}
+
+#[test]
+fn an_import_while_another_writes_is_told_so() {
+    let (dir, intel) = fresh();
+    import_str(&intel, "Complaint ID,Company\n1,Acme Bank\n").unwrap();
+    let other = rusqlite::Connection::open(dir.path().join("intel.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    match import_str(&intel, "Complaint ID,Company\n2,Acme Bank\n") {
+        Err(e @ IntelError::Busy) => assert!(e.to_string().contains("another import"), "{e}"),
+        other => panic!("a locked file is named as such: {other:?}"),
+    }
+    other.execute_batch("ROLLBACK").unwrap();
+    import_str(&intel, "Complaint ID,Company\n2,Acme Bank\n").unwrap();
+    assert_eq!(intel.count().unwrap(), 2);
 }
