@@ -725,11 +725,10 @@ impl std::io::Read for StopsAfter {
     }
 }
 
-#[test]
-fn a_first_import_stopped_midway_is_finished_by_the_next() {
-    let (dir, intel) = fresh();
+/// `n` complaints at Acme Bank, one in a thousand about a misapplied escrow.
+fn acme_rows(n: u32) -> String {
     let mut csv = String::from("Complaint ID,Company,Consumer complaint narrative\n");
-    for i in 1..=30_000 {
+    for i in 1..=n {
         let words = if i % 1000 == 5 {
             "escrow misapplied"
         } else {
@@ -737,6 +736,13 @@ fn a_first_import_stopped_midway_is_finished_by_the_next() {
         };
         csv.push_str(&format!("{i},Acme Bank,My {words} number {i}\n"));
     }
+    csv
+}
+
+#[test]
+fn a_first_import_stopped_midway_is_finished_by_the_next() {
+    let (dir, intel) = fresh();
+    let csv = acme_rows(30_000);
     // Stopped after the first batch of rows was written, before the index was built.
     let stop = csv.find("\n25000,").unwrap() as u64;
     let stopped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -797,15 +803,7 @@ fn a_first_import_stopped_midway_is_finished_by_the_next() {
 #[test]
 fn a_file_that_cannot_be_read_on_leaves_what_came_before_searchable() {
     let (dir, intel) = fresh();
-    let mut csv = String::from("Complaint ID,Company,Consumer complaint narrative\n");
-    for i in 1..=25_000 {
-        let words = if i % 1000 == 5 {
-            "escrow misapplied"
-        } else {
-            "late fees"
-        };
-        csv.push_str(&format!("{i},Acme Bank,My {words} number {i}\n"));
-    }
+    let csv = acme_rows(25_000);
     let at = csv.find("\n24000,").unwrap() as u64 + 1;
     let read = StopsAfter {
         bytes: std::io::Cursor::new(csv.into_bytes()),
