@@ -1591,7 +1591,8 @@ impl Intel {
         }
         scored.sort();
         scored.truncate(5);
-        let idfs: Vec<(String, u64)> = scored.iter().map(|(df, w)| (w.clone(), *df)).collect();
+        // Each chosen word's count, in the order the query names them.
+        let counts: Vec<u64> = scored.iter().map(|(df, _)| *df).collect();
         let chosen: Vec<String> = scored.into_iter().map(|(_, w)| w).collect();
         if chosen.is_empty() {
             return Ok(SimilarReport {
@@ -1619,9 +1620,9 @@ impl Intel {
         };
         // Ranked as bm25 ranks, with each word's IDF from the kept counts
         // (bm25 would count them again, reading each word's whole list).
-        let idfs = idfs
+        let idfs = counts
             .iter()
-            .map(|(_, df)| format!(", {:?}", rank::idf(total as u64, *df)))
+            .map(|df| format!(", {:?}", rank::idf(total as u64, *df)))
             .collect::<String>();
         let sql = format!(
             "SELECT c.id, c.received, c.company, c.product, c.issue, c.response, coalesce(c.narrative, '')

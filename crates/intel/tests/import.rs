@@ -20,6 +20,15 @@ fn import_str(intel: &Intel, csv: &str) -> Result<ImportReport> {
     intel.import(csv.as_bytes(), &mut |_| {})
 }
 
+/// A file holding `csv` imported, closed, to be changed by hand.
+fn imported(csv: &str) -> (tempfile::TempDir, PathBuf) {
+    let (dir, intel) = fresh();
+    import_str(&intel, csv).unwrap();
+    drop(intel);
+    let path = dir.path().join("intel.db");
+    (dir, path)
+}
+
 /// Rows of the sample, read independently of the importer.
 fn sample_rows() -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_path(sample()).unwrap();
@@ -305,12 +314,9 @@ fn the_scorecard_matches_the_file() {
 
 #[test]
 fn a_version_1_database_upgrades_in_place() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("intel.db");
-    {
-        let intel = Intel::open(&path).unwrap();
-        import_str(&intel, "Complaint ID,Company,Consumer complaint narrative\n1,Acme Bank,The escrow was misapplied\n2,Acme Bank,Late fees charged twice\n").unwrap();
-    }
+    let (_dir, path) = imported(
+        "Complaint ID,Company,Consumer complaint narrative\n1,Acme Bank,The escrow was misapplied\n2,Acme Bank,Late fees charged twice\n",
+    );
     // Take the file back to version 1: a text index without the company, no counts.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
@@ -403,9 +409,8 @@ fn word_counts(path: &std::path::Path) -> (Counts, Counts) {
 
 #[test]
 fn each_words_count_of_complaints_follows_every_import() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, intel) = fresh();
     let path = dir.path().join("intel.db");
-    let intel = Intel::open(&path).unwrap();
     // The first import into an empty file takes the bulk path, later ones go row by row.
     import_str(&intel, "Complaint ID,Company,Consumer complaint narrative\n1,Acme Bank,The escrow was misapplied\n2,Acme Bank,Late fees charged twice\n").unwrap();
     let (kept, index) = word_counts(&path);
@@ -426,12 +431,9 @@ fn each_words_count_of_complaints_follows_every_import() {
 
 #[test]
 fn a_version_3_database_gets_its_word_counts_in_the_upgrade() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("intel.db");
-    {
-        let intel = Intel::open(&path).unwrap();
-        import_str(&intel, "Complaint ID,Company,Consumer complaint narrative\n1,Acme Bank,The escrow was misapplied\n2,Acme Bank,Escrow and late fees charged twice\n").unwrap();
-    }
+    let (_dir, path) = imported(
+        "Complaint ID,Company,Consumer complaint narrative\n1,Acme Bank,The escrow was misapplied\n2,Acme Bank,Escrow and late fees charged twice\n",
+    );
     // Version 3 kept no counts of words.
     rusqlite::Connection::open(&path)
         .unwrap()
