@@ -846,3 +846,106 @@ fn an_import_while_another_writes_is_told_so() {
     import_str(&intel, "Complaint ID,Company\n2,Acme Bank\n").unwrap();
     assert_eq!(intel.count().unwrap(), 2);
 }
+
+/// Rows of `sql` on the file at `path`, sorted, as text.
+fn rows_of(path: &std::path::Path, sql: &str) -> Vec<String> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut st = conn.prepare(sql).unwrap();
+    let n = st.column_count();
+    let mut rows: Vec<String> = st
+        .query_map([], |r| {
+            (0..n)
+                .map(|i| {
+                    r.get::<_, rusqlite::types::Value>(i)
+                        .map(|v| format!("{v:?}"))
+                })
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map(|v| v.join("|"))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn a_first_import_indexes_and_counts_beside_the_load_as_row_by_row_would() {
+    // A first import into an empty file: its text index is built on a
+    // second thread and its counts folded as the rows pass.
+    let (dir, intel) = fresh();
+    let beside = dir.path().join("intel.db");
+    intel
+        .import(std::fs::File::open(sample()).unwrap(), &mut |_| {})
+        .unwrap();
+    assert!(!intel.unfinished().unwrap());
+    assert!(
+        rows_of(
+            &beside,
+            "SELECT v FROM complaint_text_config WHERE k = 'hashsize'"
+        )
+        .is_empty(),
+        "built beside the load (a rebuild in place sets the index's hash size)"
+    );
+    index_is_sound(&dir);
+    let (kept, index) = word_counts(&beside);
+    assert_eq!(kept, index);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.contains("text-build")),
+        "the scratch index is gone: {names:?}"
+    );
+    assert_eq!(
+        rows_of(&beside, "PRAGMA journal_mode"),
+        ["Text(\"wal\")"],
+        "the file is back in WAL mode"
+    );
+    // The counts are the ones the table groups to.
+    assert_eq!(
+        rows_of(
+            &beside,
+            "SELECT company_norm, company, product, issue, response, year, timely, disputed, narrative, n, first, last FROM company_stats"
+        ),
+        rows_of(
+            &beside,
+            "SELECT company_norm, company, product, issue, response, CAST(substr(received, 1, 4) AS INTEGER), timely, disputed, narrative IS NOT NULL, count(*), min(received), max(received) FROM complaints GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9"
+        ),
+    );
+    assert_eq!(
+        rows_of(&beside, "SELECT complaints FROM totals"),
+        rows_of(&beside, "SELECT count(*) FROM complaints")
+    );
+
+    // The same file into one that holds a complaint already goes row by
+    // row through the triggers: the index is the same, word by word and
+    // column by column (the first complaint's words aside).
+    let (other, intel) = fresh();
+    import_str(&intel, "Complaint ID,Company\n999999999,Qqzx Wvvb\n").unwrap();
+    intel
+        .import(std::fs::File::open(sample()).unwrap(), &mut |_| {})
+        .unwrap();
+    let by_row = other.path().join("intel.db");
+    let vocab =
+        "SELECT term, col, doc, cnt FROM complaint_vocab_col WHERE term NOT IN ('qqzx', 'wvvb')";
+    for path in [&beside, &by_row] {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .execute_batch(
+                "CREATE VIRTUAL TABLE complaint_vocab_col USING fts5vocab(complaint_text, 'col');",
+            )
+            .unwrap();
+    }
+    let words = rows_of(&beside, vocab);
+    assert!(words.len() > 1000, "{}", words.len());
+    assert_eq!(words, rows_of(&by_row, vocab));
+    assert_eq!(
+        rows_of(&beside, "SELECT id, sz FROM complaint_text_docsize"),
+        rows_of(
+            &by_row,
+            "SELECT id, sz FROM complaint_text_docsize WHERE id != 999999999"
+        )
+    );
+}
