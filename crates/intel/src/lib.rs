@@ -524,11 +524,12 @@ impl Intel {
         // Batches of rows per transaction; an import cut short keeps whole
         // batches, and importing again fills in the rest.
         let conn = &self.conn;
-        // Into an empty database, load the rows first and build the text index
-        // once at the end: several times faster than indexing row by row.
-        // Every trigger goes, not only the insert's: a Complaint ID repeated
-        // in the file updates a row the index has not seen yet.
-        // So is a file whose first import stopped before its index was built.
+        // Into an empty database, the rows load without the triggers that
+        // index them one by one (several times slower), and without the
+        // index by company (made once at the end). Every trigger goes, not
+        // only the insert's: a Complaint ID repeated in the file updates a
+        // row the index has not seen yet. So does a file whose first import
+        // stopped before its index was built, which builds it at the end.
         let empty = self.is_empty()?;
         let bulk = empty || self.unfinished()?;
         // Into an empty file, the text index is built on a second core as
