@@ -211,7 +211,6 @@ CREATE TABLE IF NOT EXISTS complaints (
     state TEXT, zip TEXT, tags TEXT, consent TEXT, via TEXT, sent TEXT,
     response TEXT, timely INTEGER, disputed INTEGER
 );
-CREATE INDEX IF NOT EXISTS complaints_by_company ON complaints (company_norm, product);
 CREATE VIRTUAL TABLE IF NOT EXISTS complaint_text USING fts5(
     narrative, issue, product, company_norm, content = 'complaints', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
@@ -525,9 +524,8 @@ impl Intel {
         // batches, and importing again fills in the rest.
         let conn = &self.conn;
         // Into an empty database, the rows load without the triggers that
-        // index them one by one (several times slower), and without the
-        // index by company (made once at the end). Every trigger goes, not
-        // only the insert's: a Complaint ID repeated in the file updates a
+        // index them one by one (several times slower). Every trigger goes,
+        // not only the insert's: a Complaint ID repeated in the file updates a
         // row the index has not seen yet. So does a file whose first import
         // stopped before its index was built, which builds it at the end.
         let empty = self.is_empty()?;
@@ -539,13 +537,16 @@ impl Intel {
             side.text = TextBuild::start(Path::new(path)).ok();
             side.stats = side.text.as_ref().map(|_| StatsFold::default());
         }
+        // Nothing reads complaints by company (the counts by company answer
+        // that): an index older files kept for it only slowed their imports.
+        conn.execute_batch("DROP INDEX IF EXISTS complaints_by_company;")
+            .map_err(engine)?;
         if bulk {
             // Marked first, durably: whatever stops this import, the next
             // one knows to build the index.
             conn.execute_batch(
                 "BEGIN; DELETE FROM unfinished; INSERT INTO unfinished (started) VALUES (datetime('now'));
                  DROP TRIGGER IF EXISTS complaints_ai; DROP TRIGGER IF EXISTS complaints_au; DROP TRIGGER IF EXISTS complaints_ad;
-                 DROP INDEX IF EXISTS complaints_by_company;
                  COMMIT;",
             )
             .map_err(engine)?;
@@ -554,7 +555,7 @@ impl Intel {
             // killed while writing leaves a file no later command can open.
             // A rollback journal, not the WAL: the pages a load adds are
             // written once, not to the WAL and again into the file (a fifth
-            // of the load's time), and the rows' index, made at the end, too.
+            // of the load's time).
             // Another connection open on the file keeps it in WAL mode.
             conn.execute_batch("PRAGMA synchronous = OFF;")
                 .map_err(engine)?;
@@ -646,9 +647,7 @@ impl Intel {
         let conn = &self.conn;
         conn.execute_batch("COMMIT").map_err(engine)?;
         if bulk {
-            // The index by company, made once from the loaded rows (faster
-            // than kept row by row), and the row-by-row triggers for later
-            // imports.
+            // The row-by-row triggers, for later imports.
             conn.execute_batch(SCHEMA).map_err(engine)?;
         }
         let mut built = false;

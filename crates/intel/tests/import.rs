@@ -949,3 +949,23 @@ fn a_first_import_indexes_and_counts_beside_the_load_as_row_by_row_would() {
         )
     );
 }
+
+#[test]
+fn an_older_files_unused_index_by_company_goes_at_its_next_import() {
+    let (_dir, path) = imported("Complaint ID,Company\n1,Acme Bank\n");
+    let indexes = |path: &std::path::Path| {
+        rows_of(
+            path,
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'complaints'",
+        )
+    };
+    assert!(indexes(&path).is_empty(), "a new file has none");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE INDEX complaints_by_company ON complaints (company_norm, product);")
+        .unwrap();
+    let intel = Intel::open(&path).unwrap();
+    import_str(&intel, "Complaint ID,Company\n2,Acme Bank\n").unwrap();
+    assert!(indexes(&path).is_empty(), "{:?}", indexes(&path));
+    assert_eq!(intel.count().unwrap(), 2);
+}
