@@ -520,6 +520,7 @@ impl Intel {
         }
         let update = update_sql(&index);
 
+        let _only = self.import_lock()?;
         // Batches of rows per transaction; an import cut short keeps whole
         // batches, and importing again fills in the rest.
         let conn = &self.conn;
@@ -641,6 +642,31 @@ impl Intel {
         Ok(report)
     }
 
+    /// Held for an import's whole run. Two imports into one file would
+    /// interleave their batches, and a first import puts in place, whole, a
+    /// text index of the rows it loaded itself. The file beside the data
+    /// stays (removing it would let a later import lock a file no one else
+    /// sees); a lock dies with its process.
+    fn import_lock(&self) -> Result<Option<std::fs::File>> {
+        let Some(path) = self.conn.path().filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        let lock = format!("{path}.import-lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|e| IntelError::Engine(format!("cannot open {lock}: {e}")))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(IntelError::Busy),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(IntelError::Engine(format!("cannot lock {lock}: {e}")))
+            }
+        }
+    }
+
     /// Ends an import, whole or stopped by a file that cannot be read on:
     /// what was stored becomes searchable and counted.
     fn finish(&self, bulk: bool, report: &ImportReport, side: &mut Side) -> Result<()> {
@@ -675,9 +701,11 @@ impl Intel {
         if bulk {
             conn.execute_batch("PRAGMA synchronous = NORMAL;")
                 .map_err(engine)?;
-            conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-                .map_err(engine)?;
         }
+        // Back to the WAL after a first import's rollback journal. A reader
+        // with the file open keeps it as it is (all is committed either way;
+        // the next import tries again).
+        let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()));
         Ok(())
     }
 

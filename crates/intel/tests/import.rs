@@ -969,3 +969,83 @@ fn an_older_files_unused_index_by_company_goes_at_its_next_import() {
     assert!(indexes(&path).is_empty(), "{:?}", indexes(&path));
     assert_eq!(intel.count().unwrap(), 2);
 }
+
+/// Gives its bytes up to `at`, then waits for a word on `go` before the rest.
+struct Gate {
+    bytes: std::io::Cursor<Vec<u8>>,
+    at: u64,
+    reached: Option<std::sync::mpsc::Sender<()>>,
+    go: std::sync::mpsc::Receiver<()>,
+}
+
+impl std::io::Read for Gate {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let pos = self.bytes.position();
+        if pos == self.at {
+            if let Some(reached) = self.reached.take() {
+                reached.send(()).unwrap();
+                self.go.recv().unwrap();
+            }
+        }
+        let room = if pos < self.at {
+            ((self.at - pos) as usize).min(buf.len())
+        } else {
+            buf.len()
+        };
+        self.bytes.read(&mut buf[..room])
+    }
+}
+
+#[test]
+fn a_second_import_while_a_first_loads_is_refused_and_the_first_finishes_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("intel.db");
+    let csv = acme_rows(30_000);
+    // The first import waits early in its file: it has begun (its text index
+    // is under way) but holds no lock of SQLite's, so only its own stops a
+    // second import.
+    let at = csv.find("\n3,").unwrap() as u64 + 1;
+    let (reached, wait) = std::sync::mpsc::channel();
+    let (go, went) = std::sync::mpsc::channel();
+    let first = {
+        let path = path.clone();
+        let gate = Gate {
+            bytes: std::io::Cursor::new(csv.clone().into_bytes()),
+            at,
+            reached: Some(reached),
+            go: went,
+        };
+        std::thread::spawn(move || Intel::open(&path).unwrap().import(gate, &mut |_| {}))
+    };
+    wait.recv().unwrap();
+    let second = Intel::open(&path).unwrap();
+    match import_str(
+        &second,
+        "Complaint ID,Company,Consumer complaint narrative\n90001,Acme Bank,escrow\n",
+    ) {
+        Err(e @ IntelError::Busy) => assert!(e.to_string().contains("another import"), "{e}"),
+        other => panic!("the second import is refused: {other:?}"),
+    }
+    go.send(()).unwrap();
+    let report = first.join().unwrap().unwrap();
+    assert_eq!(report.inserted, 30_000);
+    assert_eq!(second.count().unwrap(), 30_000);
+    index_is_sound(&dir);
+    let at = second.match_company(&["acme".into()]).unwrap().unwrap();
+    assert_eq!(
+        second
+            .similar("escrow", Some(&at), 50)
+            .unwrap()
+            .matches
+            .len(),
+        30
+    );
+    // Once it is done, the next import goes in.
+    import_str(
+        &second,
+        "Complaint ID,Company,Consumer complaint narrative\n90001,Acme Bank,escrow\n",
+    )
+    .unwrap();
+    assert_eq!(second.count().unwrap(), 30_001);
+    index_is_sound(&dir);
+}
