@@ -981,11 +981,11 @@ struct Gate {
 impl std::io::Read for Gate {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let pos = self.bytes.position();
-        if pos == self.at {
-            if let Some(reached) = self.reached.take() {
-                reached.send(()).unwrap();
-                self.go.recv().unwrap();
-            }
+        if pos == self.at
+            && let Some(reached) = self.reached.take()
+        {
+            reached.send(()).unwrap();
+            self.go.recv().unwrap();
         }
         let room = if pos < self.at {
             ((self.at - pos) as usize).min(buf.len())
