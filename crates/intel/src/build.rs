@@ -56,9 +56,7 @@ impl TextBuild {
     /// Starts indexing beside the complaint data at `data` (a scratch file
     /// named after it; one left by a stopped import is replaced).
     pub fn start(data: &Path) -> std::io::Result<TextBuild> {
-        let mut name = data.as_os_str().to_owned();
-        name.push(".text-build");
-        let path = PathBuf::from(name);
+        let path = scratch(data);
         remove(&path)?;
         let (send, receive) = sync_channel(SENDS_IN_FLIGHT);
         let scratch = path.clone();
@@ -137,6 +135,19 @@ impl Drop for TextBuild {
         }
         let _ = remove(&self.path);
     }
+}
+
+/// The scratch file of the complaint data at `data`.
+fn scratch(data: &Path) -> PathBuf {
+    let mut name = data.as_os_str().to_owned();
+    name.push(".text-build");
+    PathBuf::from(name)
+}
+
+/// Removes a scratch index an import stopped before its end left behind
+/// (called by an import holding the import lock).
+pub(crate) fn discard_stale(data: &Path) -> std::io::Result<()> {
+    remove(&scratch(data))
 }
 
 fn remove(path: &Path) -> std::io::Result<()> {

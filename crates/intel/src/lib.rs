@@ -659,7 +659,13 @@ impl Intel {
             .open(&lock)
             .map_err(|e| IntelError::Engine(format!("cannot open {lock}: {e}")))?;
         match file.try_lock() {
-            Ok(()) => Ok(Some(file)),
+            Ok(()) => {
+                // A stopped first import's scratch index, kept by no one now.
+                build::discard_stale(Path::new(path)).map_err(|e| {
+                    IntelError::Engine(format!("cannot remove {path}.text-build: {e}"))
+                })?;
+                Ok(Some(file))
+            }
             Err(std::fs::TryLockError::WouldBlock) => Err(IntelError::Busy),
             Err(std::fs::TryLockError::Error(e)) => {
                 Err(IntelError::Engine(format!("cannot lock {lock}: {e}")))

@@ -951,7 +951,7 @@ fn a_first_import_indexes_and_counts_beside_the_load_as_row_by_row_would() {
 }
 
 #[test]
-fn an_older_files_unused_index_by_company_goes_at_its_next_import() {
+fn what_an_older_file_or_a_stopped_import_left_goes_at_the_next_import() {
     let (_dir, path) = imported("Complaint ID,Company\n1,Acme Bank\n");
     let indexes = |path: &std::path::Path| {
         rows_of(
@@ -964,9 +964,13 @@ fn an_older_files_unused_index_by_company_goes_at_its_next_import() {
         .unwrap()
         .execute_batch("CREATE INDEX complaints_by_company ON complaints (company_norm, product);")
         .unwrap();
+    // And a scratch index left by a first import that was stopped goes too.
+    let stale = path.with_file_name("intel.db.text-build");
+    std::fs::write(&stale, b"left by a killed import").unwrap();
     let intel = Intel::open(&path).unwrap();
     import_str(&intel, "Complaint ID,Company\n2,Acme Bank\n").unwrap();
     assert!(indexes(&path).is_empty(), "{:?}", indexes(&path));
+    assert!(!stale.exists());
     assert_eq!(intel.count().unwrap(), 2);
 }
 
