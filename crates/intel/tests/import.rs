@@ -728,6 +728,16 @@ impl std::io::Read for StopsAfter {
 }
 
 /// `n` complaints at Acme Bank, one in a thousand about a misapplied escrow.
+/// How many of Acme Bank's complaints a search for "escrow" finds (up to 50).
+fn acme_escrow(intel: &Intel) -> usize {
+    let at = intel.match_company(&["acme".into()]).unwrap().unwrap();
+    intel
+        .similar("escrow", Some(&at), 50)
+        .unwrap()
+        .matches
+        .len()
+}
+
 fn acme_rows(n: u32) -> String {
     let mut csv = String::from("Complaint ID,Company,Consumer complaint narrative\n");
     for i in 1..=n {
@@ -791,14 +801,7 @@ fn a_first_import_stopped_midway_is_finished_by_the_next() {
         "Complaint ID,Company,Consumer complaint narrative\n40001,Acme Bank,escrow once more\n",
     )
     .unwrap();
-    assert_eq!(
-        intel
-            .similar("escrow", Some(&at), 50)
-            .unwrap()
-            .matches
-            .len(),
-        31
-    );
+    assert_eq!(acme_escrow(&intel), 31);
     index_is_sound(&dir);
 }
 
@@ -821,15 +824,7 @@ fn a_file_that_cannot_be_read_on_leaves_what_came_before_searchable() {
     assert!(!intel.unfinished().unwrap());
     assert_eq!(intel.count().unwrap(), 23_999);
     index_is_sound(&dir);
-    let at = intel.match_company(&["acme".into()]).unwrap().unwrap();
-    assert_eq!(
-        intel
-            .similar("escrow", Some(&at), 50)
-            .unwrap()
-            .matches
-            .len(),
-        24
-    );
+    assert_eq!(acme_escrow(&intel), 24);
 }
 
 #[test]
@@ -1002,6 +997,8 @@ impl std::io::Read for Gate {
 
 #[test]
 fn a_second_import_while_a_first_loads_is_refused_and_the_first_finishes_whole() {
+    const ONE_MORE: &str =
+        "Complaint ID,Company,Consumer complaint narrative\n90001,Acme Bank,escrow\n";
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("intel.db");
     let csv = acme_rows(30_000);
@@ -1023,10 +1020,7 @@ fn a_second_import_while_a_first_loads_is_refused_and_the_first_finishes_whole()
     };
     wait.recv().unwrap();
     let second = Intel::open(&path).unwrap();
-    match import_str(
-        &second,
-        "Complaint ID,Company,Consumer complaint narrative\n90001,Acme Bank,escrow\n",
-    ) {
+    match import_str(&second, ONE_MORE) {
         Err(e @ IntelError::Busy) => assert!(e.to_string().contains("another import"), "{e}"),
         other => panic!("the second import is refused: {other:?}"),
     }
@@ -1035,21 +1029,9 @@ fn a_second_import_while_a_first_loads_is_refused_and_the_first_finishes_whole()
     assert_eq!(report.inserted, 30_000);
     assert_eq!(second.count().unwrap(), 30_000);
     index_is_sound(&dir);
-    let at = second.match_company(&["acme".into()]).unwrap().unwrap();
-    assert_eq!(
-        second
-            .similar("escrow", Some(&at), 50)
-            .unwrap()
-            .matches
-            .len(),
-        30
-    );
+    assert_eq!(acme_escrow(&second), 30);
     // Once it is done, the next import goes in.
-    import_str(
-        &second,
-        "Complaint ID,Company,Consumer complaint narrative\n90001,Acme Bank,escrow\n",
-    )
-    .unwrap();
+    import_str(&second, ONE_MORE).unwrap();
     assert_eq!(second.count().unwrap(), 30_001);
     index_is_sound(&dir);
 }
