@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 mod build;
 mod rank;
 
-use build::{StatsFold, TextBuild, TextRow};
+use build::{StatsFold, TextBuild};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntelError {
@@ -90,6 +90,35 @@ const FIELDS: &[(&str, &[&str])] = &[
     ("Timely response?", &["timelyresponse", "timely"]),
     ("Consumer disputed?", &["consumerdisputed"]),
 ];
+
+/// Where each of [`FIELDS`] is in the file's rows, if it has it (found
+/// once from the header; a row looks its fields up by position).
+type Columns = [Option<usize>; FIELDS.len()];
+
+/// The position in [`FIELDS`] of the field called `name` (at compile time).
+const fn field(name: &str) -> usize {
+    let mut i = 0;
+    'fields: while i < FIELDS.len() {
+        let (a, b) = (FIELDS[i].0.as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut k = 0;
+            while k < a.len() {
+                if a[k] != b[k] {
+                    i += 1;
+                    continue 'fields;
+                }
+                k += 1;
+            }
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a field")
+}
+
+const COMPLAINT_ID: usize = field("Complaint ID");
+const COMPANY: usize = field("Company");
+const DATE_RECEIVED: usize = field("Date received");
 
 fn squash(h: &str) -> String {
     h.chars()
@@ -519,6 +548,10 @@ impl Intel {
             });
         }
         let update = update_sql(&index);
+        let mut columns: Columns = [None; FIELDS.len()];
+        for (i, (name, _)) in FIELDS.iter().enumerate() {
+            columns[i] = index.get(name).copied();
+        }
 
         let _only = self.import_lock()?;
         // Batches of rows per transaction; an import cut short keeps whole
@@ -564,6 +597,10 @@ impl Intel {
                 .map_err(engine)?;
         }
         conn.execute_batch("BEGIN").map_err(engine)?;
+        let mut insert = conn.prepare(INSERT).map_err(engine)?;
+        let mut take = |row: &csv::StringRecord, report: &mut ImportReport, side: &mut Side| {
+            self.take_row(row, &columns, &mut insert, &update, report, side)
+        };
         let loaded = (|| -> Result<Option<u64>> {
             let mut in_batch = 0;
             let mut record = csv::StringRecord::new();
@@ -579,14 +616,14 @@ impl Intel {
                     Ok(true) => {
                         last_short = None;
                         if has_pending {
-                            self.take_row(&pending, &index, &update, &mut report, &mut side)?;
+                            take(&pending, &mut report, &mut side)?;
                         }
                         std::mem::swap(&mut record, &mut pending);
                         has_pending = true;
                     }
                     Err(e) => {
                         if has_pending {
-                            self.take_row(&pending, &index, &update, &mut report, &mut side)?;
+                            take(&pending, &mut report, &mut side)?;
                             has_pending = false;
                         }
                         let line = e.position().map_or(0, |p| p.line());
@@ -624,7 +661,7 @@ impl Intel {
                         "the file ends inside this row's quoted text".into(),
                     );
                 } else {
-                    self.take_row(&pending, &index, &update, &mut report, &mut side)?;
+                    take(&pending, &mut report, &mut side)?;
                 }
             }
             Ok(last_short)
@@ -686,7 +723,7 @@ impl Intel {
         if let (Some(mut text), Some(stats)) = (side.text.take(), side.stats.take()) {
             // Built beside the load; if that failed, it is built below.
             if text.finish().is_ok() {
-                self.install(&text, stats)?;
+                self.install(&mut text, stats)?;
                 built = true;
             }
         }
@@ -719,7 +756,7 @@ impl Intel {
     /// folded from it, in one transaction that also ends the import's
     /// unfinished mark. On a connection of its own: FTS5 keeps what it has
     /// read of an index per connection, and sees a change made by another.
-    fn install(&self, text: &TextBuild, stats: StatsFold) -> Result<()> {
+    fn install(&self, text: &mut TextBuild, stats: StatsFold) -> Result<()> {
         let path = self
             .conn
             .path()
@@ -735,6 +772,7 @@ impl Intel {
         let tx = other.unchecked_transaction().map_err(engine)?;
         text.copy(&tx).map_err(engine)?;
         stats.write(&tx).map_err(engine)?;
+        text.write_words(&tx).map_err(IntelError::Engine)?;
         tx.execute_batch("DELETE FROM unfinished;")
             .map_err(engine)?;
         tx.commit().map_err(engine)
@@ -746,6 +784,22 @@ impl Intel {
 struct Side {
     text: Option<TextBuild>,
     stats: Option<StatsFold>,
+    norms: Norms,
+}
+
+/// Each company's name as matched, worked out once per import: an export
+/// names a few thousand companies over a million rows.
+#[derive(Default)]
+struct Norms(foldhash::HashMap<String, String>);
+
+impl Norms {
+    fn of(&mut self, company: &str) -> &str {
+        if !self.0.contains_key(company) {
+            self.0
+                .insert(company.to_string(), normalize_company_name(company));
+        }
+        &self.0[company]
+    }
 }
 
 impl Intel {
@@ -753,35 +807,39 @@ impl Intel {
     fn take_row(
         &self,
         record: &csv::StringRecord,
-        index: &BTreeMap<&str, usize>,
+        columns: &Columns,
+        insert: &mut rusqlite::Statement<'_>,
         update: &str,
         report: &mut ImportReport,
         side: &mut Side,
     ) -> Result<()> {
         report.rows += 1;
         let line = record.position().map_or(0, |p| p.line());
-        match row(record, index) {
+        match row(record, columns) {
             Ok(c) => {
-                let company_norm = normalize_company_name(&c.company);
-                match upsert(&self.conn, &c, &company_norm, update).map_err(engine)? {
+                let company_norm = side.norms.of(&c.company);
+                match upsert(&self.conn, insert, &c, company_norm, update).map_err(engine)? {
                     Upsert::Inserted => {
                         report.inserted += 1;
                         if let (Some(text), Some(stats)) = (&mut side.text, &mut side.stats) {
-                            stats.add(&c, &company_norm);
-                            text.add(TextRow {
-                                id: c.id,
-                                narrative: c.narrative,
-                                issue: c.issue,
-                                product: c.product,
-                                company_norm,
-                            });
+                            stats.add(&c, company_norm);
+                            text.add(
+                                c.id,
+                                [
+                                    c.narrative.as_deref(),
+                                    c.issue.as_deref(),
+                                    c.product.as_deref(),
+                                    Some(company_norm),
+                                ],
+                            );
                         }
                     }
                     Upsert::Updated => {
                         report.updated += 1;
                         // A row the file repeats changed what was indexed and
                         // counted: the index is built from the table instead.
-                        *side = Side::default();
+                        side.text = None;
+                        side.stats = None;
                     }
                     Upsert::Unchanged => report.unchanged += 1,
                     Upsert::Clash { company, received } => {
@@ -962,70 +1020,68 @@ fn csv_reason(e: &csv::Error) -> String {
     }
 }
 
-fn row(
-    r: &csv::StringRecord,
-    index: &BTreeMap<&str, usize>,
-) -> std::result::Result<Complaint, String> {
-    let get = |name: &str| {
-        index
-            .get(name)
-            .and_then(|&i| r.get(i))
+fn row(r: &csv::StringRecord, columns: &Columns) -> std::result::Result<Complaint, String> {
+    let get = |field: usize| {
+        columns[field]
+            .and_then(|i| r.get(i))
             .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(str::to_string)
     };
-    let company = get("Company").ok_or("it names no company")?;
-    let id: i64 = if index.contains_key("Complaint ID") {
-        let id_text = get("Complaint ID").ok_or("it has no Complaint ID")?;
+    let company = get(COMPANY).ok_or("it names no company")?;
+    let id: i64 = if columns[COMPLAINT_ID].is_some() {
+        let id_text = get(COMPLAINT_ID).ok_or("it has no Complaint ID")?;
         id_text
             .parse()
             .map_err(|_| format!("its Complaint ID '{id_text}' is not a number"))?
     } else {
-        content_key(r, index)
+        content_key(r, columns)
     };
-    let date = |name: &str| -> std::result::Result<Option<String>, String> {
-        match get(name) {
+    let date = |f: usize| -> std::result::Result<Option<String>, String> {
+        match get(f) {
             None => Ok(None),
             Some(v) => parse_date(&v)
                 .map(Some)
-                .ok_or_else(|| format!("its {name} '{v}' is not a date")),
+                .ok_or_else(|| format!("its {} '{v}' is not a date", FIELDS[f].0)),
         }
     };
-    let flag = |name: &str| -> std::result::Result<Option<bool>, String> {
-        match get(name) {
+    let flag = |f: usize| -> std::result::Result<Option<bool>, String> {
+        match get(f) {
             None => Ok(None),
-            Some(v) => parse_flag(&v).ok_or_else(|| format!("its {name} '{v}' is not yes or no")),
+            Some(v) => {
+                parse_flag(&v).ok_or_else(|| format!("its {} '{v}' is not yes or no", FIELDS[f].0))
+            }
         }
     };
     Ok(Complaint {
         id,
-        received: date("Date received")?,
-        product: get("Product"),
-        sub_product: get("Sub-product"),
-        issue: get("Issue"),
-        sub_issue: get("Sub-issue"),
-        narrative: get("Consumer complaint narrative"),
-        public_response: get("Company public response"),
+        received: date(DATE_RECEIVED)?,
+        product: get(const { field("Product") }),
+        sub_product: get(const { field("Sub-product") }),
+        issue: get(const { field("Issue") }),
+        sub_issue: get(const { field("Sub-issue") }),
+        narrative: get(const { field("Consumer complaint narrative") }),
+        public_response: get(const { field("Company public response") }),
         company,
-        state: get("State"),
-        zip: get("ZIP code"),
-        tags: get("Tags"),
-        consent: get("Consumer consent provided?"),
-        via: get("Submitted via"),
-        sent: date("Date sent to company")?,
-        response: get("Company response to consumer"),
-        timely: flag("Timely response?")?,
-        disputed: flag("Consumer disputed?")?,
+        state: get(const { field("State") }),
+        zip: get(const { field("ZIP code") }),
+        tags: get(const { field("Tags") }),
+        consent: get(const { field("Consumer consent provided?") }),
+        via: get(const { field("Submitted via") }),
+        sent: date(const { field("Date sent to company") })?,
+        response: get(const { field("Company response to consumer") }),
+        timely: flag(const { field("Timely response?") })?,
+        disputed: flag(const { field("Consumer disputed?") })?,
     })
 }
 
 /// A key for a row of a file without Complaint IDs: from its content, below
 /// zero so it never meets a real ID. The same row imported again matches.
-fn content_key(r: &csv::StringRecord, index: &BTreeMap<&str, usize>) -> i64 {
+fn content_key(r: &csv::StringRecord, columns: &Columns) -> i64 {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
-    for (name, _) in FIELDS {
-        if let Some(v) = index.get(name).and_then(|&i| r.get(i)) {
+    for ((name, _), at) in FIELDS.iter().zip(columns) {
+        if let Some(v) = at.and_then(|i| r.get(i)) {
             h.update(name.as_bytes());
             h.update([0x1f]);
             h.update(v.trim().as_bytes());
@@ -1049,8 +1105,13 @@ enum Upsert {
     },
 }
 
+/// A complaint's row, if its ID is new (prepared once for an import).
+const INSERT: &str = "INSERT OR IGNORE INTO complaints (id, received, product, sub_product, issue, sub_issue, narrative, public_response, company, company_norm,
+     state, zip, tags, consent, via, sent, response, timely, disputed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+
 fn upsert(
     tx: &Connection,
+    insert: &mut rusqlite::Statement<'_>,
     c: &Complaint,
     company_norm: &str,
     update: &str,
@@ -1076,12 +1137,7 @@ fn upsert(
         c.timely,
         c.disputed
     ];
-    let inserted = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO complaints (id, received, product, sub_product, issue, sub_issue, narrative, public_response, company, company_norm,
-             state, zip, tags, consent, via, sent, response, timely, disputed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-        )?
-        .execute(values)?;
+    let inserted = insert.execute(values)?;
     if inserted == 1 {
         return Ok(Upsert::Inserted);
     }
