@@ -459,7 +459,7 @@ fn year(day: &str) -> i64 {
 mod tests {
     use rusqlite::Connection;
 
-    use super::{Batch, year};
+    use super::{Batch, TextBuild, WORDS_PER_SEND, year};
 
     #[test]
     fn a_batch_gives_back_each_rows_values_as_they_were_put_in() {
@@ -486,6 +486,35 @@ mod tests {
         batch.clear();
         batch.push(1, [None, Some("only"), None, None]);
         assert!(batch.rows().eq([(1, [None, Some("only"), None, None])]));
+    }
+
+    #[test]
+    fn a_build_dropped_before_its_words_are_taken_ends_and_leaves_nothing() {
+        // More words than the queue to the main thread holds: the thread is
+        // waiting to hand them over when the build is dropped (an import
+        // that failed while copying the index in).
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("intel.db");
+        let (done, ended) = std::sync::mpsc::channel();
+        let scratch = {
+            let data = data.clone();
+            std::thread::spawn(move || {
+                let mut build = TextBuild::start(&data).unwrap();
+                for id in 0..(8 * WORDS_PER_SEND as i64) {
+                    let word = format!("word{id}");
+                    build.add(id, [Some(&word), None, Some("mortgage"), Some("acme")]);
+                }
+                let scratch = build.finish().unwrap().to_path_buf();
+                assert!(scratch.exists());
+                drop(build);
+                done.send(scratch).unwrap();
+            })
+        };
+        let path = ended
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the dropped build ends");
+        scratch.join().unwrap();
+        assert!(!path.exists(), "its scratch file is removed");
     }
 
     #[test]
