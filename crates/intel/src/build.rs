@@ -5,7 +5,8 @@
 //! scratch file beside the complaint data while the first parses and stores
 //! rows; at the end the index's tables are copied in (the same library wrote
 //! both, so the bytes are the same index), in the transaction that writes
-//! the counts and clears the import's unfinished mark. The counts by
+//! the counts and clears the import's unfinished mark; each word's count is
+//! read from the scratch index meanwhile, on its thread. The counts by
 //! company are folded from the rows as they pass instead of grouped again
 //! from the table.
 
