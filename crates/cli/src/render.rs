@@ -492,8 +492,16 @@ pub fn truncate(s: &str, max: usize) -> String {
     format!("{cut}…")
 }
 
-pub fn timeline(handle: u64, title: &str, rows: &[text::TimelineRow], tz: &TimeZone) -> String {
-    let mut out = format!(
+/// A case's timeline as text, written a row at a time (a long case's rows
+/// are never all held at once).
+pub fn write_timeline(
+    out: &mut dyn std::io::Write,
+    handle: u64,
+    title: &str,
+    rows: impl IntoIterator<Item = text::TimelineRow>,
+    tz: &TimeZone,
+) -> std::io::Result<()> {
+    let mut line = format!(
         "Case {handle} · {} · timeline (times in {})\n\n",
         one_line(title),
         tz.iana_name().unwrap_or("local time")
@@ -504,10 +512,12 @@ pub fn timeline(handle: u64, title: &str, rows: &[text::TimelineRow], tz: &TimeZ
         } else {
             ""
         };
-        let _ = write!(out, "{}  #{:<4} {indent}", when(r.at, tz), r.seq);
-        text::push_one_line(&mut out, &r.text);
-        out.push_str(&text::marks(r.retracted, &r.amended_by));
-        out.push('\n');
+        let _ = write!(line, "{}  #{:<4} {indent}", when(r.at, tz), r.seq);
+        text::push_one_line(&mut line, &r.text);
+        line.push_str(&text::marks(r.retracted, &r.amended_by));
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+        line.clear();
     }
-    out
+    out.write_all(line.as_bytes())
 }

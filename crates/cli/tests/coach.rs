@@ -272,6 +272,46 @@ fn the_record_for_a_regulator_or_court() {
 }
 
 #[test]
+fn the_timeline_goes_by_when_things_happened_printed_or_to_a_file() {
+    let env = dispute();
+    // Written down later, but it happened first: it comes first.
+    env.ok(&["note", "1", "first letter sent", "--at", "2026-11-02 08:00"]);
+    let printed = env.ok(&["timeline", "1"]);
+    let rows: Vec<&str> = printed.lines().filter(|l| l.starts_with("20")).collect();
+    assert!(rows.len() > 20, "{printed}");
+    assert!(rows[0].contains("Case opened"), "{printed}");
+    let note = rows
+        .iter()
+        .position(|r| r.contains("first letter sent"))
+        .unwrap();
+    let call = rows
+        .iter()
+        .position(|r| r.starts_with("2026-11-03"))
+        .unwrap();
+    assert_eq!(note + 1, call, "{printed}");
+    let mut times: Vec<&str> = rows.iter().map(|r| &r[..16]).collect();
+    let in_order = times.clone();
+    times.sort();
+    assert_eq!(times, in_order, "rows by time");
+    let json = env.json(&["timeline", "1"]);
+    assert_eq!(json.as_array().unwrap().len(), rows.len());
+    assert_eq!(json[note]["text"], "Note: first letter sent");
+
+    let file = env.dir.path().join("timeline.txt");
+    env.ok(&["timeline", "1", "--output", file.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), printed);
+    // A place that cannot be written says so and leaves nothing behind.
+    let nowhere = env.dir.path().join("no such folder").join("timeline.txt");
+    let (code, err) = env.fails(&["timeline", "1", "--output", nowhere.to_str().unwrap()]);
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("cannot write") && err.contains("--output"),
+        "{err}"
+    );
+    assert!(!nowhere.with_extension("partial").exists());
+}
+
+#[test]
 fn the_tone_check_explains_and_exits_by_severity() {
     let env = Env::new();
     let write = |name: &str, body: &str| {

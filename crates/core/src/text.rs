@@ -447,48 +447,86 @@ pub fn timeline(
     tz: &TimeZone,
     reveal: bool,
 ) -> Vec<TimelineRow> {
-    // A state read from its parts has no index of entries; these entries give
-    // it one, so each lookup below is one probe, not a walk of the case.
-    let indexed;
-    let state = if state.index.0.len() < entries.len() {
-        let mut s = state.clone();
-        s.index.0.extend(entries.iter().map(|e| (e.id, e.seq)));
-        indexed = s;
-        &indexed
-    } else {
-        state
-    };
-    let mut amendments: std::collections::HashMap<uuid::Uuid, (Vec<u64>, bool)> =
-        std::collections::HashMap::new();
-    for a in &state.amendments {
-        let slot = amendments.entry(a.target).or_default();
-        slot.0.push(a.origin.seq);
-        slot.1 |= a.retracts;
+    Timeline::new(entries, state, tz, reveal).rows().collect()
+}
+
+/// A case's timeline made one row at a time, so a long case can be written
+/// out without every row (and its text) held at once.
+pub struct Timeline<'a> {
+    entries: &'a [Entry],
+    state: std::borrow::Cow<'a, CaseState>,
+    tz: &'a TimeZone,
+    reveal: bool,
+    amendments: std::collections::HashMap<uuid::Uuid, (Vec<u64>, bool)>,
+    /// Positions in `entries`, by `at` and then by position.
+    order: Vec<u32>,
+}
+
+impl<'a> Timeline<'a> {
+    pub fn new(entries: &'a [Entry], state: &'a CaseState, tz: &'a TimeZone, reveal: bool) -> Self {
+        // A state read from its parts has no index of entries; these entries
+        // give it one, so each lookup is one probe, not a walk of the case.
+        let state = if state.index.0.len() < entries.len() {
+            let mut s = state.clone();
+            s.index.0.extend(entries.iter().map(|e| (e.id, e.seq)));
+            std::borrow::Cow::Owned(s)
+        } else {
+            std::borrow::Cow::Borrowed(state)
+        };
+        let mut amendments: std::collections::HashMap<uuid::Uuid, (Vec<u64>, bool)> =
+            std::collections::HashMap::new();
+        for a in &state.amendments {
+            let slot = amendments.entry(a.target).or_default();
+            slot.0.push(a.origin.seq);
+            slot.1 |= a.retracts;
+        }
+        let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+        order.sort_by_key(|&i| (entries[i as usize].at, entries[i as usize].seq));
+        Timeline {
+            entries,
+            state,
+            tz,
+            reveal,
+            amendments,
+            order,
+        }
     }
-    let mut rows: Vec<TimelineRow> = entries
-        .iter()
-        .map(|e| {
-            let contact = contact_of(&e.event)
-                .and_then(|c| state.seq_of(c))
-                .or(match e.event {
-                    Event::ContactStarted { .. } => Some(e.seq),
-                    _ => None,
-                });
-            let (amended_by, retracted) = amendments.get(&e.id).cloned().unwrap_or_default();
-            TimelineRow {
-                seq: e.seq,
-                at: e.at,
-                recorded: e.recorded,
-                kind: e.event.kind().to_string(),
-                text: describe(e, state, tz, reveal),
-                contact,
-                amended_by,
-                retracted,
-            }
-        })
-        .collect();
-    rows.sort_by_key(|r| (r.at, r.seq));
-    rows
+
+    /// How many rows there are.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = TimelineRow> + '_ {
+        self.order
+            .iter()
+            .map(|&i| self.row(&self.entries[i as usize]))
+    }
+
+    fn row(&self, e: &Entry) -> TimelineRow {
+        let state: &CaseState = &self.state;
+        let contact = contact_of(&e.event)
+            .and_then(|c| state.seq_of(c))
+            .or(match e.event {
+                Event::ContactStarted { .. } => Some(e.seq),
+                _ => None,
+            });
+        let (amended_by, retracted) = self.amendments.get(&e.id).cloned().unwrap_or_default();
+        TimelineRow {
+            seq: e.seq,
+            at: e.at,
+            recorded: e.recorded,
+            kind: e.event.kind().to_string(),
+            text: describe(e, state, self.tz, self.reveal),
+            contact,
+            amended_by,
+            retracted,
+        }
+    }
 }
 
 /// The contact an event happened in, if it names one.

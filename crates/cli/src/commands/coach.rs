@@ -1,7 +1,7 @@
 //! The coach's commands: brief, advice, scripts, cost, the tone check,
 //! letters, the record for a regulator or court, and the templates.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use casefile_core::coach::letters::{self, Format};
@@ -547,6 +547,16 @@ fn check_lines(
 /// Writes `content` to `path` (beside it first, then renamed: a full disk
 /// never leaves half a file), or to standard output.
 pub(crate) fn write_out(ctx: &Ctx, path: Option<&PathBuf>, content: &str) -> Result<()> {
+    write_out_with(ctx, path, |w| w.write_all(content.as_bytes()))
+}
+
+/// [`write_out`] for output made a piece at a time: a file is written whole
+/// or not at all; standard output gets it as it comes.
+pub(crate) fn write_out_with(
+    ctx: &Ctx,
+    path: Option<&PathBuf>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     match path {
         Some(p) => {
             let tmp = p.with_extension("partial");
@@ -554,8 +564,12 @@ pub(crate) fn write_out(ctx: &Ctx, path: Option<&PathBuf>, content: &str) -> Res
                 CliError::invalid(format!("cannot write {}: {e}", p.display()))
                     .hint("choose another place with --output")
             };
-            let written = std::fs::write(&tmp, content)
-                .and_then(|_| std::fs::File::open(&tmp)?.sync_all())
+            let written = std::fs::File::create(&tmp)
+                .and_then(|f| {
+                    let mut w = std::io::BufWriter::new(f);
+                    write(&mut w)?;
+                    w.into_inner().map_err(|e| e.into_error())?.sync_all()
+                })
                 .and_then(|_| std::fs::rename(&tmp, p));
             if let Err(e) = written {
                 let _ = std::fs::remove_file(&tmp);
@@ -567,8 +581,10 @@ pub(crate) fn write_out(ctx: &Ctx, path: Option<&PathBuf>, content: &str) -> Res
             Ok(())
         }
         None => {
-            print!("{content}");
-            Ok(())
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            write(&mut w)
+                .and_then(|_| w.flush())
+                .map_err(|e| CliError::new(Exit::Internal, format!("cannot write the output: {e}")))
         }
     }
 }
@@ -621,13 +637,18 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
 
 pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
     let (rec, entries) = ctx.case_file_with_entries(&a.case)?;
-    let rows = text::timeline(&entries, &rec.state, &ctx.tz, ctx.reveal);
+    let rows = || text::Timeline::new(&entries, &rec.state, &ctx.tz, ctx.reveal);
     if ctx.json || matches!(a.format, TimelineFormat::Json) {
-        let body = super::views::versioned_json(&rows)? + "\n";
+        let body = super::views::versioned_json(&rows().rows().collect::<Vec<_>>())? + "\n";
         return write_out(ctx, a.output.as_ref(), &body);
     }
     let content = match a.format {
-        TimelineFormat::Text => render::timeline(rec.handle, &rec.state.title, &rows, &ctx.tz),
+        TimelineFormat::Text => {
+            let rows = rows();
+            return write_out_with(ctx, a.output.as_ref(), |w| {
+                render::write_timeline(w, rec.handle, &rec.state.title, rows.rows(), &ctx.tz)
+            });
+        }
         TimelineFormat::Md => casefile_app::record::markdown(ctx, &rec, &entries),
         TimelineFormat::Html => coach::templates::print_html(
             &format!("Case record: {}", rec.state.title),
