@@ -292,7 +292,17 @@ impl CaseState {
     /// A state from its header and items (in any order).
     pub fn from_parts(header: CaseHeader, mut items: Vec<CaseItem>) -> CaseState {
         items.sort_by_key(|i| i.origin().seq);
-        let mut s = CaseState {
+        let mut s = CaseState::from_header(header);
+        for item in items {
+            s.push_item(item);
+        }
+        s
+    }
+
+    /// A state with no items yet: [`push_item`](Self::push_item) adds them,
+    /// each kind in position order, so a store can build it as it reads.
+    pub fn from_header(header: CaseHeader) -> CaseState {
+        CaseState {
             id: header.id,
             title: header.title,
             company: header.company,
@@ -302,28 +312,30 @@ impl CaseState {
             client: header.client,
             helper: header.helper,
             ..CaseState::default()
-        };
-        for item in items {
-            match item {
-                CaseItem::Goal(x) => s.goals.push(x),
-                CaseItem::Fact(x) => s.facts.push(x),
-                CaseItem::Contact(x) => s.contacts.push(x),
-                CaseItem::Reference(x) => s.references.push(x),
-                CaseItem::Note(x) => s.notes.push(x),
-                CaseItem::Promise(x) => s.promises.push(x),
-                CaseItem::Offer(x) => s.offers.push(x),
-                CaseItem::Escalation(x) => s.escalations.push(x),
-                CaseItem::Expense(x) => s.expenses.push(x),
-                CaseItem::Time(x) => s.time_spent.push(x),
-                CaseItem::FollowUp(x) => s.follow_ups.push(x),
-                CaseItem::Letter(x) => s.letters.push(x),
-                CaseItem::Attachment(x) => s.attachments.push(x),
-                CaseItem::Status(x) => s.statuses.push(x),
-                CaseItem::Lesson(x) => s.lessons.push(x),
-                CaseItem::Amendment(x) => s.amendments.push(x),
-            }
         }
-        s
+    }
+
+    /// Adds an item after those of its kind (it must come after them in the journal).
+    pub fn push_item(&mut self, item: CaseItem) {
+        let s = self;
+        match item {
+            CaseItem::Goal(x) => s.goals.push(x),
+            CaseItem::Fact(x) => s.facts.push(x),
+            CaseItem::Contact(x) => s.contacts.push(x),
+            CaseItem::Reference(x) => s.references.push(x),
+            CaseItem::Note(x) => s.notes.push(x),
+            CaseItem::Promise(x) => s.promises.push(x),
+            CaseItem::Offer(x) => s.offers.push(x),
+            CaseItem::Escalation(x) => s.escalations.push(x),
+            CaseItem::Expense(x) => s.expenses.push(x),
+            CaseItem::Time(x) => s.time_spent.push(x),
+            CaseItem::FollowUp(x) => s.follow_ups.push(x),
+            CaseItem::Letter(x) => s.letters.push(x),
+            CaseItem::Attachment(x) => s.attachments.push(x),
+            CaseItem::Status(x) => s.statuses.push(x),
+            CaseItem::Lesson(x) => s.lessons.push(x),
+            CaseItem::Amendment(x) => s.amendments.push(x),
+        }
     }
 }
 

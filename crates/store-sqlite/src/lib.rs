@@ -166,30 +166,55 @@ struct Rows<'c> {
 
 impl Rows<'_> {
     fn query_entries(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<Entry>> {
+        self.query_entries_into(Vec::new(), sql, p)
+    }
+
+    /// [`query_entries`](Self::query_entries) onto `out`, which may come
+    /// sized: a long journal grown by doubling copies it again and again and
+    /// touches twice its memory (fresh pages are dear).
+    fn query_entries_into(
+        &self,
+        mut out: Vec<Entry>,
+        sql: &str,
+        p: impl rusqlite::Params,
+    ) -> Result<Vec<Entry>> {
         let mut st = self.conn.prepare_cached(sql).map_err(engine)?;
         let rows = st
             .query_map(p, |r| Ok(entry_in_place(r, 0)))
             .map_err(engine)?;
-        rows.map(|r| r.map_err(engine).and_then(|e| e)).collect()
+        for r in rows {
+            out.push(r.map_err(engine)??);
+        }
+        Ok(out)
     }
 
-    fn items_where(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<CaseItem>> {
+    /// Each item the query finds, handed over as it is read.
+    fn items_each(
+        &self,
+        sql: &str,
+        p: impl rusqlite::Params,
+        each: &mut dyn FnMut(CaseItem),
+    ) -> Result<()> {
+        let unreadable = |e: &dyn std::fmt::Display| {
+            StoreError::Corrupt(format!("a case's item cannot be read: {e}"))
+        };
         let mut st = self.conn.prepare_cached(sql).map_err(engine)?;
-        let rows = st
-            .query_map(p, |r| {
-                let kind = r.get_ref(0)?.as_str()?;
-                let kind = ItemKind::parse(kind).ok_or_else(|| {
-                    rusqlite::Error::InvalidColumnType(0, kind.into(), rusqlite::types::Type::Text)
-                })?;
-                // Read in place: the item's text is parsed, never copied first.
-                Ok(CaseItem::from_body(kind, r.get_ref(1)?.as_str()?))
-            })
-            .map_err(engine)?;
-        rows.map(|r| {
-            r.map_err(|e| StoreError::Corrupt(format!("a case's item cannot be read: {e}")))?
-                .map_err(|e| StoreError::Corrupt(format!("a case's item cannot be read: {e}")))
-        })
-        .collect()
+        let mut rows = st.query(p).map_err(engine)?;
+        while let Some(r) = rows.next().map_err(engine)? {
+            let kind = r
+                .get_ref(0)
+                .and_then(|v| Ok(v.as_str()?))
+                .map_err(|e| unreadable(&e))?;
+            let kind = ItemKind::parse(kind)
+                .ok_or_else(|| unreadable(&format!("no kind of item is called {kind:?}")))?;
+            // Read in place: the item's text is parsed, never copied first.
+            let body = r
+                .get_ref(1)
+                .and_then(|v| Ok(v.as_str()?))
+                .map_err(|e| unreadable(&e))?;
+            each(CaseItem::from_body(kind, body).map_err(|e| unreadable(&e))?);
+        }
+        Ok(())
     }
 }
 
@@ -563,17 +588,30 @@ impl Tx for Rows<'_> {
     }
 
     fn case_items(&mut self, case: Uuid, which: Items<'_>) -> Result<Vec<CaseItem>> {
+        let mut out = Vec::new();
+        self.each_case_item(case, which, &mut |i| out.push(i))?;
+        Ok(out)
+    }
+
+    fn each_case_item(
+        &mut self,
+        case: Uuid,
+        which: Items<'_>,
+        each: &mut dyn FnMut(CaseItem),
+    ) -> Result<()> {
         let c = case.to_string();
         match which {
-            Items::All => self.items_where(
+            Items::All => self.items_each(
                 "SELECT kind, item FROM case_items WHERE workspace = ?1 AND case_id = ?2 ORDER BY seq",
                 params![self.ws, c],
+                each,
             ),
-            Items::AllBut(k) => self.items_where(
+            Items::AllBut(k) => self.items_each(
                 "SELECT kind, item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND kind != ?3 ORDER BY seq",
                 params![self.ws, c, k.as_str()],
+                each,
             ),
-            Items::Last(k, n) => self.items_where(
+            Items::Last(k, n) => self.items_each(
                 // The positions from the kind index alone (it holds them),
                 // then only those rows: sorting whole rows would copy
                 // every item of the kind.
@@ -582,38 +620,43 @@ impl Tx for Rows<'_> {
                      WHERE workspace = ?1 AND case_id = ?2 AND kind = ?3 ORDER BY seq DESC LIMIT ?4
                  ) ORDER BY seq",
                 params![self.ws, c, k.as_str(), n.min(i64::MAX as usize) as i64],
+                each,
             ),
-            Items::OfKind(k) => self.items_where(
+            Items::OfKind(k) => self.items_each(
                 // Without statistics the planner would walk the whole case
                 // in position order; the kind index reads only these. Callers sort.
                 "SELECT kind, item FROM case_items INDEXED BY case_items_by_kind WHERE workspace = ?1 AND case_id = ?2 AND kind = ?3",
                 params![self.ws, c, k.as_str()],
+                each,
             ),
-            Items::OpenContacts => self.items_where(
+            Items::OpenContacts => self.items_each(
                 "SELECT kind, item FROM case_items INDEXED BY case_items_by_kind WHERE workspace = ?1 AND case_id = ?2 AND kind = 'contact' AND open = 1",
                 params![self.ws, c],
+                each,
             ),
             Items::BySeq(seqs) => {
-                let mut out = Vec::with_capacity(seqs.len());
                 for seq in seqs {
-                    out.extend(self.items_where(
+                    self.items_each(
                         "SELECT kind, item FROM case_items WHERE workspace = ?1 AND case_id = ?2 AND seq = ?3",
                         params![self.ws, c, *seq as i64],
-                    )?);
+                        each,
+                    )?;
                 }
-                Ok(out)
+                Ok(())
             }
             Items::ByEntry(ids) => {
                 let mut out = Vec::with_capacity(ids.len());
                 for id in ids {
-                    out.extend(self.items_where(
+                    self.items_each(
                         "SELECT kind, item FROM case_items WHERE workspace = ?1 AND entry = ?2 AND case_id = ?3",
                         params![self.ws, id.to_string(), c],
-                    )?);
+                        &mut |i| out.push(i),
+                    )?;
                 }
                 out.sort_by_key(|i| i.origin().seq);
                 out.dedup_by_key(|i| i.origin().seq);
-                Ok(out)
+                out.into_iter().for_each(each);
+                Ok(())
             }
         }
     }
@@ -1278,7 +1321,19 @@ impl Store for SqliteStore {
     }
 
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>> {
-        self.rows().query_entries(
+        let rows = self.rows();
+        // Positions run from 1 with no gaps, so the last one says how many to
+        // make room for (bounded: it is only a hint).
+        let last: Option<i64> = rows
+            .conn
+            .prepare_cached("SELECT max(seq) FROM entries WHERE workspace = ?1 AND stream = ?2")
+            .and_then(|mut st| {
+                st.query_row(params![self.workspace, stream.to_string()], |r| r.get(0))
+            })
+            .map_err(engine)?;
+        let room = usize::try_from(last.unwrap_or(0)).unwrap_or(0).min(1 << 20);
+        rows.query_entries_into(
+            Vec::with_capacity(room),
             &format!(
                 "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = ?1 AND stream = ?2 ORDER BY seq"
             ),

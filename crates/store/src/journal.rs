@@ -97,6 +97,17 @@ pub trait Tx {
 
     fn case_header(&mut self, case: Uuid) -> Result<Option<CaseHeader>>;
     fn case_items(&mut self, case: Uuid, which: Items<'_>) -> Result<Vec<CaseItem>>;
+    /// [`case_items`](Self::case_items) handed over one at a time, in the
+    /// same order: a long case's items are then never all held twice.
+    fn each_case_item(
+        &mut self,
+        case: Uuid,
+        which: Items<'_>,
+        each: &mut dyn FnMut(CaseItem),
+    ) -> Result<()> {
+        self.case_items(case, which)?.into_iter().for_each(each);
+        Ok(())
+    }
     /// How many items of one kind a case holds.
     fn count_items(&mut self, case: Uuid, kind: ItemKind) -> Result<u64>;
     /// Writes the case's row from its header, and each given item with its
@@ -137,8 +148,10 @@ pub fn load_case(tx: &mut impl Tx, case: Uuid) -> Result<Option<CaseState>> {
     let Some(header) = tx.case_header(case)? else {
         return Ok(None);
     };
-    let items = tx.case_items(case, Items::All)?;
-    Ok(Some(CaseState::from_parts(header, items)))
+    // Stored items come in position order.
+    let mut s = CaseState::from_header(header);
+    tx.each_case_item(case, Items::All, &mut |i| s.push_item(i))?;
+    Ok(Some(s))
 }
 
 /// A case with only the parts asked for: the header always, then the open
@@ -150,12 +163,16 @@ pub fn load_parts(tx: &mut impl Tx, case: Uuid, parts: &crate::Parts) -> Result<
     if let Some(kind) = parts.all_but {
         // Everything but one kind (and its last few, if asked): statuses
         // included, so the state is whole but for that kind.
-        let mut items = tx.case_items(case, Items::AllBut(kind))?;
+        // Each read comes in position order, and the second holds only the
+        // kind the first left out, so every kind's list is in order.
+        let mut s = CaseState::from_header(header);
+        tx.each_case_item(case, Items::AllBut(kind), &mut |i| s.push_item(i))?;
         if parts.recent > 0 {
-            items.extend(tx.case_items(case, Items::Last(kind, parts.recent))?);
-            items.sort_by_key(|i| i.origin().seq);
+            tx.each_case_item(case, Items::Last(kind, parts.recent), &mut |i| {
+                s.push_item(i)
+            })?;
         }
-        return Ok(Some(CaseState::from_parts(header, items)));
+        return Ok(Some(s));
     }
     let mut items = Vec::new();
     if parts.open_contacts {
