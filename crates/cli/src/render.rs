@@ -128,7 +128,10 @@ pub fn case_view(
     now: Timestamp,
     reveal: bool,
 ) -> String {
-    let mut out = String::new();
+    // Room for a long case's page at once: growing by doubling copies it
+    // again and again, and room never written costs nothing.
+    let parts = s.facts.len() + s.promises.len() + s.offers.len() + s.escalations.len();
+    let mut out = String::with_capacity(4096 + 512 * s.contacts.len() + 256 * parts);
     let _ = write!(
         out,
         "Case {handle} · {} · {}",

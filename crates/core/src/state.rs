@@ -155,6 +155,7 @@ pub struct Contact {
     pub channel: Channel,
     pub direction: Direction,
     pub via: Option<String>,
+    #[serde(deserialize_with = "exactly")]
     pub reps: Vec<RepVisit>,
     pub holds: Vec<Hold>,
     pub ended: Option<Timestamp>,
@@ -166,6 +167,16 @@ pub struct Contact {
     /// The email message this contact is, when it was imported from one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailMeta>,
+}
+
+/// A list read with no room to spare: a long case's contacts each hold a
+/// few reps, and room for four apiece would double what a read touches.
+fn exactly<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    let mut v = Vec::<T>::deserialize(d)?;
+    v.shrink_to_fit();
+    Ok(v)
 }
 
 /// What identifies an imported email and its thread.

@@ -83,7 +83,12 @@ pub fn current_rung(s: &CaseState) -> Rung {
         };
         rung = rung.max(r);
     }
+    // A rep's title raises the rung to the executive office at most: once
+    // there, a long case's other reps need not be read.
     for c in s.live_contacts() {
+        if rung >= Rung::ExecutiveOffice {
+            break;
+        }
         for r in c.live_reps() {
             // Most reps have no role and no department: nothing to read.
             let (role, dept) = (r.rep.role.as_deref(), r.rep.department.as_deref());
