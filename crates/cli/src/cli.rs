@@ -2,7 +2,79 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+/// A subcommand's own arguments, made only when it is the one run: made for
+/// every subcommand at each start they were most of the memory a short
+/// command touched before doing anything (fresh pages are dear) and a fifth of
+/// its instructions. Help, completions and man pages still see them all.
+#[derive(Debug, Clone)]
+pub struct Lazy<T>(pub T);
+
+impl<T> std::ops::Deref for Lazy<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(m).map(Lazy)
+    }
+    fn from_arg_matches_mut(m: &mut ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(m).map(Lazy)
+    }
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(m)
+    }
+    fn update_from_arg_matches_mut(&mut self, m: &mut ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(m)
+    }
+}
+
+impl<T: Args> Args for Lazy<T> {
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        now_or_later(cmd, T::augment_args)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        now_or_later(cmd, T::augment_args_for_update)
+    }
+}
+
+/// Set before making the whole command for completions: the generated `help`
+/// subcommand lists nested subcommands only if they exist when it is made, and
+/// each subcommand's own options come before the global ones only if they
+/// were there before the global ones were added.
+static EAGER: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes [`Lazy`] parts at once from now on.
+pub fn eager() {
+    EAGER.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn now_or_later(cmd: clap::Command, make: fn(clap::Command) -> clap::Command) -> clap::Command {
+    if EAGER.load(std::sync::atomic::Ordering::Relaxed) {
+        make(cmd)
+    } else {
+        cmd.defer(make)
+    }
+}
+
+impl<T: Subcommand> Subcommand for Lazy<T> {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        now_or_later(cmd, T::augment_subcommands)
+    }
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        now_or_later(cmd, T::augment_subcommands_for_update)
+    }
+    fn has_subcommand(name: &str) -> bool {
+        T::has_subcommand(name)
+    }
+}
 
 const MAIN_AFTER: &str = "\
 Examples:
@@ -70,17 +142,17 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  casefile open\n  casefile open \"Router refund\" --company Acme --problem \"router dead on arrival\" \\\n      --resolution \"full refund of $129\" --fair yes --fact acquired=2026-10-28 --sensitive-id \"Account=8812 4471 09\""
     )]
-    Open(OpenArgs),
+    Open(Lazy<OpenArgs>),
     /// Set or revise the goal: the problem and the exact resolution you want
     #[command(
         after_help = "Example:\n  casefile goal 1 --resolution \"replacement router shipped this week\" --reason \"refunds are not possible after 30 days\""
     )]
-    Goal(GoalArgs),
+    Goal(Lazy<GoalArgs>),
     /// Record a fact to have ready: dates, identifiers, what happened, what you tried
     #[command(
         after_help = "Examples:\n  casefile fact 1 acquired 2026-10-28\n  casefile fact 1 identifier 8812447109 --label \"Account number\" --sensitive\n  casefile fact 1 tried \"factory reset twice, other cable, other socket\""
     )]
-    Fact(FactArgs),
+    Fact(Lazy<FactArgs>),
     /// Log a whole contact after the fact, in one command
     #[command(
         after_help = "Each --rep, --promise, --offer, --ref, --note, --hold and --escalate takes the main text
@@ -98,219 +170,219 @@ Example:
       --rep \"Dana Reyes, ext=4471, dept=Billing\" --rep \"Marcus Lee, dept=Retention, role=supervisor, at=14:20\" \\
       --ref CAS-88120 --promise \"call me back, by=Marcus, due=in 48h\" --outcome \"supervisor to call back\" --rating 2"
     )]
-    Log(LogArgs),
+    Log(Lazy<LogArgs>),
     /// The live call console: timers, one key per event, the brief and what to say now
     #[command(
         after_help = "Keys: r rep (a transfer after the first)  n note  c case number  p promise  o offer\n      a answer an offer  e escalate  h hold on/off  x end the contact  q quit  Ctrl-C quit\n\nEvery key that records something saves at once; a closed terminal loses nothing.\nReopening the case offers to resume an unfinished contact.\n\nExamples:\n  casefile call 1 --via \"800 555 0100\"\n  casefile call --new \"Router refund\" --company Acme"
     )]
-    Call(CallArgs),
+    Call(Lazy<CallArgs>),
     /// Record a contact live, step by step: start, rep, hold, resume, end
     #[command(subcommand)]
     #[command(
         after_help = "Examples:\n  casefile contact start 1 --via \"800 555 0100\"\n  casefile contact rep 1 \"Dana Reyes, ext=4471, dept=Billing\"\n  casefile contact hold 1\n  casefile contact end 1 --outcome \"refund approved\" --rating 4"
     )]
-    Contact(ContactCommand),
+    Contact(Lazy<ContactCommand>),
     /// Add a note (from the argument, standard input with -, or $EDITOR)
     #[command(
         after_help = "Examples:\n  casefile note 1 \"They said the router is from a known bad batch\"\n  casefile note 1 -   # the note from standard input\n  casefile note 1     # opens $EDITOR"
     )]
-    Note(NoteArgs),
+    Note(Lazy<NoteArgs>),
     /// Record a case, ticket or complaint number the company gave you
     #[command(
         after_help = "Examples:\n  casefile ref 1 CAS-88120\n  casefile ref 1 T-5521 --kind ticket --at \"yesterday 15:10\""
     )]
-    Ref(RefArgs),
+    Ref(Lazy<RefArgs>),
     /// Record a promise the company made (a callback, a refund by a date)
     #[command(
         after_help = "Example:\n  casefile promise 1 \"call me back about the refund\" --by \"Marcus Lee\" --due \"in 48h\""
     )]
-    Promise(PromiseArgs),
+    Promise(Lazy<PromiseArgs>),
     /// Mark a promise as kept
     #[command(after_help = "Example:\n  casefile kept 1 9 --note \"the refund arrived\"")]
-    Kept(SettleArgs),
+    Kept(Lazy<SettleArgs>),
     /// Mark a promise as broken
     #[command(after_help = "Example:\n  casefile broken 1 9 --note \"no call by Friday\"")]
-    Broken(SettleArgs),
+    Broken(Lazy<SettleArgs>),
     /// Record an offer the company made
     #[command(
         after_help = "Example:\n  casefile offer 1 \"a $25 credit on the next bill\" --by Priya --value 25"
     )]
-    Offer(OfferArgs),
+    Offer(Lazy<OfferArgs>),
     /// Answer an offer: declined, not-full (accepted, not as full resolution), or full
     #[command(
         after_help = "Example:\n  casefile answer 1 12 not-full --note \"took the credit; the refund is still owed\""
     )]
-    Answer(AnswerArgs),
+    Answer(Lazy<AnswerArgs>),
     /// Record that you asked to escalate
     #[command(
         after_help = "Example:\n  casefile escalate 1 --to \"a supervisor\" --reason \"the second broken promise\""
     )]
-    Escalate(EscalateArgs),
+    Escalate(Lazy<EscalateArgs>),
     /// Record how an escalation request was answered
     #[command(
         after_help = "Example:\n  casefile escalation 1 14 callback --note \"a supervisor will call within 24h\""
     )]
-    Escalation(EscalationArgs),
+    Escalation(Lazy<EscalationArgs>),
     /// Record money the dispute cost you (postage, a technician, a day off)
     #[command(
         after_help = "Examples:\n  casefile expense 1 4.50 \"recorded postage\"\n  casefile expense 1 \"120 EUR\" \"a technician's visit\""
     )]
-    Expense(ExpenseArgs),
+    Expense(Lazy<ExpenseArgs>),
     /// Record time spent on the dispute away from contacts (writing, searching, waiting in)
     #[command(
         after_help = "Examples:\n  casefile time 1 45m \"writing the complaint letter\"\n  casefile time 1 1h30m \"waiting in for the engineer\""
     )]
-    Time(TimeArgs),
+    Time(Lazy<TimeArgs>),
     /// Plan a follow-up for a date
     #[command(
         after_help = "Example:\n  casefile followup 1 \"chase the refund\" --due \"next friday 10:00\""
     )]
-    Followup(FollowupArgs),
+    Followup(Lazy<FollowupArgs>),
     /// Mark a follow-up as done
     #[command(after_help = "Example:\n  casefile done 1 15 --note \"called; refund confirmed\"")]
-    Done(SettleArgs),
+    Done(Lazy<SettleArgs>),
     /// Record a letter or formal complaint you sent
     #[command(
         after_help = "Example:\n  casefile sent 1 --to \"Executive office\" --kind \"executive escalation\" --via email"
     )]
-    Sent(SentArgs),
+    Sent(Lazy<SentArgs>),
     /// Attach a file (a receipt, a photo): its name, size and SHA-256 go in the journal
     #[command(after_help = "Example:\n  casefile attach 1 receipt.pdf")]
-    Attach(AttachArgs),
+    Attach(Lazy<AttachArgs>),
     /// Change the case's status
     #[command(
         after_help = "Examples:\n  casefile status 1 waiting --note \"they have 14 days to answer\"\n  casefile status 1 resolved"
     )]
-    Status(StatusArgs),
+    Status(Lazy<StatusArgs>),
     /// Name who the case is for and the helper working it (on a shared server)
     #[command(
         after_help = "Examples:\n  casefile assign 1 --helper bo@clinic.org --client \"Mrs Jones\"\n  casefile assign 1 --unassign\n  casefile list --mine"
     )]
-    Assign(AssignArgs),
+    Assign(Lazy<AssignArgs>),
     /// Record a lesson for next time
     #[command(
         after_help = "Example:\n  casefile lesson 1 \"ask for the case number before anything else\""
     )]
-    Lesson(LessonArgs),
+    Lesson(Lazy<LessonArgs>),
     /// Amend an earlier entry: a new entry that corrects or withdraws it, with a reason
     #[command(
         after_help = "Examples:\n  casefile amend 1 7 --reason \"misheard the name\" --correction \"Dana Ruiz\"\n  casefile amend 1 9 --reason \"no promise was actually made\" --retract"
     )]
-    Amend(AmendArgs),
+    Amend(Lazy<AmendArgs>),
 
     /// Before a contact: the goal, what to have ready, the last contacts, promises, offers, the opening line
     #[command(
         after_help = "Examples:\n  casefile brief 1\n  casefile brief 1 --reveal     # with sensitive identifiers"
     )]
-    Brief(CaseArg),
+    Brief(Lazy<CaseArg>),
     /// The next steps the case calls for, and why
     #[command(after_help = "Examples:\n  casefile advice 1\n  casefile advice 1 --json")]
-    Advice(CaseArg),
+    Advice(Lazy<CaseArg>),
     /// Words for the moment, filled from the case: greeting, escalate, plea, offer, accept, callback, policy, commend, restart, collect, calm, pause
     #[command(
         after_help = "Examples:\n  casefile script 1            # every script\n  casefile script 1 plea --rep \"Alex Kim\"\n  casefile script 1 accept"
     )]
-    Script(ScriptArgs),
+    Script(Lazy<ScriptArgs>),
     /// What the dispute has cost you, and roughly what it has cost the company
     #[command(
         after_help = "Examples:\n  casefile cost 1\n  casefile cost 1 --hourly 40 --agent-minute 1.20"
     )]
-    Cost(CostArgs),
+    Cost(Lazy<CostArgs>),
     /// Check a draft message for tone and completeness
     #[command(
         after_help = "Reads FILE, or standard input with -.\n\nExit codes: 0 nothing to flag, 8 suggestions only (something missing, too long),\n9 something that will hurt (threats, insults, swearing at them, sarcasm, shouting,\ncondescension, blame).\n\nA learned model built into casefile (MiniLM, run offline) reads each message as\na whole: its politeness, and scorn or sarcasm no single phrase shows. Set\nCASEFILE_TONE_MODEL to a folder to read another model from, or to off for the\nrules alone; without a model the rules answer, and check says why.\n\nMany messages at once: --jsonl reads JSON Lines (FILE, or standard input), each\nan object with a \"text\" (and, if you like, a \"kind\": chat, email or letter),\nand writes one JSON object per line with hurt, politeness (0 to 1) and the\nfindings. A line that cannot be read gets {\"line\": N, \"error\": ...}, the rest are\nanswered, and the exit code is 4.\n\nExamples:\n  casefile check draft.txt --case 1 --kind email\n  casefile check --jsonl messages.jsonl > checked.jsonl"
     )]
-    Check(CheckArgs),
+    Check(Lazy<CheckArgs>),
     /// Draft a letter: executive, regulator, final-response or commend
     #[command(
         after_help = "Examples:\n  casefile letter 1 executive --to \"Jane Doe, CEO\" --from \"Sam Smith\" --reveal\n  casefile letter 1 regulator --format html --output complaint.html\n  casefile letter 1 commend --rep \"Priya Natarajan\"\n\nSensitive identifiers are masked unless --reveal; a letter you send usually needs them."
     )]
-    Letter(LetterArgs),
+    Letter(Lazy<LetterArgs>),
     /// The built-in script and letter templates, and where to put your own
     #[command(subcommand)]
     #[command(
         after_help = "Examples:\n  casefile templates list\n  casefile templates show script/plea.txt"
     )]
-    Templates(TemplatesCommand),
+    Templates(Lazy<TemplatesCommand>),
 
     /// List cases, most recently active first
     #[command(
         after_help = "Examples:\n  casefile list\n  casefile list --status open --company Acme\n  casefile list --all --json"
     )]
-    List(ListArgs),
+    List(Lazy<ListArgs>),
     /// Show a case's current state: goal, facts, contacts, promises, offers, costs
     #[command(after_help = "Examples:\n  casefile show 1\n  casefile show 1 --json")]
-    Show(CaseArg),
+    Show(Lazy<CaseArg>),
     /// The case's entries in the order things happened; as md or html, a record for a regulator or court
     #[command(
         after_help = "Examples:\n  casefile timeline 1\n  casefile timeline 1 --format html --output record.html"
     )]
-    Timeline(TimelineArgs),
+    Timeline(Lazy<TimelineArgs>),
     /// Search the text of every case
     #[command(
         after_help = "Examples:\n  casefile search refund\n  casefile search \"known bad batch\" --limit 5"
     )]
-    Search(SearchArgs),
+    Search(Lazy<SearchArgs>),
     /// Promises and follow-ups that are due or overdue, across all cases
     #[command(after_help = "Examples:\n  casefile due\n  casefile due --within 14d --all")]
-    Due(DueArgs),
+    Due(Lazy<DueArgs>),
     /// Open promises and follow-ups as an iCalendar feed, with a reminder before each
     #[command(
         after_help = "Examples:\n  casefile calendar --output casefile.ics     # import it into a calendar\n  casefile calendar --remind 1d\n\nThe web app serves the same feed at a private address a phone's calendar can\nsubscribe to: `casefile serve`, then \"Add to your calendar\" on the Due page."
     )]
-    Calendar(CalendarArgs),
+    Calendar(Lazy<CalendarArgs>),
     /// Cases by status and company, outcomes, money recovered, time to resolution
     #[command(
         after_help = "Money recovered is the value of the offers accepted. On a server, the report is of\none workspace (CASEFILE_WORKSPACE).\n\nExamples:\n  casefile report\n  casefile report --csv > report.csv\n  casefile report --json"
     )]
-    Report(ReportArgs),
+    Report(Lazy<ReportArgs>),
     /// Companies: names, aliases, channels, the people met and how they transfer
     #[command(subcommand)]
     #[command(
         after_help = "Examples:\n  casefile company add \"Acme Broadband, Inc.\" --alias Acme\n  casefile company show Acme\n  casefile company list"
     )]
-    Company(CompanyCommand),
+    Company(Lazy<CompanyCommand>),
 
     /// Public complaint data (the US CFPB database): import it, then see how a company answers complaints
     #[command(subcommand)]
     #[command(
         after_help = "Examples:\n  casefile intel import complaints.csv\n  casefile intel company \"wells fargo\"\n  casefile intel similar 1"
     )]
-    Intel(IntelCommand),
+    Intel(Lazy<IntelCommand>),
     /// Email: import .eml files and mbox archives, each message a contact in its case
     #[command(
         subcommand,
         after_help = "Examples:\n  casefile mail import reply.eml --case 1\n  casefile mail import exported.mbox --case 1\n  cat message.eml | casefile mail import - --case 1"
     )]
-    Mail(MailCommand),
+    Mail(Lazy<MailCommand>),
 
     /// The web app on this machine: cases, the live call page, companies, letters, the record
     #[command(
         after_help = "On your own file it listens on 127.0.0.1 and prints a one-time link: open it in a\nbrowser and it lets that browser in, once. With --database (a PostgreSQL server) people\nsign in with the accounts `casefile users add` makes. Another address (a phone on your\nnetwork) needs TLS: --tls-self-signed, or your own --tls-cert and --tls-key.\n\nExamples:\n  casefile serve --port 8484\n  casefile serve --bind 0.0.0.0 --tls-self-signed\n  casefile serve --database postgres://casefile@localhost/casefile"
     )]
-    Serve(ServeArgs),
+    Serve(Lazy<ServeArgs>),
     /// Sync this file with your account on a casefile server: what you wrote goes up, what others wrote comes down
     #[command(
         after_help = "Sign in once; the session is kept in casefile's config folder, readable by you only.\nEach device writes its own series of every case, so nothing is ever rewritten: entries\nonly get added, and a sync stopped at any moment is finished by the next.\n\nExamples:\n  casefile sync login https://casefile.example.org --email ana@example.org < password.txt\n  casefile sync login https://192.168.1.20:8484/pair/3f9c... --fingerprint AB:CD:...\n  casefile sync\n  casefile sync --status\n  casefile sync logout"
     )]
-    Sync(SyncArgs),
+    Sync(Lazy<SyncArgs>),
     /// Manage who may sign in to a server: accounts, workspaces and roles
     #[command(
         subcommand,
         after_help = "Accounts live on a server's PostgreSQL database (--database or CASEFILE_DATABASE).\n\nExamples:\n  printf '%s\\n' 'a long passphrase' | casefile users add ana@clinic.org --workspace clinic --role owner\n  casefile users add bo@clinic.org --workspace clinic --role helper --invite\n  casefile users list\n  casefile users remove bo@clinic.org --workspace clinic"
     )]
-    Users(UsersCommand),
+    Users(Lazy<UsersCommand>),
 
     /// Check every entry's hash chain and every stored view
     #[command(
         after_help = "Examples:\n  casefile verify\n  casefile verify --json\n  casefile verify --digest 3f2a-9c10-77ab-01de-55e0\n\nWith --digest (one `casefile seal` printed) it also proves the file still holds\neverything recorded up to that seal."
     )]
-    Verify(VerifyArgs),
+    Verify(Lazy<VerifyArgs>),
     /// One .zip for a regulator or a court: the case's printable record and every exhibit kept
     #[command(
         after_help = "Examples:\n  casefile bundle 1                       # writes case-1.zip here\n  casefile bundle 1 --output acme-complaint.zip\n\nEach exhibit is named by the entry of the record that attached it (32-receipt.pdf);\nexhibits/index.txt lists them with their SHA-256 fingerprints."
     )]
-    Bundle(BundleArgs),
+    Bundle(Lazy<BundleArgs>),
     /// Seal the journal: print a short digest of everything recorded so far, to keep outside the file
     #[command(
         after_help = "Write the digest down or email it to yourself. Later, `casefile verify --digest DIGEST`\nproves this file still holds everything recorded up to the seal: nobody with the file\nalone can rewrite, cut off or hide a sealed entry without that proof failing.\n\nExample:\n  casefile seal"
@@ -323,20 +395,20 @@ Example:
     #[command(
         after_help = "Examples:\n  casefile export --output backup.jsonl\n  casefile export --reveal --output full-backup.jsonl"
     )]
-    Export(ExportArgs),
+    Export(Lazy<ExportArgs>),
     /// Read entries from a `casefile export --reveal` file (all or nothing)
     #[command(after_help = "Example:\n  casefile import full-backup.jsonl")]
-    Import(ImportArgs),
+    Import(Lazy<ImportArgs>),
     /// Print shell completions
     #[command(
         after_help = "Example:\n  casefile completions bash > ~/.local/share/bash-completion/completions/casefile"
     )]
-    Completions(CompletionsArgs),
+    Completions(Lazy<CompletionsArgs>),
     /// Print the man page (roff), or write one per verb into a folder
     #[command(
         after_help = "Examples:\n  casefile man > casefile.1\n  casefile man --dir ~/.local/share/man/man1"
     )]
-    Man(ManArgs),
+    Man(Lazy<ManArgs>),
 }
 
 #[derive(Debug, Args)]

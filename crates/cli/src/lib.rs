@@ -17,7 +17,7 @@ use clap::Parser;
 /// Parses the command line, runs it, and exits with the error's code on failure.
 pub fn main() {
     let cli = cli::Cli::parse();
-    if !matches!(cli.command, cli::Command::Serve(_)) {
+    if !matches!(cli.command, cli::Command::Serve(cli::Lazy(_))) {
         quiet_on_closed_pipe();
     }
     let json = cli.json;

@@ -67,7 +67,10 @@ fn leaves(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<(Vec<String>, St
 #[test]
 fn every_verb_has_an_example_that_parses() {
     let mut all = Vec::new();
-    leaves(&Cli::command(), vec![], &mut all);
+    // Built, so every subcommand's arguments and nested verbs are there.
+    let mut cli = Cli::command();
+    cli.build();
+    leaves(&cli, vec![], &mut all);
     assert!(all.len() > 40, "{} verbs", all.len());
     let mut missing = Vec::new();
     for (path, help) in &all {
@@ -114,4 +117,28 @@ fn the_splitter_reads_quotes_comments_and_redirects() {
             "a technician's visit"
         ]
     );
+}
+
+#[test]
+fn the_whole_command_line_holds_together() {
+    // Subcommands' arguments are made when one runs (`cli::Lazy`); this
+    // makes them all and runs clap's own checks on every one.
+    Cli::command().debug_assert();
+}
+
+#[test]
+fn completions_offer_the_nested_verbs_of_help_too() {
+    let out = assert_cmd::Command::cargo_bin("casefile")
+        .unwrap()
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let script = String::from_utf8(out.stdout).unwrap();
+    for nested in [
+        "casefile__subcmd__help__subcmd__company__subcmd__add",
+        "casefile__subcmd__contact__subcmd__start",
+    ] {
+        assert!(script.contains(nested), "missing {nested}");
+    }
 }

@@ -14,14 +14,15 @@ pub mod views;
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, Lazy};
 use crate::ctx::Ctx;
 use crate::error::Result;
 
 pub fn run(cli: Cli) -> Result<()> {
     // Commands that need no database.
     match &cli.command {
-        Command::Completions(a) => {
+        Command::Completions(Lazy(a)) => {
+            crate::cli::eager();
             clap_complete::generate(
                 a.shell,
                 &mut Cli::command(),
@@ -30,14 +31,14 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             return Ok(());
         }
-        Command::Man(a) => return views::man(a.dir.clone()),
-        Command::Check(_) | Command::Templates(_) => {}
+        Command::Man(Lazy(a)) => return views::man(a.dir.clone()),
+        Command::Check(Lazy(_)) | Command::Templates(Lazy(_)) => {}
         _ => {}
     }
-    if let Command::Intel(crate::cli::IntelCommand::Import { file }) = &cli.command {
+    if let Command::Intel(Lazy(crate::cli::IntelCommand::Import { file })) = &cli.command {
         return intel::import(cli.db.clone(), file, cli.json);
     }
-    if let Command::Serve(a) = &cli.command {
+    if let Command::Serve(Lazy(a)) = &cli.command {
         use casefile_web::{Listen, serve, tls::Tls};
         let settings = users::with_database(crate::ctx::settings(cli.db.clone())?, &a.database)?;
         let listen = Listen {
@@ -57,22 +58,22 @@ pub fn run(cli: Cli) -> Result<()> {
         };
         return serve(settings, listen);
     }
-    if let Command::Sync(crate::cli::SyncArgs {
+    if let Command::Sync(Lazy(crate::cli::SyncArgs {
         command: Some(c), ..
-    }) = &cli.command
+    })) = &cli.command
     {
         let settings = crate::ctx::settings(cli.db.clone())?;
         return sync::account(&settings, c, cli.json);
     }
-    if let Command::Users(u) = &cli.command {
+    if let Command::Users(Lazy(u)) = &cli.command {
         let settings = crate::ctx::settings(cli.db.clone())?;
         return users::run(settings, u, cli.json);
     }
     // The tone check and the template list need a database only when a case is named.
-    if let Command::Templates(t) = &cli.command {
+    if let Command::Templates(Lazy(t)) = &cli.command {
         return coach::templates(t, cli.json);
     }
-    if let Command::Check(a) = &cli.command
+    if let Command::Check(Lazy(a)) = &cli.command
         && a.case.is_none()
     {
         return coach::check(None, a, cli.json);
@@ -82,61 +83,61 @@ pub fn run(cli: Cli) -> Result<()> {
     use casefile_app::ops::Settlement;
 
     match cli.command {
-        Command::Open(a) => capture::open(ctx, a),
-        Command::Goal(a) => capture::goal(ctx, a),
-        Command::Fact(a) => capture::fact(ctx, a),
-        Command::Log(a) => capture::log(ctx, a),
-        Command::Call(a) => crate::console::run(ctx, a),
-        Command::Contact(c) => capture::contact(ctx, c),
-        Command::Note(a) => capture::note(ctx, a),
-        Command::Ref(a) => capture::reference(ctx, a),
-        Command::Promise(a) => capture::promise(ctx, a),
-        Command::Kept(a) => capture::settle(ctx, a, Settlement::Kept),
-        Command::Broken(a) => capture::settle(ctx, a, Settlement::Broken),
-        Command::Offer(a) => capture::offer(ctx, a),
-        Command::Answer(a) => capture::answer(ctx, a),
-        Command::Escalate(a) => capture::escalate(ctx, a),
-        Command::Escalation(a) => capture::escalation(ctx, a),
-        Command::Expense(a) => capture::expense(ctx, a),
-        Command::Time(a) => capture::time(ctx, a),
-        Command::Followup(a) => capture::followup(ctx, a),
-        Command::Done(a) => capture::settle(ctx, a, Settlement::Done),
-        Command::Sent(a) => capture::sent(ctx, a),
-        Command::Attach(a) => capture::attach(ctx, a),
-        Command::Status(a) => capture::set_status(ctx, a),
-        Command::Assign(a) => capture::assign(ctx, a),
-        Command::Lesson(a) => capture::lesson(ctx, a),
-        Command::Amend(a) => capture::amend(ctx, a),
-        Command::List(a) => views::list(ctx, a),
-        Command::Show(a) => views::show(ctx, a),
-        Command::Timeline(a) => coach::timeline(ctx, a),
-        Command::Brief(a) => coach::brief(ctx, a),
-        Command::Advice(a) => coach::advice(ctx, a),
-        Command::Script(a) => coach::script(ctx, a),
-        Command::Cost(a) => coach::cost(ctx, a),
-        Command::Letter(a) => coach::letter(ctx, a),
-        Command::Search(a) => views::search(ctx, a),
-        Command::Due(a) => views::due(ctx, a),
-        Command::Calendar(a) => views::calendar(ctx, a),
-        Command::Report(a) => views::report(ctx, a),
-        Command::Company(c) => company::run(ctx, c),
-        Command::Intel(c) => intel::run(ctx, c),
-        Command::Mail(c) => capture::mail(ctx, c),
-        Command::Bundle(a) => admin::bundle(ctx, a),
-        Command::Verify(a) => admin::verify(ctx, a),
+        Command::Open(Lazy(a)) => capture::open(ctx, a),
+        Command::Goal(Lazy(a)) => capture::goal(ctx, a),
+        Command::Fact(Lazy(a)) => capture::fact(ctx, a),
+        Command::Log(Lazy(a)) => capture::log(ctx, a),
+        Command::Call(Lazy(a)) => crate::console::run(ctx, a),
+        Command::Contact(Lazy(c)) => capture::contact(ctx, c),
+        Command::Note(Lazy(a)) => capture::note(ctx, a),
+        Command::Ref(Lazy(a)) => capture::reference(ctx, a),
+        Command::Promise(Lazy(a)) => capture::promise(ctx, a),
+        Command::Kept(Lazy(a)) => capture::settle(ctx, a, Settlement::Kept),
+        Command::Broken(Lazy(a)) => capture::settle(ctx, a, Settlement::Broken),
+        Command::Offer(Lazy(a)) => capture::offer(ctx, a),
+        Command::Answer(Lazy(a)) => capture::answer(ctx, a),
+        Command::Escalate(Lazy(a)) => capture::escalate(ctx, a),
+        Command::Escalation(Lazy(a)) => capture::escalation(ctx, a),
+        Command::Expense(Lazy(a)) => capture::expense(ctx, a),
+        Command::Time(Lazy(a)) => capture::time(ctx, a),
+        Command::Followup(Lazy(a)) => capture::followup(ctx, a),
+        Command::Done(Lazy(a)) => capture::settle(ctx, a, Settlement::Done),
+        Command::Sent(Lazy(a)) => capture::sent(ctx, a),
+        Command::Attach(Lazy(a)) => capture::attach(ctx, a),
+        Command::Status(Lazy(a)) => capture::set_status(ctx, a),
+        Command::Assign(Lazy(a)) => capture::assign(ctx, a),
+        Command::Lesson(Lazy(a)) => capture::lesson(ctx, a),
+        Command::Amend(Lazy(a)) => capture::amend(ctx, a),
+        Command::List(Lazy(a)) => views::list(ctx, a),
+        Command::Show(Lazy(a)) => views::show(ctx, a),
+        Command::Timeline(Lazy(a)) => coach::timeline(ctx, a),
+        Command::Brief(Lazy(a)) => coach::brief(ctx, a),
+        Command::Advice(Lazy(a)) => coach::advice(ctx, a),
+        Command::Script(Lazy(a)) => coach::script(ctx, a),
+        Command::Cost(Lazy(a)) => coach::cost(ctx, a),
+        Command::Letter(Lazy(a)) => coach::letter(ctx, a),
+        Command::Search(Lazy(a)) => views::search(ctx, a),
+        Command::Due(Lazy(a)) => views::due(ctx, a),
+        Command::Calendar(Lazy(a)) => views::calendar(ctx, a),
+        Command::Report(Lazy(a)) => views::report(ctx, a),
+        Command::Company(Lazy(c)) => company::run(ctx, c),
+        Command::Intel(Lazy(c)) => intel::run(ctx, c),
+        Command::Mail(Lazy(c)) => capture::mail(ctx, c),
+        Command::Bundle(Lazy(a)) => admin::bundle(ctx, a),
+        Command::Verify(Lazy(a)) => admin::verify(ctx, a),
         Command::Seal => admin::seal(ctx),
         Command::Rebuild => admin::rebuild(ctx),
-        Command::Export(a) => admin::export(ctx, a),
-        Command::Import(a) => admin::import(ctx, a),
-        Command::Sync(a) => sync::run(ctx, a),
-        Command::Check(a) => {
+        Command::Export(Lazy(a)) => admin::export(ctx, a),
+        Command::Import(Lazy(a)) => admin::import(ctx, a),
+        Command::Sync(Lazy(a)) => sync::run(ctx, a),
+        Command::Check(Lazy(a)) => {
             let json = ctx.json;
             coach::check(Some(ctx), &a, json)
         }
-        Command::Completions(_)
-        | Command::Man(_)
-        | Command::Templates(_)
-        | Command::Serve(_)
-        | Command::Users(_) => Ok(()),
+        Command::Completions(Lazy(_))
+        | Command::Man(Lazy(_))
+        | Command::Templates(Lazy(_))
+        | Command::Serve(Lazy(_))
+        | Command::Users(Lazy(_)) => Ok(()),
     }
 }
