@@ -160,3 +160,30 @@ fn eight_processes_on_a_brand_new_file_all_land() {
     assert_eq!(companies.matches("Globex Corp").count(), 1, "{companies}");
     env.ok(&["verify"]);
 }
+
+/// Each command is a process of its own, and each one that opens the file
+/// reads the WAL whole first: the WAL must be emptied as it fills, or every
+/// command gets slower with every note ever taken.
+#[test]
+fn the_write_ahead_log_stays_small_over_many_notes() {
+    let env = Env::new();
+    env.open_router_case();
+    let wal = env.db.with_extension("db-wal");
+    let mut largest = 0;
+    for i in 0..80 {
+        env.ok(&[
+            "note",
+            "1",
+            &format!("note {i}: the rep said to call back tomorrow"),
+        ]);
+        largest = largest.max(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0));
+    }
+    // About 25 pages of 4 KB a note: 80 notes would be 8 MB of WAL.
+    assert!(largest < 1_600_000, "the WAL grew to {largest} bytes");
+    let notes = env.json(&["show", "1"])["state"]["notes"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(notes, 80);
+    assert!(env.ok(&["verify"]).contains("every hash chain intact"));
+}

@@ -60,6 +60,11 @@ fn engine(e: rusqlite::Error) -> StoreError {
 /// How much of a file reads may map (SQLite caps it at its own limit).
 const MMAP_BYTES: i64 = 1 << 30;
 
+/// How many pages the WAL may hold before it is copied into the file and
+/// emptied (a note writes about 25): every command reads the WAL whole when it
+/// opens the file, and each emptying costs an fsync of the file.
+const WAL_PAGES: std::ffi::c_int = 256;
+
 /// An entry's columns as stored, in [`ENTRY_COLUMNS`] order.
 struct RawEntry {
     text: [String; 9],
@@ -1000,18 +1005,34 @@ impl SqliteStore {
 
     fn open_writable(path: &Path, busy_timeout: Duration) -> Result<SqliteStore> {
         let not_ours = || StoreError::NotCasefile(path.display().to_string());
-        let conn = Connection::open(path).map_err(|e| match engine(e) {
+        let mut conn = Connection::open(path).map_err(|e| match engine(e) {
             StoreError::NotCasefile(_) => not_ours(),
             other => other,
         })?;
         conn.busy_timeout(busy_timeout).map_err(engine)?;
         // Each CLI command is a short-lived process; checkpointing the WAL on
-        // every close would cost two extra fsyncs per note. The WAL is still
-        // checkpointed as it grows (every 1000 pages), and commits stay durable.
+        // every close would cost two extra fsyncs per note. Commits stay durable.
         conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             true,
         )
+        .map_err(engine)?;
+        // The WAL is emptied once it holds WAL_PAGES pages. SQLite's own
+        // checkpoint after a commit cannot do it here: every process that
+        // opens the file first rebuilds the WAL's index by reading the WAL
+        // whole, which forgets what was checkpointed, so the WAL was never
+        // started again, grew by every note, was read whole by every command
+        // and copied whole after every commit.
+        conn.wal_hook(Some(
+            |wal: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
+                if pages >= WAL_PAGES {
+                    // Nothing is lost if it cannot run now (a reader is busy):
+                    // the pages stay in the WAL and a later commit tries again.
+                    let _ = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::TRUNCATE);
+                }
+                Ok(())
+            },
+        ))
         .map_err(engine)?;
         // Reads through a mapping of the file, not a read call per page: a
         // long case's timeline reads thousands of pages. Writes still go
