@@ -79,10 +79,20 @@ header="SELECT header FROM cases WHERE workspace = $ws AND handle = 1;"
 brief_items="SELECT header FROM cases WHERE workspace = $ws AND handle = 1; SELECT item FROM case_items WHERE workspace = $ws AND case_id = $case_id AND kind != 'note' ORDER BY seq;"
 # The case page reads the same, the latest five notes and how many there are.
 show_items="$brief_items SELECT item FROM case_items WHERE workspace = $ws AND case_id = $case_id AND seq IN (SELECT seq FROM case_items WHERE workspace = $ws AND case_id = $case_id AND kind = 'note' ORDER BY seq DESC LIMIT 5) ORDER BY seq; SELECT count(*) FROM case_items WHERE workspace = $ws AND case_id = $case_id AND kind = 'note';"
+# Taken in turns: ROUNDS short runs of each, one after the other, and the
+# middle round's figures (by ratio). This machine's speed drifts by half
+# within minutes; all of one then all of the other measured the drift.
+ROUNDS=${ROUNDS:-5}
 for pair in "show|$show_items $company" "brief|$brief_items $company" "timeline|$timeline $header $company"; do
   cmd=${pair%%|*}; sql=${pair#*|}
-  hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$OUT/$cmd.json" \
-    -n casefile "$BIN --db $db $cmd 1" -n anchor "sqlite3 $db \"$sql\"" >/dev/null
-  read -r ours theirs < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(r[0]["mean"]*1000, r[1]["mean"]*1000)' "$OUT/$cmd.json")
-  emit "$cmd of a $LONG-entry case" "$ours" "ms" "raw SQL in sqlite3, the same rows" "$theirs" "hyperfine -N 'casefile $cmd 1' 'sqlite3 case-$LONG.db \"$sql\"'"
+  for round in $(seq "$ROUNDS"); do
+    hyperfine -N --warmup 2 --runs $(( (RUNS + ROUNDS - 1) / ROUNDS )) --export-json "$OUT/$cmd-$round.json" \
+      -n casefile "$BIN --db $db $cmd 1" -n anchor "sqlite3 $db \"$sql\"" >/dev/null
+  done
+  read -r ours theirs < <(python3 -c '
+import json, sys
+rounds = [json.load(open(f))["results"] for f in sys.argv[1:]]
+pairs = sorted(((r[0]["mean"] * 1000, r[1]["mean"] * 1000) for r in rounds), key=lambda p: p[0] / p[1])
+print(*pairs[len(pairs) // 2])' "$OUT/$cmd"-*.json)
+  emit "$cmd of a $LONG-entry case" "$ours" "ms" "raw SQL in sqlite3, the same rows" "$theirs" "hyperfine -N 'casefile $cmd 1' 'sqlite3 case-$LONG.db \"$sql\"' (in $ROUNDS turns, the middle one by ratio)"
 done

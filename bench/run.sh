@@ -108,6 +108,9 @@ note="The rep said the refund was approved and will post in five days"
 figure "capture: casefile note" "sqlite3 shell: one INSERT, WAL, synchronous=FULL" "$BIN note 1 '$note'" "sqlite3 $cap/floor.db \"PRAGMA synchronous=FULL; INSERT INTO notes (body) VALUES ('$note');\""
 figure "capture: casefile note vs Taskwarrior" "task add (Taskwarrior $(task --version 2>/dev/null | head -1))" "$BIN note 1 '$note'" "task add '$note'"
 rss "max RSS: capture (casefile note)" "$BIN note 1 '$note'" "sqlite3 $cap/floor.db \"PRAGMA synchronous=FULL; INSERT INTO notes (body) VALUES ('$note');\""
+# The same, 120 notes in a row in turns with both anchors (the WAL fills and
+# is emptied as a person's notes would have it).
+OUT=$OUT bash bench/capture.sh >>"$OUT/results.jsonl"
 
 # The call console, in process.
 target/release/examples/console_bench 500 | while read -r line; do echo "$line" | python3 -c "import json,sys; d=json.load(sys.stdin); d['reproduce']='cargo run --release -p casefile --example console_bench -- 500'; print(json.dumps(d))"; done >>"$OUT/results.jsonl"

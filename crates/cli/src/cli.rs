@@ -136,6 +136,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Every verb. A new one wraps its arguments in [`Lazy`], as these do, so they
+/// are made only when it runs.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open a new case: the problem, the exact resolution, the fairness check, the facts
