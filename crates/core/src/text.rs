@@ -492,15 +492,6 @@ impl<'a> Timeline<'a> {
         }
     }
 
-    /// How many rows there are.
-    pub fn len(&self) -> usize {
-        self.order.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
     pub fn rows(&self) -> impl Iterator<Item = TimelineRow> + '_ {
         self.order
             .iter()
