@@ -427,9 +427,10 @@ pub struct CaseState {
 }
 
 /// Entry ids seen by a fold, with their positions. Never compared or stored:
-/// the journal already holds it.
+/// the journal already holds it. Hashed with foldhash, still seeded per
+/// process: SipHash was a twentieth of a long case's timeline.
 #[derive(Debug, Clone, Default)]
-pub struct EntryIndex(pub std::collections::HashMap<Uuid, u64>);
+pub struct EntryIndex(pub std::collections::HashMap<Uuid, u64, foldhash::fast::RandomState>);
 
 /// An item that an entry of the journal made.
 pub trait Made {
