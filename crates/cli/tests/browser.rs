@@ -618,6 +618,34 @@ fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
     b.wait_for(">On hold<");
     assert_eq!(b.exec("return window.notReloaded === true;"), json!(true));
 
+    // A form just opened stays open when the page brings itself up to date
+    // (here, after a note saved from another form): it was swapped for a
+    // fresh, closed copy under the thumb, and what was typed next went
+    // nowhere.
+    b.click("details:has(#ref) summary");
+    b.exec(
+        "document.getElementById('log').dataset.old = '1'; \
+         const f = document.querySelector('#call-note'); f.value = 'a note from another form'; \
+         f.form.requestSubmit(); return 0;",
+    );
+    b.wait_for("a note from another form");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while b.exec("return document.getElementById('log').dataset.old === '1';") == json!(true) {
+        assert!(
+            Instant::now() < deadline,
+            "the page never brought itself up to date"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        b.exec("return document.querySelector('details:has(#ref)').open;"),
+        json!(true),
+        "the open form was closed by the page's update"
+    );
+    b.fill("#ref", "CAS-88121");
+    b.click("details:has(#ref) form button");
+    b.wait_for("Got case number: CAS-88121");
+
     // Nothing scrolls sideways, on any page, with long names and notes;
     // every button, field and menu link is a thumb's width tall (44 px),
     // a box to tick 24 px inside a label that tall.

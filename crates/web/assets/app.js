@@ -149,7 +149,7 @@
         var fresh = new DOMParser().parseFromString(html, "text/html");
         if (!fresh.getElementById("moment")) { location.reload(); return; }
         document.querySelectorAll("[data-live]").forEach(function (el) {
-          if (el.id === "events" && typing(el)) { return; }
+          if (el.id === "events" && busy(el)) { return; }
           var next = fresh.getElementById(el.id);
           if (next) { el.replaceWith(document.importNode(next, true)); }
         });
@@ -165,7 +165,10 @@
       .catch(function () {});
   }
 
-  function typing(events) {
+  // A form open or typed in is left as it is: swapped for a fresh copy, an
+  // open form would close under the thumb and take the cursor with it.
+  function busy(events) {
+    if (events.querySelector("details[open]")) { return true; }
     return Array.prototype.some.call(events.querySelectorAll("input:not([type=hidden]), textarea"), function (f) {
       return f.value && f.value !== f.defaultValue;
     });
