@@ -10,19 +10,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-target/bench}/appends
 RUNS=${RUNS:-20}
-BIN=$PWD/target/release/casefile
-GEN=$PWD/target/release/examples/gen_journal
-NARR=${NARRATIVES:-../shared/data/cfpb/narratives-by-product.csv}
+. bench/lib.sh
 SMALL=${SMALL:-10}
 BIG=${BIG:-20000}
 LONG=${LONG:-5000}
 rm -rf "$OUT"; mkdir -p "$OUT"
 export TZ=UTC
 note="The rep said the refund was approved and will post in five days"
-
-emit() { # figure value unit anchor anchor_value reproduce
-  python3 -c 'import json,sys; a=sys.argv; print(json.dumps({"figure": a[1], "value": float(a[2]), "unit": a[3], "anchor": a[4], "anchor_value": float(a[5]), "ratio": float(a[2]) / float(a[5]), "reproduce": a[6]}))' "$@"
-}
 
 for n in "$SMALL" "$BIG" "$LONG"; do
   "$GEN" --db "$OUT/case-$n.db" --entries "$n" --cases 1 --seed 42 --narratives "$NARR" >/dev/null

@@ -14,9 +14,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-target/bench}/capture-turns
 RUNS=${RUNS:-120}
 ROUNDS=${ROUNDS:-10}
-BIN=$PWD/target/release/casefile
-GEN=$PWD/target/release/examples/gen_journal
-NARR=${NARRATIVES:-../shared/data/cfpb/narratives-by-product.csv}
+. bench/lib.sh
 rm -rf "$OUT"; mkdir -p "$OUT/task"
 "$GEN" --db "$OUT/casefile.db" --entries 1000 --cases 10 --seed 42 --narratives "$NARR" >/dev/null
 sqlite3 "$OUT/casefile.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null

@@ -30,9 +30,7 @@ fi
 
 cargo build --release -q -p casefile --bin casefile --example gen_journal --example console_bench
 cargo build --release -q -p casefile-intel --example gen_cfpb
-BIN=$PWD/target/release/casefile
-GEN=$PWD/target/release/examples/gen_journal
-NARR=${NARRATIVES:-../shared/data/cfpb/narratives-by-product.csv}
+. bench/lib.sh
 
 # One hyperfine figure: NAME, ANCHOR-NAME, CASEFILE-COMMAND, ANCHOR-COMMAND.
 figure() {

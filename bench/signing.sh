@@ -14,17 +14,11 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-target/bench}/signing
 RUNS=${RUNS:-10}
 ENTRIES=${ENTRIES:-100000}
-BIN=$PWD/target/release/casefile
-GEN=$PWD/target/release/examples/gen_journal
-NARR=${NARRATIVES:-../shared/data/cfpb/narratives-by-product.csv}
+. bench/lib.sh
 rm -rf "$OUT"; mkdir -p "$OUT"
 export TZ=UTC CASEFILE_CONFIG=$OUT/config.toml
 db=$OUT/journal.db
 note="The rep said the refund was approved and will post in five days"
-
-emit() { # figure value unit anchor anchor_value reproduce
-  python3 -c 'import json,sys; a=sys.argv; print(json.dumps({"figure": a[1], "value": float(a[2]), "unit": a[3], "anchor": a[4], "anchor_value": float(a[5]), "ratio": float(a[2]) / float(a[5]), "reproduce": a[6]}))' "$@"
-}
 
 "$GEN" --db "$db" --entries "$ENTRIES" --cases $((ENTRIES / 100)) --seed 42 --narratives "$NARR" >/dev/null
 # The first write signs every journal (a file from before signing is

@@ -13,18 +13,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-target/bench}/sync
 RUNS=${RUNS:-20}
-BIN=$PWD/target/release/casefile
-GEN=$PWD/target/release/examples/gen_journal
-NARR=${NARRATIVES:-../shared/data/cfpb/narratives-by-product.csv}
+. bench/lib.sh
 FIRST=${FIRST:-10000}
 BIG=${BIG:-100000}
 rm -rf "$OUT"; mkdir -p "$OUT"
 export TZ=UTC
 note="The rep said the refund was approved and will post in five days"
-
-emit() { # figure value unit anchor anchor_value reproduce
-  python3 -c 'import json,sys; a=sys.argv; print(json.dumps({"figure": a[1], "value": float(a[2]), "unit": a[3], "anchor": a[4], "anchor_value": float(a[5]), "ratio": float(a[2]) / float(a[5]), "reproduce": a[6]}))' "$@"
-}
 
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
@@ -46,7 +40,6 @@ device() { # dir entries link
 }
 
 dev() { CASEFILE_CONFIG="$1/config.toml" "$BIN" --db "$1/device.db" "${@:2}"; }
-
 
 # First sync of FIRST entries (mean of 3 fresh pairs), against the same
 # entries carried by `export` then `import` into another file (no network, no
