@@ -501,7 +501,7 @@ pub fn write_timeline(
     out: &mut dyn std::io::Write,
     handle: u64,
     title: &str,
-    rows: impl IntoIterator<Item = text::TimelineRow>,
+    rows: &text::Timeline<'_>,
     tz: &TimeZone,
 ) -> std::io::Result<()> {
     let mut line = format!(
@@ -509,18 +509,23 @@ pub fn write_timeline(
         one_line(title),
         tz.iana_name().unwrap_or("local time")
     );
-    for r in rows {
+    rows.each_line(|r| {
         let indent = if r.contact.is_some() && r.kind != "contact_started" {
             "    "
         } else {
             ""
         };
-        let _ = write!(line, "{}  #{:<4} {indent}", when(r.at, tz), r.seq);
-        text::push_one_line(&mut line, &r.text);
-        line.push_str(&text::marks(r.retracted, &r.amended_by));
+        text::push_when(&mut line, r.at, tz);
+        let _ = write!(line, "  #{:<4} {indent}", r.seq);
+        text::push_one_line(&mut line, r.text);
+        text::push_marks(&mut line, r.retracted, r.amended_by);
         line.push('\n');
-        out.write_all(line.as_bytes())?;
-        line.clear();
-    }
+        // Written in blocks, not a call per row.
+        if line.len() >= 1 << 15 {
+            out.write_all(line.as_bytes())?;
+            line.clear();
+        }
+        Ok::<(), std::io::Error>(())
+    })?;
     out.write_all(line.as_bytes())
 }

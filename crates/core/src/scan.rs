@@ -6,16 +6,18 @@
 /// exit inside each, so the compiler compares many bytes at a time; long
 /// notes are read on every fold and every view.
 pub fn scan_bytes(b: &[u8], hit: impl Fn(u8) -> bool) -> (bool, bool) {
-    let (mut hits, mut wide) = (false, false);
+    // Byte-wide flags, not bools, so that each block compiles to vector
+    // compares (bools kept the loop at a byte a step).
     for block in b.chunks(64) {
-        let (h, w) = block
-            .iter()
-            .fold((false, false), |(h, w), &c| (h | hit(c), w | (c >= 0x80)));
-        hits |= h;
-        wide |= w;
+        let (mut h, mut w) = (0u8, 0u8);
+        for &c in block {
+            h |= u8::from(hit(c));
+            w |= c;
+        }
+        let (hits, wide) = (h != 0, w >= 0x80);
         if hits || wide {
-            break;
+            return (hits, wide);
         }
     }
-    (hits, wide)
+    (false, false)
 }

@@ -266,13 +266,19 @@ fn preview(text: &str) -> String {
     if b.len() <= NOTE_PREVIEW {
         return text.to_string();
     }
-    if b[..=NOTE_PREVIEW].is_ascii() {
-        return format!("{}…", &text[..NOTE_PREVIEW]);
-    }
-    match text.char_indices().nth(NOTE_PREVIEW) {
-        None => text.to_string(),
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-    }
+    let cut = if b[..=NOTE_PREVIEW].is_ascii() {
+        NOTE_PREVIEW
+    } else {
+        match text.char_indices().nth(NOTE_PREVIEW) {
+            None => return text.to_string(),
+            Some((cut, _)) => cut,
+        }
+    };
+    // Sized once: a long case folds a preview per note.
+    let mut out = String::with_capacity(cut + '…'.len_utf8());
+    out.push_str(&text[..cut]);
+    out.push('…');
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

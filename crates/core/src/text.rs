@@ -19,15 +19,23 @@ fn push_digits(out: &mut String, n: u16, width: u32) {
 
 /// `2026-11-03 14:05` in the given zone.
 pub fn when(t: Timestamp, tz: &TimeZone) -> String {
+    let mut out = String::with_capacity(16);
+    push_when(&mut out, t, tz);
+    out
+}
+
+/// [`when`] written onto the end of `out`.
+pub fn push_when(out: &mut String, t: Timestamp, tz: &TimeZone) {
     // Written by hand: a timeline prints thousands, and both strftime and
     // padded formatting cost more than the digits. The years casefile
     // records have four digits.
     let d = tz.to_datetime(t);
     let Ok(year) = u16::try_from(d.year()) else {
-        return d.strftime("%Y-%m-%d %H:%M").to_string();
+        use std::fmt::Write as _;
+        let _ = write!(out, "{}", d.strftime("%Y-%m-%d %H:%M"));
+        return;
     };
-    let mut out = String::with_capacity(16);
-    push_digits(&mut out, year, 4);
+    push_digits(out, year, 4);
     let parts = [
         ('-', d.month()),
         ('-', d.day()),
@@ -36,9 +44,8 @@ pub fn when(t: Timestamp, tz: &TimeZone) -> String {
     ];
     for (sep, n) in parts {
         out.push(sep);
-        push_digits(&mut out, n as u16, 2);
+        push_digits(out, n as u16, 2);
     }
-    out
 }
 
 /// `14:05` in the given zone.
@@ -184,43 +191,62 @@ pub fn fact_value(f: &Fact, reveal: bool) -> String {
     }
 }
 
-fn with_note(s: String, note: &Option<String>) -> String {
-    match note {
-        Some(n) => format!("{s}: {n}"),
-        None => s,
+/// `: note` after what was written, if there is a note.
+fn push_note(out: &mut String, note: &Option<String>) {
+    if let Some(n) = note {
+        out.push_str(": ");
+        out.push_str(n);
     }
 }
 
-fn seq_of(state: &CaseState, id: uuid::Uuid) -> String {
-    state
-        .seq_of(id)
-        .map_or_else(|| "?".to_string(), |s| format!("#{s}"))
+/// `#12`, or `?` for an entry this case does not hold.
+fn push_seq_of(out: &mut String, state: &CaseState, id: uuid::Uuid) {
+    use std::fmt::Write as _;
+    match state.seq_of(id) {
+        Some(s) => {
+            let _ = write!(out, "#{s}");
+        }
+        None => out.push('?'),
+    }
 }
 
 /// One line describing what an entry records.
 pub fn describe(e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) -> String {
+    let mut out = String::new();
+    describe_into(&mut out, e, state, tz, reveal);
+    out
+}
+
+/// [`describe`] written onto the end of `out` (a timeline reuses one buffer
+/// for every row).
+pub fn describe_into(out: &mut String, e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) {
+    use std::fmt::Write as _;
+    // Writing into a String cannot fail.
+    macro_rules! put {
+        ($($t:tt)*) => {{
+            let _ = write!(out, $($t)*);
+        }};
+    }
     match &e.event {
-        Event::CaseOpened { title, .. } => format!("Case opened: {title}"),
+        Event::CaseOpened { title, .. } => put!("Case opened: {title}"),
         Event::GoalSet(g) => {
             let verb = if state.goals.first().is_some_and(|f| f.origin.entry == e.id) {
                 "Goal set"
             } else {
                 "Goal revised"
             };
-            let mut s = format!("{verb}: {} → wants: {}", g.problem, g.resolution);
+            put!("{verb}: {} → wants: {}", g.problem, g.resolution);
             if let Some(r) = &g.reason {
-                s.push_str(&format!(" (why: {r})"));
+                put!(" (why: {r})");
             }
-            s
         }
-        Event::FactRecorded(f) => match &f.label {
-            Some(l) => format!(
-                "Fact, {}: {l}: {}",
-                fact_kind(f.kind),
-                fact_value(f, reveal)
-            ),
-            None => format!("Fact, {}: {}", fact_kind(f.kind), fact_value(f, reveal)),
-        },
+        Event::FactRecorded(f) => {
+            put!("Fact, {}: ", fact_kind(f.kind));
+            if let Some(l) = &f.label {
+                put!("{l}: ");
+            }
+            out.push_str(&fact_value(f, reveal));
+        }
         Event::ContactStarted {
             channel: ch,
             direction,
@@ -230,154 +256,165 @@ pub fn describe(e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) -> St
                 Direction::Outbound => "to the company",
                 Direction::Inbound => "from the company",
             };
-            match via {
-                Some(v) => format!(
-                    "{} {dir} started ({}, {v})",
-                    contact_noun(*ch),
-                    channel(*ch)
-                ),
-                None => format!("{} {dir} started ({})", contact_noun(*ch), channel(*ch)),
+            put!("{} {dir} started ({}", contact_noun(*ch), channel(*ch));
+            if let Some(v) = via {
+                put!(", {v}");
             }
+            out.push(')');
         }
         Event::RepJoined { contact, rep: r } => {
             let visit = state
                 .contact(*contact)
                 .and_then(|c| c.reps.iter().find(|v| v.origin.entry == e.id));
             match visit.and_then(|v| v.transferred_from.as_ref()) {
-                Some(from) => format!("Transferred from {from} to {}", rep(r)),
-                None => format!("Speaking with {}", rep(r)),
+                Some(from) => put!("Transferred from {from} to {}", rep(r)),
+                None => put!("Speaking with {}", rep(r)),
             }
         }
-        Event::ReferenceRecorded { kind, value, .. } => format!("Got {}: {value}", ref_kind(*kind)),
-        Event::NoteAdded { text, .. } => format!("Note: {text}"),
-        Event::HoldStarted { .. } => "Put on hold".to_string(),
-        Event::HoldEnded { .. } => "Back from hold".to_string(),
-        Event::FrustrationNoted { .. } => "Marked as frustrated".to_string(),
+        Event::ReferenceRecorded { kind, value, .. } => put!("Got {}: {value}", ref_kind(*kind)),
+        Event::NoteAdded { text, .. } => {
+            out.push_str("Note: ");
+            out.push_str(text);
+        }
+        Event::HoldStarted { .. } => out.push_str("Put on hold"),
+        Event::HoldEnded { .. } => out.push_str("Back from hold"),
+        Event::FrustrationNoted { .. } => out.push_str("Marked as frustrated"),
         Event::EmailRecorded { subject, from, .. } => match (from, subject) {
-            (Some(f), Some(s)) => format!("Email from {f}: {s}"),
-            (Some(f), None) => format!("Email from {f}"),
-            (None, Some(s)) => format!("Email: {s}"),
-            (None, None) => "Email".to_string(),
+            (Some(f), Some(s)) => put!("Email from {f}: {s}"),
+            (Some(f), None) => put!("Email from {f}"),
+            (None, Some(s)) => put!("Email: {s}"),
+            (None, None) => out.push_str("Email"),
         },
         Event::PromiseMade { by, what, due, .. } => {
             let who = by.as_deref().unwrap_or("They");
-            match due {
-                Some(d) => format!("Promise: {who} will {what}, by {}", when(*d, tz)),
-                None => format!("Promise: {who} will {what}"),
+            put!("Promise: {who} will {what}");
+            if let Some(d) = due {
+                out.push_str(", by ");
+                push_when(out, *d, tz);
             }
         }
         Event::PromiseKept { promise, note } => {
-            with_note(format!("Promise {} kept", seq_of(state, *promise)), note)
+            out.push_str("Promise ");
+            push_seq_of(out, state, *promise);
+            out.push_str(" kept");
+            push_note(out, note);
         }
         Event::PromiseBroken { promise, note } => {
-            with_note(format!("Promise {} broken", seq_of(state, *promise)), note)
+            out.push_str("Promise ");
+            push_seq_of(out, state, *promise);
+            out.push_str(" broken");
+            push_note(out, note);
         }
         Event::OfferMade {
             by, what, value, ..
         } => {
-            let who = by.as_deref().unwrap_or("They");
-            match value {
-                Some(v) => format!("Offer from {who}: {what} ({v})"),
-                None => format!("Offer from {who}: {what}"),
+            match by {
+                Some(who) => put!("Offer from {who}: {what}"),
+                None => put!("Offer: {what}"),
+            }
+            if let Some(v) = value {
+                put!(" ({v})");
             }
         }
         Event::OfferAnswered {
             offer,
             answer,
             note,
-        } => with_note(
-            format!("Offer {} {}", seq_of(state, *offer), offer_answer(*answer)),
-            note,
-        ),
+        } => {
+            out.push_str("Offer ");
+            push_seq_of(out, state, *offer);
+            put!(" {}", offer_answer(*answer));
+            push_note(out, note);
+        }
         Event::EscalationRequested { to, reason, .. } => {
-            let s = match to {
-                Some(t) => format!("Asked to escalate to {t}"),
-                None => "Asked to escalate".to_string(),
-            };
-            match reason {
-                Some(r) => format!("{s}, because {r}"),
-                None => s,
+            out.push_str("Asked to escalate");
+            if let Some(t) = to {
+                put!(" to {t}");
+            }
+            if let Some(r) = reason {
+                put!(", because {r}");
             }
         }
         Event::EscalationAnswered {
             escalation,
             outcome,
             note,
-        } => with_note(
-            format!(
-                "Escalation {}: {}",
-                seq_of(state, *escalation),
-                escalation_outcome(*outcome)
-            ),
-            note,
-        ),
+        } => {
+            out.push_str("Escalation ");
+            push_seq_of(out, state, *escalation);
+            put!(": {}", escalation_outcome(*outcome));
+            push_note(out, note);
+        }
         Event::ContactEnded {
             contact,
             outcome,
             rating,
         } => {
-            let mut s = "Contact ended".to_string();
-            if let Some(c) = state.contact(*contact) {
-                s = format!(
-                    "{} ended after {}",
-                    contact_noun(c.channel),
-                    duration(c.duration(e.at))
-                );
-                let hold = c.hold_time(e.at);
-                if hold > SignedDuration::ZERO {
-                    s.push_str(&format!(", {} on hold", duration(hold)));
+            match state.contact(*contact) {
+                Some(c) => {
+                    put!(
+                        "{} ended after {}",
+                        contact_noun(c.channel),
+                        duration(c.duration(e.at))
+                    );
+                    let hold = c.hold_time(e.at);
+                    if hold > SignedDuration::ZERO {
+                        put!(", {} on hold", duration(hold));
+                    }
                 }
+                None => out.push_str("Contact ended"),
             }
             if let Some(o) = outcome {
-                s.push_str(&format!(": {o}"));
+                put!(": {o}");
             }
             if let Some(r) = rating {
-                s.push_str(&format!(" (rated {r}/5)"));
+                put!(" (rated {r}/5)");
             }
-            s
         }
-        Event::ExpenseIncurred { what, amount } => format!("Expense: {amount} for {what}"),
-        Event::TimeSpent { minutes, what } => {
-            format!(
-                "Time spent: {} on {what}",
-                duration(SignedDuration::from_mins(i64::from(*minutes)))
-            )
-        }
-        Event::FollowUpPlanned { what, due } => {
-            format!("Follow-up planned for {}: {what}", when(*due, tz))
-        }
-        Event::FollowUpDone { follow_up, note } => with_note(
-            format!("Follow-up {} done", seq_of(state, *follow_up)),
-            note,
+        Event::ExpenseIncurred { what, amount } => put!("Expense: {amount} for {what}"),
+        Event::TimeSpent { minutes, what } => put!(
+            "Time spent: {} on {what}",
+            duration(SignedDuration::from_mins(i64::from(*minutes)))
         ),
-        Event::LetterSent { to, kind, via, .. } => match via {
-            Some(v) => format!("Letter ({kind}) sent to {to} by {v}"),
-            None => format!("Letter ({kind}) sent to {to}"),
-        },
+        Event::FollowUpPlanned { what, due } => {
+            out.push_str("Follow-up planned for ");
+            push_when(out, *due, tz);
+            put!(": {what}");
+        }
+        Event::FollowUpDone { follow_up, note } => {
+            out.push_str("Follow-up ");
+            push_seq_of(out, state, *follow_up);
+            out.push_str(" done");
+            push_note(out, note);
+        }
+        Event::LetterSent { to, kind, via, .. } => {
+            put!("Letter ({kind}) sent to {to}");
+            if let Some(v) = via {
+                put!(" by {v}");
+            }
+        }
         Event::AttachmentAdded {
             name,
             sha256,
             bytes,
-        } => {
-            format!(
-                "Attached {name} ({bytes} bytes, sha256 {})",
-                &sha256[..12.min(sha256.len())]
-            )
-        }
+        } => put!(
+            "Attached {name} ({bytes} bytes, sha256 {})",
+            &sha256[..12.min(sha256.len())]
+        ),
         Event::StatusChanged { status, note } => {
-            with_note(format!("Status: {}", status.as_str()), note)
+            put!("Status: {}", status.as_str());
+            push_note(out, note);
         }
         Event::CaseAssigned { client, helper } => {
-            let who = match helper {
-                Some(h) => format!("Worked by {h}"),
-                None => "Not assigned to a helper".to_string(),
-            };
-            match client {
-                Some(c) => format!("{who}; for {c}"),
-                None => who,
+            match helper {
+                Some(h) => put!("Worked by {h}"),
+                None => out.push_str("Not assigned to a helper"),
+            }
+            if let Some(c) = client {
+                put!("; for {c}");
             }
         }
-        Event::LessonLearned { text } => format!("Lesson: {text}"),
+        Event::LessonLearned { text } => put!("Lesson: {text}"),
         Event::Amended {
             target,
             reason,
@@ -388,27 +425,24 @@ pub fn describe(e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) -> St
                 .facts
                 .iter()
                 .any(|f| f.origin.entry == *target && f.fact.sensitive);
-            let mut s = if *retracts {
-                format!(
-                    "Amends {}: withdrawn, because {reason}",
-                    seq_of(state, *target)
-                )
-            } else {
-                format!("Amends {}, because {reason}", seq_of(state, *target))
-            };
-            if let Some(c) = correction {
-                let c = if target_is_sensitive && !reveal {
-                    mask(c)
-                } else {
-                    c.clone()
-                };
-                s.push_str(&format!(". Correction: {c}"));
+            out.push_str("Amends ");
+            push_seq_of(out, state, *target);
+            if *retracts {
+                out.push_str(": withdrawn");
             }
-            s
+            put!(", because {reason}");
+            if let Some(c) = correction {
+                out.push_str(". Correction: ");
+                if target_is_sensitive && !reveal {
+                    out.push_str(&mask(c));
+                } else {
+                    out.push_str(c);
+                }
+            }
         }
-        Event::CompanyCreated { name } => format!("Company recorded: {name}"),
-        Event::CompanyAliasAdded { alias } => format!("Also known as {alias}"),
-        Event::CompanyChannelAdded { channel } => format!("Channel: {}", channel.value),
+        Event::CompanyCreated { name } => put!("Company recorded: {name}"),
+        Event::CompanyAliasAdded { alias } => put!("Also known as {alias}"),
+        Event::CompanyChannelAdded { channel } => put!("Channel: {}", channel.value),
     }
 }
 
@@ -416,14 +450,23 @@ pub fn describe(e: &Entry, state: &CaseState, tz: &TimeZone, reveal: bool) -> St
 /// entry that later entries corrected.
 pub fn marks(retracted: bool, amended_by: &[u64]) -> String {
     let mut m = String::new();
+    push_marks(&mut m, retracted, amended_by);
+    m
+}
+
+/// [`marks`] written onto the end of `out`.
+pub fn push_marks(out: &mut String, retracted: bool, amended_by: &[u64]) {
+    use std::fmt::Write as _;
     if retracted {
-        m.push_str(" [withdrawn]");
+        out.push_str(" [withdrawn]");
+    }
+    for (i, s) in amended_by.iter().enumerate() {
+        let lead = if i == 0 { " [amended by #" } else { ", #" };
+        let _ = write!(out, "{lead}{s}");
     }
     if !amended_by.is_empty() {
-        let by: Vec<String> = amended_by.iter().map(|s| format!("#{s}")).collect();
-        m.push_str(&format!(" [amended by {}]", by.join(", ")));
+        out.push(']');
     }
-    m
 }
 
 /// One row of a case's timeline.
@@ -498,26 +541,68 @@ impl<'a> Timeline<'a> {
             .map(|&i| self.row(&self.entries[i as usize]))
     }
 
-    fn row(&self, e: &Entry) -> TimelineRow {
-        let state: &CaseState = &self.state;
-        let contact = contact_of(&e.event)
-            .and_then(|c| state.seq_of(c))
+    /// Each row in turn, borrowed, with its text written into one buffer
+    /// reused for every row: what a long timeline written as text needs,
+    /// without a row's strings made and dropped thousands of times.
+    pub fn each_line<E>(
+        &self,
+        mut f: impl FnMut(&TimelineLine<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut text = String::new();
+        for &i in &self.order {
+            let e = &self.entries[i as usize];
+            text.clear();
+            describe_into(&mut text, e, &self.state, self.tz, self.reveal);
+            let (amended_by, retracted) = self
+                .amendments
+                .get(&e.id)
+                .map_or((&[][..], false), |(by, r)| (&by[..], *r));
+            f(&TimelineLine {
+                seq: e.seq,
+                at: e.at,
+                kind: e.event.kind(),
+                text: &text,
+                contact: self.contact(e),
+                amended_by,
+                retracted,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn contact(&self, e: &Entry) -> Option<u64> {
+        contact_of(&e.event)
+            .and_then(|c| self.state.seq_of(c))
             .or(match e.event {
                 Event::ContactStarted { .. } => Some(e.seq),
                 _ => None,
-            });
+            })
+    }
+
+    fn row(&self, e: &Entry) -> TimelineRow {
         let (amended_by, retracted) = self.amendments.get(&e.id).cloned().unwrap_or_default();
         TimelineRow {
             seq: e.seq,
             at: e.at,
             recorded: e.recorded,
             kind: e.event.kind().to_string(),
-            text: describe(e, state, self.tz, self.reveal),
-            contact,
+            text: describe(e, &self.state, self.tz, self.reveal),
+            contact: self.contact(e),
             amended_by,
             retracted,
         }
     }
+}
+
+/// A [`TimelineRow`] borrowed for writing: see [`Timeline::each_line`].
+pub struct TimelineLine<'a> {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub kind: &'static str,
+    pub text: &'a str,
+    pub contact: Option<u64>,
+    pub amended_by: &'a [u64],
+    pub retracted: bool,
 }
 
 /// The contact an event happened in, if it names one.

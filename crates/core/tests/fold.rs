@@ -367,3 +367,329 @@ fn timeline_orders_by_when_and_marks_transfers() {
             .contains("1234567890")
     );
 }
+
+/// Every kind of entry as the timeline words it, marks included: the words
+/// are written by hand into one reused buffer, so each kind is pinned here.
+#[test]
+fn every_kind_of_entry_reads_as_one_line() {
+    let case = Uuid::now_v7();
+    let d = |at: &str, ev: Event| Draft::new(t(at), ev);
+    let call = d(
+        "02T10:00",
+        Event::ContactStarted {
+            channel: Channel::Chat,
+            direction: Direction::Inbound,
+            via: None,
+        },
+    );
+    let c = call.id;
+    let fact = d(
+        "01T09:02",
+        Event::FactRecorded(Fact {
+            kind: FactKind::Identifier,
+            label: Some("Account".into()),
+            value: "1234567890".into(),
+            sensitive: true,
+        }),
+    );
+    let promise = d(
+        "02T10:20",
+        Event::PromiseMade {
+            contact: Some(c),
+            by: None,
+            what: "send a label".into(),
+            due: None,
+        },
+    );
+    let promise2 = d(
+        "02T10:21",
+        Event::PromiseMade {
+            contact: Some(c),
+            by: Some("Dana".into()),
+            what: "call back".into(),
+            due: Some(t("05T09:00")),
+        },
+    );
+    let offer = d(
+        "02T10:25",
+        Event::OfferMade {
+            contact: Some(c),
+            by: None,
+            what: "a replacement".into(),
+            value: None,
+        },
+    );
+    let escalation = d(
+        "02T10:30",
+        Event::EscalationRequested {
+            contact: Some(c),
+            to: Some("a supervisor".into()),
+            reason: Some("the label never came".into()),
+        },
+    );
+    let follow_up = d(
+        "02T12:00",
+        Event::FollowUpPlanned {
+            what: "check the label".into(),
+            due: t("04T09:00"),
+        },
+    );
+    let note = d(
+        "02T10:12",
+        Event::NoteAdded {
+            contact: Some(c),
+            text: "line one\nline  two".into(),
+        },
+    );
+    let goal = Goal {
+        replaces: None,
+        problem: "router dead".into(),
+        resolution: "a refund".into(),
+        alternatives: vec![],
+        fair: None,
+        fairness_note: None,
+        reason: None,
+    };
+    let (fid, pid, qid, oid, eid, uid, nid) = (
+        fact.id,
+        promise.id,
+        promise2.id,
+        offer.id,
+        escalation.id,
+        follow_up.id,
+        note.id,
+    );
+    let drafts = vec![
+        d(
+            "01T09:00",
+            Event::CaseOpened {
+                title: "Router refund".into(),
+                company: None,
+            },
+        ),
+        d("01T09:01", Event::GoalSet(goal.clone())),
+        fact,
+        call,
+        d(
+            "02T10:05",
+            Event::RepJoined {
+                contact: c,
+                rep: rep("Dana"),
+            },
+        ),
+        d(
+            "02T10:06",
+            Event::ReferenceRecorded {
+                contact: Some(c),
+                kind: RefKind::Ticket,
+                value: "T-1".into(),
+            },
+        ),
+        d("02T10:07", Event::HoldStarted { contact: c }),
+        d("02T10:09", Event::HoldEnded { contact: c }),
+        d("02T10:10", Event::FrustrationNoted { contact: c }),
+        d(
+            "02T10:11",
+            Event::EmailRecorded {
+                contact: c,
+                message_id: "<m1@example.com>".into(),
+                in_reply_to: None,
+                subject: Some("Your return".into()),
+                from: Some("help@example.com".into()),
+                to: vec![],
+            },
+        ),
+        note,
+        promise,
+        promise2,
+        offer,
+        escalation,
+        d(
+            "02T10:40",
+            Event::ContactEnded {
+                contact: c,
+                outcome: Some("label promised".into()),
+                rating: Some(2),
+            },
+        ),
+        d(
+            "02T11:00",
+            Event::PromiseBroken {
+                promise: pid,
+                note: Some("no label".into()),
+            },
+        ),
+        d(
+            "02T11:01",
+            Event::PromiseKept {
+                promise: qid,
+                note: None,
+            },
+        ),
+        d(
+            "02T11:02",
+            Event::OfferAnswered {
+                offer: oid,
+                answer: OfferAnswer::Declined,
+                note: Some("not enough".into()),
+            },
+        ),
+        d(
+            "02T11:03",
+            Event::EscalationAnswered {
+                escalation: eid,
+                outcome: EscalationOutcome::CallbackPromised,
+                note: None,
+            },
+        ),
+        d(
+            "02T11:04",
+            Event::ExpenseIncurred {
+                what: "postage".into(),
+                amount: Money::parse("4.50", "USD").unwrap(),
+            },
+        ),
+        d(
+            "02T11:05",
+            Event::TimeSpent {
+                minutes: 95,
+                what: "calls".into(),
+            },
+        ),
+        follow_up,
+        d(
+            "02T12:01",
+            Event::FollowUpDone {
+                follow_up: uid,
+                note: Some("still nothing".into()),
+            },
+        ),
+        d(
+            "02T12:02",
+            Event::LetterSent {
+                to: "the executive office".into(),
+                kind: "complaint".into(),
+                via: Some("email".into()),
+                summary: None,
+            },
+        ),
+        d(
+            "02T12:03",
+            Event::AttachmentAdded {
+                name: "receipt.pdf".into(),
+                sha256: "0123456789abcdef".repeat(4),
+                bytes: 2048,
+            },
+        ),
+        d(
+            "02T12:04",
+            Event::StatusChanged {
+                status: Status::Escalated,
+                note: Some("executive letter sent".into()),
+            },
+        ),
+        d(
+            "02T12:05",
+            Event::CaseAssigned {
+                client: Some("R. Client".into()),
+                helper: None,
+            },
+        ),
+        d(
+            "02T12:06",
+            Event::LessonLearned {
+                text: "ask for the ticket first".into(),
+            },
+        ),
+        d(
+            "02T12:07",
+            Event::GoalSet(Goal {
+                reason: Some("they offered store credit".into()),
+                ..goal
+            }),
+        ),
+        d(
+            "02T12:08",
+            Event::Amended {
+                target: fid,
+                reason: "a typo".into(),
+                correction: Some("1234567899".into()),
+                retracts: false,
+            },
+        ),
+        d(
+            "02T12:09",
+            Event::Amended {
+                target: nid,
+                reason: "wrong call".into(),
+                correction: None,
+                retracts: true,
+            },
+        ),
+    ];
+    let entries = sealed(case, drafts);
+    let s = CaseState::fold(&entries).unwrap();
+    let tz = jiff::tz::TimeZone::UTC;
+    let mut lines = String::new();
+    text::Timeline::new(&entries, &s, &tz, false)
+        .each_line(|r| {
+            lines.push_str(&format!("#{} {}: ", r.seq, r.kind));
+            text::push_one_line(&mut lines, r.text);
+            text::push_marks(&mut lines, r.retracted, r.amended_by);
+            lines.push('\n');
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    // The rows made whole say the same.
+    let rows = text::timeline(&entries, &s, &tz, false);
+    let whole: String = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "#{} {}: {}{}\n",
+                r.seq,
+                r.kind,
+                text::one_line(&r.text),
+                text::marks(r.retracted, &r.amended_by)
+            )
+        })
+        .collect();
+    assert_eq!(lines, whole);
+    // Company entries are worded by the same function.
+    let company = Uuid::now_v7();
+    let co = seal_all(
+        company,
+        "owner",
+        vec![
+            d(
+                "01T08:00",
+                Event::CompanyCreated {
+                    name: "Acme".into(),
+                },
+            ),
+            d(
+                "01T08:01",
+                Event::CompanyAliasAdded {
+                    alias: "Acme Inc.".into(),
+                },
+            ),
+            d(
+                "01T08:02",
+                Event::CompanyChannelAdded {
+                    channel: CompanyChannel {
+                        kind: ChannelKind::Phone,
+                        value: "800-555-0100".into(),
+                        label: None,
+                        hours: None,
+                    },
+                },
+            ),
+        ],
+        t("01T08:03"),
+    );
+    for e in &co {
+        lines.push_str(&text::describe(e, &s, &tz, false));
+        lines.push('\n');
+    }
+    insta::assert_snapshot!(lines);
+}

@@ -646,7 +646,7 @@ pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
         TimelineFormat::Text => {
             let rows = rows();
             return write_out_with(ctx, a.output.as_ref(), |w| {
-                render::write_timeline(w, rec.handle, &rec.state.title, rows.rows(), &ctx.tz)
+                render::write_timeline(w, rec.handle, &rec.state.title, &rows, &ctx.tz)
             });
         }
         TimelineFormat::Md => casefile_app::record::markdown(ctx, &rec, &entries),
