@@ -690,57 +690,87 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
+/// A space other than ' ' (tab, line break, vertical tab, form feed,
+/// carriage return).
+fn odd_space(c: u8) -> bool {
+    c.wrapping_sub(b'\t') < 5
+}
+
+/// Where, from `from` on, the first space other than ' ' or the first of
+/// two spaces together is.
+fn next_irregular(b: &[u8], from: usize) -> Option<usize> {
+    let irregular = |i: usize| odd_space(b[i]) || (b[i] == b' ' && b.get(i + 1) == Some(&b' '));
+    let block_hit = |w: &[u8; 65]| {
+        let mut hit = 0u8;
+        for j in 0..64 {
+            hit |=
+                u8::from(odd_space(w[j])) | (u8::from(w[j] == b' ') & u8::from(w[j + 1] == b' '));
+        }
+        hit != 0
+    };
+    let mut i = from;
+    // Blocks of 64 bytes (and the one after), each checked whole with
+    // byte-wide flags, which compiles to vector compares; the byte is
+    // looked for only in the block that has it. The last block is copied
+    // into one padded with zeros, which are not spaces.
+    while i < b.len() {
+        let hit = match b.get(i..i + 65) {
+            Some(w) => block_hit(w.try_into().ok()?),
+            None => {
+                let mut w = [0u8; 65];
+                w[..b.len() - i].copy_from_slice(&b[i..]);
+                block_hit(&w)
+            }
+        };
+        if hit {
+            return (i..(i + 64).min(b.len())).find(|&j| irregular(j));
+        }
+        i += 64;
+    }
+    None
+}
+
 /// [`one_line`] written onto the end of `out`.
 pub fn push_one_line(out: &mut String, s: &str) {
-    // Most text is on one line with single spaces: copied as is.
     let b = s.as_bytes();
-    let (odd_space, non_ascii) = crate::scan::scan_bytes(b, |c| is_space(c) && c != b' ');
-    let plain = !odd_space
-        && b.first() != Some(&b' ')
-        && b.last() != Some(&b' ')
-        && memchr::memmem::find(b, b"  ").is_none()
-        && (!non_ascii || !s.chars().any(|c| c.is_whitespace() && c != ' '));
-    if plain {
-        out.push_str(s);
+    let edges_plain = b.first() != Some(&b' ') && b.last() != Some(&b' ');
+    if !b.is_ascii() {
+        let plain = edges_plain
+            && next_irregular(b, 0).is_none()
+            && !s.chars().any(|c| c.is_whitespace() && c != ' ');
+        if plain {
+            out.push_str(s);
+        } else {
+            for (i, word) in s.split_whitespace().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(word);
+            }
+        }
         return;
     }
-    if s.is_ascii() {
-        // Runs of text with single spaces are copied whole; only a break,
-        // a tab or several spaces cut a run. Splitting by char would decode
-        // every one.
-        out.reserve(b.len());
-        let mut i = 0;
-        while i < b.len() && is_space(b[i]) {
+    // ASCII: the words joined by one space. The runs between breaks, tabs
+    // and double spaces are copied whole (most text is one run).
+    let Some(start) = b.iter().position(|&c| !is_space(c)) else {
+        return;
+    };
+    let end = b
+        .iter()
+        .rposition(|&c| !is_space(c))
+        .map_or(start, |e| e + 1);
+    let mut i = start;
+    while let Some(j) = next_irregular(&b[..end], i) {
+        // A single space before the break goes with the break.
+        let cut = if j > i && b[j - 1] == b' ' { j - 1 } else { j };
+        out.push_str(&s[i..cut]);
+        out.push(' ');
+        i = j;
+        while is_space(b[i]) {
             i += 1;
         }
-        let mut start = i;
-        while i < b.len() {
-            if !is_space(b[i]) {
-                i += 1;
-                continue;
-            }
-            let gap = i;
-            while i < b.len() && is_space(b[i]) {
-                i += 1;
-            }
-            if i == b.len() {
-                out.push_str(&s[start..gap]);
-                start = i;
-            } else if !(i - gap == 1 && b[gap] == b' ') {
-                out.push_str(&s[start..gap]);
-                out.push(' ');
-                start = i;
-            }
-        }
-        out.push_str(&s[start..]);
-    } else {
-        for (i, word) in s.split_whitespace().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            out.push_str(word);
-        }
     }
+    out.push_str(&s[i..end]);
 }
 
 #[cfg(test)]

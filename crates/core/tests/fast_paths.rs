@@ -36,10 +36,43 @@ fn texty() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
+/// ASCII text long enough to cross many of the blocks that are copied
+/// whole, with every kind of ASCII space here and there.
+fn ascii_texty() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            8 => Just("word"),
+            4 => Just(" "),
+            1 => Just("  "),
+            1 => Just("\n"),
+            1 => Just("\t"),
+            1 => Just("\r\n"),
+            1 => Just("\x0b"),
+            1 => Just("\x0c"),
+            2 => Just("XXXX XX/XX/XXXX"),
+            2 => Just("abcdefghijklmnopqrstuvwxyz"),
+        ],
+        0..200,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
 proptest! {
     #[test]
     fn one_line_is_the_words_joined_by_one_space(s in texty()) {
         prop_assert_eq!(one_line(&s), plain_one_line(&s));
+    }
+
+    #[test]
+    fn one_line_of_long_ascii_text(s in ascii_texty()) {
+        prop_assert_eq!(one_line(&s), plain_one_line(&s));
+    }
+
+    #[test]
+    fn one_line_onto_what_is_written_already(s in ascii_texty()) {
+        let mut out = String::from("Note: ");
+        casefile_core::text::push_one_line(&mut out, &s);
+        prop_assert_eq!(out, format!("Note: {}", plain_one_line(&s)));
     }
 
     #[test]
