@@ -489,10 +489,34 @@ impl Ctx {
         })
     }
 
+    /// [`case_file_with_entries`](Self::case_file_with_entries) for a view
+    /// of what the entries record (the timeline as text or JSON): their
+    /// author and chain may be left empty (see
+    /// [`Store::read_stream_without_chain`]), which spares a long case's
+    /// read thousands of copies.
+    pub fn case_file_with_entries_without_chain(
+        &self,
+        arg: &str,
+    ) -> Result<(CaseFile, Vec<Entry>)> {
+        let id = self.case_id(arg)?;
+        self.journal(id, false).map_err(|e| match e.exit {
+            Exit::NotFound => Self::no_case(arg),
+            _ => e,
+        })
+    }
+
     /// [`case_file_with_entries`](Self::case_file_with_entries) by the case's id.
     pub fn journal_of(&self, id: Uuid) -> Result<(CaseFile, Vec<Entry>)> {
+        self.journal(id, true)
+    }
+
+    fn journal(&self, id: Uuid, chain: bool) -> Result<(CaseFile, Vec<Entry>)> {
         let handle = self.store.case_parts(id, &Parts::default())?.handle;
-        let entries = self.store.read_stream(id)?;
+        let entries = if chain {
+            self.store.read_stream(id)?
+        } else {
+            self.store.read_stream_without_chain(id)?
+        };
         let state = CaseState::fold(&entries).map_err(|(seq, e)| {
             Error::new(
                 Exit::Database,

@@ -521,7 +521,7 @@ pub fn write_timeline(
         text::push_marks(&mut line, r.retracted, r.amended_by);
         line.push('\n');
         // Written in blocks, not a call per row.
-        if line.len() >= 1 << 15 {
+        if line.len() >= 1 << 16 {
             out.write_all(line.as_bytes())?;
             line.clear();
         }

@@ -90,17 +90,41 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEntry> {
     })
 }
 
+/// The ids a run of rows repeats (the stream, the series), each parsed once
+/// and reused while the next row holds the same text.
+#[derive(Default)]
+struct IdCache {
+    stream: Option<(String, Uuid)>,
+    series: Option<(String, Uuid)>,
+}
+
+fn cached_uuid(slot: &mut Option<(String, Uuid)>, text: &str) -> Result<Uuid> {
+    if let Some((t, id)) = slot
+        && t == text
+    {
+        return Ok(*id);
+    }
+    let id = uuid(text)?;
+    *slot = Some((text.to_owned(), id));
+    Ok(id)
+}
+
 /// An entry for the views, parsed from the row's columns (in
 /// [`ENTRY_COLUMNS`] order from `at`) where they lie.
-fn entry_in_place(r: &rusqlite::Row<'_>, at: usize) -> Result<Entry> {
+fn entry_in_place(r: &rusqlite::Row<'_>, at: usize, ids: &mut IdCache) -> Result<Entry> {
     let text = |i: usize| -> Result<&str> {
         r.get_ref(at + i)
             .and_then(|v| v.as_str().map_err(Into::into))
             .map_err(engine)
     };
-    EntryText {
+    let series = r
+        .get_ref(at + 9)
+        .map_err(engine)?
+        .as_str_or_null()
+        .map_err(|e| StoreError::Corrupt(format!("an entry's series cannot be read: {e}")))?;
+    let mut e = EntryText {
         id: uuid(text(0)?)?,
-        stream: uuid(text(1)?)?,
+        stream: cached_uuid(&mut ids.stream, text(1)?)?,
         seq: r.get(at + 2).map_err(engine)?,
         at: text(3)?,
         recorded: text(4)?,
@@ -108,14 +132,17 @@ fn entry_in_place(r: &rusqlite::Row<'_>, at: usize) -> Result<Entry> {
         event: text(6)?,
         prev: text(7)?,
         hash: text(8)?,
-        series: r
-            .get_ref(at + 9)
-            .map_err(engine)?
-            .as_str_or_null()
-            .map_err(|e| StoreError::Corrupt(format!("an entry's series cannot be read: {e}")))?,
+        series: None,
         n: r.get(at + 10).map_err(engine)?,
     }
-    .entry()
+    .entry()?;
+    e.series = series
+        .map(|s| {
+            cached_uuid(&mut ids.series, s)
+                .map_err(|_| StoreError::Corrupt(format!("bad series {s:?}")))
+        })
+        .transpose()?;
+    Ok(e)
 }
 
 /// An entry's columns as read, ids parsed.
@@ -184,8 +211,9 @@ impl Rows<'_> {
         p: impl rusqlite::Params,
     ) -> Result<Vec<Entry>> {
         let mut st = self.conn.prepare_cached(sql).map_err(engine)?;
+        let mut ids = IdCache::default();
         let rows = st
-            .query_map(p, |r| Ok(entry_in_place(r, 0)))
+            .query_map(p, |r| Ok(entry_in_place(r, 0, &mut ids)))
             .map_err(engine)?;
         for r in rows {
             out.push(r.map_err(engine)??);
@@ -951,6 +979,28 @@ impl Tx for Rows<'_> {
 }
 
 impl SqliteStore {
+    /// A stream's entries, these columns read (in [`ENTRY_COLUMNS`] order).
+    fn read_stream_columns(&self, stream: Uuid, columns: &str) -> Result<Vec<Entry>> {
+        let rows = self.rows();
+        // Positions run from 1 with no gaps, so the last one says how many to
+        // make room for (bounded: it is only a hint).
+        let last: Option<i64> = rows
+            .conn
+            .prepare_cached("SELECT max(seq) FROM entries WHERE workspace = ?1 AND stream = ?2")
+            .and_then(|mut st| {
+                st.query_row(params![self.workspace, stream.to_string()], |r| r.get(0))
+            })
+            .map_err(engine)?;
+        let room = usize::try_from(last.unwrap_or(0)).unwrap_or(0).min(1 << 20);
+        rows.query_entries_into(
+            Vec::with_capacity(room),
+            &format!(
+                "SELECT {columns} FROM entries WHERE workspace = ?1 AND stream = ?2 ORDER BY seq"
+            ),
+            params![self.workspace, stream.to_string()],
+        )
+    }
+
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore> {
         Self::open_with_timeout(path, Duration::from_secs(5))
@@ -1342,23 +1392,14 @@ impl Store for SqliteStore {
     }
 
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>> {
-        let rows = self.rows();
-        // Positions run from 1 with no gaps, so the last one says how many to
-        // make room for (bounded: it is only a hint).
-        let last: Option<i64> = rows
-            .conn
-            .prepare_cached("SELECT max(seq) FROM entries WHERE workspace = ?1 AND stream = ?2")
-            .and_then(|mut st| {
-                st.query_row(params![self.workspace, stream.to_string()], |r| r.get(0))
-            })
-            .map_err(engine)?;
-        let room = usize::try_from(last.unwrap_or(0)).unwrap_or(0).min(1 << 20);
-        rows.query_entries_into(
-            Vec::with_capacity(room),
-            &format!(
-                "SELECT {ENTRY_COLUMNS} FROM entries WHERE workspace = ?1 AND stream = ?2 ORDER BY seq"
-            ),
-            params![self.workspace, stream.to_string()],
+        self.read_stream_columns(stream, ENTRY_COLUMNS)
+    }
+
+    fn read_stream_without_chain(&self, stream: Uuid) -> Result<Vec<Entry>> {
+        // Empty text in place of the author and the chain: nothing copied.
+        self.read_stream_columns(
+            stream,
+            "id, stream, seq, at, recorded, '', event, '', '', series, n",
         )
     }
 
@@ -1545,11 +1586,12 @@ impl Store for SqliteStore {
                  WHERE entry_text MATCH ?1 AND t.workspace = ?3 ORDER BY rank LIMIT ?2"
             ))
             .map_err(engine)?;
+        let mut ids = IdCache::default();
         let rows = st
             .query_map(params![q, limit as i64, self.workspace], |r| {
                 let handle: i64 = r.get(0)?;
                 let title: String = r.get(1)?;
-                Ok((handle, title, entry_in_place(r, 2)))
+                Ok((handle, title, entry_in_place(r, 2, &mut ids)))
             })
             .map_err(engine)?;
         rows.map(|r| {

@@ -205,6 +205,14 @@ pub trait Store {
     /// Every entry of a stream, in order.
     fn read_stream(&self, stream: Uuid) -> Result<Vec<Entry>>;
 
+    /// Every entry of a stream, in order, for a view of what the entries
+    /// record (the timeline): an engine may leave each entry's author and
+    /// chain (`prev`, `hash`) empty, so what reads these may never verify,
+    /// export, hash or show them.
+    fn read_stream_without_chain(&self, stream: Uuid) -> Result<Vec<Entry>> {
+        self.read_stream(stream)
+    }
+
     /// The entry at a position of a stream.
     fn entry_at(&self, stream: Uuid, seq: u64) -> Result<Option<Entry>>;
 

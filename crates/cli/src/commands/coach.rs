@@ -636,7 +636,13 @@ pub fn letter(ctx: &Ctx, a: LetterArgs) -> Result<()> {
 }
 
 pub fn timeline(ctx: &Ctx, a: TimelineArgs) -> Result<()> {
-    let (rec, entries) = ctx.case_file_with_entries(&a.case)?;
+    // The text and JSON rows show no entry's author or chain; the record
+    // (Markdown, HTML) ends with the chain's head.
+    let (rec, entries) = if matches!(a.format, TimelineFormat::Md | TimelineFormat::Html) {
+        ctx.case_file_with_entries(&a.case)?
+    } else {
+        ctx.case_file_with_entries_without_chain(&a.case)?
+    };
     let rows = || text::Timeline::new(&entries, &rec.state, &ctx.tz, ctx.reveal);
     if ctx.json || matches!(a.format, TimelineFormat::Json) {
         let body = super::views::versioned_json(&rows().rows().collect::<Vec<_>>())? + "\n";
