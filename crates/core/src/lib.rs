@@ -5,6 +5,7 @@ pub mod coach;
 pub mod company;
 pub mod entry;
 pub mod event;
+pub mod instant;
 pub mod items;
 pub mod mask;
 pub mod money;

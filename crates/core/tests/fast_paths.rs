@@ -195,3 +195,28 @@ fn an_event_reads_whatever_the_order_of_its_fields() {
         assert!(err.contains(says), "{bad}: {err}");
     }
 }
+
+proptest! {
+    /// Any instant jiff writes reads back the same through the quick path.
+    #[test]
+    fn instants_read_back_as_written(secs in -377_705_023_201i64..=253_402_207_200i64, nanos in 0i32..1_000_000_000, whole in any::<bool>()) {
+        let t = Timestamp::new(secs, if whole { 0 } else { nanos }).unwrap();
+        let text = t.to_string();
+        prop_assert_eq!(casefile_core::instant::parse(&text).unwrap(), t);
+    }
+
+    /// Text of the written form's shape, valid or not, reads as jiff reads it.
+    #[test]
+    fn instant_shaped_text_reads_as_jiff_reads_it(
+        y in 0u32..10_000, mo in 0u32..14, d in 0u32..33, h in 0u32..26, mi in 0u32..62, s in 0u32..62,
+        frac in proptest::option::of("[0-9]{1,10}"),
+    ) {
+        let text = format!(
+            "{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{}Z",
+            frac.map(|f| format!(".{f}")).unwrap_or_default()
+        );
+        let ours = casefile_core::instant::parse(&text).ok();
+        let jiffs = text.parse::<Timestamp>().ok();
+        prop_assert_eq!(ours, jiffs);
+    }
+}

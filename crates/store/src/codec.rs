@@ -25,7 +25,7 @@ pub fn uuid(s: &str) -> Result<Uuid> {
 }
 
 pub fn ts(s: &str) -> Result<Timestamp> {
-    s.parse()
+    casefile_core::instant::parse(s)
         .map_err(|e| StoreError::Corrupt(format!("bad time {s:?}: {e}")))
 }
 
