@@ -56,6 +56,46 @@ fn written_form(s: &str) -> Option<Timestamp> {
     Timestamp::new(secs, nanos as i32).ok()
 }
 
+/// Serde readers for instants stored as text, through [`parse`]: a case's
+/// items hold thousands (`#[serde(deserialize_with = "...")]`; an optional
+/// one also needs `default`).
+pub mod de {
+    use jiff::Timestamp;
+    use serde::{Deserialize, Deserializer, de};
+
+    struct Text;
+
+    impl de::Visitor<'_> for Text {
+        type Value = Timestamp;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an instant such as 2026-11-03T14:05:00Z")
+        }
+
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Timestamp, E> {
+            super::parse(s).map_err(E::custom)
+        }
+    }
+
+    /// An instant as text (read in place, never copied first).
+    pub fn timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        d.deserialize_str(Text)
+    }
+
+    struct Some_(Timestamp);
+
+    impl<'de> Deserialize<'de> for Some_ {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            timestamp(d).map(Some_)
+        }
+    }
+
+    /// An instant as text, or null.
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+        Ok(Option::<Some_>::deserialize(d)?.map(|s| s.0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,8 +18,10 @@ pub struct CaseHeader {
     pub id: Uuid,
     pub title: String,
     pub company: Option<Uuid>,
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub opened: Option<Timestamp>,
     pub head: u64,
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub last_at: Option<Timestamp>,
     /// The current status, kept here because a partial state cannot tell it.
     pub status: Status,

@@ -92,6 +92,7 @@ fn check_opt(what: &'static str, s: &Option<String>) -> Result<(), DomainError> 
 pub struct Origin {
     pub entry: Uuid,
     pub seq: u64,
+    #[serde(deserialize_with = "crate::instant::de::timestamp")]
     pub at: Timestamp,
     /// Set when a later amendment retracted it: it no longer counts.
     #[serde(default)]
@@ -145,7 +146,9 @@ impl RepVisit {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hold {
+    #[serde(deserialize_with = "crate::instant::de::timestamp")]
     pub start: Timestamp,
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub end: Option<Timestamp>,
 }
 
@@ -158,11 +161,13 @@ pub struct Contact {
     #[serde(deserialize_with = "exactly")]
     pub reps: Vec<RepVisit>,
     pub holds: Vec<Hold>,
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub ended: Option<Timestamp>,
     pub outcome: Option<String>,
     pub rating: Option<u8>,
     /// When the person last marked that they were frustrated in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "crate::instant::de::option")]
     pub frustrated: Option<Timestamp>,
     /// The email message this contact is, when it was imported from one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,8 +300,10 @@ pub struct Promise {
     pub contact: Option<Uuid>,
     pub by: Option<String>,
     pub what: String,
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub due: Option<Timestamp>,
     pub state: PromiseState,
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub settled_at: Option<Timestamp>,
     pub note: Option<String>,
 }
@@ -315,6 +322,7 @@ pub struct Offer {
     pub what: String,
     pub value: Option<Money>,
     pub answer: Option<OfferAnswer>,
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub answered_at: Option<Timestamp>,
     pub note: Option<String>,
 }
@@ -347,7 +355,9 @@ pub struct TimeItem {
 pub struct FollowUp {
     pub origin: Origin,
     pub what: String,
+    #[serde(deserialize_with = "crate::instant::de::timestamp")]
     pub due: Timestamp,
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub done_at: Option<Timestamp>,
     pub note: Option<String>,
 }
@@ -398,6 +408,7 @@ pub struct CaseState {
     pub id: Uuid,
     pub title: String,
     pub company: Option<Uuid>,
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub opened: Option<Timestamp>,
     /// Who the case is for, on a shared server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -424,6 +435,7 @@ pub struct CaseState {
     /// How many entries have been applied: the stream's head.
     pub head: u64,
     /// The latest `at` seen.
+    #[serde(default, deserialize_with = "crate::instant::de::option")]
     pub last_at: Option<Timestamp>,
     /// Entry id to position, for amendments that name an entry creating no
     /// item. Filled by a whole fold; a store's partial state holds only what
@@ -1403,6 +1415,7 @@ pub struct DueItem {
     pub seq: u64,
     pub kind: DueKind,
     pub what: String,
+    #[serde(deserialize_with = "crate::instant::de::timestamp")]
     pub due: Timestamp,
 }
 
