@@ -193,24 +193,22 @@ pub fn open_store(path: &std::path::Path, settings: &Settings) -> Result<Box<dyn
 
 /// Gives the store this device's key (a server's: every instance of one
 /// server shares it) and the folder beside it for its notes. Reading never
-/// needs the key; a write without it is refused with why. Settings that name
-/// no key (made without an environment, as tests make them) sign nothing.
+/// needs the key, so it is read (or made) at the first write or `verify`; a
+/// write without it is refused with why. Settings that name no key (made
+/// without an environment, as tests make them) sign nothing.
 fn sign_with_device_key(store: &mut dyn Store, settings: &Settings) {
-    let Some(path) = &settings.signing_key else {
+    let Some(path) = settings.signing_key.clone() else {
         return;
     };
-    match signing_key(path) {
-        Ok(key) => {
-            store.set_signer(key);
-            if let Some(dir) = path.parent() {
-                store.set_anchor(dir);
-            }
-        }
-        Err(e) => store.set_signer_unavailable(match &e.hint {
+    if let Some(dir) = path.parent() {
+        store.set_anchor(dir);
+    }
+    store.set_signer_loader(Box::new(move || {
+        signing_key(&path).map_err(|e| match &e.hint {
             Some(h) => format!("{}; {h}", e.message),
             None => e.message.clone(),
-        }),
-    }
+        })
+    }));
 }
 
 /// This device's Ed25519 key, made on first use (readable by the user only).

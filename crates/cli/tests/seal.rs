@@ -364,3 +364,27 @@ fn verify_catches_a_whole_case_hidden_with_its_signature() {
         "{said}"
     );
 }
+
+/// Reads never read the device's key, nor make one (making its public half
+/// cost every short command a few percent): the first write makes it, and
+/// what it wrote is signed.
+#[test]
+fn the_key_is_made_by_the_first_write_and_never_by_a_read() {
+    let env = Env::new();
+    let key = env.dir.path().join("signing.key");
+    env.ok(&["list"]);
+    env.ok(&["due"]);
+    assert!(!key.exists(), "a read made the key");
+    env.open_router_case();
+    assert!(key.exists(), "the first write made no key");
+    env.ok(&["show", "1"]);
+    env.ok(&["verify"]);
+    // Signed: another key finds the head signed by one it does not hold.
+    let other = env.dir.path().join("other.key");
+    let out = env
+        .cmd(&["verify"])
+        .env("CASEFILE_SIGNING_KEY", &other)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+}

@@ -1383,6 +1383,10 @@ impl Store for SqliteStore {
         self.signing.set_key(key);
     }
 
+    fn set_signer_loader(&mut self, load: casefile_store::signing::KeyLoader) {
+        self.signing.set_key_loader(load);
+    }
+
     fn set_anchor(&mut self, dir: &std::path::Path) {
         self.signing.set_anchor(dir);
     }

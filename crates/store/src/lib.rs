@@ -162,6 +162,19 @@ pub trait Store {
     /// engine that keeps no signatures ignores it.
     fn set_signer(&mut self, _key: ed25519_dalek::SigningKey) {}
 
+    /// [`set_signer`](Self::set_signer) with the key read by `load` when a
+    /// write or `verify` first needs it (or [`set_signer_unavailable`] with
+    /// the reason `load` gives); reads never read it. By default it is read
+    /// at once.
+    ///
+    /// [`set_signer_unavailable`]: Self::set_signer_unavailable
+    fn set_signer_loader(&mut self, load: signing::KeyLoader) {
+        match load() {
+            Ok(key) => self.set_signer(key),
+            Err(why) => self.set_signer_unavailable(why),
+        }
+    }
+
     /// A folder outside the journal, beside the key, where the device notes
     /// the workspaces it signs: once noted, every head must carry its
     /// signature, so one removed is found. An engine that signs nothing

@@ -48,25 +48,59 @@ fn valid(key: &str, sig: &str, message: &[u8]) -> bool {
         .is_some_and(|(vk, s)| vk.verify(message, &s).is_ok())
 }
 
+/// Reads the device's key when a write or `verify` first needs it, or says
+/// why it cannot be used.
+pub type KeyLoader = Box<dyn FnOnce() -> std::result::Result<SigningKey, String> + Send>;
+
 /// This device's signing, as an engine holds it.
 #[derive(Default)]
 pub struct Signing {
-    key: Option<SigningKey>,
-    /// Why the key cannot be used, when it cannot: writes are refused.
-    unusable: Option<String>,
+    /// The key once known: none (sign nothing), or why it cannot be used
+    /// (writes are refused).
+    key: std::sync::OnceLock<std::result::Result<Option<SigningKey>, String>>,
+    /// How to read it, until it is first needed: a read never needs it, and
+    /// making the key's public half costs a short command a few percent.
+    load: std::sync::Mutex<Option<KeyLoader>>,
     /// The folder beside the key where the device notes the workspaces it signs.
     anchor: Option<PathBuf>,
 }
 
 impl Signing {
     pub fn set_key(&mut self, key: SigningKey) {
-        self.key = Some(key);
-        self.unusable = None;
+        self.key = std::sync::OnceLock::from(Ok(Some(key)));
+        self.set_loader(None);
     }
 
     pub fn set_unusable(&mut self, why: String) {
-        self.key = None;
-        self.unusable = Some(why);
+        self.key = std::sync::OnceLock::from(Err(why));
+        self.set_loader(None);
+    }
+
+    /// The key is read by `load` when first needed.
+    pub fn set_key_loader(&mut self, load: KeyLoader) {
+        self.key = std::sync::OnceLock::new();
+        self.set_loader(Some(load));
+    }
+
+    fn set_loader(&mut self, load: Option<KeyLoader>) {
+        match self.load.get_mut() {
+            Ok(slot) => *slot = load,
+            Err(poisoned) => *poisoned.into_inner() = load,
+        }
+    }
+
+    fn state(&self) -> &std::result::Result<Option<SigningKey>, String> {
+        self.key.get_or_init(|| {
+            let load = match self.load.lock() {
+                Ok(mut slot) => slot.take(),
+                Err(poisoned) => poisoned.into_inner().take(),
+            };
+            load.map_or(Ok(None), |load| load().map(Some))
+        })
+    }
+
+    fn key(&self) -> Option<&SigningKey> {
+        self.state().as_ref().ok().and_then(Option::as_ref)
     }
 
     pub fn set_anchor(&mut self, dir: &std::path::Path) {
@@ -76,9 +110,9 @@ impl Signing {
     /// A write is refused, with the reason, when the key was asked for and
     /// cannot be used: an unsigned head would later read as tampering.
     pub fn may_write(&self) -> Result<()> {
-        match &self.unusable {
-            Some(why) => Err(StoreError::Engine(format!("nothing was written: {why}"))),
-            None => Ok(()),
+        match self.state() {
+            Err(why) => Err(StoreError::Engine(format!("nothing was written: {why}"))),
+            Ok(_) => Ok(()),
         }
     }
 
@@ -100,13 +134,13 @@ impl Signing {
     }
 
     fn noted(&self, workspace: &str) -> bool {
-        self.key.is_some() && self.note(workspace).is_some_and(|n| n.exists())
+        self.key().is_some() && self.note(workspace).is_some_and(|n| n.exists())
     }
 
     /// Whether this write is the device's first in the workspace since it
     /// began to note them: it then signs every head, older ones included.
     pub fn adopting(&self, workspace: &str) -> bool {
-        self.key.is_some() && self.note(workspace).is_some_and(|n| !n.exists())
+        self.key().is_some() && self.note(workspace).is_some_and(|n| !n.exists())
     }
 
     /// Signs, inside the write's transaction, the heads of the journals
@@ -120,7 +154,7 @@ impl Signing {
         adopt: bool,
         all: bool,
     ) -> Result<()> {
-        let Some(key) = &self.key else {
+        let Some(key) = self.key() else {
             return Ok(());
         };
         let public = hex::encode(key.verifying_key().as_bytes());
@@ -183,7 +217,7 @@ impl Signing {
     /// signs every journal here, heads without a signature and journals
     /// missing from the signed list.
     pub fn findings(&self, tx: &mut impl Tx, workspace: &str) -> Result<Vec<Finding>> {
-        let Some(key) = &self.key else {
+        let Some(key) = self.key() else {
             return Ok(vec![]);
         };
         let mine = hex::encode(key.verifying_key().as_bytes());
