@@ -114,6 +114,10 @@ fn tags(o: &state::Origin) -> String {
     text::marks(o.retracted, &o.amended_by)
 }
 
+fn push_tags(out: &mut String, o: &state::Origin) {
+    text::push_marks(out, o.retracted, &o.amended_by);
+}
+
 /// How many of the latest notes the case view shows.
 pub const NOTES_SHOWN: usize = 5;
 
@@ -222,60 +226,62 @@ pub fn case_view(
             &mut out,
             &format!("Contacts ({})", s.live_contacts().count()),
         );
+        // Pushed piece by piece: a long case lists hundreds of contacts, and
+        // formatting each line (and each piece first) was most of the page.
         for c in &s.contacts {
-            let end = match c.ended {
-                Some(e) => text::clock(e, tz),
-                None => "still open".into(),
-            };
+            let _ = write!(out, "  #{} ", c.origin.seq);
+            out.push_str(text::contact_noun(c.channel));
+            out.push(' ');
+            text::push_when(&mut out, c.started(), tz);
+            out.push('–');
+            match c.ended {
+                Some(e) => text::push_clock(&mut out, e, tz),
+                None => out.push_str("still open"),
+            }
+            out.push_str(" (");
+            text::push_duration(&mut out, c.duration(now));
             let hold = c.hold_time(now);
-            let who = match (c.direction, c.channel) {
+            if hold > jiff::SignedDuration::ZERO {
+                out.push_str(", ");
+                text::push_duration(&mut out, hold);
+                out.push_str(" on hold");
+            }
+            out.push_str("), ");
+            out.push_str(match (c.direction, c.channel) {
                 (Direction::Outbound, Channel::Phone) => "you called",
                 (Direction::Outbound, _) => "you wrote",
                 (Direction::Inbound, _) => "they reached you",
-            };
-            let _ = writeln!(
-                out,
-                "  #{} {} {}–{} ({}{}), {who}{}{}",
-                c.origin.seq,
-                text::contact_noun(c.channel),
-                when(c.started(), tz),
-                end,
-                text::duration(c.duration(now)),
-                if hold > jiff::SignedDuration::ZERO {
-                    format!(", {} on hold", text::duration(hold))
-                } else {
-                    String::new()
-                },
-                c.via
-                    .as_ref()
-                    .map(|v| format!(" via {v}"))
-                    .unwrap_or_default(),
-                tags(&c.origin)
-            );
+            });
+            if let Some(v) = &c.via {
+                out.push_str(" via ");
+                out.push_str(v);
+            }
+            push_tags(&mut out, &c.origin);
+            out.push('\n');
             for r in &c.reps {
-                let arrow = if r.is_transfer() {
-                    format!("→ {} (transfer)", text::clock(r.origin.at, tz))
+                if r.is_transfer() {
+                    out.push_str("      → ");
+                    text::push_clock(&mut out, r.origin.at, tz);
+                    out.push_str(" (transfer) ");
                 } else {
-                    "·".to_string()
-                };
-                let _ = writeln!(
-                    out,
-                    "      {arrow} {}{}",
-                    text::rep(&r.rep),
-                    tags(&r.origin)
-                );
+                    out.push_str("      · ");
+                }
+                text::push_rep(&mut out, &r.rep);
+                push_tags(&mut out, &r.origin);
+                out.push('\n');
             }
             for r in refs_of.get(&c.origin.entry).into_iter().flatten() {
-                let _ = writeln!(
-                    out,
-                    "      {}: {}{}",
-                    text::ref_kind(r.kind),
-                    r.value,
-                    tags(&r.origin)
-                );
+                out.push_str("      ");
+                out.push_str(text::ref_kind(r.kind));
+                out.push_str(": ");
+                out.push_str(&r.value);
+                push_tags(&mut out, &r.origin);
+                out.push('\n');
             }
             if let Some(o) = &c.outcome {
-                let _ = writeln!(out, "      outcome: {}", one_line(o));
+                out.push_str("      outcome: ");
+                text::push_one_line(&mut out, o);
+                out.push('\n');
             }
             if let Some(r) = c.rating {
                 let _ = writeln!(out, "      rated {r}/5");

@@ -50,23 +50,36 @@ pub fn push_when(out: &mut String, t: Timestamp, tz: &TimeZone) {
 
 /// `14:05` in the given zone.
 pub fn clock(t: Timestamp, tz: &TimeZone) -> String {
+    let mut out = String::with_capacity(5);
+    push_clock(&mut out, t, tz);
+    out
+}
+
+/// [`clock`] written onto the end of `out`.
+pub fn push_clock(out: &mut String, t: Timestamp, tz: &TimeZone) {
     // By hand, as `when`: a long case page prints one per representative.
     let d = tz.to_datetime(t);
-    let mut out = String::with_capacity(5);
-    push_digits(&mut out, d.hour() as u16, 2);
+    push_digits(out, d.hour() as u16, 2);
     out.push(':');
-    push_digits(&mut out, d.minute() as u16, 2);
-    out
+    push_digits(out, d.minute() as u16, 2);
 }
 
 /// `1h 05m`, `47m`, `0m`.
 pub fn duration(d: SignedDuration) -> String {
+    let mut out = String::with_capacity(8);
+    push_duration(&mut out, d);
+    out
+}
+
+/// [`duration`] written onto the end of `out`.
+pub fn push_duration(out: &mut String, d: SignedDuration) {
+    use std::fmt::Write as _;
     let mins = d.as_secs().max(0) / 60;
-    if mins >= 60 {
-        format!("{}h {:02}m", mins / 60, mins % 60)
+    let _ = if mins >= 60 {
+        write!(out, "{}h {:02}m", mins / 60, mins % 60)
     } else {
-        format!("{mins}m")
-    }
+        write!(out, "{mins}m")
+    };
 }
 
 /// `1 hour 5 minutes`, `47 minutes`, for letters.
@@ -157,8 +170,14 @@ pub fn fairness(f: Option<Fairness>) -> &'static str {
 
 /// `Dana Reyes (ext 4471, Billing, supervisor)`.
 pub fn rep(r: &Rep) -> String {
-    // Pushed in place: a long case page names a representative per contact.
     let mut out = String::with_capacity(r.name.len() + 48);
+    push_rep(&mut out, r);
+    out
+}
+
+/// [`rep`] written onto the end of `out`.
+pub fn push_rep(out: &mut String, r: &Rep) {
+    // Pushed in place: a long case page names a representative per contact.
     out.push_str(&r.name);
     let mut first = true;
     let mut part = |out: &mut String, lead: &str, x: &str| {
@@ -168,18 +187,17 @@ pub fn rep(r: &Rep) -> String {
         out.push_str(x);
     };
     if let Some(x) = &r.ext {
-        part(&mut out, "ext ", x);
+        part(out, "ext ", x);
     }
     for x in [&r.department, &r.role, &r.email].into_iter().flatten() {
-        part(&mut out, "", x);
+        part(out, "", x);
     }
     if let Some(x) = &r.reports_to {
-        part(&mut out, "reports to ", x);
+        part(out, "reports to ", x);
     }
     if !first {
         out.push(')');
     }
-    out
 }
 
 /// A fact's value as it may be shown.
