@@ -27,21 +27,46 @@ fn written_form(s: &str) -> Option<Timestamp> {
     {
         return None;
     }
-    let num = |digits: &[u8]| -> Option<i64> {
-        digits.iter().try_fold(0i64, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
-        })
-    };
-    let (year, month, day) = (num(&b[0..4])?, num(&b[5..7])?, num(&b[8..10])?);
-    let (hour, minute, second) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
+    // The fourteen digits by position, checked at once: a byte that is not
+    // a digit comes out above 9.
+    const AT: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    let mut d = [0i64; 14];
+    let mut bad = false;
+    for (k, &i) in AT.iter().enumerate() {
+        let x = b[i].wrapping_sub(b'0');
+        bad |= x > 9;
+        d[k] = i64::from(x);
+    }
+    if bad {
+        return None;
+    }
+    let year = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3];
+    let (month, day) = (d[4] * 10 + d[5], d[6] * 10 + d[7]);
+    let (hour, minute, second) = (d[8] * 10 + d[9], d[10] * 10 + d[11], d[12] * 10 + d[13]);
     let nanos = match &b[19..b.len() - 1] {
         [] => 0,
-        [b'.', f @ ..] if (1..=9).contains(&f.len()) => num(f)? * 10i64.pow(9 - f.len() as u32),
+        [b'.', f @ ..] if (1..=9).contains(&f.len()) => {
+            let mut n = 0i64;
+            for &c in f {
+                let x = c.wrapping_sub(b'0');
+                if x > 9 {
+                    return None;
+                }
+                n = n * 10 + i64::from(x);
+            }
+            n * 10i64.pow(9 - f.len() as u32)
+        }
         _ => return None,
     };
-    // The calendar's rules (month lengths, leap years) are jiff's.
-    jiff::civil::Date::new(year as i16, month as i8, day as i8).ok()?;
-    if hour > 23 || minute > 59 || second > 59 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59 {
         return None;
     }
     // Days since 1970-01-01 in the proleptic Gregorian calendar, counted in
