@@ -268,15 +268,19 @@ fn same_answers(ended: &[&crate::state::Contact]) -> Vec<SameAnswer> {
     let mut recent: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     for c in ended {
         let Some(outcome) = &c.outcome else { continue };
-        let w = words(outcome);
-        if w.is_empty() {
+        // An answer word for word the same as a group's is similar to it;
+        // its words are made only when a group's answer differs (a long
+        // case repeats a few answers hundreds of times).
+        let mut w = None;
+        let found = recent.iter().take(RECENT).position(|g| {
+            let group = &groups[*g];
+            group.answer == *outcome
+                || similar(&group.words, w.get_or_insert_with(|| words(outcome)))
+        });
+        if found.is_none() && w.get_or_insert_with(|| words(outcome)).is_empty() {
             continue;
         }
         let rep = c.live_reps().last().map(|r| r.rep.name.to_lowercase());
-        let found = recent
-            .iter()
-            .take(RECENT)
-            .position(|g| similar(&groups[*g].words, &w));
         let g = match found {
             Some(at) => {
                 let g = recent.remove(at).unwrap_or_default();
@@ -287,7 +291,7 @@ fn same_answers(ended: &[&crate::state::Contact]) -> Vec<SameAnswer> {
             }
             None => {
                 groups.push(Group {
-                    words: w,
+                    words: w.unwrap_or_default(),
                     answer: outcome.clone(),
                     contacts: vec![c.origin.seq],
                     reps: [rep].into(),
