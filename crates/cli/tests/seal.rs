@@ -239,18 +239,7 @@ fn verify_catches_a_cut_tail_by_its_signature_and_names_another_key() {
     // The same file verified with another device's key: every head it did
     // not sign is named.
     let (env, _) = sealed();
-    let other = env.dir.path().join("other.key");
-    let out = env
-        .cmd(&["verify"])
-        .env("CASEFILE_SIGNING_KEY", &other)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(6), "{text}");
-    assert!(
-        text.contains("signed by a key this device does not hold"),
-        "{text}"
-    );
+    another_key_finds_heads_it_did_not_sign(&env);
     // The key is kept readable by the user only.
     #[cfg(unix)]
     {
@@ -380,11 +369,21 @@ fn the_key_is_made_by_the_first_write_and_never_by_a_read() {
     env.ok(&["show", "1"]);
     env.ok(&["verify"]);
     // Signed: another key finds the head signed by one it does not hold.
-    let other = env.dir.path().join("other.key");
+    another_key_finds_heads_it_did_not_sign(&env);
+}
+
+/// `verify` run as another device would, with a key of its own, fails and
+/// names the heads it did not sign.
+fn another_key_finds_heads_it_did_not_sign(env: &Env) {
     let out = env
         .cmd(&["verify"])
-        .env("CASEFILE_SIGNING_KEY", &other)
+        .env("CASEFILE_SIGNING_KEY", env.dir.path().join("other.key"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(6));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(6), "{text}");
+    assert!(
+        text.contains("signed by a key this device does not hold"),
+        "{text}"
+    );
 }
