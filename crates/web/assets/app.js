@@ -140,16 +140,29 @@
 
   // The parts of the page that follow the call, read again and swapped in
   // place, so the scroll position and anything typed elsewhere stay.
+  // Answers can come back out of order (one tap's refresh slow, the next
+  // one's quick): an answer older than one already shown is dropped, or it
+  // would put back a moment that has passed.
+  var asked = 0;
+  var shown = 0;
+  // The buttons were left as they were (a form open): brought up to date
+  // when the form closes.
+  var eventsBehind = false;
   function refresh() {
     if (!document.getElementById("moment")) { return; }
+    var n = ++asked;
     fetch(location.pathname + location.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
-        if (!html) { return; }
+        if (!html || n < shown) { return; }
+        shown = n;
         var fresh = new DOMParser().parseFromString(html, "text/html");
         if (!fresh.getElementById("moment")) { location.reload(); return; }
         document.querySelectorAll("[data-live]").forEach(function (el) {
-          if (el.id === "events" && busy(el)) { return; }
+          if (el.id === "events") {
+            eventsBehind = busy(el);
+            if (eventsBehind) { return; }
+          }
           var next = fresh.getElementById(el.id);
           if (next) { el.replaceWith(document.importNode(next, true)); }
         });
@@ -173,6 +186,12 @@
       return f.value && f.value !== f.defaultValue;
     });
   }
+
+  // `toggle` does not bubble: heard on its way down.
+  document.addEventListener("toggle", function (ev) {
+    var events = document.getElementById("events");
+    if (eventsBehind && events && events.contains(ev.target) && !busy(events)) { refresh(); }
+  }, true);
 
   document.addEventListener("submit", function (ev) {
     var form = ev.target;
