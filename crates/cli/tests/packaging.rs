@@ -65,3 +65,24 @@ fn the_package_names_exactly_the_files_the_script_makes() {
     let bash = std::fs::read_to_string(made.join("completions/casefile")).unwrap();
     assert!(bash.contains("calendar") && bash.contains("bundle"));
 }
+
+/// build.rs links the program at a fixed address on Linux (its start then
+/// rewrites no pointer tables), unless the build asked to keep it
+/// position-independent.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_program_is_linked_as_build_rs_says() {
+    let bin = std::fs::read(cargo_bin("casefile")).unwrap();
+    assert_eq!(&bin[..4], b"\x7fELF", "an ELF file");
+    // e_type: 2 is an executable at a fixed address, 3 a position-independent one.
+    let e_type = u16::from_le_bytes([bin[16], bin[17]]);
+    let keep_pie = option_env!("CASEFILE_PIE").is_some_and(|v| !v.is_empty() && v != "0");
+    assert_eq!(e_type, if keep_pie { 3 } else { 2 }, "ELF type");
+    // Whatever the link, the program starts and answers.
+    let out = std::process::Command::new(cargo_bin("casefile"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("casefile "));
+}
