@@ -28,6 +28,7 @@ use rusqlite::{
 };
 use uuid::Uuid;
 
+mod pipeline;
 mod schema;
 
 pub use schema::LATEST_SCHEMA;
@@ -211,6 +212,9 @@ impl Rows<'_> {
         p: impl rusqlite::Params,
     ) -> Result<Vec<Entry>> {
         let mut st = self.conn.prepare_cached(sql).map_err(engine)?;
+        if pipeline::worth_it(out.capacity()) {
+            return pipeline::read(st.query(p).map_err(engine)?, out);
+        }
         let mut ids = IdCache::default();
         let rows = st
             .query_map(p, |r| Ok(entry_in_place(r, 0, &mut ids)))
@@ -221,31 +225,30 @@ impl Rows<'_> {
         Ok(out)
     }
 
-    /// Each item the query finds, handed over as it is read.
+    /// Each item the query finds, handed over as it is read. Past the first
+    /// rows of a long read the items are parsed on another thread.
     fn items_each(
         &self,
         sql: &str,
         p: impl rusqlite::Params,
         each: &mut dyn FnMut(CaseItem),
     ) -> Result<()> {
-        let unreadable = |e: &dyn std::fmt::Display| {
-            StoreError::Corrupt(format!("a case's item cannot be read: {e}"))
-        };
+        use pipeline::unreadable;
         let mut st = self.conn.prepare_cached(sql).map_err(engine)?;
         let mut rows = st.query(p).map_err(engine)?;
+        let mut read = 0;
         while let Some(r) = rows.next().map_err(engine)? {
-            let kind = r
-                .get_ref(0)
-                .and_then(|v| Ok(v.as_str()?))
-                .map_err(|e| unreadable(&e))?;
-            let kind = ItemKind::parse(kind)
-                .ok_or_else(|| unreadable(&format!("no kind of item is called {kind:?}")))?;
+            let kind = pipeline::item_kind(r)?;
             // Read in place: the item's text is parsed, never copied first.
             let body = r
                 .get_ref(1)
                 .and_then(|v| Ok(v.as_str()?))
                 .map_err(|e| unreadable(&e))?;
             each(CaseItem::from_body(kind, body).map_err(|e| unreadable(&e))?);
+            read += 1;
+            if read == pipeline::ITEMS_ALONE && pipeline::worth_it(pipeline::MIN_ROWS) {
+                return pipeline::items(rows, each);
+            }
         }
         Ok(())
     }

@@ -408,3 +408,44 @@ fn a_journal_from_before_series_grows_and_syncs() {
         &mut other,
     );
 }
+
+/// A long case is read on two threads; a row that cannot be read there is
+/// named as it is on one, with nothing half-returned and no panic.
+#[test]
+fn a_bad_row_deep_in_a_long_case_is_named() {
+    let (_dir, path) = db();
+    let mut s = SqliteStore::open(&path).unwrap();
+    let id = open_case(&mut s, "Long");
+    for batch in 0..10 {
+        let drafts = (0..60)
+            .map(|i| {
+                Draft::new(
+                    t("02T10:00"),
+                    Event::NoteAdded {
+                        contact: None,
+                        text: format!("note {batch}-{i}"),
+                    },
+                )
+            })
+            .collect();
+        let head = s.case(id).unwrap().state.seq();
+        s.append(id, head, "owner", drafts).unwrap();
+    }
+    assert_eq!(s.read_stream(id).unwrap().len(), 602);
+    assert_eq!(s.case(id).unwrap().state.notes.len(), 601);
+    s.execute_for_tests(&format!(
+        "UPDATE entries SET event = '{{\"type\":\"note_added\",\"text\":' WHERE stream = '{id}' AND seq = 500;
+         UPDATE case_items SET item = '{{\"text\":' WHERE case_id = '{id}' AND seq = 480;"
+    ))
+    .unwrap();
+    for read in [
+        s.read_stream(id).map(|_| ()),
+        s.read_stream_without_chain(id).map(|_| ()),
+        s.case(id).map(|_| ()),
+    ] {
+        match read {
+            Err(StoreError::Corrupt(why)) => assert!(why.contains("cannot be read"), "{why}"),
+            other => panic!("expected the bad row named, got {other:?}"),
+        }
+    }
+}

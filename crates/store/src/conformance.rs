@@ -54,17 +54,32 @@ fn new_company<S: Store>(s: &mut S, name: &str) -> Uuid {
     id
 }
 
-/// A case with a call, two reps, a promise due on the 5th and a follow-up on the 7th.
-fn seeded_case<S: Store + ?Sized>(s: &mut S, title: &str, company: Option<Uuid>) -> Uuid {
-    let id = Uuid::now_v7();
-    let call = Draft::new(
+/// An entry as a view may read it: without its author and chain.
+fn unchained(e: &Entry) -> Entry {
+    Entry {
+        author: String::new(),
+        prev: String::new(),
+        hash: String::new(),
+        ..e.clone()
+    }
+}
+
+/// An outbound phone call on the 3rd.
+fn phone_call() -> Draft {
+    Draft::new(
         t("03T14:05"),
         Event::ContactStarted {
             channel: Channel::Phone,
             direction: Direction::Outbound,
             via: None,
         },
-    );
+    )
+}
+
+/// A case with a call, two reps, a promise due on the 5th and a follow-up on the 7th.
+fn seeded_case<S: Store + ?Sized>(s: &mut S, title: &str, company: Option<Uuid>) -> Uuid {
+    let id = Uuid::now_v7();
+    let call = phone_call();
     let cid = call.id;
     s.append(
         id,
@@ -996,12 +1011,6 @@ pub fn streams_and_entries_come_in_order<S: Store>(make: &dyn Fn() -> Made<S>) {
     // Read for a view, the same entries in the same order: only the author
     // and the chain may be left out.
     let shown = s.read_stream_without_chain(b).unwrap();
-    let unchained = |e: &Entry| Entry {
-        author: String::new(),
-        prev: String::new(),
-        hash: String::new(),
-        ..e.clone()
-    };
     assert_eq!(
         shown.iter().map(unchained).collect::<Vec<_>>(),
         entries.iter().map(unchained).collect::<Vec<_>>()
@@ -1012,6 +1021,99 @@ pub fn streams_and_entries_come_in_order<S: Store>(make: &dyn Fn() -> Made<S>) {
         [1, 2],
         "case numbers in the order cases were opened"
     );
+}
+
+/// A long case (an engine may read it in parts, or on more than one thread)
+/// reads back whole: every entry once, in order, each as written (the chain
+/// holds), the state from its items equal to the fold, and the case page's
+/// parts holding every contact and the latest notes.
+pub fn a_long_case_reads_whole_and_in_order<S: Store>(make: &dyn Fn() -> Made<S>) {
+    let (mut s, _keep) = make();
+    let id = Uuid::now_v7();
+    s.append(id, 0, "owner", vec![opened("Long", None)])
+        .unwrap();
+    let (calls, per_append) = (300, 20);
+    for first in (0..calls).step_by(per_append) {
+        let mut drafts = Vec::new();
+        for i in first..first + per_append {
+            let call = phone_call();
+            let cid = call.id;
+            drafts.push(call);
+            drafts.extend([
+                Draft::new(
+                    t("03T14:06"),
+                    Event::RepJoined {
+                        contact: cid,
+                        rep: Rep {
+                            name: format!("Rep {i} Ñoño"),
+                            ..Rep::default()
+                        },
+                    },
+                ),
+                Draft::new(
+                    t("03T14:07"),
+                    Event::ReferenceRecorded {
+                        contact: Some(cid),
+                        kind: RefKind::Ticket,
+                        value: format!("T-{i}"),
+                    },
+                ),
+                Draft::new(
+                    t("03T14:08"),
+                    Event::NoteAdded {
+                        contact: Some(cid),
+                        text: format!("note {i}: «quoted» 日本語 \"escaped\"\nsecond line"),
+                    },
+                ),
+                Draft::new(
+                    t("03T14:40"),
+                    Event::ContactEnded {
+                        contact: cid,
+                        outcome: Some(format!("outcome {i}")),
+                        rating: None,
+                    },
+                ),
+            ]);
+        }
+        let head = s.case(id).unwrap().state.seq();
+        s.append(id, head, "owner", drafts).unwrap();
+    }
+    let total = 1 + calls as u64 * 5;
+    let entries = s.read_stream(id).unwrap();
+    assert_eq!(
+        entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=total).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        verify_chain(id, &entries, None),
+        None,
+        "each entry as written"
+    );
+    assert_eq!(
+        s.read_stream_without_chain(id)
+            .unwrap()
+            .iter()
+            .map(unchained)
+            .collect::<Vec<_>>(),
+        entries.iter().map(unchained).collect::<Vec<_>>()
+    );
+    let folded = CaseState::fold(&entries).unwrap();
+    assert_eq!(folded.contacts.len(), calls);
+    assert_eq!(s.case(id).unwrap().state, folded, "items equal the fold");
+    let page = s
+        .case_parts(
+            id,
+            &crate::Parts {
+                all_but: Some(ItemKind::Note),
+                recent: 5,
+                ..crate::Parts::default()
+            },
+        )
+        .unwrap()
+        .state;
+    assert_eq!(page.contacts, folded.contacts);
+    assert_eq!(page.references, folded.references);
+    assert_eq!(page.notes, folded.notes[calls - 5..]);
 }
 
 /// An export masks sensitive values unless asked to reveal them.
@@ -1436,6 +1538,7 @@ macro_rules! conformance_tests {
             what_is_missing_is_reported,
             search_limits_and_ranks,
             streams_and_entries_come_in_order,
+            a_long_case_reads_whole_and_in_order,
             exports_mask_what_is_sensitive,
             a_company_name_is_one_companys,
             a_built_append_sees_the_case_as_it_stands,
