@@ -12,11 +12,9 @@ pub mod json;
 pub mod render;
 pub mod specs;
 
-use clap::Parser;
-
 /// Parses the command line, runs it, and exits with the error's code on failure.
 pub fn main() {
-    let cli = cli::Cli::parse();
+    let cli = parse_args();
     if !matches!(cli.command, cli::Command::Serve(cli::Lazy(_))) {
         quiet_on_closed_pipe();
     }
@@ -40,6 +38,25 @@ pub fn main() {
             }
         }
         std::process::exit(e.exit as i32);
+    }
+}
+
+/// The command line read as clap's `Cli::parse` reads it, except that the
+/// description of every command and flag it was read against is left for
+/// the exit to free: dropping it piece by piece cost each short command
+/// about as much as parsing its arguments.
+fn parse_args() -> cli::Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = cli::Cli::command();
+    let parsed = cmd
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|mut m| cli::Cli::from_arg_matches_mut(&mut m).map_err(|e| e.format(&mut cmd)));
+    match parsed {
+        Ok(cli) => {
+            std::mem::forget(cmd);
+            cli
+        }
+        Err(e) => e.exit(),
     }
 }
 
