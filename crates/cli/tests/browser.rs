@@ -590,7 +590,8 @@ fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
         (
             "#xt",
             &[("#xt", "a supervisor"), ("#xr", "the offer is short")],
-            "a supervisor",
+            // The log's line: "a supervisor" is the field's own default.
+            "because the offer is short",
         ),
         (
             "#rep-name",
