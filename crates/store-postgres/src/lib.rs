@@ -1405,23 +1405,24 @@ impl Store for PgStore {
     }
 
     fn company_items(&self, company: Uuid, kind: ItemKind) -> Result<Vec<(u64, Uuid, CaseItem)>> {
+        // One statement, the kind written into it so that lessons are read
+        // from their own index (a company may have thousands of cases).
+        let sql = format!(
+            "SELECT c.handle, c.id, i.kind, i.item FROM case_items i
+             JOIN cases c ON c.workspace = i.workspace AND c.id = i.case_id
+             WHERE i.workspace = $1 AND i.kind = '{}' AND c.company = $2
+             ORDER BY c.handle, i.seq",
+            kind.as_str()
+        );
         self.read(|rows| {
             let ws = rows.ws;
-            let cases: Vec<(i64, Uuid)> = rows
-                .query(
-                    "SELECT handle, id FROM cases WHERE workspace = $1 AND company = $2 ORDER BY handle",
-                    &[&ws, &company],
-                )?
+            rows.query(&sql, &[&ws, &company])?
                 .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect();
-            let mut out = Vec::new();
-            for (handle, id) in cases {
-                for item in rows.case_items(id, Items::OfKind(kind))? {
-                    out.push((handle as u64, id, item));
-                }
-            }
-            Ok(out)
+                .map(|r| {
+                    let item = item_of(r.get(2), r.get(3))?;
+                    Ok((r.get::<_, i64>(0) as u64, r.get(1), item))
+                })
+                .collect()
         })
     }
 

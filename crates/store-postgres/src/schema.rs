@@ -202,6 +202,11 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE entries ADD COLUMN n bigint;
     CREATE UNIQUE INDEX entries_by_series ON entries (workspace, stream, series, n);
     ",
+    // The lessons of a company's cases, found without a look into each of
+    // its cases (a company may have thousands, and lessons are few).
+    "
+    CREATE INDEX case_items_lessons ON case_items (workspace, case_id) WHERE kind = 'lesson';
+    ",
 ];
 
 /// The schema version this build writes.

@@ -1792,25 +1792,35 @@ impl Store for SqliteStore {
     }
 
     fn company_items(&self, company: Uuid, kind: ItemKind) -> Result<Vec<(u64, Uuid, CaseItem)>> {
+        // One statement, the kind written into it. Lessons have an index of
+        // their own and are few: every lesson of the workspace is read from
+        // it and its case checked. Any other kind is looked for in each of
+        // the company's cases. (The order and the indexes are named: with
+        // no statistics SQLite would rather walk every case by number.)
+        let from = if kind == ItemKind::Lesson {
+            "case_items i INDEXED BY case_items_lessons CROSS JOIN cases c"
+        } else {
+            "cases c INDEXED BY cases_by_company CROSS JOIN case_items i"
+        };
+        let sql = format!(
+            "SELECT c.handle, c.id, i.item FROM {from}
+             WHERE i.workspace = ?1 AND i.kind = '{}' AND c.workspace = ?1 AND c.company = ?2
+               AND c.id = i.case_id
+             ORDER BY c.handle, i.seq",
+            kind.as_str()
+        );
         self.read(|rows| {
-            let cases: Vec<(i64, String)> = rows
-                .conn
-                .prepare_cached(
-                    "SELECT handle, id FROM cases WHERE workspace = ?1 AND company = ?2 ORDER BY handle",
-                )
-                .and_then(|mut st| {
-                    st.query_map(params![rows.ws, company.to_string()], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })?
-                    .collect()
-                })
+            let mut st = rows.conn.prepare_cached(&sql).map_err(engine)?;
+            let mut found = st
+                .query(params![rows.ws, company.to_string()])
                 .map_err(engine)?;
             let mut out = Vec::new();
-            for (handle, id) in cases {
-                let id = uuid(&id)?;
-                for item in rows.case_items(id, Items::OfKind(kind))? {
-                    out.push((handle as u64, id, item));
-                }
+            while let Some(r) = found.next().map_err(engine)? {
+                let handle: i64 = r.get(0).map_err(engine)?;
+                let id = uuid(r.get_ref(1).and_then(|v| Ok(v.as_str()?)).map_err(engine)?)?;
+                let body = r.get_ref(2).and_then(|v| Ok(v.as_str()?)).map_err(engine)?;
+                let item = CaseItem::from_body(kind, body).map_err(|e| pipeline::unreadable(&e))?;
+                out.push((handle as u64, id, item));
             }
             Ok(out)
         })

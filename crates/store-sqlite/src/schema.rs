@@ -248,6 +248,13 @@ const MIGRATIONS: &[Migration] = &[
         CREATE UNIQUE INDEX entries_by_series ON entries (workspace, stream, series, n);",
         rebuild: false,
     },
+    // The lessons of a company's cases, found without a look into each of
+    // its cases (a company may have thousands, and lessons are few).
+    Migration {
+        sql: "
+        CREATE INDEX case_items_lessons ON case_items (workspace, case_id) WHERE kind = 'lesson';",
+        rebuild: false,
+    },
 ];
 
 /// The schema version this build writes.

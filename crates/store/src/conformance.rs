@@ -487,6 +487,32 @@ pub fn companies_match_forgivingly_and_gather_cases<S: Store>(make: &dyn Fn() ->
         None,
         "ambiguous: two companies begin with it"
     );
+    // A company's lessons come case by case, in the order the cases were
+    // opened, each case's in the order learned.
+    let b = seeded_case(&mut s, "Modem", Some(acme));
+    let head = s.case(b).unwrap().state.seq();
+    let learned = ["Write to the executive office", "Keep the chat transcript"]
+        .map(|text| Draft::new(t("05T09:00"), Event::LessonLearned { text: text.into() }))
+        .to_vec();
+    s.append(b, head, "owner", learned).unwrap();
+    let lessons: Vec<(u64, Uuid, String)> = s
+        .company_items(acme, casefile_core::ItemKind::Lesson)
+        .unwrap()
+        .into_iter()
+        .map(|(handle, case, item)| match item {
+            casefile_core::CaseItem::Lesson(l) => (handle, case, l.text),
+            other => panic!("not a lesson: {other:?}"),
+        })
+        .collect();
+    let handle = |id| s.case(id).unwrap().handle;
+    assert_eq!(
+        lessons,
+        [
+            (handle(a), a, "Ask for the retention team".to_string()),
+            (handle(b), b, "Write to the executive office".to_string()),
+            (handle(b), b, "Keep the chat transcript".to_string()),
+        ]
+    );
 }
 
 /// Everything a reader can see, for comparing a store with itself or another.
