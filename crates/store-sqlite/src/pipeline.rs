@@ -1,8 +1,9 @@
-//! A long read of entries on two threads: this one steps SQLite and copies
-//! each row's columns out, another parses them (the event's JSON, the times,
+//! A long read of entries or items on two threads: this one steps SQLite and
+//! copies each row's columns out, another parses them (the JSON, the times,
 //! the ids) while the next rows are read. Each side is about half of the
-//! work, so a long journal reads in a little over half the time; the result
-//! is the same entries in the same order as the read on one thread.
+//! read, so a long journal is read in a little over half the time; the
+//! result is the same entries or items, in the same order, as a read on one
+//! thread gives.
 
 use std::sync::mpsc;
 
