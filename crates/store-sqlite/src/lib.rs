@@ -123,27 +123,55 @@ fn entry_in_place(r: &rusqlite::Row<'_>, at: usize, ids: &mut IdCache) -> Result
         .map_err(engine)?
         .as_str_or_null()
         .map_err(|e| StoreError::Corrupt(format!("an entry's series cannot be read: {e}")))?;
-    let mut e = EntryText {
-        id: uuid(text(0)?)?,
-        stream: cached_uuid(&mut ids.stream, text(1)?)?,
-        seq: r.get(at + 2).map_err(engine)?,
-        at: text(3)?,
-        recorded: text(4)?,
-        author: text(5)?,
-        event: text(6)?,
-        prev: text(7)?,
-        hash: text(8)?,
-        series: None,
-        n: r.get(at + 10).map_err(engine)?,
+    ids.entry(
+        [
+            text(0)?,
+            text(1)?,
+            text(3)?,
+            text(4)?,
+            text(5)?,
+            text(6)?,
+            text(7)?,
+            text(8)?,
+        ],
+        r.get(at + 2).map_err(engine)?,
+        series,
+        r.get(at + 10).map_err(engine)?,
+    )
+}
+
+impl IdCache {
+    /// An entry from its columns' text: id, stream, at, recorded, author,
+    /// event, prev, hash; then its position, series and place.
+    fn entry(
+        &mut self,
+        [id, stream, at, recorded, author, event, prev, hash]: [&str; 8],
+        seq: i64,
+        series: Option<&str>,
+        n: Option<i64>,
+    ) -> Result<Entry> {
+        let mut e = EntryText {
+            id: uuid(id)?,
+            stream: cached_uuid(&mut self.stream, stream)?,
+            seq,
+            at,
+            recorded,
+            author,
+            event,
+            prev,
+            hash,
+            series: None,
+            n,
+        }
+        .entry()?;
+        e.series = series
+            .map(|s| {
+                cached_uuid(&mut self.series, s)
+                    .map_err(|_| StoreError::Corrupt(format!("bad series {s:?}")))
+            })
+            .transpose()?;
+        Ok(e)
     }
-    .entry()?;
-    e.series = series
-        .map(|s| {
-            cached_uuid(&mut ids.series, s)
-                .map_err(|_| StoreError::Corrupt(format!("bad series {s:?}")))
-        })
-        .transpose()?;
-    Ok(e)
 }
 
 /// An entry's columns as read, ids parsed.

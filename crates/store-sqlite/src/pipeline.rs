@@ -8,11 +8,10 @@
 use std::sync::mpsc;
 
 use casefile_core::{CaseItem, Entry, ItemKind};
-use casefile_store::codec::{EntryText, uuid};
 use casefile_store::{Result, StoreError};
 use rusqlite::types::ValueRef;
 
-use crate::{IdCache, cached_uuid, engine};
+use crate::{IdCache, engine};
 
 /// Rows handed over at a time: large enough that the hand-over is rare,
 /// small enough that the parser starts early and the copies stay in cache.
@@ -106,31 +105,12 @@ impl Batch {
                 .ok_or_else(|| StoreError::Corrupt("an entry's text is not UTF-8".into()))
         };
         for row in &self.rows {
-            let [id, stream, when, recorded, author, event, prev, hash] = row.text;
-            let mut e = EntryText {
-                id: uuid(at(id)?)?,
-                stream: cached_uuid(&mut ids.stream, at(stream)?)?,
-                seq: row.seq,
-                at: at(when)?,
-                recorded: at(recorded)?,
-                author: at(author)?,
-                event: at(event)?,
-                prev: at(prev)?,
-                hash: at(hash)?,
-                series: None,
-                n: row.n,
+            let mut text = [""; 8];
+            for (slot, span) in text.iter_mut().zip(row.text) {
+                *slot = at(span)?;
             }
-            .entry()?;
-            e.series = match row.series {
-                None => None,
-                Some(s) => {
-                    let s = at(s)?;
-                    Some(
-                        cached_uuid(&mut ids.series, s)
-                            .map_err(|_| StoreError::Corrupt(format!("bad series {s:?}")))?,
-                    )
-                }
-            };
+            let series = row.series.map(at).transpose()?;
+            let e = ids.entry(text, row.seq, series, row.n)?;
             out.push(e);
         }
         Ok(())
