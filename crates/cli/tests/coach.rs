@@ -793,7 +793,7 @@ fn lessons_carry_to_the_next_case_with_the_company() {
 fn the_model_flags_a_message_no_phrase_of_which_is_to_blame() {
     let env = Env::new();
     // A customer message from tests/data/tone's source set (hand-labelled HURT).
-    let scorn = "This is the second time @amazon has gotten money out of me a total of $131 to be exact 🥴 bout done with y’all";
+    let scorn = "And just like that @eBay helped with the spread of Coronavirus in the U.S. link";
     let out = env.run_with_stdin(
         &["check", "-", "--kind", "chat", "--json"],
         scorn.as_bytes(),

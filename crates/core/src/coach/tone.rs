@@ -193,6 +193,18 @@ const RULES: &[Rule] = &[
             "you have been warned",
             "i know where",
             "watch your back",
+            // Leaving, held over them.
+            "lose a customer",
+            "lose me as a customer",
+            "lose my business",
+            "done with y'all",
+            "done with you",
+            "won't renew",
+            "will not renew",
+            // A campaign against them.
+            "boycott",
+            "spread the word",
+            "share to stop",
         ],
         why: "Threats put the reader on the defensive; reps are trained to meet them with the smallest answer that closes the contact.",
         instead: "Say what you need and ask for the path to it: \"What can we do to settle this by Friday?\" Keep the next step for later; you need not announce it.",
@@ -241,6 +253,10 @@ const RULES: &[Rule] = &[
             "don't lie",
             "do not lie",
             "stop lying",
+            "shady",
+            "you stole",
+            "you're stealing",
+            "you are stealing",
         ],
         why: "Insults and swearing make the reader your opponent, and the one who reads it is rarely the one who caused the problem.",
         instead: "Describe the effect on you instead: \"This has cost me two days without internet and I'm frustrated.\"",
@@ -249,7 +265,7 @@ const RULES: &[Rule] = &[
         kind: PROFANITY,
         phrases: &[
             "damn", "crap", "shit", "bullshit", "fuck", "fucking", "bloody", "wtf", "bs",
-            "the hell",
+            "the hell", "tf is", "wth", "stfu", "ffs",
         ],
         why: "Swearing at them or at what they sell makes the reader your opponent, and the one who reads it is rarely the one who caused the problem.",
         instead: "Describe the effect on you instead: \"This has cost me two days without internet and I'm frustrated.\"",
@@ -339,6 +355,120 @@ fn find_phrase(lower: &str, phrase: &str) -> Vec<(usize, usize)> {
         from = end.max(start + 1);
         while from < lower.len() && !lower.is_char_boundary(from) {
             from += 1;
+        }
+    }
+    out
+}
+
+/// The text in ASCII lower case, with the typographic apostrophes phones and
+/// word processors type (’) as plain ones, so that "I’ll sue" reads as
+/// "I'll sue"; and where each of its bytes was in the text, when that moved.
+struct Folded {
+    lower: String,
+    at: Option<Vec<usize>>,
+}
+
+impl Folded {
+    fn new(text: &str) -> Folded {
+        let curly = |c: char| matches!(c, '\u{2019}' | '\u{2018}' | '\u{02bc}');
+        if !text.contains(curly) {
+            return Folded {
+                lower: text.to_ascii_lowercase(),
+                at: None,
+            };
+        }
+        let mut lower = String::with_capacity(text.len());
+        let mut at = Vec::with_capacity(text.len() + 1);
+        for (i, c) in text.char_indices() {
+            let c = if curly(c) {
+                '\''
+            } else {
+                c.to_ascii_lowercase()
+            };
+            lower.push(c);
+            at.extend(std::iter::repeat_n(i, c.len_utf8()));
+        }
+        at.push(text.len());
+        Folded {
+            lower,
+            at: Some(at),
+        }
+    }
+
+    /// A span of `lower` as a span of the text.
+    fn span(&self, (s, e): (usize, usize)) -> (usize, usize) {
+        match &self.at {
+            Some(at) => (at[s], at[e]),
+            None => (s, e),
+        }
+    }
+}
+
+/// Swear words with letters starred out ("f***", "sh*t", "a**hole"): the
+/// reader still reads the word. A masked address ("me*****om") is longer.
+fn censored(lower: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for word in lower.split_inclusive(char::is_whitespace) {
+        let core = word
+            .trim_end()
+            .trim_end_matches(|c: char| c.is_ascii_punctuation() && c != '*');
+        let core = core.trim_start_matches(|c: char| c.is_ascii_punctuation() && c != '*');
+        let start = at + word.find(core).unwrap_or(0);
+        at += word.len();
+        let lead = core.find('*').unwrap_or(0);
+        let stars = core.bytes().filter(|&b| b == b'*').count();
+        if (3..=8).contains(&core.len())
+            && (1..=3).contains(&lead)
+            && (1..=4).contains(&stars)
+            && core.chars().all(|c| c.is_ascii_alphabetic() || c == '*')
+        {
+            out.push((start, start + core.len()));
+        }
+    }
+    out
+}
+
+/// Parts of an @name that make it the police, a prosecutor, a regulator or
+/// a consumer watchdog.
+const AUTHORITIES: &[&str] = &[
+    "fbi",
+    "doj",
+    "usatty",
+    "attorneygeneral",
+    "bbb",
+    "ftc",
+    "cfpb",
+    "fcc",
+    "police",
+    "sheriff",
+    "ofcom",
+    "ombudsman",
+    "tradingstandards",
+];
+
+/// Authorities tagged into a message to the company: the rubric's "tagging
+/// regulators into the complaint", which reads as a threat.
+fn authorities_tagged(text: &str) -> Vec<ToneFinding> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for word in text.split_inclusive(char::is_whitespace) {
+        let start = at + word.find('@').unwrap_or(word.len());
+        at += word.len();
+        let Some(handle) = word.trim_end().split('@').nth(1) else {
+            continue;
+        };
+        let handle = handle.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
+        let name = handle.to_ascii_lowercase().replace('_', "");
+        if AUTHORITIES.iter().any(|a| name.contains(a)) {
+            out.push(finding(
+                text,
+                "threat",
+                Severity::Harmful,
+                (start, start + 1 + handle.len()),
+                "Tagging the police or a regulator into a message to the company reads as a threat; the person reading it turns to protecting the company.",
+                "Write to the company alone. If they do not put it right, a complaint to the regulator is a step of its own, with your record behind it.",
+            ));
         }
     }
     out
@@ -434,32 +564,43 @@ fn shouting(text: &str) -> Vec<ToneFinding> {
     let b = text.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'!' || (b[i] == b'?' && b.get(i + 1) == Some(&b'!')) {
+        if b[i] == b'!' || b[i] == b'?' {
             let s = i;
             while i < b.len() && (b[i] == b'!' || b[i] == b'?') {
                 i += 1;
             }
             // Two marks are emphasis; three or more read as shouting when
-            // they end a demand or speak to the reader.
-            // Marks mixing ? and ! ("?!?!") are exasperation, whoever is asked.
-            let mixed = text[s..i].contains('?') && text[s..i].contains('!');
+            // they end a demand or speak to the reader. Marks mixing ? and !
+            // ("?!?!") are exasperation, whoever is asked; question marks
+            // alone, when the question demands to know why.
             if i - s >= 3 {
-                out.push(if mixed || demands_or_speaks_to(&lower, s) {
-                    finding(
-                        text,
-                        "shouting",
-                        Severity::Harmful,
-                        (s, i),
+                let marks = &text[s..i];
+                let questions = !marks.contains('!');
+                let aimed = if questions {
+                    asks_why(sentence_before(&lower, s))
+                } else {
+                    marks.contains('?') || demands_or_speaks_to(&lower, s)
+                };
+                let (loud, calm) = if questions {
+                    (
+                        "A string of question marks reads as shouting.",
+                        "One question mark is enough; ask it plainly.",
+                    )
+                } else {
+                    (
                         "Strings of exclamation marks read as shouting.",
                         "One full stop is enough; state the impact in words.",
                     )
+                };
+                out.push(if aimed {
+                    finding(text, "shouting", Severity::Harmful, (s, i), loud, calm)
                 } else {
                     finding(
                         text,
                         "shouting",
                         Severity::Suggestion,
                         (s, i),
-                        "Strings of exclamation marks read louder than you may mean.",
+                        "Strings of marks read louder than you may mean.",
                         "One mark is enough; say how urgent it is in words.",
                     )
                 });
@@ -530,12 +671,8 @@ fn mostly_capitals(text: &str, at: usize) -> bool {
 /// Whether the sentence that ends at byte `at` of `lower` is an order
 /// (opens with a verb such as "fix", no "please") or speaks to the reader.
 fn demands_or_speaks_to(lower: &str, at: usize) -> bool {
-    let start = sentences(&lower[..at]).last().map_or(0, |&(s, _)| s);
-    let sentence = &lower[start..at];
-    let words: Vec<&str> = sentence
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || c == '@' || c == '_'))
-        .filter(|w| !w.is_empty() && !w.starts_with('@'))
-        .collect();
+    let sentence = sentence_before(lower, at);
+    let words = words_of(sentence);
     let pleads = words
         .iter()
         .any(|w| matches!(*w, "please" | "pls" | "plz" | "kindly"));
@@ -544,6 +681,28 @@ fn demands_or_speaks_to(lower: &str, at: usize) -> bool {
         .find(|w| !matches!(**w, "just" | "now" | "so" | "then" | "and"))
         .is_some_and(|w| ORDERS.contains(w));
     (order && !pleads) || speaks_to_reader(sentence)
+}
+
+/// The sentence of `lower` that ends at byte `at`.
+fn sentence_before(lower: &str, at: usize) -> &str {
+    let start = sentences(&lower[..at]).last().map_or(0, |&(s, _)| s);
+    &lower[start..at]
+}
+
+/// The words of a lower-cased sentence, @names left out.
+fn words_of(sentence: &str) -> Vec<&str> {
+    sentence
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || c == '@' || c == '_'))
+        .filter(|w| !w.is_empty() && !w.starts_with('@'))
+        .collect()
+}
+
+/// Whether a lower-cased question asks why ("why is", "how come").
+fn asks_why(sentence: &str) -> bool {
+    matches!(
+        words_of(sentence).as_slice(),
+        ["why", ..] | ["how", "come", ..]
+    )
 }
 
 fn contains_any(lower: &str, words: &[&str]) -> bool {
@@ -665,49 +824,65 @@ fn check_by_rules(
     reading: Option<Reading>,
 ) -> ToneReport {
     let request = purpose == Purpose::Request;
-    let lower = text.to_ascii_lowercase();
+    let folded = Folded::new(text);
+    let lower = folded.lower.as_str();
     let quoted = quoted_ranges(text);
     let in_quotes = |(s, e): (usize, usize)| quoted.iter().any(|&(qs, qe)| s >= qs && e <= qe);
     let mut findings = Vec::new();
+    // Spans here are of `lower`; `folded.span` takes them back to the text.
+    let found = |rule: &Rule, span: (usize, usize), findings: &mut Vec<ToneFinding>| {
+        // Words quoted (what someone else said or wrote) are not the writer's.
+        if in_quotes(folded.span(span)) {
+            return;
+        }
+        // Swearing aimed elsewhere (at hackers, at gougers, at oneself)
+        // does not turn the reader against you; it still makes the message
+        // read hotter.
+        let severity = if rule.kind == PROFANITY && !aimed_at_reader(lower, span) {
+            Severity::Suggestion
+        } else {
+            Severity::Harmful
+        };
+        let (why, instead) = match severity {
+            Severity::Suggestion => (
+                "Swearing, even at something other than them, makes the message read hotter than you may mean.",
+                "Leave it out; the facts carry the weight.",
+            ),
+            Severity::Harmful => (rule.why, rule.instead),
+        };
+        findings.push(finding(
+            text,
+            rule.kind,
+            severity,
+            folded.span(span),
+            why,
+            instead,
+        ));
+    };
     for rule in RULES {
         for phrase in rule.phrases {
-            for span in find_phrase(&lower, phrase) {
-                // Words quoted (what someone else said or wrote) are not
-                // the writer's; "if you don't mind" asks a favour.
+            for span in find_phrase(lower, phrase) {
+                // "if you don't mind" asks a favour.
                 let polite = POLITE_AFTER
                     .iter()
                     .any(|(p, after)| p == phrase && lower[span.1..].starts_with(after));
-                if polite || in_quotes(span) {
-                    continue;
+                if !polite {
+                    found(rule, span, &mut findings);
                 }
-                // Swearing aimed elsewhere (at hackers, at gougers, at
-                // oneself) does not turn the reader against you; it still
-                // makes the message read hotter.
-                if rule.kind == PROFANITY && !aimed_at_reader(&lower, span) {
-                    findings.push(finding(
-                        text,
-                        PROFANITY,
-                        Severity::Suggestion,
-                        span,
-                        "Swearing, even at something other than them, makes the message read hotter than you may mean.",
-                        "Leave it out; the facts carry the weight.",
-                    ));
-                    continue;
-                }
-                findings.push(finding(
-                    text,
-                    rule.kind,
-                    Severity::Harmful,
-                    span,
-                    rule.why,
-                    rule.instead,
-                ));
             }
         }
+    }
+    let swearing = RULES
+        .iter()
+        .find(|r| r.kind == PROFANITY)
+        .expect("a profanity rule");
+    for span in censored(lower) {
+        found(swearing, span, &mut findings);
     }
     findings.extend(
         shouting(text)
             .into_iter()
+            .chain(authorities_tagged(text))
             .filter(|f| !in_quotes((f.start, f.end))),
     );
     let words = text.split_whitespace().count();
@@ -765,7 +940,7 @@ fn check_by_rules(
         "Open with a greeting, by name where you have one.",
     );
     need(
-        contains_any(&lower, &["thank", "thanks", "appreciate", "grateful"]),
+        contains_any(lower, &["thank", "thanks", "appreciate", "grateful"]),
         "thanks",
         "A word of thanks costs nothing and makes the reader want to help.",
     );
@@ -787,7 +962,7 @@ fn check_by_rules(
         "i am hoping",
     ];
     need(
-        !request || contains_any(&lower, &asks),
+        !request || contains_any(lower, &asks),
         "the resolution you are asking for",
         "Say exactly what you want them to do, how much and by when.",
     );
@@ -799,7 +974,7 @@ fn check_by_rules(
     need(
         !request
             || contains_any(
-                &lower,
+                lower,
                 &[
                     "tried",
                     "reset",
@@ -947,13 +1122,20 @@ const PROFANITY: &str = "profanity";
 /// Whether the sentence holding `span` speaks to the reader ("you", "your",
 /// "y'all") or tags them (@acme): swearing there is aimed at them or at
 /// what they sell.
+/// A short outburst ("Tf is that!") is about the sentence before it.
 fn aimed_at_reader(lower: &str, span: (usize, usize)) -> bool {
     let (start, end) = sentence_at(lower, span.0);
+    let at_reader = |sentence: &str| {
+        sentence
+            .split_whitespace()
+            .any(|w| w.starts_with('@') && w.len() > 1)
+            || speaks_to_reader(sentence)
+    };
     let sentence = &lower[start..end];
-    sentence
-        .split_whitespace()
-        .any(|w| w.starts_with('@') && w.len() > 1)
-        || speaks_to_reader(sentence)
+    at_reader(sentence)
+        || (sentence.split_whitespace().count() <= 4
+            && start > 0
+            && at_reader(&lower[sentence_at(lower, start - 1).0..start]))
 }
 
 /// Whether `lower` (lower-cased) says "you", "your", "y'all" and the like.
@@ -1023,7 +1205,9 @@ fn rewrite_sentences(text: &str, findings: &mut [ToneFinding]) {
         let body = lower.trim_start();
         let lead = lower.len() - body.len();
         if here.iter().all(|&i| findings[i].kind == "threat")
-            && WHOLE_THREATS.iter().any(|t| body.starts_with(t))
+            && WHOLE_THREATS
+                .iter()
+                .any(|t| Folded::new(body).lower.starts_with(t))
         {
             for &i in &here {
                 findings[i].rewrite = Some(String::new());
@@ -1542,6 +1726,77 @@ mod tests {
         for t in hurt {
             let r = check_draft(t, DraftKind::Chat, Purpose::Request, None);
             assert!(r.hurt, "{t}");
+        }
+    }
+
+    #[test]
+    fn typographic_apostrophes_read_as_plain_ones() {
+        // What a phone types: "I’ll", not "I'll".
+        let r = check_draft(
+            "I’ll sue you. Don’t lie to me.",
+            DraftKind::Chat,
+            Purpose::Request,
+            None,
+        );
+        let found: Vec<(&str, &str)> = r
+            .findings
+            .iter()
+            .map(|f| (f.kind.as_str(), f.excerpt.as_str()))
+            .collect();
+        assert_eq!(found, [("threat", "I’ll sue"), ("insult", "Don’t lie")]);
+        assert_eq!(r.findings[0].rewrite.as_deref(), Some(""));
+        let favour = check_draft(
+            "Could you check it, if you don’t mind?",
+            DraftKind::Chat,
+            Purpose::Request,
+            None,
+        );
+        assert!(!favour.hurt, "{:?}", kinds(&favour));
+    }
+
+    #[test]
+    fn leverage_starred_swearing_and_piled_questions_are_found() {
+        let harmful = |t: &str| -> Vec<(String, String)> {
+            check_draft(t, DraftKind::Chat, Purpose::Request, None)
+                .findings
+                .into_iter()
+                .filter(|f| f.severity == Severity::Harmful)
+                .map(|f| (f.kind, f.excerpt))
+                .collect()
+        };
+        let one = |kind: &str, excerpt: &str| vec![(kind.to_string(), excerpt.to_string())];
+        assert_eq!(
+            harmful("@FBIDallas @AcmeHelp my refund is late."),
+            one("threat", "@FBIDallas")
+        );
+        assert_eq!(
+            harmful("Charged twice again, bout done with y’all"),
+            one("threat", "done with y’all")
+        );
+        assert_eq!(
+            harmful("It's easy to lose a customer."),
+            one("threat", "lose a customer")
+        );
+        assert_eq!(
+            harmful("Your f***ing app lost my photos."),
+            one("profanity", "f***ing")
+        );
+        assert_eq!(
+            harmful("Why did you charge me twice???"),
+            one("shouting", "???")
+        );
+        assert_eq!(
+            harmful("Your help line hangs up on me. Tf is that!"),
+            one("profanity", "Tf is")
+        );
+        for fine in [
+            "@AcmeHelp my refund is late.",
+            "I'm done with your form; what next?",
+            "Write to me*********om or to A* grades.",
+            "Can you help with this page???",
+            "Some hacker keeps trying to get in. Wtf.",
+        ] {
+            assert_eq!(harmful(fine), [], "{fine}");
         }
     }
 
