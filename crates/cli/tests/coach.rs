@@ -341,6 +341,16 @@ fn the_tone_check_explains_and_exits_by_severity() {
         "{text}"
     );
 
+    // Typed on a phone (’), with regulators tagged in: the same kind of
+    // finding in one sentence is told once, with each place.
+    let tagged = write(
+        "tagged.txt",
+        "@AcmeHelp @FTC @bbb_us my refund is 3 weeks late.\nI’ll cancel if it isn’t sorted.\n",
+    );
+    let out = env.run(&["check", &tagged, "--kind", "chat"]);
+    assert_eq!(out.status.code(), Some(9));
+    insta::assert_snapshot!("check_tagged", String::from_utf8(out.stdout).unwrap());
+
     let thin = write(
         "thin.txt",
         "Hello, thanks for your help. The router is broken.\n",

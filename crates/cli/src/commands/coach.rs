@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use casefile_core::coach::letters::{self, Format};
 use casefile_core::coach::templates::{Addressing, SCRIPTS};
-use casefile_core::coach::tone::{DraftKind, Severity};
+use casefile_core::coach::tone::{DraftKind, Severity, ToneFinding};
 use casefile_core::coach::{self, Rates, Templates, Urgency};
 use casefile_core::text;
 use serde_json::json;
@@ -378,12 +378,29 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
             .count();
         let suggestions = r.findings.len() - harmful + r.missing.len();
         println!("{harmful} thing(s) that will hurt, {suggestions} suggestion(s).");
-        for f in &r.findings {
-            let (l, c) = line_col(&draft, f.start);
+        // Findings that say the same (four regulators tagged in one
+        // sentence) are told once, with each place.
+        let same = |a: &ToneFinding, b: &ToneFinding| {
+            (&a.kind, &a.why, &a.instead, &a.rewrite) == (&b.kind, &b.why, &b.instead, &b.rewrite)
+        };
+        for group in r.findings.chunk_by(same) {
+            let f = &group[0];
+            let places: Vec<(usize, usize)> =
+                group.iter().map(|f| line_col(&draft, f.start)).collect();
+            let excerpts: Vec<String> = group
+                .iter()
+                .map(|f| {
+                    format!(
+                        "\"{}\"",
+                        render::truncate(&render::one_line(&f.excerpt), 60)
+                    )
+                })
+                .collect();
             println!(
-                "\nline {l}, column {c}: {} \"{}\"",
+                "\n{}: {} {}",
+                places_words(&places),
                 f.kind.replace('_', " "),
-                render::truncate(&render::one_line(&f.excerpt), 60)
+                excerpts.join(", ")
             );
             println!("  why: {}", f.why);
             println!("  instead: {}", f.instead);
@@ -404,6 +421,28 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
         None => Ok(()),
         Some(Severity::Suggestion) => Err(CliError::new(Exit::CheckSuggestions, "")),
         Some(Severity::Harmful) => Err(CliError::new(Exit::CheckHarmful, "")),
+    }
+}
+
+/// "line 2, column 5", "line 1, columns 1, 12 and 28", or each place in
+/// full when they are on different lines.
+fn places_words(places: &[(usize, usize)]) -> String {
+    let and = |items: Vec<String>| match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => items.concat(),
+    };
+    match places {
+        [(l, c)] => format!("line {l}, column {c}"),
+        [(l, _), ..] if places.iter().all(|p| p.0 == *l) => {
+            format!(
+                "line {l}, columns {}",
+                and(places.iter().map(|p| p.1.to_string()).collect())
+            )
+        }
+        _ => and(places
+            .iter()
+            .map(|(l, c)| format!("line {l}, column {c}"))
+            .collect()),
     }
 }
 

@@ -1231,6 +1231,11 @@ fn rewrite_sentences(text: &str, findings: &mut [ToneFinding]) {
                     edits.push((fs, fe, mark.to_string()));
                 }
                 "shouting" => calm = true,
+                // An authority tagged in: the message without the tag.
+                "threat" if f.excerpt.starts_with('@') => {
+                    let to = fe + sentence[fe..].len() - sentence[fe..].trim_start().len();
+                    edits.push((fs, to, String::new()));
+                }
                 "threat" if f.excerpt.eq_ignore_ascii_case("or else") => {
                     let from = sentence[..fs].trim_end_matches([' ', ',']).len();
                     edits.push((from, fe, String::new()));
@@ -1769,6 +1774,18 @@ mod tests {
             harmful("@FBIDallas @AcmeHelp my refund is late."),
             one("threat", "@FBIDallas")
         );
+        let tagged = check_draft(
+            "@AcmeHelp @FTC @bbb_us my refund is late.",
+            DraftKind::Chat,
+            Purpose::Request,
+            None,
+        );
+        let rewrites: Vec<_> = tagged
+            .findings
+            .iter()
+            .map(|f| f.rewrite.as_deref())
+            .collect();
+        assert_eq!(rewrites, [Some("@AcmeHelp my refund is late."); 2]);
         assert_eq!(
             harmful("Charged twice again, bout done with y’all"),
             one("threat", "done with y’all")
