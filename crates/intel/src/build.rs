@@ -414,8 +414,16 @@ impl StatsFold {
         )?;
         let names = &self.names;
         let name = |n: Option<u32>| n.map(|n| names.get(n));
+        // In the order of the company's name: a scorecard then reads one
+        // run of pages, where the map's order scattered a large company's
+        // rows over the whole table (Wells Fargo's 994 over all 1,424 pages
+        // at 1,000,000 complaints, read again by each of its queries).
+        let mut groups: Vec<(Group, Tally)> = self.groups.into_iter().collect();
+        groups.sort_unstable_by(|(a, _), (b, _)| {
+            names.get(a.company_norm).cmp(names.get(b.company_norm))
+        });
         let mut total = 0u64;
-        for (g, t) in self.groups {
+        for (g, t) in groups {
             total += t.n;
             insert.execute(params![
                 names.get(g.company_norm),

@@ -280,14 +280,14 @@ CREATE INDEX IF NOT EXISTS company_stats_by_norm ON company_stats (company_norm)
 
 /// The version of the complaint data this build writes. Each step up is one
 /// entry of [`migrate`], run in one transaction with the version it sets.
-pub const LATEST: i64 = 4;
+pub const LATEST: i64 = 5;
 
 /// Folds the counts the scorecard reads, from all complaints.
 const STATS: &str = "
 DELETE FROM company_stats;
 INSERT INTO company_stats (company_norm, company, product, issue, response, year, timely, disputed, narrative, n, first, last)
 SELECT company_norm, company, product, issue, response, CAST(substr(received, 1, 4) AS INTEGER), timely, disputed, narrative IS NOT NULL, count(*), min(received), max(received)
-FROM complaints GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+FROM complaints GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 ORDER BY 1;
 DELETE FROM totals;
 INSERT INTO totals (complaints) SELECT coalesce(sum(n), 0) FROM company_stats;
 ";
@@ -311,7 +311,7 @@ fn migrate(conn: &Connection) -> Result<()> {
         return Ok(());
     }
     let steps: &[&str] = &[
-        // 0 → 4: a new file gets the whole schema (and an older one what it lacks).
+        // 0 → 5: a new file gets the whole schema (and an older one what it lacks).
         SCHEMA,
         // 1 → 2: the company goes into the text index, and counts by company are kept.
         "DROP TRIGGER IF EXISTS complaints_ai; DROP TRIGGER IF EXISTS complaints_ad; DROP TRIGGER IF EXISTS complaints_au;
@@ -338,6 +338,17 @@ fn migrate(conn: &Connection) -> Result<()> {
     // 3 → 4: each word's count of complaints is kept.
     if (1..=3).contains(&version) {
         tx.execute_batch(WORDS).map_err(engine)?;
+    }
+    // 4 → 5: the counts by company in the order of the company's name (a
+    // first import wrote them in no order).
+    if version == 4 {
+        tx.execute_batch(
+            "CREATE TEMP TABLE sorted_stats AS SELECT * FROM company_stats ORDER BY company_norm, rowid;
+             DELETE FROM company_stats;
+             INSERT INTO company_stats SELECT * FROM sorted_stats;
+             DROP TABLE temp.sorted_stats;",
+        )
+        .map_err(engine)?;
     }
     tx.pragma_update(None, "user_version", LATEST)
         .map_err(engine)?;

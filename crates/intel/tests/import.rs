@@ -1035,3 +1035,79 @@ fn a_second_import_while_a_first_loads_is_refused_and_the_first_finishes_whole()
     assert_eq!(second.count().unwrap(), 30_001);
     index_is_sound(&dir);
 }
+
+/// Whether `company_stats` holds each company's counts together, in the
+/// order of its name, and what it holds (sorted, to compare).
+fn stats_layout(path: &std::path::Path) -> (bool, Vec<String>) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut st = conn
+        .prepare("SELECT company_norm, quote(product), quote(issue), quote(year), n FROM company_stats ORDER BY rowid")
+        .unwrap();
+    let rows: Vec<(String, String)> = st
+        .query_map([], |r| {
+            let norm: String = r.get(0)?;
+            let rest = format!(
+                "{norm}|{}|{}|{}|{}",
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?
+            );
+            Ok((norm, rest))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let in_order = rows.windows(2).all(|w| w[0].0 <= w[1].0);
+    let mut all: Vec<String> = rows.into_iter().map(|r| r.1).collect();
+    all.sort();
+    (in_order, all)
+}
+
+/// The real sample imported into a new file, closed.
+fn sample_imported() -> (tempfile::TempDir, PathBuf) {
+    let (dir, intel) = fresh();
+    intel
+        .import(std::fs::File::open(sample()).unwrap(), &mut |_| {})
+        .unwrap();
+    drop(intel);
+    let path = dir.path().join("intel.db");
+    (dir, path)
+}
+
+/// A scorecard reads a company's counts from one run of pages: a first
+/// import writes them in the order of the company's name.
+#[test]
+fn the_counts_by_company_are_kept_in_the_order_of_its_name() {
+    let (_dir, path) = sample_imported();
+    let (in_order, rows) = stats_layout(&path);
+    assert!(
+        in_order,
+        "company_stats is not in the order of company_norm"
+    );
+    assert!(rows.len() > 100, "{}", rows.len());
+}
+
+#[test]
+fn a_version_4_database_gets_its_counts_in_order_in_the_upgrade() {
+    let (_dir, path) = sample_imported();
+    let (_, before) = stats_layout(&path);
+    // Version 4's first import wrote the counts in no order.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TEMP TABLE s AS SELECT * FROM company_stats ORDER BY company_norm DESC;
+             DELETE FROM company_stats; INSERT INTO company_stats SELECT * FROM s;
+             PRAGMA user_version = 4;",
+        )
+        .unwrap();
+    assert!(!stats_layout(&path).0);
+    let intel = Intel::open(&path).unwrap();
+    let (in_order, after) = stats_layout(&path);
+    assert!(in_order, "the upgrade puts the counts in order");
+    assert_eq!(after, before, "and keeps every one");
+    assert!(matches!(
+        intel.company(&["wells fargo".into()]).unwrap(),
+        Lookup::Found(_)
+    ));
+}
