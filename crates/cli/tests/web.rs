@@ -734,7 +734,7 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
     // The page reads with the same model as the command, once it is installed
     // (as `casefile serve` does): scorn no phrase shows is the model's finding.
     casefile_tone::install();
-    let scorn = "This is the second time @amazon has gotten money out of me a total of $131 to be exact 🥴 bout done with y’all";
+    let scorn = "And just like that @eBay helped with the spread of Coronavirus in the U.S. link";
     let checked = w.post("/check", &[("draft", scorn)]).await;
     assert!(
         checked.body.contains("<strong>tone</strong>")
