@@ -727,6 +727,26 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
             && checked.body.contains("Rewritten: Refund me.")
             && checked.body.contains("Rewritten: Please answer")
     );
+    // The same finding twice in a row is told once, with both excerpts.
+    let tagged = w
+        .post(
+            "/check",
+            &[("draft", "@AcmeHelp @FTC @bbb_us my refund is late.")],
+        )
+        .await;
+    assert_eq!(
+        tagged.body.matches("<strong>threat</strong>").count(),
+        1,
+        "{}",
+        tagged.body
+    );
+    assert!(
+        tagged
+            .body
+            .contains("<strong>threat</strong>: “@FTC”, “@bbb_us”</p>"),
+        "{}",
+        tagged.body
+    );
     assert_eq!(
         w.post_raw("/check", &[("draft", "x")], None).await.status,
         StatusCode::FORBIDDEN

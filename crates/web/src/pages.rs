@@ -1003,7 +1003,15 @@ pub async fn check(
     }
     let draft = f.get("draft").cloned().unwrap_or_default();
     let report = coach::check_draft(&draft, DraftKind::Email, Purpose::Request, None);
-    let findings: Vec<_> = report.findings.iter().map(|x| json!({"kind": x.kind.replace('_', " "), "excerpt": x.excerpt, "why": x.why, "instead": x.instead, "rewrite": x.rewrite.as_deref().map(|r| if r.is_empty() { "(leave this sentence out)" } else { r }), "harmful": x.severity == coach::tone::Severity::Harmful})).collect();
+    // Findings that say the same thing are told once, with each excerpt.
+    let findings: Vec<_> = report
+        .groups()
+        .map(|g| {
+            let x = &g[0];
+            let excerpts: Vec<&str> = g.iter().map(|f| f.excerpt.as_str()).collect();
+            json!({"kind": x.kind.replace('_', " "), "excerpts": excerpts, "why": x.why, "instead": x.instead, "rewrite": x.rewrite.as_deref().map(|r| if r.is_empty() { "(leave this sentence out)" } else { r }), "harmful": x.severity == coach::tone::Severity::Harmful})
+        })
+        .collect();
     let reads = format!(
         "{} (politeness {:.2} of 1)",
         report.reads.words(),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use casefile_core::coach::letters::{self, Format};
 use casefile_core::coach::templates::{Addressing, SCRIPTS};
-use casefile_core::coach::tone::{DraftKind, Severity, ToneFinding};
+use casefile_core::coach::tone::{DraftKind, Severity};
 use casefile_core::coach::{self, Rates, Templates, Urgency};
 use casefile_core::text;
 use serde_json::json;
@@ -378,12 +378,7 @@ pub fn check(ctx: Option<&mut Ctx>, a: &CheckArgs, json_out: bool) -> Result<()>
             .count();
         let suggestions = r.findings.len() - harmful + r.missing.len();
         println!("{harmful} thing(s) that will hurt, {suggestions} suggestion(s).");
-        // Findings that say the same (four regulators tagged in one
-        // sentence) are told once, with each place.
-        let same = |a: &ToneFinding, b: &ToneFinding| {
-            (&a.kind, &a.why, &a.instead, &a.rewrite) == (&b.kind, &b.why, &b.instead, &b.rewrite)
-        };
-        for group in r.findings.chunk_by(same) {
+        for group in r.groups() {
             let f = &group[0];
             let places: Vec<(usize, usize)> =
                 group.iter().map(|f| line_col(&draft, f.start)).collect();

@@ -135,6 +135,14 @@ impl ToneReport {
     pub fn is_clean(&self) -> bool {
         self.findings.is_empty() && self.missing.is_empty()
     }
+
+    /// The findings, with those in a row that say the same thing (four
+    /// regulators tagged into one sentence) together, to be told once.
+    pub fn groups(&self) -> impl Iterator<Item = &[ToneFinding]> {
+        self.findings.chunk_by(|a, b| {
+            (&a.kind, &a.why, &a.instead, &a.rewrite) == (&b.kind, &b.why, &b.instead, &b.rewrite)
+        })
+    }
 }
 
 /// What kind of message the draft is; it sets how long is too long.
