@@ -455,6 +455,27 @@ const AUTHORITIES: &[&str] = &[
     "tradingstandards",
 ];
 
+/// Whether an @name holds one of [`AUTHORITIES`] as a part of its own
+/// (its ends, an underscore, a digit or a capital mark the parts):
+/// "FBIDallas", "MetPoliceUK", "bbb_us", but not "DojoApp".
+fn names_authority(handle: &str) -> bool {
+    let lower = handle.to_ascii_lowercase();
+    let b = handle.as_bytes();
+    let edge = |i: usize| {
+        i == 0
+            || i >= b.len()
+            || b[i] == b'_'
+            || b[i - 1] == b'_'
+            || b[i].is_ascii_digit()
+            || b[i].is_ascii_uppercase()
+    };
+    AUTHORITIES.iter().any(|a| {
+        lower
+            .match_indices(a)
+            .any(|(i, _)| edge(i) && edge(i + a.len()))
+    })
+}
+
 /// Authorities tagged into a message to the company: the rubric's "tagging
 /// regulators into the complaint", which reads as a threat.
 fn authorities_tagged(text: &str) -> Vec<ToneFinding> {
@@ -467,8 +488,7 @@ fn authorities_tagged(text: &str) -> Vec<ToneFinding> {
             continue;
         };
         let handle = handle.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_'));
-        let name = handle.to_ascii_lowercase().replace('_', "");
-        if AUTHORITIES.iter().any(|a| name.contains(a)) {
+        if names_authority(handle) {
             out.push(finding(
                 text,
                 "threat",
@@ -1814,8 +1834,16 @@ mod tests {
             harmful("Your help line hangs up on me. Tf is that!"),
             one("profanity", "Tf is")
         );
+        assert_eq!(
+            harmful("@MetPoliceUK @bbb_us @Acme it was stolen."),
+            [
+                ("threat".to_string(), "@MetPoliceUK".to_string()),
+                ("threat".to_string(), "@bbb_us".to_string())
+            ]
+        );
         for fine in [
             "@AcmeHelp my refund is late.",
+            "@DojoSupport @Hobbbit my app crashed.",
             "I'm done with your form; what next?",
             "Write to me*********om or to A* grades.",
             "Can you help with this page???",
