@@ -38,4 +38,17 @@ proptest! {
             prop_assert!(s.is_char_boundary(f.start) && s.is_char_boundary(f.end) && f.start <= f.end);
         }
     }
+
+    /// Typographic apostrophes move the rules' lower-cased copy off the
+    /// text's bytes: every finding still names its own words.
+    #[test]
+    fn findings_name_their_own_words_beside_curly_apostrophes(
+        s in "([a-zA-Z’'*@?! ]|I’ll sue|don’t lie|f\\*\\*\\*|@FBIDallas|done with y’all|you’re|日本|WHY???){0,40}"
+    ) {
+        let r = casefile_core::coach::check_draft(&s, DraftKind::Chat, Purpose::Request, None);
+        for f in r.findings {
+            prop_assert!(s.is_char_boundary(f.start) && s.is_char_boundary(f.end) && f.start <= f.end);
+            prop_assert_eq!(&s[f.start..f.end], f.excerpt.as_str());
+        }
+    }
 }
