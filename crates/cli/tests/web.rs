@@ -727,6 +727,24 @@ async fn records_letters_pictures_companies_search_due_and_the_tone_check() {
             && checked.body.contains("Rewritten: Refund me.")
             && checked.body.contains("Rewritten: Please answer")
     );
+    // A chat message is judged for its tone, not for what a letter holds;
+    // the same words as an email lack a greeting and the rest.
+    let chat = "Could you look at why my refund has not arrived? Thanks.";
+    let as_chat = w.post("/check", &[("draft", chat), ("kind", "chat")]).await;
+    assert!(
+        as_chat.body.contains("Nothing to flag")
+            && as_chat.body.contains("<option value=\"chat\" selected>"),
+        "{}",
+        as_chat.body
+    );
+    let as_email = w
+        .post("/check", &[("draft", chat), ("kind", "email")])
+        .await;
+    assert!(
+        as_email.body.contains("<h2>Missing</h2>") && as_email.body.contains("a greeting"),
+        "{}",
+        as_email.body
+    );
     // The same finding twice in a row is told once, with both excerpts.
     let tagged = w
         .post(

@@ -1002,7 +1002,14 @@ pub async fn check(
         );
     }
     let draft = f.get("draft").cloned().unwrap_or_default();
-    let report = coach::check_draft(&draft, DraftKind::Email, Purpose::Request, None);
+    // A chat message is one turn of a conversation: judged for tone only,
+    // not for what a letter must hold.
+    let (kind, kind_name) = match f.get("kind").map(String::as_str) {
+        Some("chat") => (DraftKind::Chat, "chat"),
+        Some("letter") => (DraftKind::Letter, "letter"),
+        _ => (DraftKind::Email, "email"),
+    };
+    let report = coach::check_draft(&draft, kind, Purpose::Request, None);
     // Findings that say the same thing are told once, with each excerpt.
     let findings: Vec<_> = report
         .groups()
@@ -1017,7 +1024,7 @@ pub async fn check(
         report.reads.words(),
         report.politeness
     );
-    app.render("check.html", json_value(json!({"draft": draft, "checked": true, "clean": report.is_clean(), "reads": reads, "findings": findings, "missing": report.missing, "model_problem": report.model_problem})))
+    app.render("check.html", json_value(json!({"draft": draft, "kind": kind_name, "checked": true, "clean": report.is_clean(), "reads": reads, "findings": findings, "missing": report.missing, "model_problem": report.model_problem})))
 }
 
 /// The largest file the web app takes (the CLI's `attach` has no limit).
