@@ -66,6 +66,22 @@ const MMAP_BYTES: i64 = 1 << 30;
 /// opens the file, and each emptying costs an fsync of the file.
 const WAL_PAGES: std::ffi::c_int = 256;
 
+/// The connection's own handle, for its WAL hook to set how long the
+/// hook's checkpoint may wait (rusqlite's hook is given no connection).
+struct RawHandle(*mut rusqlite::ffi::sqlite3);
+
+// SAFETY: the handle is only used by the connection's WAL hook, which SQLite
+// calls on the thread committing through that connection.
+unsafe impl Send for RawHandle {}
+
+impl RawHandle {
+    fn busy_timeout(&self, ms: std::ffi::c_int) {
+        // SAFETY: called from the connection's WAL hook, inside its commit,
+        // while the connection (and so the handle) is open.
+        unsafe { rusqlite::ffi::sqlite3_busy_timeout(self.0, ms) };
+    }
+}
+
 /// An entry's columns as stored, in [`ENTRY_COLUMNS`] order.
 struct RawEntry {
     text: [String; 9],
@@ -1104,12 +1120,21 @@ impl SqliteStore {
         // whole, which forgets what was checkpointed, so the WAL was never
         // started again, grew by every note, was read whole by every command
         // and copied whole after every commit.
+        //
+        // The emptying waits for readers still on the WAL, through the busy
+        // handler: with the busy timeout it held a note, already committed,
+        // for as long as a reader (the web server streaming a long case, a
+        // sqlite3 shell) stayed, up to the whole timeout. It is tried once,
+        // without waiting; nothing is lost when it cannot run now: the pages
+        // stay in the WAL and a later commit tries again.
+        let handle = RawHandle(unsafe { conn.handle() });
+        let wait_ms = std::ffi::c_int::try_from(busy_timeout.as_millis()).unwrap_or(i32::MAX);
         conn.wal_hook(Some(
-            |wal: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
+            move |wal: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
                 if pages >= WAL_PAGES {
-                    // Nothing is lost if it cannot run now (a reader is busy):
-                    // the pages stay in the WAL and a later commit tries again.
+                    handle.busy_timeout(0);
                     let _ = wal.checkpoint_v2(rusqlite::wal::CheckpointMode::TRUNCATE);
+                    handle.busy_timeout(wait_ms);
                 }
                 Ok(())
             },

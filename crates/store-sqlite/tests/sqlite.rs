@@ -79,6 +79,21 @@ fn db() -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// Sixty notes to append at once, each with its text.
+fn sixty_notes(text: impl Fn(usize) -> String) -> Vec<Draft> {
+    (0..60)
+        .map(|i| {
+            Draft::new(
+                t("02T10:00"),
+                Event::NoteAdded {
+                    contact: None,
+                    text: text(i),
+                },
+            )
+        })
+        .collect()
+}
+
 fn open_case(s: &mut SqliteStore, title: &str) -> Uuid {
     let id = Uuid::now_v7();
     s.append(
@@ -417,17 +432,7 @@ fn a_bad_row_deep_in_a_long_case_is_named() {
     let mut s = SqliteStore::open(&path).unwrap();
     let id = open_case(&mut s, "Long");
     for batch in 0..10 {
-        let drafts = (0..60)
-            .map(|i| {
-                Draft::new(
-                    t("02T10:00"),
-                    Event::NoteAdded {
-                        contact: None,
-                        text: format!("note {batch}-{i}"),
-                    },
-                )
-            })
-            .collect();
+        let drafts = sixty_notes(|i| format!("note {batch}-{i}"));
         let head = s.case(id).unwrap().state.seq();
         s.append(id, head, "owner", drafts).unwrap();
     }
@@ -448,4 +453,51 @@ fn a_bad_row_deep_in_a_long_case_is_named() {
             other => panic!("expected the bad row named, got {other:?}"),
         }
     }
+}
+
+/// The WAL is emptied after a commit once it is long. A reader still on it
+/// must not hold the writer, whose entries are already safe, for the whole
+/// busy timeout: the emptying is tried once and left to a later commit.
+#[test]
+fn a_reader_on_a_long_wal_does_not_hold_up_a_write() {
+    let (_d, path) = db();
+    let wal = path.with_extension("db-wal");
+    let wal_pages = || std::fs::metadata(&wal).map_or(0, |m| m.len() / 4096);
+    let mut w = SqliteStore::open_with_timeout(&path, Duration::from_secs(600)).unwrap();
+    let id = open_case(&mut w, "Router");
+    let reader = rusqlite::Connection::open(&path).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))
+        .unwrap();
+    let notes = move |w: &mut SqliteStore, batches: usize| {
+        for batch in 0..batches {
+            let drafts = sixty_notes(|i| {
+                format!("note {batch}-{i}: {}", "the router drops out ".repeat(20))
+            });
+            let head = w.case(id).unwrap().state.seq();
+            w.append(id, head, "owner", drafts).unwrap();
+        }
+    };
+    let (done, finished) = std::sync::mpsc::channel();
+    let writer = std::thread::spawn(move || {
+        notes(&mut w, 6);
+        done.send(()).unwrap();
+        w
+    });
+    // Held up, the writer would wait out its ten minutes at the first commit
+    // past the WAL's limit.
+    finished
+        .recv_timeout(Duration::from_secs(60))
+        .expect("a reader on the WAL held the writer up");
+    let mut w = writer.join().unwrap();
+    assert!(
+        wal_pages() > 256,
+        "the WAL was not past its limit: {}",
+        wal_pages()
+    );
+    // With the reader gone, the next commit empties it.
+    drop(reader);
+    notes(&mut w, 1);
+    assert_eq!(wal_pages(), 0);
 }
