@@ -1467,3 +1467,64 @@ async fn the_case_page_shows_lessons_from_earlier_cases_with_the_company() {
         "{advice}"
     );
 }
+
+/// On one person's own file, the cases page says where this device syncs,
+/// when it last did, and what written here has not gone up yet.
+#[tokio::test]
+async fn the_cases_page_tells_this_devices_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "").unwrap();
+    let env = |k: &str| match k {
+        "CASEFILE_CONFIG" => Some(config.display().to_string()),
+        _ => None,
+    };
+    let settings = casefile_app::Settings::load(&env, casefile_app::Layer::default()).unwrap();
+    let db = dir.path().join("web.db");
+    let app = App::local(db.clone(), settings.clone(), KEY.into());
+    let web = Web::paired(app, db.clone(), dir).await;
+    web.open_case().await;
+    let home = web.get("/").await.body;
+    assert!(!home.contains("This device syncs"), "not signed in: {home}");
+    // Nothing of this file has been sent anywhere: every entry waits.
+    let store = SqliteStore::open(&db).unwrap();
+    let written: u64 = store.streams().unwrap().iter().map(|s| s.head_seq).sum();
+    assert!(written > 1);
+
+    casefile_app::sync::save_credential(
+        &settings,
+        &casefile_app::sync::Credential {
+            url: "https://casefile.example.org".into(),
+            session: "s".into(),
+            fingerprint: None,
+            workspace: None,
+            account: None,
+            last_sync: Some("2026-11-20T14:05:00Z".parse().unwrap()),
+        },
+    )
+    .unwrap();
+    let home = web.get("/").await.body;
+    let said = home
+        .split("<p class=\"note\">")
+        .nth(1)
+        .and_then(|p| p.split("</p>").next())
+        .unwrap_or_else(|| panic!("{home}"));
+    assert!(
+        said.starts_with(
+            "This device syncs with https:&#x2f;&#x2f;casefile.example.org: last on 2026-11-2"
+        ) && said.ends_with(&format!(
+            ". {written} entries written here have not gone up yet: run <code>casefile sync</code>."
+        )),
+        "{said}"
+    );
+    // What a sync leaves: every journal's entries known to the server.
+    let mut store = store;
+    for s in store.streams().unwrap() {
+        store.set_synced(s.id, s.head_seq).unwrap();
+    }
+    let home = web.get("/").await.body;
+    assert!(
+        home.contains("Everything written here has gone up."),
+        "{home}"
+    );
+}

@@ -91,9 +91,28 @@ pub async fn cases(
                     "client": r.client, "helper": r.helper,
                 }));
             }
-            Ok(app.render("cases.html", json_value(json!({"cases": list, "mine": mine}))))
+            // One person's own file, when this device syncs through a server:
+            // when it last did, and what waits to go up.
+            let sync = matches!(*app.access, crate::access::Access::Local(_))
+                .then(|| sync_status(&ctx))
+                .flatten();
+            Ok(app.render("cases.html", json_value(json!({"cases": list, "mine": mine, "sync": sync}))))
 })
 .await
+}
+
+/// Where this device syncs, when it last did and how many entries written
+/// here wait to go up; None when it is not signed in to a server (or the
+/// sign-in cannot be read: `casefile sync --status` says why).
+fn sync_status(ctx: &casefile_app::ctx::Ctx) -> Option<serde_json::Value> {
+    let c = casefile_app::sync::load_credential(&ctx.settings).ok()??;
+    let waiting = casefile_store::sync::waiting(&*ctx.store, None).ok()?;
+    let up: u64 = waiting.iter().map(|w| w.up).sum();
+    Some(json!({
+        "server": c.url,
+        "last": c.last_sync.map(|t| text::when(t, &ctx.tz)),
+        "up": up,
+    }))
 }
 
 pub async fn new_case(State(app): State<App>, Extension(caller): Extension<Caller>) -> Response {
