@@ -350,6 +350,11 @@ impl App {
         self.secure
     }
 
+    /// Whether this serves one person's own file (no accounts).
+    pub fn is_local(&self) -> bool {
+        matches!(*self.access, Access::Local(_))
+    }
+
     pub fn error(&self, status: StatusCode, message: &str, hint: Option<&str>) -> Response {
         let mut r = self.render(
             "error.html",

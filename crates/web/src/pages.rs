@@ -93,9 +93,7 @@ pub async fn cases(
             }
             // One person's own file, when this device syncs through a server:
             // when it last did, and what waits to go up.
-            let sync = matches!(*app.access, crate::access::Access::Local(_))
-                .then(|| sync_status(&ctx))
-                .flatten();
+            let sync = app.is_local().then(|| sync_status(&ctx)).flatten();
             Ok(app.render("cases.html", json_value(json!({"cases": list, "mine": mine, "sync": sync}))))
 })
 .await
