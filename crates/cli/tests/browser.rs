@@ -99,6 +99,34 @@ impl Browser {
         )
     }
 
+    /// Until the call page keeps nothing unsent: its note of what waits
+    /// (which moves the buttons as it comes and goes) is gone.
+    fn wait_sent(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self
+            .exec("return document.getElementById('waiting').textContent;")
+            .as_str()
+            .unwrap_or("x")
+            .is_empty()
+        {
+            assert!(Instant::now() < deadline, "the waiting list never emptied");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Until the field can be typed in (its form open).
+    fn wait_shown(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let script = format!("return document.querySelector('{css}').offsetParent !== null;");
+        while self.exec(&script) != json!(true) {
+            assert!(
+                Instant::now() < deadline,
+                "the form holding {css} did not open"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn source(&self) -> String {
         self.call("GET", "/source", None)
             .as_str()
@@ -600,7 +628,12 @@ fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
         ),
     ];
     for (field, fill, shows) in taps {
+        // A thumb taps where the buttons are once the page is still; a
+        // click computed while the note of what waits goes away can land
+        // beside the button.
+        b.wait_sent();
         b.click(&format!("details:has({field}) summary"));
+        b.wait_shown(field);
         for (css, text) in *fill {
             b.fill(css, text);
         }
@@ -736,16 +769,7 @@ fn mid_call_on_a_phone_the_moment_leads_and_nothing_is_lost_offline() {
     let (_server, _) = serve_file(&db, port);
     b.wait_for("Got case number: OFF-77");
     b.wait_for("said while the line was down");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !b
-        .exec("return document.getElementById('waiting').textContent;")
-        .as_str()
-        .unwrap_or("x")
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the waiting list never emptied");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    b.wait_sent();
 
     // Ending is two taps.
     b.click("details:has(#eo) summary");
