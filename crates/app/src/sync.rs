@@ -584,6 +584,21 @@ pub fn run(ctx: &mut crate::ctx::Ctx, progress: &mut dyn FnMut(u64, u64)) -> Res
     })
 }
 
+/// Where this device syncs and what written here waits to go up, from the
+/// kept sign-in and the local journals alone (the server is not asked);
+/// None when the device is not signed in.
+pub fn local_status(ctx: &crate::ctx::Ctx) -> Result<Option<(Credential, u64)>> {
+    let Some(c) = load_credential(&ctx.settings)? else {
+        return Ok(None);
+    };
+    let waiting = casefile_store::sync::waiting(&*ctx.store, None)?;
+    Ok(Some((c, up(&waiting))))
+}
+
+fn up(journals: &[casefile_store::sync::Waiting]) -> u64 {
+    journals.iter().map(|j| j.up).sum()
+}
+
 /// What waits to go up, and (if the server answers) to come down.
 pub fn status(ctx: &crate::ctx::Ctx) -> Result<Status> {
     let c = signed_in(&ctx.settings)?;
@@ -601,7 +616,7 @@ pub fn status(ctx: &crate::ctx::Ctx) -> Result<Status> {
         server: c.url,
         reachable: heads.is_some(),
         problem,
-        up: journals.iter().map(|j| j.up).sum(),
+        up: up(&journals),
         down: journals.iter().map(|j| j.down).sum(),
         journals,
     })

@@ -103,9 +103,7 @@ pub async fn cases(
 /// here wait to go up; None when it is not signed in to a server (or the
 /// sign-in cannot be read: `casefile sync --status` says why).
 fn sync_status(ctx: &casefile_app::ctx::Ctx) -> Option<serde_json::Value> {
-    let c = casefile_app::sync::load_credential(&ctx.settings).ok()??;
-    let waiting = casefile_store::sync::waiting(&*ctx.store, None).ok()?;
-    let up: u64 = waiting.iter().map(|w| w.up).sum();
+    let (c, up) = casefile_app::sync::local_status(ctx).ok()??;
     Some(json!({
         "server": c.url,
         "last": c.last_sync.map(|t| text::when(t, &ctx.tz)),
